@@ -1,0 +1,24 @@
+//===- Passes.h - target-specific passes ------------------------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_CONVERSION_PASSES_H
+#define SOFTMAX_MLIR_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::softmax {
+
+#define GEN_PASS_DECL
+#include "softmax-mlir/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "softmax-mlir/Conversion/Passes.h.inc"
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_CONVERSION_PASSES_H

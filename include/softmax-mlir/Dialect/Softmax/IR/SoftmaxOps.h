@@ -1,0 +1,33 @@
+//===- SoftmaxOps.h - softmax dialect ops -----------------------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_H
+#define SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxDialect.h"
+
+#define GET_OP_CLASSES
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h.inc"
+
+namespace mlir::softmax {
+
+/// Returns true if `type` is an element type the softmax ops accept.
+bool isSupportedElementType(Type type);
+
+/// Returns the type the softmax ops accumulate in for `elementType`: f32 for
+/// f16/bf16, the type itself otherwise.
+FloatType getAccumulatorType(FloatType elementType);
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_H

@@ -1,0 +1,71 @@
+//===- SoftmaxOps.td - softmax dialect ops -----------------*- tablegen -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD
+#define SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD
+
+include "softmax-mlir/Dialect/Softmax/IR/SoftmaxDialect.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Softmax_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Softmax_Dialect, mnemonic, traits>;
+
+// Ops that normalise their input along `dim` and return a tensor of the same
+// type. The operand is `AnyTensor` on purpose: the C++ verifier then gives
+// one precise message per kind of misuse (unranked, rank 0, element type,
+// dim out of range) instead of a generic type-constraint failure.
+class Softmax_NormalizeOp<string mnemonic, list<Trait> traits = []>
+    : Softmax_Op<mnemonic, !listconcat(traits, [
+        Pure, AllTypesMatch<["input", "output"]>])> {
+  let arguments = (ins AnyTensor:$input, I64Attr:$dim);
+  let results = (outs AnyTensor:$output);
+
+  let assemblyFormat = [{
+    $input `dim` `(` $dim `)` attr-dict `:` type($input)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def Softmax_SoftmaxOp : Softmax_NormalizeOp<"softmax"> {
+  let summary = "Softmax along one dimension";
+  let description = [{
+    Computes `y = exp(x) / sum(exp(x))` along dimension `dim`, in the
+    numerically stable form `exp(x - max(x)) / sum(exp(x - max(x)))`. Edge
+    values follow the dialect's contract: an all `-inf` row gives zeros, a
+    NaN anywhere in a row gives a NaN row, `+inf` entries share the mass.
+
+    Example:
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) : tensor<?x1024xf32>
+    ```
+
+    The generic form is
+    `"softmax.softmax"(%x) <{dim = 1 : i64}> : (tensor<?x1024xf32>) -> tensor<?x1024xf32>`.
+  }];
+}
+
+def Softmax_LogSoftmaxOp : Softmax_NormalizeOp<"log_softmax"> {
+  let summary = "Log-softmax along one dimension";
+  let description = [{
+    Computes `y = x - log(sum(exp(x)))` along dimension `dim`, in the
+    numerically stable form `(x - max(x)) - log(sum(exp(x - max(x))))`.
+    An all `-inf` row gives `-inf` everywhere, a NaN anywhere in a row gives
+    a NaN row, and a row with `k` `+inf` entries gives `-log(k)` there and
+    `-inf` elsewhere.
+
+    Example:
+
+    ```mlir
+    %y = softmax.log_softmax %x dim(0) : tensor<16xf16>
+    ```
+  }];
+}
+
+#endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD

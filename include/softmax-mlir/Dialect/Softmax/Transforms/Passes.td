@@ -1,0 +1,58 @@
+//===- Passes.td - softmax dialect passes ------------------*- tablegen -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_PASSES_TD
+#define SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SoftmaxDecompose : Pass<"softmax-decompose"> {
+  let summary = "Decompose softmax ops into the stable max-exp-sum form in linalg";
+  let description = [{
+    Rewrites every `softmax.softmax` and `softmax.log_softmax` into
+    `linalg.generic` ops on tensors that compute, along `dim`:
+
+    1. `m = max(x)` with `arith.maximumf` (identity `-inf`, NaN propagates);
+    2. in one reduction, `c` = the number of entries equal to `m` and
+       `r = sum(exp(x - m))` over the others, so that `s = c + r`;
+    3. per row, `1/s` (softmax) or `log1p((c - 1) + r)` (log_softmax), or,
+       when `m == -inf`, 0 (softmax) or `+inf` (log_softmax);
+    4. `y = exp(t) * (1/s)` (softmax) or `y = t - log(s)` (log_softmax),
+       with `t = (x == m) ? 0 : x - m`.
+
+    The select in `t` makes `+inf` entries share the mass instead of giving
+    `inf - inf = NaN`; the per-row select makes an all `-inf` row give zeros
+    (`-inf`) instead of NaN; `log1p` keeps `log(s)` exact to an ulp when
+    `s` is within an ulp of 1. f16 and bf16 inputs are extended to f32, and
+    the result is rounded once; f32 rows sum in f64, so that long rows keep
+    `log(s)` and `1/s` accurate to an ulp. No fast-math flags are set, so the special
+    values survive every later rewrite.
+
+    Before:
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) : tensor<4x?xf32>
+    ```
+
+    After (abridged):
+
+    ```mlir
+    %m = linalg.generic {iterator_types = ["parallel", "reduction"]}
+           ins(%x : tensor<4x?xf32>) outs(%minit : tensor<4xf32>) {...}
+    %s = linalg.generic ... ins(%x, %m ...) outs(%sinit : tensor<4xf32>)
+    %r = linalg.generic ... ins(%m, %s ...) outs(... : tensor<4xf32>)
+    %y = linalg.generic ... ins(%x, %m, %r ...) outs(... : tensor<4x?xf32>)
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_PASSES_TD

@@ -1,0 +1,38 @@
+//===- Pipelines.h - the named softmax-mlir pipelines -----------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_PIPELINES_PIPELINES_H
+#define SOFTMAX_MLIR_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::softmax {
+
+/// Options of `softmax-cpu-pipeline`.
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<std::string> mcpu{
+      *this, "mcpu",
+      llvm::cl::desc("Target CPU, as llc's -mcpu ('host' is this machine)"),
+      llvm::cl::init("host")};
+  PassOptions::Option<std::string> triple{
+      *this, "triple",
+      llvm::cl::desc("Target triple (default: the host's)"),
+      llvm::cl::init("")};
+};
+
+/// From a module of upstream dialects plus `softmax` (functions on tensors)
+/// to the LLVM dialect, with every public function exported through the
+/// project's C ABI and the module's triple, data layout and CPU set.
+void buildSoftmaxCPUPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options);
+
+/// Registers `softmax-cpu-pipeline`.
+void registerSoftmaxCPUPipeline();
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_PIPELINES_PIPELINES_H

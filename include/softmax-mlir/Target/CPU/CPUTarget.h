@@ -1,0 +1,68 @@
+//===- CPUTarget.h - x86-64 code emission -----------------------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Turns an LLVM-dialect module into LLVM IR, assembly, an object file or a
+// shared library for a CPU, and writes the C header of its exported ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_TARGET_CPU_CPUTARGET_H
+#define SOFTMAX_MLIR_TARGET_CPU_CPUTARGET_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/CodeGen.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+class raw_pwrite_stream;
+} // namespace llvm
+
+namespace mlir::softmax {
+
+/// A CPU to compile for. An empty triple is the host's; the CPU "host" is
+/// this machine's CPU with its exact feature set.
+struct CPUTargetSpec {
+  std::string triple;
+  std::string cpu = "host";
+};
+
+/// Creates the TargetMachine for `spec` (PIC, -O3). Fails with a message for
+/// an unknown triple or CPU name.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createCPUTargetMachine(const CPUTargetSpec &spec);
+
+/// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
+/// data layout, and optimizes it at -O3 for `tm`. Emits an error on failure.
+FailureOr<std::unique_ptr<llvm::Module>>
+translateToOptimizedLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
+                           llvm::TargetMachine &tm);
+
+/// Emits `llvmModule` as assembly or as an object file into `os`.
+llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
+                            llvm::CodeGenFileType fileType,
+                            llvm::raw_pwrite_stream &os);
+
+/// Links the object file at `objectPath` into the shared library
+/// `libraryPath` with the system's C compiler driver ($CC, else clang or
+/// cc). The library needs only libc and libm at run time.
+llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
+                              llvm::StringRef libraryPath);
+
+/// Writes the C header that declares the exported functions of `module`, a
+/// module before lowering (public functions on tensors). Emits an error at a
+/// function whose signature cannot cross the ABI.
+LogicalResult emitCHeader(ModuleOp module, llvm::StringRef guard,
+                          llvm::raw_ostream &os);
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_TARGET_CPU_CPUTARGET_H

@@ -1,0 +1,25 @@
+//===- Passes.h - dialect-independent passes --------------------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_TRANSFORMS_PASSES_H
+#define SOFTMAX_MLIR_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::softmax {
+
+#define GEN_PASS_DECL
+#include "softmax-mlir/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "softmax-mlir/Transforms/Passes.h.inc"
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_TRANSFORMS_PASSES_H

@@ -1,0 +1,59 @@
+//===- Passes.td - dialect-independent passes --------------*- tablegen -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_TRANSFORMS_PASSES_TD
+#define SOFTMAX_MLIR_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def SoftmaxExportCABI : Pass<"softmax-export-c-abi", "::mlir::ModuleOp"> {
+  let summary = "Give every public function the project's C ABI";
+  let description = [{
+    Every public function definition on ranked tensors becomes a function
+    on memrefs in destination-passing style, the shared-library ABI of
+    softmax-mlir: the inputs, then one caller-allocated buffer per result,
+    written in place. The function is marked `llvm.emit_c_interface`, so
+    `convert-func-to-llvm` exports it as
+    `void _mlir_ciface_f(in0*, ..., out0*, ...)` over strided memref
+    descriptors. Inputs become read-only `bufferization.to_tensor`s and the
+    results are stored with `bufferization.materialize_in_destination`, so
+    One-Shot Bufferize writes the results straight into the caller's
+    buffers and never writes an input.
+
+    The original body moves to a private function that the wrapper calls
+    (and that the inliner folds back in); calls to `@f` inside the module
+    are redirected to it.
+
+    Before:
+
+    ```mlir
+    func.func @f(%x: tensor<?x8xf32>) -> tensor<?x8xf32>
+    ```
+
+    After:
+
+    ```mlir
+    func.func private @f__softmax_impl(%x: tensor<?x8xf32>) -> tensor<?x8xf32>
+    func.func @f(%x: memref<?x8xf32>, %out0: memref<?x8xf32>)
+        attributes {llvm.emit_c_interface} {
+      %t = bufferization.to_tensor %x restrict : memref<?x8xf32> to tensor<?x8xf32>
+      %r = call @f__softmax_impl(%t) : (tensor<?x8xf32>) -> tensor<?x8xf32>
+      bufferization.materialize_in_destination %r in restrict writable %out0
+          : (tensor<?x8xf32>, memref<?x8xf32>) -> ()
+      return
+    }
+    ```
+
+    Arguments and results must be ranked tensors of f16, bf16, f32, f64,
+    i8, i16, i32 or i64; anything else is an error at the function.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+#endif // SOFTMAX_MLIR_TRANSFORMS_PASSES_TD

@@ -1,0 +1,114 @@
+//===- EmitCPU.cpp - LLVM IR, assembly, objects, shared libraries ---------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Target/CPU/CPUTarget.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+FailureOr<std::unique_ptr<llvm::Module>>
+mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
+                                          llvm::LLVMContext &llvmContext,
+                                          llvm::TargetMachine &tm) {
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule)
+    return module.emitError("cannot translate the module to LLVM IR");
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  llvmModule->setDataLayout(tm.createDataLayout());
+
+  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                            &tm);
+  if (llvm::Error error = optimize(llvmModule.get()))
+    return module.emitError("LLVM optimization failed: ")
+           << llvm::toString(std::move(error));
+  return llvmModule;
+}
+
+llvm::Error mlir::softmax::emitMachineCode(llvm::Module &llvmModule,
+                                           llvm::TargetMachine &tm,
+                                           llvm::CodeGenFileType fileType,
+                                           llvm::raw_pwrite_stream &os) {
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, fileType))
+    return llvm::createStringError(
+        "the target cannot emit this kind of file");
+  pm.run(llvmModule);
+  return llvm::Error::success();
+}
+
+/// The C compiler driver that links shared libraries: $CC, else the first
+/// of clang-22, clang, cc, gcc on PATH.
+static llvm::Expected<std::string> findLinkerDriver() {
+  if (const char *cc = std::getenv("CC"); cc && *cc) {
+    if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(cc))
+      return *path;
+    return llvm::createStringError(std::string("$CC ('") + cc +
+                                   "') is not an executable program");
+  }
+  for (llvm::StringRef name : {"clang-22", "clang", "cc", "gcc"})
+    if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(name))
+      return *path;
+  return llvm::createStringError(
+      "no C compiler driver to link with (tried $CC, clang-22, clang, cc, "
+      "gcc)");
+}
+
+llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
+                                             llvm::StringRef libraryPath) {
+  llvm::Expected<std::string> driver = findLinkerDriver();
+  if (!driver)
+    return driver.takeError();
+
+  llvm::SmallString<128> logPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("softmax-link", "log", logPath))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  llvm::FileRemover removeLog(logPath);
+
+  std::string libDir = SOFTMAX_MLIR_LLVM_LIBDIR;
+  llvm::SmallVector<std::string> args = {
+      *driver,      "-shared", "-o", libraryPath.str(), objectPath.str(),
+      // MLIR's runtime support is linked only if the code calls into it
+      // (e.g. strided memref copies), and then found through the RUNPATH.
+      "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
+      "-lmlir_c_runner_utils", "-lm", "-Wl,-z,defs", "-Wl,-z,noexecstack"};
+  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  std::string errorMessage;
+  int rc = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt,
+                                     redirects, 0, 0, &errorMessage);
+  if (rc == 0)
+    return llvm::Error::success();
+  std::string log;
+  if (auto buffer = llvm::MemoryBuffer::getFile(logPath))
+    log = (*buffer)->getBuffer().trim().str();
+  return llvm::createStringError(
+      "linking '" + libraryPath.str() + "' with " + *driver + " failed" +
+      (errorMessage.empty() ? "" : ": " + errorMessage) +
+      (log.empty() ? "" : "\n" + log));
+}

@@ -1,0 +1,252 @@
+//===- softmax-compile.cpp - the softmax-mlir compile driver --------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// softmax-compile IN.mlir -o OUT --target=cpu [--mcpu=CPU]
+//     --emit=mlir|llvm|asm|obj|shared-lib
+//
+// Runs the target's pipeline in-process and writes one file. For
+// shared-lib it also writes the C header of the library's ABI.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/InitAll.h"
+#include "softmax-mlir/Pipelines/Pipelines.h"
+#include "softmax-mlir/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum class EmitKind { MLIR, LLVM, Asm, Obj, SharedLib, PTX, Cubin };
+
+struct Options {
+  cl::opt<std::string> input{cl::Positional, cl::desc("<input.mlir>"),
+                             cl::init("-")};
+  cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
+                              cl::value_desc("filename"), cl::init("-")};
+  cl::opt<std::string> target{"target",
+                              cl::desc("Target: cpu (default) or cuda"),
+                              cl::init("cpu")};
+  cl::opt<std::string> mcpu{
+      "mcpu", cl::desc("Target CPU, as llc's -mcpu (default: host)"),
+      cl::init("host")};
+  cl::opt<std::string> mtriple{
+      "mtriple", cl::desc("Target triple (default: the host's)"),
+      cl::init("")};
+  cl::opt<std::string> chip{"chip", cl::desc("GPU chip, e.g. sm_90"),
+                            cl::init("sm_90")};
+  cl::opt<std::string> emit{
+      "emit",
+      cl::desc("What to write: mlir, llvm, asm, obj, shared-lib (cpu); "
+               "ptx, cubin (cuda)"),
+      cl::init("obj")};
+  cl::opt<std::string> header{
+      "header",
+      cl::desc("C header to write with --emit=shared-lib (default: the "
+               "output path with the extension .h)"),
+      cl::value_desc("filename"), cl::init("")};
+};
+} // namespace
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error() << message << "\n";
+  return 1;
+}
+
+static std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<EmitKind>>(name)
+      .Case("mlir", EmitKind::MLIR)
+      .Case("llvm", EmitKind::LLVM)
+      .Case("asm", EmitKind::Asm)
+      .Case("obj", EmitKind::Obj)
+      .Case("shared-lib", EmitKind::SharedLib)
+      .Case("ptx", EmitKind::PTX)
+      .Case("cubin", EmitKind::Cubin)
+      .Default(std::nullopt);
+}
+
+/// An include guard for a header at `path`: its file name in upper case.
+static std::string getHeaderGuard(llvm::StringRef path) {
+  std::string guard = "SOFTMAX_MLIR_";
+  for (char c : llvm::sys::path::filename(path))
+    guard += llvm::isAlnum(c) ? llvm::toUpper(c) : '_';
+  return guard;
+}
+
+/// Writes `contents` to `path`, or fails with an `error:` message.
+static LogicalResult writeFile(llvm::StringRef path,
+                               llvm::StringRef contents) {
+  std::string errorMessage;
+  std::unique_ptr<llvm::ToolOutputFile> file =
+      openOutputFile(path, &errorMessage);
+  if (!file) {
+    fail(errorMessage);
+    return failure();
+  }
+  file->os() << contents;
+  file->os().flush();
+  if (file->os().has_error()) {
+    fail("cannot write '" + path + "': " + file->os().error().message());
+    file->os().clear_error();
+    return failure();
+  }
+  file->keep();
+  return success();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  Options options;
+  registerPassManagerCLOptions();
+  registerMLIRContextCLOptions();
+  registerAsmPrinterCLOptions();
+
+  std::string cliErrors;
+  llvm::raw_string_ostream cliErrorStream(cliErrors);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "softmax-mlir compile driver\n\n"
+                                   "  softmax-compile IN.mlir -o OUT "
+                                   "--target=cpu --emit=shared-lib\n",
+                                   &cliErrorStream)) {
+    llvm::StringRef message = llvm::StringRef(cliErrors).trim();
+    message.consume_front(llvm::sys::path::filename(argv[0]));
+    message.consume_front(":");
+    return fail(message.trim());
+  }
+
+  std::optional<EmitKind> emit = parseEmitKind(options.emit);
+  if (!emit)
+    return fail("unknown --emit kind '" + options.emit +
+                "' (expected mlir, llvm, asm, obj, shared-lib, ptx or "
+                "cubin)");
+  if (options.target != "cpu" && options.target != "cuda")
+    return fail("unknown --target '" + options.target +
+                "' (expected cpu or cuda)");
+  if (options.target == "cuda")
+    return fail("--target=cuda is not available yet in this build");
+  if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
+    return fail("--emit=" + options.emit + " needs --target=cuda");
+  bool binaryOutput = *emit == EmitKind::Obj || *emit == EmitKind::SharedLib;
+  if (binaryOutput && options.output == "-")
+    return fail("--emit=" + options.emit + " needs an output file (-o)");
+
+  // Check the target before doing any work.
+  softmax::CPUTargetSpec targetSpec{options.mtriple, options.mcpu};
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+      softmax::createCPUTargetMachine(targetSpec);
+  if (!tm)
+    return fail(llvm::toString(tm.takeError()));
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> inputBuffer =
+      openInputFile(options.input, &errorMessage);
+  if (!inputBuffer)
+    return fail(errorMessage);
+
+  DialectRegistry registry;
+  softmax::registerSoftmaxToolDialectsAndPasses(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(inputBuffer), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return 1;
+
+  // The header describes the module's functions as written, on tensors.
+  std::string headerText;
+  std::string headerPath = options.header;
+  if (*emit == EmitKind::SharedLib) {
+    if (headerPath.empty()) {
+      llvm::SmallString<128> path(options.output);
+      llvm::sys::path::replace_extension(path, ".h");
+      headerPath = path.str().str();
+    }
+    llvm::raw_string_ostream headerStream(headerText);
+    if (failed(softmax::emitCHeader(*module, getHeaderGuard(headerPath),
+                                    headerStream)))
+      return 1;
+  }
+
+  PassManager pm(&context, module.get()->getName().getStringRef());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("invalid pass manager options");
+  softmax::CPUPipelineOptions pipelineOptions;
+  pipelineOptions.mcpu = options.mcpu;
+  pipelineOptions.triple = options.mtriple;
+  softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
+  if (failed(pm.run(*module)))
+    return 1;
+
+  if (*emit == EmitKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return failed(writeFile(options.output, text)) ? 1 : 0;
+  }
+
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
+  if (failed(llvmModule))
+    return 1;
+
+  if (*emit == EmitKind::LLVM) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    (*llvmModule)->print(os, nullptr);
+    return failed(writeFile(options.output, text)) ? 1 : 0;
+  }
+
+  llvm::SmallString<0> code;
+  llvm::raw_svector_ostream codeStream(code);
+  if (llvm::Error error = softmax::emitMachineCode(
+          **llvmModule, **tm,
+          *emit == EmitKind::Asm ? llvm::CodeGenFileType::AssemblyFile
+                                 : llvm::CodeGenFileType::ObjectFile,
+          codeStream))
+    return fail(llvm::toString(std::move(error)));
+
+  if (*emit != EmitKind::SharedLib)
+    return failed(writeFile(options.output, code)) ? 1 : 0;
+
+  // Shared library: check that the outputs are writable, link, then write
+  // the header beside it.
+  if (failed(writeFile(options.output, "")))
+    return 1;
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "softmax-compile", "o", objectPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  if (failed(writeFile(objectPath, code)))
+    return 1;
+  if (llvm::Error error =
+          softmax::linkSharedLibrary(objectPath, options.output))
+    return fail(llvm::toString(std::move(error)));
+  return failed(writeFile(headerPath, headerText)) ? 1 : 0;
+}
