@@ -17,27 +17,22 @@ config.test_exec_root = os.path.join(config.softmax_mlir_obj_root, "test")
 llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH", "CC"])
 llvm_config.use_default_substitutions()
 
-config.substitutions.append(("%python", config.python_executable))
+# %PYTHON: the interpreter CMake found (with NumPy), not the one lit runs in.
+config.substitutions.append(("%PYTHON", config.python_executable))
 config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%src_root", config.softmax_mlir_src_root))
+
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tools = [
     ToolSubst("softmax-opt", unresolved="fatal"),
     ToolSubst("softmax-compile", unresolved="fatal"),
+    ToolSubst("not", unresolved="fatal"),
+    ToolSubst("count", unresolved="fatal"),
+    ToolSubst("split-file", unresolved="fatal"),
+    ToolSubst("llvm-nm", unresolved="fatal"),
+    ToolSubst("llvm-readelf", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(
     tools, [config.softmax_mlir_tools_dir, config.llvm_tools_dir]
 )
-
-# Integration tests need NumPy for their float64 reference.
-try:
-    import subprocess
-
-    subprocess.check_call(
-        [config.python_executable, "-c", "import numpy"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    config.available_features.add("numpy")
-except Exception:
-    pass

@@ -3,15 +3,100 @@
 // Part of the softmax-mlir project.
 //
 //===----------------------------------------------------------------------===//
+//
+// mlir-opt with the softmax dialect, passes and pipelines. It parses its own
+// command line (instead of MlirOptMain's) so that every problem with the
+// invocation is reported as an `error:` and a non-zero exit.
+//
+//===----------------------------------------------------------------------===//
 
 #include "softmax-mlir/InitAll.h"
 
+#include "mlir/Debug/Counter.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Dialect.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static int fail(const llvm::Twine &message) {
+  llvm::WithColor::error() << message << "\n";
+  return 1;
+}
 
 int main(int argc, char **argv) {
-  mlir::DialectRegistry registry;
-  mlir::softmax::registerSoftmaxToolDialectsAndPasses(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "softmax-mlir optimizer driver\n", registry));
+  llvm::InitLLVM initLLVM(argc, argv);
+  DialectRegistry registry;
+  softmax::registerSoftmaxToolDialectsAndPasses(registry);
+
+  static cl::opt<std::string> inputFilename(
+      cl::Positional, cl::desc("<input file>"), cl::init("-"));
+  static cl::opt<std::string> outputFilename(
+      "o", cl::desc("Output filename"), cl::value_desc("filename"),
+      cl::init("-"));
+  MlirOptMainConfig::registerCLOptions(registry);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  tracing::DebugCounter::registerCLOptions();
+
+  std::string header = "softmax-mlir optimizer driver\nAvailable Dialects: ";
+  llvm::interleave(
+      registry.getDialectNames(), [&](llvm::StringRef name) { header += name; },
+      [&] { header += ", "; });
+
+  std::string cliErrors;
+  llvm::raw_string_ostream cliErrorStream(cliErrors);
+  if (!cl::ParseCommandLineOptions(argc, argv, header, &cliErrorStream)) {
+    llvm::StringRef message = llvm::StringRef(cliErrors).trim();
+    message.consume_front(llvm::sys::path::filename(argv[0]));
+    message.consume_front(":");
+    return fail(message.trim());
+  }
+
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  // Bad pass options are reported by upstream's option parser without an
+  // `error:`; follow them with one.
+  config.setPassPipelineSetupFn([upstream = config](PassManager &pm) {
+    if (succeeded(upstream.setupPassPipeline(pm)))
+      return success();
+    fail("invalid pass pipeline or pass options");
+    return failure();
+  });
+  if (config.shouldShowDialects()) {
+    llvm::outs() << header << "\n";
+    return 0;
+  }
+  if (config.shouldListPasses()) {
+    printRegisteredPasses();
+    return 0;
+  }
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      openInputFile(inputFilename, &errorMessage);
+  if (!input)
+    return fail(errorMessage);
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &errorMessage);
+  if (!output)
+    return fail(errorMessage);
+  if (failed(MlirOptMain(output->os(), std::move(input), registry, config)))
+    return 1;
+  output->keep();
+  return 0;
 }

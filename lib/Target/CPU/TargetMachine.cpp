@@ -47,8 +47,10 @@ mlir::softmax::createCPUTargetMachine(const CPUTargetSpec &spec) {
       featureList.AddFeature(feature.getKey(), feature.getValue());
     features = featureList.getString();
   } else {
+    // Created for the generic CPU: asking for an unknown one would print a
+    // warning of LLVM's own before we can report it.
     std::unique_ptr<llvm::MCSubtargetInfo> info(
-        target->createMCSubtargetInfo(triple, cpu, ""));
+        target->createMCSubtargetInfo(triple, "", ""));
     if (!info || !info->isCPUStringValid(cpu))
       return llvm::createStringError("unknown CPU '" + spec.cpu +
                                      "' for target '" + triple.str() + "'");

@@ -1,0 +1,39 @@
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 triple=x86_64-unknown-linux-gnu" | FileCheck %s
+// RUN: softmax-opt %s --softmax-cpu-pipeline | FileCheck %s --check-prefix=HOST
+
+// A small model: what is not softmax (linalg.matmul, elementwise linalg,
+// tensor ops, arith) lowers through the default path next to it.
+
+// CHECK: module attributes
+// CHECK-SAME: llvm.data_layout = "e-
+// CHECK-SAME: llvm.target_triple = "x86_64-unknown-linux-gnu"
+// CHECK-NOT: softmax.
+// CHECK-NOT: linalg.
+// CHECK-NOT: tensor.
+// CHECK-NOT: memref.
+// CHECK: llvm.func @classify(
+// CHECK-SAME: target_cpu = "skylake-avx512"
+// CHECK: llvm.func @_mlir_ciface_classify(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// CHECK-SAME: llvm.emit_c_interface
+// CHECK: llvm.func @_mlir_ciface_log_probs(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+
+// HOST: llvm.target_triple = "x86_64-
+// HOST: llvm.func @_mlir_ciface_classify
+// HOST-SAME: target_cpu = "{{[a-z0-9-]+}}"
+
+func.func @classify(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<?x3xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %empty = tensor.empty(%n) : tensor<?x3xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %logits = linalg.matmul ins(%x, %w : tensor<?x4xf32>, tensor<4x3xf32>)
+                          outs(%init : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %probs = softmax.softmax %logits dim(1) : tensor<?x3xf32>
+  return %probs : tensor<?x3xf32>
+}
+
+func.func @log_probs(%x: tensor<8xbf16>) -> tensor<8xbf16> {
+  %y = softmax.log_softmax %x dim(0) : tensor<8xbf16>
+  return %y : tensor<8xbf16>
+}
