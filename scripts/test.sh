@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds softmax-mlir, and runs every test suite:
+# the lit suite (dialect, passes, pipelines, tools, CPU integration tests
+# against a float64 reference) and the GoogleTest unit tests. Ends with one
+# line `N passed, N failed` over all suites; exits non-zero on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+
+"$root/scripts/setup.sh" || { echo "0 passed, 1 failed"; exit 1; }
+if ! "$root/scripts/build.sh"; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results="$build/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+echo "== lit (check-softmax-mlir)"
+/usr/lib/llvm-22/bin/lit -sv --xunit-xml-output "$results/lit.xml" \
+  "$build/test"
+echo "== GoogleTest (ctest)"
+ctest --test-dir "$build" --output-on-failure \
+  --output-junit "$results/unittests.xml"
+
+python3 "$root/scripts/summarize_tests.py" "$results/lit.xml" \
+  "$results/unittests.xml"
