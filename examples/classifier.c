@@ -12,12 +12,12 @@ int main(void) {
                           {-1.0f, -1.0f, 3.0f, 2.0f},
                           {0.2f, 0.1f, -0.3f, 0.0f}};
   float probs[N][CLASSES], logProbs[N][CLASSES];
-  softmax_mlir_memref_2d_f32 in = {&x[0][0], &x[0][0], 0, {N, FEATURES},
-                                   {FEATURES, 1}};
-  softmax_mlir_memref_2d_f32 outProbs = {&probs[0][0], &probs[0][0], 0,
-                                         {N, CLASSES}, {CLASSES, 1}};
-  softmax_mlir_memref_2d_f32 outLogProbs = {&logProbs[0][0], &logProbs[0][0],
-                                            0, {N, CLASSES}, {CLASSES, 1}};
+  softmax_mlir_memref_2d_f32 in = {
+      &x[0][0], &x[0][0], 0, {N, FEATURES}, {FEATURES, 1}};
+  softmax_mlir_memref_2d_f32 outProbs = {
+      &probs[0][0], &probs[0][0], 0, {N, CLASSES}, {CLASSES, 1}};
+  softmax_mlir_memref_2d_f32 outLogProbs = {
+      &logProbs[0][0], &logProbs[0][0], 0, {N, CLASSES}, {CLASSES, 1}};
   _mlir_ciface_classify(&in, &outProbs, &outLogProbs);
 
   for (int i = 0; i < N; ++i) {

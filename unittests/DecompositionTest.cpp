@@ -24,8 +24,8 @@ using namespace mlir::softmax;
 
 namespace {
 struct Counts {
-  int generics = 0, reductions = 0, exps = 0, logs = 0, extfs = 0,
-      truncfs = 0, softmaxOps = 0, log1ps = 0;
+  int generics = 0, reductions = 0, exps = 0, logs = 0, extfs = 0, truncfs = 0,
+      softmaxOps = 0, log1ps = 0;
 };
 
 Counts decomposeAndCount(const char *source) {
@@ -78,7 +78,7 @@ TEST(DecompositionTest, SoftmaxIsMaxSumScaleNormalize) {
   EXPECT_EQ(c.reductions, 2);
   EXPECT_EQ(c.exps, 2); // In the sum and in the normalisation.
   EXPECT_EQ(c.logs, 0);
-  EXPECT_EQ(c.extfs, 1);  // f32 rows sum in f64...
+  EXPECT_EQ(c.extfs, 1);   // f32 rows sum in f64...
   EXPECT_EQ(c.truncfs, 1); // ...and 1/s is rounded back to f32.
 }
 

@@ -57,8 +57,8 @@ protected:
 } // namespace
 
 TEST_F(SoftmaxOpsTest, BuilderInfersTheResultType) {
-  auto type = RankedTensorType::get({ShapedType::kDynamic, 8},
-                                    builder.getF16Type());
+  auto type =
+      RankedTensorType::get({ShapedType::kDynamic, 8}, builder.getF16Type());
   Value x = makeValue(type);
   auto op = SoftmaxOp::create(builder, builder.getUnknownLoc(), x, 1);
   EXPECT_EQ(op.getType(), type);
@@ -100,9 +100,9 @@ TEST_F(SoftmaxOpsTest, RejectsIntegerUnrankedAndRankZero) {
 
 TEST_F(SoftmaxOpsTest, ResultTypeMustMatch) {
   Value x = makeValue(RankedTensorType::get({4}, builder.getF32Type()));
-  auto op = SoftmaxOp::create(builder, builder.getUnknownLoc(),
-                              RankedTensorType::get({4}, builder.getF64Type()),
-                              x, 0);
+  auto op =
+      SoftmaxOp::create(builder, builder.getUnknownLoc(),
+                        RankedTensorType::get({4}, builder.getF64Type()), x, 0);
   EXPECT_NE(verifyMessage(op).find("input, output"), std::string::npos);
 }
 

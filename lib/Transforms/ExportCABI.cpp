@@ -38,8 +38,8 @@ static LogicalResult exportFunction(func::FuncOp func,
   impl.setSymName((func.getSymName() + "__softmax_impl").str());
   impl->removeAttr("llvm.emit_c_interface");
   symbolTable.insert(impl); // Renames on a clash.
-  if (failed(SymbolTable::replaceAllSymbolUses(
-          func, impl.getSymNameAttr(), func->getParentOp())))
+  if (failed(SymbolTable::replaceAllSymbolUses(func, impl.getSymNameAttr(),
+                                               func->getParentOp())))
     return func.emitError("cannot redirect the uses of '@")
            << func.getSymName() << "'";
 
@@ -47,8 +47,8 @@ static LogicalResult exportFunction(func::FuncOp func,
   SmallVector<Type> argTypes;
   SmallVector<Location> argLocs;
   for (const CABIParam &param : *params) {
-    argTypes.push_back(MemRefType::get(param.type.getShape(),
-                                       param.type.getElementType()));
+    argTypes.push_back(
+        MemRefType::get(param.type.getShape(), param.type.getElementType()));
     argLocs.push_back(loc);
   }
   func.getBody().getBlocks().clear();
@@ -64,9 +64,9 @@ static LogicalResult exportFunction(func::FuncOp func,
       outputs.push_back(arg);
       continue;
     }
-    inputs.push_back(bufferization::ToTensorOp::create(
-        builder, loc, param.type, arg, /*restrict=*/true,
-        /*writable=*/false));
+    inputs.push_back(bufferization::ToTensorOp::create(builder, loc, param.type,
+                                                       arg, /*restrict=*/true,
+                                                       /*writable=*/false));
   }
   auto call = func::CallOp::create(builder, loc, impl, inputs);
   for (auto [result, out] : llvm::zip(call.getResults(), outputs))

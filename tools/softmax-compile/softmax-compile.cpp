@@ -46,15 +46,13 @@ struct Options {
                              cl::init("-")};
   cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
                               cl::value_desc("filename"), cl::init("-")};
-  cl::opt<std::string> target{"target",
-                              cl::desc("Target: cpu (default) or cuda"),
-                              cl::init("cpu")};
+  cl::opt<std::string> target{
+      "target", cl::desc("Target: cpu (default) or cuda"), cl::init("cpu")};
   cl::opt<std::string> mcpu{
       "mcpu", cl::desc("Target CPU, as llc's -mcpu (default: host)"),
       cl::init("host")};
   cl::opt<std::string> mtriple{
-      "mtriple", cl::desc("Target triple (default: the host's)"),
-      cl::init("")};
+      "mtriple", cl::desc("Target triple (default: the host's)"), cl::init("")};
   cl::opt<std::string> chip{"chip", cl::desc("GPU chip, e.g. sm_90"),
                             cl::init("sm_90")};
   cl::opt<std::string> emit{
@@ -96,8 +94,7 @@ static std::string getHeaderGuard(llvm::StringRef path) {
 }
 
 /// Writes `contents` to `path`, or fails with an `error:` message.
-static LogicalResult writeFile(llvm::StringRef path,
-                               llvm::StringRef contents) {
+static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef contents) {
   std::string errorMessage;
   std::unique_ptr<llvm::ToolOutputFile> file =
       openOutputFile(path, &errorMessage);
@@ -239,8 +236,8 @@ int main(int argc, char **argv) {
   if (failed(writeFile(options.output, "")))
     return 1;
   llvm::SmallString<128> objectPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "softmax-compile", "o", objectPath))
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("softmax-compile",
+                                                              "o", objectPath))
     return fail("cannot create a temporary file: " + ec.message());
   llvm::FileRemover removeObject(objectPath);
   if (failed(writeFile(objectPath, code)))

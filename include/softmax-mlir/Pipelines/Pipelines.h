@@ -19,8 +19,7 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Target CPU, as llc's -mcpu ('host' is this machine)"),
       llvm::cl::init("host")};
   PassOptions::Option<std::string> triple{
-      *this, "triple",
-      llvm::cl::desc("Target triple (default: the host's)"),
+      *this, "triple", llvm::cl::desc("Target triple (default: the host's)"),
       llvm::cl::init("")};
 };
 

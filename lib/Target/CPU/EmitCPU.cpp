@@ -39,8 +39,8 @@ mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
 
-  auto optimize = makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                            &tm);
+  auto optimize =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, &tm);
   if (llvm::Error error = optimize(llvmModule.get()))
     return module.emitError("LLVM optimization failed: ")
            << llvm::toString(std::move(error));
@@ -53,8 +53,7 @@ llvm::Error mlir::softmax::emitMachineCode(llvm::Module &llvmModule,
                                            llvm::raw_pwrite_stream &os) {
   llvm::legacy::PassManager pm;
   if (tm.addPassesToEmitFile(pm, os, nullptr, fileType))
-    return llvm::createStringError(
-        "the target cannot emit this kind of file");
+    return llvm::createStringError("the target cannot emit this kind of file");
   pm.run(llvmModule);
   return llvm::Error::success();
 }
@@ -91,7 +90,7 @@ llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
 
   std::string libDir = SOFTMAX_MLIR_LLVM_LIBDIR;
   llvm::SmallVector<std::string> args = {
-      *driver,      "-shared", "-o", libraryPath.str(), objectPath.str(),
+      *driver, "-shared", "-o", libraryPath.str(), objectPath.str(),
       // MLIR's runtime support is linked only if the code calls into it
       // (e.g. strided memref copies), and then found through the RUNPATH.
       "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
@@ -100,8 +99,8 @@ llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};
   std::string errorMessage;
-  int rc = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt,
-                                     redirects, 0, 0, &errorMessage);
+  int rc = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt, redirects,
+                                     0, 0, &errorMessage);
   if (rc == 0)
     return llvm::Error::success();
   std::string log;

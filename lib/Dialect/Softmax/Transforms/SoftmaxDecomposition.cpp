@@ -78,24 +78,23 @@ public:
         b, loc, TypeRange{init.getType(), init.getType()},
         ValueRange{input, rowMax}, ValueRange{init, init},
         ArrayRef<AffineMap>{fullMap, rowMap, rowMap, rowMap},
-        reductionIterators(),
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
+        reductionIterators(), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value x = extend(nb, nl, args[0]), m = args[1];
           Value isMax =
               arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, m);
-          Value e = math::ExpOp::create(
-              nb, nl, arith::SubFOp::create(nb, nl, x, m));
+          Value e =
+              math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, x, m));
           if (sumType != accType)
             e = arith::ExtFOp::create(nb, nl, sumType, e);
-          Value zero = arith::ConstantOp::create(
-              nb, nl, sumType, nb.getFloatAttr(sumType, 0.0));
+          Value zero = arith::ConstantOp::create(nb, nl, sumType,
+                                                 nb.getFloatAttr(sumType, 0.0));
           Value one = arith::ConstantOp::create(nb, nl, sumType,
                                                 nb.getFloatAttr(sumType, 1.0));
           Value r = arith::AddFOp::create(
-              nb, nl, args[2],
-              arith::SelectOp::create(nb, nl, isMax, zero, e));
+              nb, nl, args[2], arith::SelectOp::create(nb, nl, isMax, zero, e));
           Value c = arith::AddFOp::create(
-              nb, nl, args[3], arith::SelectOp::create(nb, nl, isMax, one, zero));
+              nb, nl, args[3],
+              arith::SelectOp::create(nb, nl, isMax, one, zero));
           linalg::YieldOp::create(nb, nl, ValueRange{r, c});
         });
     return {op.getResult(0), op.getResult(1)};
@@ -103,20 +102,18 @@ public:
 
   /// Per row: `rowMax == -inf ? ifNegInf : f(r, c)`, where `f` computes in
   /// the sum's type and the result is rounded to the accumulator type.
-  Value buildRowFactor(Value rowMax, std::pair<Value, Value> rowSum,
-                       const APFloat &ifNegInf,
-                       function_ref<Value(OpBuilder &, Location, Value, Value)>
-                           f) {
-    Value init =
-        tensor::EmptyOp::create(b, loc, rowSizes, accType).getResult();
+  Value
+  buildRowFactor(Value rowMax, std::pair<Value, Value> rowSum,
+                 const APFloat &ifNegInf,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
+    Value init = tensor::EmptyOp::create(b, loc, rowSizes, accType).getResult();
     SmallVector<utils::IteratorType> iterators(rowMap.getNumResults(),
                                                utils::IteratorType::parallel);
     AffineMap id = AffineMap::getMultiDimIdentityMap(rowMap.getNumResults(),
                                                      b.getContext());
     auto op = linalg::GenericOp::create(
-        b, loc, init.getType(),
-        ValueRange{rowMax, rowSum.first, rowSum.second}, ValueRange{init},
-        ArrayRef<AffineMap>{id, id, id, id}, iterators,
+        b, loc, init.getType(), ValueRange{rowMax, rowSum.first, rowSum.second},
+        ValueRange{init}, ArrayRef<AffineMap>{id, id, id, id}, iterators,
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value isNegInf = arith::CmpFOp::create(
               nb, nl, arith::CmpFPredicate::OEQ, args[0],
@@ -127,17 +124,16 @@ public:
           Value value = f(nb, nl, args[1], args[2]);
           if (sumType != accType)
             value = arith::TruncFOp::create(nb, nl, accType, value);
-          Value r =
-              arith::SelectOp::create(nb, nl, isNegInf, special, value);
+          Value r = arith::SelectOp::create(nb, nl, isNegInf, special, value);
           linalg::YieldOp::create(nb, nl, r);
         });
     return op.getResult(0);
   }
 
   /// y = combine(t, rowFactor) elementwise, rounded to the element type.
-  Value buildOutput(Value rowMax, Value rowFactor,
-                    function_ref<Value(OpBuilder &, Location, Value, Value)>
-                        combine) {
+  Value buildOutput(
+      Value rowMax, Value rowFactor,
+      function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
     Value init =
         tensor::EmptyOp::create(b, loc, fullSizes, elementType).getResult();
     SmallVector<utils::IteratorType> iterators(inputType.getRank(),
@@ -168,8 +164,8 @@ private:
   }
 
   Value fillRow(Value value) {
-    Value empty = tensor::EmptyOp::create(b, loc, rowSizes, value.getType())
-                      .getResult();
+    Value empty =
+        tensor::EmptyOp::create(b, loc, rowSizes, value.getType()).getResult();
     return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
         .getResult(0);
   }
@@ -194,8 +190,8 @@ private:
     Value isMax =
         arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, m);
     Value zeroV = arith::ConstantOp::create(
-        nb, nl, accType, nb.getFloatAttr(accType, APFloat::getZero(
-                                                      semantics())));
+        nb, nl, accType,
+        nb.getFloatAttr(accType, APFloat::getZero(semantics())));
     Value diff = arith::SubFOp::create(nb, nl, x, m);
     return arith::SelectOp::create(nb, nl, isMax, zeroV, diff);
   }
@@ -212,8 +208,7 @@ private:
   SmallVector<OpFoldResult> fullSizes, rowSizes;
 };
 
-template <typename OpTy>
-struct DecomposePattern : OpRewritePattern<OpTy> {
+template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -238,8 +233,8 @@ FailureOr<Value> mlir::softmax::decomposeSoftmax(RewriterBase &rewriter,
       rowMax, rowSum, nb.zero(),
       [](OpBuilder &b, Location loc, Value r, Value c) {
         Type type = r.getType();
-        Value one = arith::ConstantOp::create(b, loc, type,
-                                              b.getFloatAttr(type, 1.0));
+        Value one =
+            arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 1.0));
         Value s = arith::AddFOp::create(b, loc, c, r);
         return arith::DivFOp::create(b, loc, one, s).getResult();
       });
@@ -261,16 +256,16 @@ FailureOr<Value> mlir::softmax::decomposeLogSoftmax(RewriterBase &rewriter,
   std::pair<Value, Value> rowSum = nb.buildRowSum(rowMax);
   // log(s) = log1p(c - 1 + r). An all -inf row has m = -inf and t = 0:
   // subtracting +inf gives -inf.
-  Value rowLogSum = nb.buildRowFactor(
-      rowMax, rowSum, nb.posInf(),
-      [](OpBuilder &b, Location loc, Value r, Value c) {
-        Type type = r.getType();
-        Value one = arith::ConstantOp::create(b, loc, type,
-                                              b.getFloatAttr(type, 1.0));
-        Value ties = arith::SubFOp::create(b, loc, c, one);
-        Value s1 = arith::AddFOp::create(b, loc, ties, r);
-        return math::Log1pOp::create(b, loc, s1).getResult();
-      });
+  Value rowLogSum =
+      nb.buildRowFactor(rowMax, rowSum, nb.posInf(),
+                        [](OpBuilder &b, Location loc, Value r, Value c) {
+                          Type type = r.getType();
+                          Value one = arith::ConstantOp::create(
+                              b, loc, type, b.getFloatAttr(type, 1.0));
+                          Value ties = arith::SubFOp::create(b, loc, c, one);
+                          Value s1 = arith::AddFOp::create(b, loc, ties, r);
+                          return math::Log1pOp::create(b, loc, s1).getResult();
+                        });
   Value result = nb.buildOutput(
       rowMax, rowLogSum, [](OpBuilder &b, Location loc, Value t, Value l) {
         return arith::SubFOp::create(b, loc, t, l).getResult();
