@@ -221,55 +221,61 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
 
 } // namespace
 
-FailureOr<Value> mlir::softmax::decomposeSoftmax(RewriterBase &rewriter,
-                                                 SoftmaxOp op) {
+/// Builds softmax (or log_softmax) of `input` along `dim` before `op`.
+static Value buildNormalize(RewriterBase &rewriter, Operation *op, Value input,
+                            int64_t dim, bool logarithmic) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
-  NormalizeBuilder nb(rewriter, op.getLoc(), op.getInput(), op.getDim());
+  NormalizeBuilder nb(rewriter, op->getLoc(), input, dim);
   Value rowMax = nb.buildRowMax();
   std::pair<Value, Value> rowSum = nb.buildRowSum(rowMax);
-  // An all -inf row has m = -inf (and every t = 0): give it zeros.
-  Value rowScale = nb.buildRowFactor(
-      rowMax, rowSum, nb.zero(),
-      [](OpBuilder &b, Location loc, Value r, Value c) {
-        Type type = r.getType();
-        Value one =
-            arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 1.0));
-        Value s = arith::AddFOp::create(b, loc, c, r);
-        return arith::DivFOp::create(b, loc, one, s).getResult();
+  auto one = [](OpBuilder &b, Location loc, Type type) -> Value {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, 1.0));
+  };
+
+  if (!logarithmic) {
+    // 1/s per row; an all -inf row (m = -inf, every t = 0) gives zeros.
+    Value rowScale = nb.buildRowFactor(
+        rowMax, rowSum, nb.zero(),
+        [&](OpBuilder &b, Location loc, Value r, Value c) {
+          Value s = arith::AddFOp::create(b, loc, c, r);
+          return arith::DivFOp::create(b, loc, one(b, loc, s.getType()), s)
+              .getResult();
+        });
+    return nb.buildOutput(
+        rowMax, rowScale, [](OpBuilder &b, Location loc, Value t, Value r) {
+          Value e = math::ExpOp::create(b, loc, t);
+          return arith::MulFOp::create(b, loc, e, r).getResult();
+        });
+  }
+
+  // log(s) = log1p(c - 1 + r) per row; an all -inf row (m = -inf, t = 0)
+  // subtracts +inf and gives -inf.
+  Value rowLogSum = nb.buildRowFactor(
+      rowMax, rowSum, nb.posInf(),
+      [&](OpBuilder &b, Location loc, Value r, Value c) {
+        Value ties = arith::SubFOp::create(b, loc, c, one(b, loc, c.getType()));
+        Value s1 = arith::AddFOp::create(b, loc, ties, r);
+        return math::Log1pOp::create(b, loc, s1).getResult();
       });
-  Value result = nb.buildOutput(
-      rowMax, rowScale, [](OpBuilder &b, Location loc, Value t, Value r) {
-        Value e = math::ExpOp::create(b, loc, t);
-        return arith::MulFOp::create(b, loc, e, r).getResult();
+  return nb.buildOutput(
+      rowMax, rowLogSum, [](OpBuilder &b, Location loc, Value t, Value l) {
+        return arith::SubFOp::create(b, loc, t, l).getResult();
       });
+}
+
+FailureOr<Value> mlir::softmax::decomposeSoftmax(RewriterBase &rewriter,
+                                                 SoftmaxOp op) {
+  Value result = buildNormalize(rewriter, op, op.getInput(), op.getDim(),
+                                /*logarithmic=*/false);
   rewriter.replaceOp(op, result);
   return result;
 }
 
 FailureOr<Value> mlir::softmax::decomposeLogSoftmax(RewriterBase &rewriter,
                                                     LogSoftmaxOp op) {
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(op);
-  NormalizeBuilder nb(rewriter, op.getLoc(), op.getInput(), op.getDim());
-  Value rowMax = nb.buildRowMax();
-  std::pair<Value, Value> rowSum = nb.buildRowSum(rowMax);
-  // log(s) = log1p(c - 1 + r). An all -inf row has m = -inf and t = 0:
-  // subtracting +inf gives -inf.
-  Value rowLogSum =
-      nb.buildRowFactor(rowMax, rowSum, nb.posInf(),
-                        [](OpBuilder &b, Location loc, Value r, Value c) {
-                          Type type = r.getType();
-                          Value one = arith::ConstantOp::create(
-                              b, loc, type, b.getFloatAttr(type, 1.0));
-                          Value ties = arith::SubFOp::create(b, loc, c, one);
-                          Value s1 = arith::AddFOp::create(b, loc, ties, r);
-                          return math::Log1pOp::create(b, loc, s1).getResult();
-                        });
-  Value result = nb.buildOutput(
-      rowMax, rowLogSum, [](OpBuilder &b, Location loc, Value t, Value l) {
-        return arith::SubFOp::create(b, loc, t, l).getResult();
-      });
+  Value result = buildNormalize(rewriter, op, op.getInput(), op.getDim(),
+                                /*logarithmic=*/true);
   rewriter.replaceOp(op, result);
   return result;
 }
