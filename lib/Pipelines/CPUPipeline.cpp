@@ -21,6 +21,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -29,14 +30,32 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "softmax-mlir/Target/CPU/CPUTarget.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
 using namespace mlir::softmax;
 
 void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
-  // Softmax ops to the stable form, public functions to the C ABI.
+  // Softmax ops to vector row loops where they reduce the innermost dim, to
+  // the generic stable form elsewhere; public functions to the C ABI.
+  if (options.vectorize) {
+    SoftmaxVectorizeOptions vectorizeOptions;
+    vectorizeOptions.vectorBits = options.vectorBits;
+    if (vectorizeOptions.vectorBits == 0) {
+      // An unknown CPU is reported by softmax-attach-cpu-target below.
+      llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+          createCPUTargetMachine({options.triple, options.mcpu});
+      vectorizeOptions.vectorBits = tm ? getVectorRegisterBits(**tm) : 256;
+      if (!tm)
+        llvm::consumeError(tm.takeError());
+    }
+    vectorizeOptions.unroll = options.unroll;
+    pm.addPass(createSoftmaxVectorize(vectorizeOptions));
+  }
   pm.addPass(createSoftmaxDecompose());
+  pm.addPass(createSoftmaxApproximateExp());
   pm.addPass(createSoftmaxExportCABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());
@@ -56,16 +75,19 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   // bf16 conversions become integer arithmetic: LLVM would otherwise call
   // __truncsfbf2, which older libgcc versions lack.
   arith::ArithExpandOpsPassOptions expandOptions;
   expandOptions.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expandOptions));
-  // libm first: convert-math-to-llvm would turn math.log1p into log(1 + x)
-  // and lose the precision log_softmax relies on.
+  // LLVM intrinsics where they exist, except for log1p: as log(1 + x) it
+  // would lose the precision log_softmax relies on, so it calls libm's.
+  ConvertMathToLLVMPassOptions mathOptions;
+  mathOptions.approximateLog1p = false;
+  pm.addPass(createConvertMathToLLVMPass(mathOptions));
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

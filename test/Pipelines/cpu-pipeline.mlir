@@ -1,5 +1,8 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 triple=x86_64-unknown-linux-gnu" | FileCheck %s
 // RUN: softmax-opt %s --softmax-cpu-pipeline | FileCheck %s --check-prefix=HOST
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 triple=x86_64-unknown-linux-gnu" | FileCheck %s --check-prefix=AVX512
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell triple=x86_64-unknown-linux-gnu" | FileCheck %s --check-prefix=AVX2
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell vectorize=false" | FileCheck %s --check-prefix=GENERIC
 
 // A small model: what is not softmax (linalg.matmul, elementwise linalg,
 // tensor ops, arith) lowers through the default path next to it.
@@ -16,6 +19,22 @@
 // CHECK: llvm.func @_mlir_ciface_classify(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // CHECK-SAME: llvm.emit_c_interface
 // CHECK: llvm.func @_mlir_ciface_log_probs(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+
+// The vector row loops: 4 registers of the target's width per vector value,
+// masked tails, a polynomial exp (no libm call for f32 exp anywhere).
+// AVX512-NOT: @expf
+// AVX512: llvm.func @classify(
+// AVX512: llvm.intr.masked.load %{{.*}} -> vector<64xf32>
+// AVX512: llvm.intr.vector.reduce.fmaximum(%{{.*}}) : (vector<64xf32>) -> f32
+// AVX512: llvm.intr.masked.store %{{.*}} : vector<64xf32>, vector<64xi1> into !llvm.ptr
+// AVX512-NOT: @expf
+// AVX2-NOT: @expf
+// AVX2: llvm.intr.masked.load %{{.*}} -> vector<32xf32>
+// AVX2-NOT: @expf
+
+// The generic decomposition: scalar loops.
+// GENERIC-NOT: vector<
+// GENERIC: llvm.func @classify(
 
 // HOST: llvm.target_triple = "x86_64-
 // HOST: llvm.func @_mlir_ciface_classify

@@ -60,6 +60,18 @@ struct Options {
       cl::desc("What to write: mlir, llvm, asm, obj, shared-lib (cpu); "
                "ptx, cubin (cuda)"),
       cl::init("obj")};
+  cl::opt<bool> vectorize{
+      "vectorize",
+      cl::desc("Vector row loops for softmax over the innermost dim "
+               "(default: on; off uses the generic decomposition)"),
+      cl::init(true)};
+  cl::opt<int64_t> vectorBits{
+      "vector-bits",
+      cl::desc("Vector register bits (default 0: the target CPU's)"),
+      cl::init(0)};
+  cl::opt<int64_t> unroll{
+      "unroll", cl::desc("Vector registers per vector value (default 4)"),
+      cl::init(4)};
   cl::opt<std::string> header{
       "header",
       cl::desc("C header to write with --emit=shared-lib (default: the "
@@ -145,6 +157,10 @@ int main(int argc, char **argv) {
     return fail("--target=cuda is not available yet in this build");
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
+  if (options.vectorBits < 0 || options.vectorBits % 32 != 0 ||
+      options.unroll <= 0)
+    return fail("--vector-bits must be 0 or a positive multiple of 32, and "
+                "--unroll positive");
   bool binaryOutput = *emit == EmitKind::Obj || *emit == EmitKind::SharedLib;
   if (binaryOutput && options.output == "-")
     return fail("--emit=" + options.emit + " needs an output file (-o)");
@@ -195,6 +211,9 @@ int main(int argc, char **argv) {
   softmax::CPUPipelineOptions pipelineOptions;
   pipelineOptions.mcpu = options.mcpu;
   pipelineOptions.triple = options.mtriple;
+  pipelineOptions.vectorize = options.vectorize;
+  pipelineOptions.vectorBits = options.vectorBits;
+  pipelineOptions.unroll = options.unroll;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return 1;

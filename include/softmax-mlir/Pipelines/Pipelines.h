@@ -21,6 +21,18 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<std::string> triple{
       *this, "triple", llvm::cl::desc("Target triple (default: the host's)"),
       llvm::cl::init("")};
+  PassOptions::Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Vector row loops for softmax over the innermost dim "
+                     "(else the generic decomposition)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Vector register bits (0: the target CPU's)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> unroll{
+      *this, "unroll", llvm::cl::desc("Vector registers per vector value"),
+      llvm::cl::init(4)};
 };
 
 /// From a module of upstream dialects plus `softmax` (functions on tensors)

@@ -20,6 +20,15 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
+int64_t mlir::softmax::getVectorRegisterBits(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo *info = tm.getMCSubtargetInfo();
+  if (info->checkFeatures("+avx512f"))
+    return 512;
+  if (info->checkFeatures("+avx"))
+    return 256;
+  return 128;
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 mlir::softmax::createCPUTargetMachine(const CPUTargetSpec &spec) {
   static std::once_flag initialized;

@@ -22,6 +22,10 @@
 // MCPU-NOT: not a recognized processor
 // MCPU: error: unknown CPU 'pentium9000' for target 'x86_64-
 
+// RUN: not softmax-compile %t.split/valid.mlir --vector-bits=100 -o %t 2>&1 | FileCheck %s --check-prefix=VBITS
+// RUN: not softmax-compile %t.split/valid.mlir --unroll=0 -o %t 2>&1 | FileCheck %s --check-prefix=VBITS
+// VBITS: error: --vector-bits must be 0 or a positive multiple of 32, and --unroll positive
+
 // RUN: not softmax-compile %t.split/valid.mlir --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
 // FLAG: error: Unknown command line argument '--no-such-flag'
 

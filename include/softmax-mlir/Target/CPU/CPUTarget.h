@@ -40,6 +40,10 @@ struct CPUTargetSpec {
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createCPUTargetMachine(const CPUTargetSpec &spec);
 
+/// Bits of the widest vector registers `tm` has for floating point: 512 with
+/// AVX-512, 256 with AVX, else 128.
+int64_t getVectorRegisterBits(const llvm::TargetMachine &tm);
+
 /// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
 /// data layout, and optimizes it at -O3 for `tm`. Emits an error on failure.
 FailureOr<std::unique_ptr<llvm::Module>>

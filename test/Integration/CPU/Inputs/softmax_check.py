@@ -298,11 +298,12 @@ def run_suite(args, suite):
         for op in ["softmax", "log_softmax"]
     ]
     os.makedirs(args.workdir, exist_ok=True)
-    stem = os.path.join(args.workdir, "%s_%s" % (suite, dtype.name))
+    stem = os.path.join(args.workdir, "%s_%s%s" % (suite, dtype.name, args.tag))
     with open(stem + ".mlir", "w") as f:
         f.write(build_module(cases, dtype))
     subprocess.run(
-        [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
+        [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
+        + args.flags.split(),
         check=True,
     )
     lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
@@ -342,6 +343,8 @@ def main():
     parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
     parser.add_argument("--suite", choices=["shapes", "special"], required=True)
     parser.add_argument("--workdir", required=True)
+    parser.add_argument("--flags", default="", help="extra softmax-compile flags")
+    parser.add_argument("--tag", default="", help="names this configuration")
     args = parser.parse_args()
     with np.errstate(all="ignore"):
         failures = run_suite(args, args.suite)

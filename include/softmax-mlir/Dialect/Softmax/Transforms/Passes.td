@@ -55,4 +55,57 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
   ];
 }
 
+def SoftmaxVectorize : Pass<"softmax-vectorize"> {
+  let summary = "Turn softmax ops over the innermost dim into vector row loops";
+  let description = [{
+    Rewrites every `softmax.softmax` and `softmax.log_softmax` that reduces
+    along its innermost (contiguous) dimension into an `scf.for` over rows
+    (the other dimensions collapsed) whose body makes three passes over the
+    row with `vector.transfer_read`/`transfer_write` on tensors:
+
+    1. `m = max(x)`, kept in a vector of partial maxima;
+    2. `e = exp(t)` with `t = (x == m) ? 0 : x - m`; the partial sums of `e`
+       over entries below `m` and the count of entries at `m` stay in
+       vectors (f32 rows sum in f64); f32/f64 softmax stores `e` in the
+       output row;
+    3. the output: `e * (1/s)` (from the stored `e`, or recomputed for
+       f16/bf16) or `t - log1p(c - 1 + r)`.
+
+    Horizontal reductions happen once per row; the row tail is one masked
+    vector. A vector holds `vector-bits / accumulator width * unroll` lanes:
+    `unroll` registers give independent accumulator chains. Special values
+    follow the dialect's contract exactly as `softmax-decompose` does. Ops
+    that reduce along an outer dimension are left for `softmax-decompose`.
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
+    ```
+
+    becomes (abridged)
+
+    ```mlir
+    %y = scf.for %row = %c0 to %rows step %c1 iter_args(%o = %empty) {
+      %mv = scf.for %col = %c0 to %main step %c32 iter_args(%acc = %neg_inf) {
+        %v = vector.transfer_read %x[%row, %col], %pad {in_bounds = [true]}
+        %max = arith.maximumf %acc, %v : vector<32xf32>
+      }
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
+           "Bits of one hardware vector register">,
+    Option<"unroll", "unroll", "int64_t", /*default=*/"4",
+           "Vector registers per vector value (independent chains)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_PASSES_TD

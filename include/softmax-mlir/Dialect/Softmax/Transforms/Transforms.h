@@ -22,6 +22,19 @@ FailureOr<Value> decomposeLogSoftmax(RewriterBase &rewriter, LogSoftmaxOp op);
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
 
+/// How `softmax-vectorize` shapes its vectors.
+struct RowVectorizationOptions {
+  /// Bits of one hardware vector register (512 for AVX-512, 256 for AVX2).
+  int64_t vectorBits = 256;
+  /// Registers per vector value: independent accumulator chains.
+  int64_t unroll = 4;
+};
+
+/// Adds the patterns that turn softmax ops reducing along their innermost
+/// dimension into vector row loops (see `softmax-vectorize`).
+void populateSoftmaxVectorizationPatterns(
+    RewritePatternSet &patterns, const RowVectorizationOptions &options);
+
 } // namespace mlir::softmax
 
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_TRANSFORMS_H

@@ -1,0 +1,296 @@
+//===- SoftmaxVectorization.cpp - vector row loops for softmax ------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites a softmax op that reduces along its innermost (contiguous)
+// dimension into a loop nest over rows (the outer dims) whose body makes three
+// vector passes over the row: max; exp and sum; normalise. f32 and f64 rows
+// keep exp(x - max) in the output row between the last two passes
+// ("store-exp"), so exp is computed once per element; f16/bf16 rows recompute
+// it, since an f16 copy would round it twice. Accumulators stay in vector
+// registers across the row and are reduced horizontally once per row; the row
+// tail is one masked vector. The special-value contract is the one of the
+// decomposition.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/APFloat.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+
+/// Emits the vector row loop of one softmax op over a 2-D [rows, n] view.
+class RowLoopBuilder {
+public:
+  RowLoopBuilder(OpBuilder &b, Location loc, RankedTensorType type,
+                 bool logarithmic, const RowVectorizationOptions &options)
+      : b(b), loc(loc), logarithmic(logarithmic),
+        elementType(cast<FloatType>(type.getElementType())),
+        accType(getAccumulatorType(elementType)),
+        sumType(elementType.isF32() ? Float64Type::get(b.getContext())
+                                    : accType),
+        storeExp(!logarithmic && elementType == accType) {
+    lanes = std::max<int64_t>(1, options.vectorBits / accType.getWidth()) *
+            std::max<int64_t>(1, options.unroll);
+    elementVec = VectorType::get({lanes}, elementType);
+    accVec = VectorType::get({lanes}, accType);
+    sumVec = VectorType::get({lanes}, sumType);
+    countVec = VectorType::get({lanes}, b.getI32Type());
+  }
+
+  /// The normalised tensor of `x`: one row per index of the outer dims.
+  Value build(Value x) {
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+    // [0, nMain) in whole vectors, then one masked vector at nMain.
+    Value nMain = arith::SubIOp::create(
+        b, loc, n, arith::RemUIOp::create(b, loc, n, index(lanes)));
+    // The output keeps the static sizes of the input.
+    Value init =
+        tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
+    SmallVector<Value> lbs(rank - 1, index(0)), steps(rank - 1, index(1)), ubs;
+    for (OpFoldResult size : ArrayRef(sizes).drop_back())
+      ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
+    scf::LoopNest nest =
+        scf::buildLoopNest(b, loc, lbs, ubs, steps, ValueRange{init},
+                           [&](OpBuilder &, Location, ValueRange rowIndex,
+                               ValueRange iterArgs) -> scf::ValueVector {
+                             return {buildRow(x, iterArgs[0], rowIndex, nMain)};
+                           });
+    return nest.results[0];
+  }
+
+private:
+  Value buildRow(Value x, Value out, ValueRange row, Value nMain) {
+    // Pass 1: m = max(x), -inf as identity, NaN propagates.
+    Value negInfVec = splat(accVec, negInf(accType));
+    auto maxLoop =
+        forColumns(nMain, {negInfVec},
+                   [&](Value col, ValueRange acc) -> SmallVector<Value> {
+                     Value v = read(x, row, col, /*inBounds=*/true);
+                     return {arith::MaximumFOp::create(b, loc, acc[0], v)};
+                   });
+    Value tail = read(x, row, nMain, /*inBounds=*/false);
+    Value maxVec =
+        arith::MaximumFOp::create(b, loc, maxLoop.getResult(0), tail);
+    Value m = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::MAXIMUMF, maxVec);
+    Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
+
+    // Pass 2: r = sum of exp(x - m) over entries below m, c = entries at m.
+    Value zeroSum =
+        splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
+    Value zeroCount = arith::ConstantOp::create(
+        b, loc, countVec,
+        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
+    auto sumStep = [&](Value col, bool inBounds, Value outT, Value r,
+                       Value c) -> SmallVector<Value> {
+      Value v = read(x, row, col, inBounds);
+      Value isMax =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
+      Value e = math::ExpOp::create(b, loc, shifted(v, mVec, isMax));
+      if (storeExp)
+        outT = vector::TransferWriteOp::create(b, loc, e, outT, at(row, col),
+                                               ArrayRef<bool>{inBounds})
+                   .getResult();
+      Value eSum = e;
+      if (sumType != accType)
+        eSum = arith::ExtFOp::create(b, loc, sumVec, e);
+      r = arith::AddFOp::create(
+          b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroSum, eSum));
+      c = arith::AddIOp::create(
+          b, loc, c, arith::ExtUIOp::create(b, loc, countVec, isMax));
+      return {outT, r, c};
+    };
+    auto sumLoop = forColumns(
+        nMain, {out, zeroSum, zeroCount}, [&](Value col, ValueRange acc) {
+          return sumStep(col, /*inBounds=*/true, acc[0], acc[1], acc[2]);
+        });
+    SmallVector<Value> last =
+        sumStep(nMain, /*inBounds=*/false, sumLoop.getResult(0),
+                sumLoop.getResult(1), sumLoop.getResult(2));
+    out = last[0];
+    Value r = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                          last[1]);
+    Value c = arith::SIToFPOp::create(
+        b, loc, sumType,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                    last[2]));
+
+    // The row factor: 1/s or log(s) = log1p(c - 1 + r); an all -inf row
+    // gives 0 or +inf.
+    Value one = scalar(sumType, 1.0);
+    Value factor =
+        logarithmic ? math::Log1pOp::create(
+                          b, loc,
+                          arith::AddFOp::create(
+                              b, loc, arith::SubFOp::create(b, loc, c, one), r))
+                          .getResult()
+                    : arith::DivFOp::create(b, loc, one,
+                                            arith::AddFOp::create(b, loc, c, r))
+                          .getResult();
+    if (sumType != accType)
+      factor = arith::TruncFOp::create(b, loc, accType, factor);
+    Value isNegInf = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OEQ, m,
+        arith::ConstantOp::create(b, loc, accType,
+                                  b.getFloatAttr(accType, negInf(accType))));
+    Value special = arith::ConstantOp::create(
+        b, loc, accType,
+        b.getFloatAttr(accType,
+                       logarithmic
+                           ? APFloat::getInf(accType.getFloatSemantics())
+                           : APFloat::getZero(accType.getFloatSemantics())));
+    factor = arith::SelectOp::create(b, loc, isNegInf, special, factor);
+    Value factorVec = vector::BroadcastOp::create(b, loc, accVec, factor);
+
+    // Pass 3: y = exp(t) * (1/s) or t - log(s).
+    auto normalizeStep = [&](Value col, bool inBounds, Value outT) -> Value {
+      Value y;
+      if (storeExp) {
+        y = arith::MulFOp::create(b, loc, read(outT, row, col, inBounds),
+                                  factorVec);
+      } else {
+        Value v = read(x, row, col, inBounds);
+        Value isMax =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
+        Value t = shifted(v, mVec, isMax);
+        y = logarithmic
+                ? arith::SubFOp::create(b, loc, t, factorVec).getResult()
+                : arith::MulFOp::create(b, loc, math::ExpOp::create(b, loc, t),
+                                        factorVec)
+                      .getResult();
+      }
+      if (elementType != accType)
+        y = arith::TruncFOp::create(b, loc, elementVec, y);
+      return vector::TransferWriteOp::create(b, loc, y, outT, at(row, col),
+                                             ArrayRef<bool>{inBounds})
+          .getResult();
+    };
+    auto normalizeLoop =
+        forColumns(nMain, {out}, [&](Value col, ValueRange acc) {
+          return SmallVector<Value>{
+              normalizeStep(col, /*inBounds=*/true, acc[0])};
+        });
+    return normalizeStep(nMain, /*inBounds=*/false, normalizeLoop.getResult(0));
+  }
+
+  /// A loop over the whole vectors of a row, carrying `iterArgs`.
+  scf::ForOp
+  forColumns(Value nMain, ValueRange iterArgs,
+             function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+    return scf::ForOp::create(
+        b, loc, index(0), nMain, index(lanes), iterArgs,
+        [&](OpBuilder &, Location, Value col, ValueRange args) {
+          scf::YieldOp::create(b, loc, body(col, args));
+        });
+  }
+
+  /// One vector of `source` at [row, col], extended to the accumulator type.
+  /// Lanes past the end of the row read as -inf.
+  Value read(Value source, ValueRange row, Value col, bool inBounds) {
+    Value padding = arith::ConstantOp::create(
+        b, loc, elementType, b.getFloatAttr(elementType, negInf(elementType)));
+    Value v =
+        vector::TransferReadOp::create(b, loc, elementVec, source, at(row, col),
+                                       padding, ArrayRef<bool>{inBounds});
+    if (elementType != accType)
+      v = arith::ExtFOp::create(b, loc, accVec, v);
+    return v;
+  }
+
+  /// The indices of column `col` of row `row`.
+  static SmallVector<Value> at(ValueRange row, Value col) {
+    SmallVector<Value> indices(row);
+    indices.push_back(col);
+    return indices;
+  }
+
+  /// t = (x == m) ? 0 : x - m (see the decomposition).
+  Value shifted(Value v, Value mVec, Value isMax) {
+    Value diff = arith::SubFOp::create(b, loc, v, mVec);
+    return arith::SelectOp::create(
+        b, loc, isMax,
+        splat(accVec, APFloat::getZero(accType.getFloatSemantics())), diff);
+  }
+
+  Value splat(VectorType type, const APFloat &value) {
+    return arith::ConstantOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(type,
+                               b.getFloatAttr(type.getElementType(), value)));
+  }
+  Value scalar(Type type, double value) {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+  }
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  static APFloat negInf(FloatType type) {
+    return APFloat::getInf(type.getFloatSemantics(), /*Negative=*/true);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  bool logarithmic;
+  FloatType elementType, accType, sumType;
+  bool storeExp;
+  int64_t lanes;
+  VectorType elementVec, accVec, sumVec, countVec;
+};
+
+/// Vectorizes softmax (or log_softmax) of `input` along its last dim.
+FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
+                                    Value input, int64_t dim, bool logarithmic,
+                                    const RowVectorizationOptions &options) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  if (dim != rank - 1)
+    return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
+  // x86 without AVX512-BF16 has no bf16 vector arithmetic: LLVM would
+  // promote the selects of the bf16 rounding through __truncsfbf2 calls.
+  if (type.getElementType().isBF16())
+    return rewriter.notifyMatchFailure(op, "bf16 stays on the generic path");
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op->getLoc();
+
+  RowLoopBuilder builder(rewriter, loc, type, logarithmic, options);
+  Value result = builder.build(input);
+  rewriter.replaceOp(op, result);
+  return result;
+}
+
+template <typename OpTy> struct VectorizePattern : OpRewritePattern<OpTy> {
+  VectorizePattern(MLIRContext *ctx, RowVectorizationOptions options)
+      : OpRewritePattern<OpTy>(ctx), options(options) {}
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    return vectorizeNormalize(rewriter, op, op.getInput(), op.getDim(),
+                              std::is_same_v<OpTy, LogSoftmaxOp>, options);
+  }
+  RowVectorizationOptions options;
+};
+
+} // namespace
+
+void mlir::softmax::populateSoftmaxVectorizationPatterns(
+    RewritePatternSet &patterns, const RowVectorizationOptions &options) {
+  patterns.add<VectorizePattern<SoftmaxOp>, VectorizePattern<LogSoftmaxOp>>(
+      patterns.getContext(), options);
+}

@@ -1,0 +1,37 @@
+//===- VectorizeSoftmax.cpp - the softmax-vectorize pass ------------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::softmax {
+#define GEN_PASS_DEF_SOFTMAXVECTORIZE
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h.inc"
+} // namespace mlir::softmax
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+struct SoftmaxVectorizePass
+    : softmax::impl::SoftmaxVectorizeBase<SoftmaxVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorBits <= 0 || vectorBits % 32 != 0 || unroll <= 0) {
+      getOperation()->emitError("softmax-vectorize: vector-bits must be a "
+                                "positive multiple of 32 and unroll positive");
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    populateSoftmaxVectorizationPatterns(patterns, {vectorBits, unroll});
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+} // namespace

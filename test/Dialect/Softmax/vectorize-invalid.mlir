@@ -1,0 +1,10 @@
+// RUN: softmax-opt %s --softmax-vectorize="vector-bits=100" --verify-diagnostics
+// RUN: softmax-opt %s --softmax-vectorize="unroll=0" --verify-diagnostics
+
+// expected-error @+1 {{softmax-vectorize: vector-bits must be a positive multiple of 32 and unroll positive}}
+module {
+  func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+    %y = softmax.softmax %x dim(0) : tensor<4xf32>
+    return %y : tensor<4xf32>
+  }
+}

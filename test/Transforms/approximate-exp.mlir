@@ -1,0 +1,31 @@
+// RUN: softmax-opt %s --softmax-approximate-exp | FileCheck %s
+
+// f32 exp, scalar or vector, becomes a polynomial: no math.exp is left and
+// no call into libm can come out of it.
+// CHECK-LABEL: func.func @vector_exp
+// CHECK-NOT: math.exp
+// CHECK: math.fma %{{.*}} : vector<16xf32>
+// CHECK: arith.shli %{{.*}} : vector<16xi32>
+// CHECK: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
+func.func @vector_exp(%x: vector<16xf32>) -> vector<16xf32> {
+  %y = math.exp %x : vector<16xf32>
+  return %y : vector<16xf32>
+}
+
+// CHECK-LABEL: func.func @scalar_exp
+// CHECK-NOT: math.exp
+// CHECK: math.fma
+func.func @scalar_exp(%x: f32) -> f32 {
+  %y = math.exp %x : f32
+  return %y : f32
+}
+
+// Other types and other functions are left alone.
+// CHECK-LABEL: func.func @untouched
+// CHECK: math.exp %{{.*}} : f64
+// CHECK: math.log %{{.*}} : f32
+func.func @untouched(%x: f64, %y: f32) -> (f64, f32) {
+  %a = math.exp %x : f64
+  %b = math.log %y : f32
+  return %a, %b : f64, f32
+}
