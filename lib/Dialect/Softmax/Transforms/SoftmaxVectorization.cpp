@@ -33,6 +33,10 @@ using namespace mlir::softmax;
 
 namespace {
 
+/// Vectors summed in accumulator-type lanes before they are added to the
+/// sum-type lanes: each f32 lane adds at most 32 terms, ~1e-6 relative.
+constexpr int64_t kSumBlock = 32;
+
 /// Emits the vector row loop of one softmax op over a 2-D [rows, n] view.
 class RowLoopBuilder {
 public:
@@ -93,6 +97,11 @@ private:
     Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
 
     // Pass 2: r = sum of exp(x - m) over entries below m, c = entries at m.
+    // The partial sums stay in accumulator-type lanes for a block of
+    // kSumBlock vectors and are then added to sum-type (f64 for f32) lanes:
+    // as accurate as summing in f64 throughout, at the cost of f32 adds.
+    Value zeroAcc =
+        splat(accVec, APFloat::getZero(accType.getFloatSemantics()));
     Value zeroSum =
         splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
     Value zeroCount = arith::ConstantOp::create(
@@ -103,30 +112,48 @@ private:
       Value v = read(x, row, col, inBounds);
       Value isMax =
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
-      Value e = math::ExpOp::create(b, loc, shifted(v, mVec, isMax));
+      Value e = buildNonPositiveExp(b, loc, shifted(v, mVec, isMax));
       if (storeExp)
         outT = vector::TransferWriteOp::create(b, loc, e, outT, at(row, col),
                                                ArrayRef<bool>{inBounds})
                    .getResult();
-      Value eSum = e;
-      if (sumType != accType)
-        eSum = arith::ExtFOp::create(b, loc, sumVec, e);
       r = arith::AddFOp::create(
-          b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroSum, eSum));
+          b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroAcc, e));
       c = arith::AddIOp::create(
           b, loc, c, arith::ExtUIOp::create(b, loc, countVec, isMax));
       return {outT, r, c};
     };
-    auto sumLoop = forColumns(
-        nMain, {out, zeroSum, zeroCount}, [&](Value col, ValueRange acc) {
-          return sumStep(col, /*inBounds=*/true, acc[0], acc[1], acc[2]);
+    auto flush = [&](Value total, Value partial) -> Value {
+      if (sumType != accType)
+        partial = arith::ExtFOp::create(b, loc, sumVec, partial);
+      return arith::AddFOp::create(b, loc, total, partial);
+    };
+    Value blockSize = index(lanes * kSumBlock);
+    auto blockLoop = scf::ForOp::create(
+        b, loc, index(0), nMain, blockSize, ValueRange{out, zeroSum, zeroCount},
+        [&](OpBuilder &, Location, Value block, ValueRange acc) {
+          Value end = arith::MinUIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, block, blockSize), nMain);
+          auto inner = scf::ForOp::create(
+              b, loc, block, end, index(lanes),
+              ValueRange{acc[0], zeroAcc, acc[2]},
+              [&](OpBuilder &, Location, Value col, ValueRange inAcc) {
+                scf::YieldOp::create(b, loc,
+                                     sumStep(col, /*inBounds=*/true, inAcc[0],
+                                             inAcc[1], inAcc[2]));
+              });
+          scf::YieldOp::create(b, loc,
+                               ValueRange{inner.getResult(0),
+                                          flush(acc[1], inner.getResult(1)),
+                                          inner.getResult(2)});
         });
     SmallVector<Value> last =
-        sumStep(nMain, /*inBounds=*/false, sumLoop.getResult(0),
-                sumLoop.getResult(1), sumLoop.getResult(2));
+        sumStep(nMain, /*inBounds=*/false, blockLoop.getResult(0), zeroAcc,
+                blockLoop.getResult(2));
     out = last[0];
-    Value r = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                          last[1]);
+    Value r =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                    flush(blockLoop.getResult(1), last[1]));
     Value c = arith::SIToFPOp::create(
         b, loc, sumType,
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
@@ -157,6 +184,10 @@ private:
                            ? APFloat::getInf(accType.getFloatSemantics())
                            : APFloat::getZero(accType.getFloatSemantics())));
     factor = arith::SelectOp::create(b, loc, isNegInf, special, factor);
+    // A NaN row: the exp above does not propagate NaN, the factor does.
+    Value isNaN =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, m, m);
+    factor = arith::SelectOp::create(b, loc, isNaN, m, factor);
     Value factorVec = vector::BroadcastOp::create(b, loc, accVec, factor);
 
     // Pass 3: y = exp(t) * (1/s) or t - log(s).
@@ -172,7 +203,7 @@ private:
         Value t = shifted(v, mVec, isMax);
         y = logarithmic
                 ? arith::SubFOp::create(b, loc, t, factorVec).getResult()
-                : arith::MulFOp::create(b, loc, math::ExpOp::create(b, loc, t),
+                : arith::MulFOp::create(b, loc, buildNonPositiveExp(b, loc, t),
                                         factorVec)
                       .getResult();
       }

@@ -1,0 +1,86 @@
+//===- NonPositiveExp.cpp - exp(t) for t <= 0 in f32 ----------------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Softmax only ever takes exp(t) of t = x - max(x) <= 0, which lets exp drop
+// the overflow half of a general implementation. The form is the classic
+// one (Cody-Waite reduction t = k ln2 + r, |r| <= ln2/2, a degree-7
+// polynomial 1 + r + r^2 q(r) for exp(r) with the Cephes coefficients,
+// evaluated by Estrin's scheme, and 2^k built in the exponent bits),
+// arranged so that it costs 17 vector instructions:
+//
+//   t' = max(t, -88)                    (nnan: a single vmaxps)
+//   s  = fma(t', log2(e), 1.5 * 2^23)   (k = round(t' log2 e) in s's low bits)
+//   k  = s - 1.5 * 2^23
+//   r  = fma(k, -ln2_lo, fma(k, -ln2_hi, t'))
+//   p  = 1 + r + r^2 q(r)
+//   y  = p * bitcast((bitcast(s) << 23) + (127 << 23))
+//
+// k >= -127 after the clamp, and k = -127 gives an all-zero exponent field,
+// so exp(-inf) and anything below about -87.7 is exactly 0 (the true value
+// there is below 2^-126). The error is within 2 ulp elsewhere. A NaN
+// argument gives an unspecified value: callers that can see NaN must
+// propagate it themselves (the softmax row loops do, per row).
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+
+Value mlir::softmax::buildNonPositiveExp(OpBuilder &b, Location loc, Value t) {
+  Type type = t.getType();
+  if (!getElementTypeOrSelf(type).isF32())
+    return math::ExpOp::create(b, loc, t);
+  auto shaped = dyn_cast<ShapedType>(type);
+  Type intType = b.getI32Type();
+  if (shaped)
+    intType = shaped.clone(intType);
+  auto f = [&](double value) -> Value {
+    Attribute attr = b.getF32FloatAttr(value);
+    if (shaped)
+      attr = DenseElementsAttr::get(shaped, attr);
+    return arith::ConstantOp::create(b, loc, type, cast<TypedAttr>(attr));
+  };
+  auto i = [&](int32_t value) -> Value {
+    Attribute attr = b.getI32IntegerAttr(value);
+    if (shaped)
+      attr = DenseElementsAttr::get(cast<ShapedType>(intType), attr);
+    return arith::ConstantOp::create(b, loc, intType, cast<TypedAttr>(attr));
+  };
+  auto fma = [&](Value a, Value c, Value d) -> Value {
+    return math::FmaOp::create(b, loc, a, c, d);
+  };
+
+  // NaN is the caller's business: without it, max is one instruction.
+  Value clamped = arith::MaximumFOp::create(b, loc, t, f(-88.0),
+                                            arith::FastMathFlags::nnan);
+  const double magic = 12582912.0; // 1.5 * 2^23
+  Value shiftedK = fma(clamped, f(1.44269504088896341), f(magic));
+  Value k = arith::SubFOp::create(b, loc, shiftedK, f(magic));
+  Value r = fma(k, f(-0.693359375), clamped);
+  r = fma(k, f(2.12194440e-4), r);
+
+  // q(r) = c2 + c3 r + ... + c7 r^5 by Estrin's scheme: three independent
+  // pairs, then two steps, so the dependency chain is 5 deep instead of 7.
+  Value r2 = arith::MulFOp::create(b, loc, r, r);
+  Value q01 = fma(f(1.6666665459e-1), r, f(5.0000001201e-1));
+  Value q23 = fma(f(8.3334519073e-3), r, f(4.1665795894e-2));
+  Value q45 = fma(f(1.9875691500e-4), r, f(1.3981999507e-3));
+  Value q = fma(fma(q45, r2, q23), r2, q01);
+  Value p = fma(q, r2, r);
+  p = arith::AddFOp::create(b, loc, p, f(1.0));
+
+  Value bits = arith::BitcastOp::create(b, loc, intType, shiftedK);
+  Value exponent = arith::AddIOp::create(
+      b, loc, arith::ShLIOp::create(b, loc, bits, i(23)), i(127 << 23));
+  Value scale = arith::BitcastOp::create(b, loc, type, exponent);
+  return arith::MulFOp::create(b, loc, p, scale);
+}
