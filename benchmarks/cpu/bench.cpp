@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
   const char *only = argValue(argc, argv, "--shape", nullptr);
   const double batchNs = 2e6;
   std::vector<std::pair<long, long>> grid = {
-      {16384, 32}, {4096, 128},  {1024, 1024}, {256, 4096},  {64, 16384},
+      {16384, 32}, {4096, 128}, {1024, 1024}, {256, 4096}, {64, 16384},
       {16, 65536}, {4, 262144}, {1, 1048576}, {4096, 4096}};
 
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -182,8 +182,8 @@ int main(int argc, char **argv) {
                             std::pair{"log_softmax", algorithm::softmax_log}}) {
       auto desc = softmax_v2_forward::desc(prop_kind::forward_inference, algo,
                                            md, md, 1);
-      auto prim = softmax_v2_forward(
-          softmax_v2_forward::primitive_desc(desc, engine));
+      auto prim =
+          softmax_v2_forward(softmax_v2_forward::primitive_desc(desc, engine));
       s.impls.push_back(
           {op, "onednn_1t", 1,
            [=, &stream]() mutable {
@@ -210,8 +210,8 @@ int main(int argc, char **argv) {
       im.error = error;
       double t0 = nowNs();
       im.run();
-      im.iters = std::clamp((long)std::ceil(batchNs / (nowNs() - t0)), 1l,
-                            100000l);
+      im.iters =
+          std::clamp((long)std::ceil(batchNs / (nowNs() - t0)), 1l, 100000l);
     }
   }
 
@@ -269,8 +269,8 @@ int main(int argc, char **argv) {
                   "%zu\n",
                   s.rows, s.cols, s.rows, s.cols, im.op.c_str(),
                   im.name.c_str(), im.threads, median, percentile(use, 0.25),
-                  percentile(use, 0.75), median / n, 8.0 * n / median,
-                  im.error, im.samples.size(), clean.size());
+                  percentile(use, 0.75), median / n, 8.0 * n / median, im.error,
+                  im.samples.size(), clean.size());
     }
     std::free(s.x);
     std::free(s.y);
