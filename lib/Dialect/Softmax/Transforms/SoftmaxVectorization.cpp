@@ -62,8 +62,10 @@ public:
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
     // [0, nMain) in whole vectors, then one masked vector at nMain.
-    Value nMain = arith::SubIOp::create(
-        b, loc, n, arith::RemUIOp::create(b, loc, n, index(lanes)));
+    Value rem = arith::RemUIOp::create(b, loc, n, index(lanes));
+    Value nMain = arith::SubIOp::create(b, loc, n, rem);
+    hasTail =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, index(0));
     // The output keeps the static sizes of the input.
     Value init =
         tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
@@ -89,9 +91,11 @@ private:
                      Value v = read(x, row, col, /*inBounds=*/true);
                      return {arith::MaximumFOp::create(b, loc, acc[0], v)};
                    });
-    Value tail = read(x, row, nMain, /*inBounds=*/false);
-    Value maxVec =
-        arith::MaximumFOp::create(b, loc, maxLoop.getResult(0), tail);
+    Value maxVec = ifTail({maxLoop.getResult(0)}, [&] {
+      Value tail = read(x, row, nMain, /*inBounds=*/false);
+      return SmallVector<Value>{
+          arith::MaximumFOp::create(b, loc, maxLoop.getResult(0), tail)};
+    })[0];
     Value m = vector::ReductionOp::create(
         b, loc, vector::CombiningKind::MAXIMUMF, maxVec);
     Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
@@ -148,12 +152,17 @@ private:
                                           inner.getResult(2)});
         });
     SmallVector<Value> last =
-        sumStep(nMain, /*inBounds=*/false, blockLoop.getResult(0), zeroAcc,
-                blockLoop.getResult(2));
+        ifTail({blockLoop.getResult(0), zeroAcc, blockLoop.getResult(2)}, [&] {
+          return sumStep(nMain, /*inBounds=*/false, blockLoop.getResult(0),
+                         zeroAcc, blockLoop.getResult(2));
+        });
     out = last[0];
-    Value r =
-        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
-                                    flush(blockLoop.getResult(1), last[1]));
+    // The lanes are partial sums in no particular order already: adding
+    // them as a tree (reassoc) instead of one lane after another shortens a
+    // per-row chain of `lanes` dependent adds to log2(lanes).
+    Value r = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::ADD,
+        flush(blockLoop.getResult(1), last[1]), arith::FastMathFlags::reassoc);
     Value c = arith::SIToFPOp::create(
         b, loc, sumType,
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
@@ -218,7 +227,21 @@ private:
           return SmallVector<Value>{
               normalizeStep(col, /*inBounds=*/true, acc[0])};
         });
-    return normalizeStep(nMain, /*inBounds=*/false, normalizeLoop.getResult(0));
+    return ifTail({normalizeLoop.getResult(0)}, [&] {
+      return SmallVector<Value>{
+          normalizeStep(nMain, /*inBounds=*/false, normalizeLoop.getResult(0))};
+    })[0];
+  }
+
+  /// The row tail: `tail()` if the row does not end on a whole vector, else
+  /// `skip`. A branch per row costs less than a fully masked vector op.
+  SmallVector<Value> ifTail(ValueRange skip,
+                            function_ref<SmallVector<Value>()> tail) {
+    auto ifOp = scf::IfOp::create(
+        b, loc, hasTail,
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, tail()); },
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, skip); });
+    return SmallVector<Value>(ifOp.getResults());
   }
 
   /// A loop over the whole vectors of a row, carrying `iterArgs`.
@@ -282,6 +305,7 @@ private:
   FloatType elementType, accType, sumType;
   bool storeExp;
   int64_t lanes;
+  Value hasTail;
   VectorType elementVec, accVec, sumVec, countVec;
 };
 
