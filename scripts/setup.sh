@@ -6,7 +6,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libmlir-22
-  clang-22 lld-22 ninja-build cmake libgtest-dev
+  clang-22 lld-22 ninja-build cmake libgtest-dev libomp-22-dev
 )
 # Reference implementations for the integration tests (float64 NumPy).
 # Heavy peers (torch, oneDNN) belong to benchmarks/, not here.

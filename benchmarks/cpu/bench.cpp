@@ -1,4 +1,6 @@
-// CPU softmax benchmark: softmax-mlir against oneDNN and plain C++.
+// CPU softmax benchmark: softmax-mlir against oneDNN and plain C++, on one
+// and two threads (ours: compiled with --num-threads=1 and 2, LLVM's OpenMP
+// runtime; oneDNN: GNU OpenMP, omp_set_num_threads).
 //
 // For every shape [R x C] (f32, reduction over the last axis) each
 // implementation is first checked against a double-precision reference (max
@@ -12,7 +14,8 @@
 //
 // Output: CSV on stdout, one line per (shape, op, implementation).
 
-#include "kernels.h"
+#include "kernels_1t.h"
+#include "kernels_2t.h"
 
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -160,12 +163,22 @@ int main(int argc, char **argv) {
 
     float *x = s.x, *y = s.y;
     auto in = descriptor(x, rows, cols), out = descriptor(y, rows, cols);
-    s.impls.push_back({"softmax", "softmax_mlir_1t", 1,
-                       [=]() mutable { _mlir_ciface_softmax_rows(&in, &out); },
-                       s.softmaxRef.data()});
+    // Ours, compiled twice: --num-threads=1 and --num-threads=2.
+    s.impls.push_back(
+        {"softmax", "softmax_mlir_1t", 1,
+         [=]() mutable { _mlir_ciface_softmax_rows_1t(&in, &out); },
+         s.softmaxRef.data()});
     s.impls.push_back(
         {"log_softmax", "softmax_mlir_1t", 1,
-         [=]() mutable { _mlir_ciface_log_softmax_rows(&in, &out); },
+         [=]() mutable { _mlir_ciface_log_softmax_rows_1t(&in, &out); },
+         s.logSoftmaxRef.data()});
+    s.impls.push_back(
+        {"softmax", "softmax_mlir_2t", 2,
+         [=]() mutable { _mlir_ciface_softmax_rows_2t(&in, &out); },
+         s.softmaxRef.data()});
+    s.impls.push_back(
+        {"log_softmax", "softmax_mlir_2t", 2,
+         [=]() mutable { _mlir_ciface_log_softmax_rows_2t(&in, &out); },
          s.logSoftmaxRef.data()});
     s.impls.push_back({"softmax", "naive_cxx_strict_1t", 1,
                        [=] { naive_strict(x, y, rows, cols); },
@@ -182,16 +195,22 @@ int main(int argc, char **argv) {
                             std::pair{"log_softmax", algorithm::softmax_log}}) {
       auto desc = softmax_v2_forward::desc(prop_kind::forward_inference, algo,
                                            md, md, 1);
-      auto prim =
-          softmax_v2_forward(softmax_v2_forward::primitive_desc(desc, engine));
-      s.impls.push_back(
-          {op, "onednn_1t", 1,
-           [=, &stream]() mutable {
-             prim.execute(stream, {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}});
-             stream.wait();
-           },
-           std::string(op) == "softmax" ? s.softmaxRef.data()
-                                        : s.logSoftmaxRef.data()});
+      // oneDNN sizes its work split when the primitive is created: one
+      // primitive per thread count, created under that count.
+      for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        auto prim = softmax_v2_forward(
+            softmax_v2_forward::primitive_desc(desc, engine));
+        s.impls.push_back(
+            {op, "onednn_" + std::to_string(threads) + "t", threads,
+             [=, &stream]() mutable {
+               omp_set_num_threads(threads);
+               prim.execute(stream, {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}});
+               stream.wait();
+             },
+             std::string(op) == "softmax" ? s.softmaxRef.data()
+                                          : s.logSoftmaxRef.data()});
+      }
     }
   }
 

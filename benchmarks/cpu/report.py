@@ -40,7 +40,8 @@ def main():
         "f32, reduction over the last axis of [rows x cols]; ns per element "
         "(median over interleaved repetitions), GB/s counting one read and "
         "one write per element, and in parentheses oneDNN-1T time / time "
-        "(> 1 is faster than oneDNN on one thread). Every implementation is "
+        "(> 1 is faster than oneDNN on one thread). `_1t`/`_2t`: one or two "
+        "threads. Every implementation is "
         "checked against a float64 reference before it is timed (max abs "
         "error in the last columns)."
     )

@@ -24,19 +24,26 @@ python3 -c "import matplotlib" 2>/dev/null ||
 
 "$root/scripts/build.sh"
 mkdir -p "$work" "$docs"
-"$build/bin/softmax-compile" "$here/kernels.mlir" --emit=shared-lib \
-  -o "$work/libkernels.so" --header="$work/kernels.h"
+for t in 1 2; do
+  sed "s/_rows(/_rows_${t}t(/" "$here/kernels.mlir" > "$work/kernels_${t}t.mlir"
+  "$build/bin/softmax-compile" "$work/kernels_${t}t.mlir" --emit=shared-lib \
+    --num-threads=$t -o "$work/libkernels_${t}t.so" \
+    --header="$work/kernels_${t}t.h"
+done
 g++ -O3 -march=native -DSYM=naive_strict -c "$here/naive_softmax.cpp" \
   -o "$work/naive_strict.o"
 g++ -O3 -march=native -ffast-math -DSYM=naive_fastmath \
   -c "$here/naive_softmax.cpp" -o "$work/naive_fastmath.o"
 g++ -O2 -march=native -std=c++17 -fopenmp -I"$work" "$here/bench.cpp" \
-  "$work/naive_strict.o" "$work/naive_fastmath.o" -L"$work" -lkernels \
+  "$work/naive_strict.o" "$work/naive_fastmath.o" -L"$work" -lkernels_1t -lkernels_2t \
   -Wl,-rpath,"$work" -ldnnl -lmvec -lm -o "$work/bench"
 
 args=()
 [ "${QUICK:-0}" = 1 ] && args=(--reps 3 --reps-big 2)
-export OMP_PROC_BIND=true OMP_PLACES=cores
+# Two OpenMP runtimes share this process (oneDNN: GNU, ours: LLVM's); idle
+# workers of one spinning on the second core would stall the other's
+# two-thread calls, so idle workers sleep.
+export OMP_WAIT_POLICY=passive
 "$work/bench" "${args[@]}" > "$work/results.csv"
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"

@@ -3,6 +3,8 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 triple=x86_64-unknown-linux-gnu" | FileCheck %s --check-prefix=AVX512
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell triple=x86_64-unknown-linux-gnu" | FileCheck %s --check-prefix=AVX2
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell vectorize=false" | FileCheck %s --check-prefix=GENERIC
+// RUN: softmax-opt %s --softmax-cpu-pipeline="threads=1" | FileCheck %s --check-prefix=SERIAL
+// RUN: softmax-opt %s --softmax-cpu-pipeline="threads=2" | FileCheck %s --check-prefix=TWO
 
 // A small model: what is not softmax (linalg.matmul, elementwise linalg,
 // tensor ops, arith) lowers through the default path next to it.
@@ -24,6 +26,8 @@
 // masked tails, a polynomial exp (no libm call for f32 exp anywhere).
 // AVX512-NOT: @expf
 // AVX512: llvm.func @classify(
+// AVX512: omp.parallel {
+// AVX512: omp.wsloop {
 // AVX512: llvm.intr.masked.load %{{.*}} -> vector<64xf32>
 // AVX512: llvm.intr.vector.reduce.fmaximum(%{{.*}}) : (vector<64xf32>) -> f32
 // AVX512: llvm.intr.masked.store %{{.*}} : vector<64xf32>, vector<64xi1> into !llvm.ptr
@@ -31,6 +35,10 @@
 // AVX2-NOT: @expf
 // AVX2: llvm.intr.masked.load %{{.*}} -> vector<32xf32>
 // AVX2-NOT: @expf
+
+// Rows spread over OpenMP threads (all cores by default, or `threads`).
+// TWO: omp.parallel num_threads(%{{.*}} : i32) {
+// SERIAL-NOT: omp.
 
 // The generic decomposition: scalar loops.
 // GENERIC-NOT: vector<

@@ -69,6 +69,11 @@ struct Options {
       "vector-bits",
       cl::desc("Vector register bits (default 0: the target CPU's)"),
       cl::init(0)};
+  // (`--threads` is taken by one of LLVM's own global options.)
+  cl::opt<int64_t> threads{
+      "num-threads",
+      cl::desc("Threads for the rows (default 0: all cores; 1: none)"),
+      cl::init(0)};
   cl::opt<int64_t> unroll{
       "unroll", cl::desc("Vector registers per vector value (default 4)"),
       cl::init(4)};
@@ -157,6 +162,8 @@ int main(int argc, char **argv) {
     return fail("--target=cuda is not available yet in this build");
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
+  if (options.threads < 0)
+    return fail("--num-threads must be 0 (all cores) or positive");
   if (options.vectorBits < 0 || options.vectorBits % 32 != 0 ||
       options.unroll <= 0)
     return fail("--vector-bits must be 0 or a positive multiple of 32, and "
@@ -214,6 +221,7 @@ int main(int argc, char **argv) {
   pipelineOptions.vectorize = options.vectorize;
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
+  pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
     return 1;

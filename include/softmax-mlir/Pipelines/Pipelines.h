@@ -30,6 +30,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "vector-bits",
       llvm::cl::desc("Vector register bits (0: the target CPU's)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads the rows are spread over (0: all cores, as the "
+                     "OpenMP runtime decides; 1: no threading)"),
+      llvm::cl::init(0)};
   PassOptions::Option<int64_t> unroll{
       *this, "unroll", llvm::cl::desc("Vector registers per vector value"),
       llvm::cl::init(4)};

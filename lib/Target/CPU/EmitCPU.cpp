@@ -9,6 +9,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -30,6 +31,7 @@ mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   module->getContext()->appendDialectRegistry(registry);
 
   std::unique_ptr<llvm::Module> llvmModule =
@@ -91,10 +93,10 @@ llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
   std::string libDir = SOFTMAX_MLIR_LLVM_LIBDIR;
   llvm::SmallVector<std::string> args = {
       *driver, "-shared", "-o", libraryPath.str(), objectPath.str(),
-      // MLIR's runtime support is linked only if the code calls into it
-      // (e.g. strided memref copies), and then found through the RUNPATH.
+      // MLIR's runtime support and LLVM's OpenMP runtime are linked only if
+      // the code calls into them, and then found through the RUNPATH.
       "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
-      "-lmlir_c_runner_utils", "-lm", "-Wl,-z,defs", "-Wl,-z,noexecstack"};
+      "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs", "-Wl,-z,noexecstack"};
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};

@@ -26,6 +26,9 @@
 // RUN: not softmax-compile %t.split/valid.mlir --unroll=0 -o %t 2>&1 | FileCheck %s --check-prefix=VBITS
 // VBITS: error: --vector-bits must be 0 or a positive multiple of 32, and --unroll positive
 
+// RUN: not softmax-compile %t.split/valid.mlir --num-threads=-1 -o %t 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS: error: --num-threads must be 0 (all cores) or positive
+
 // RUN: not softmax-compile %t.split/valid.mlir --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
 // FLAG: error: Unknown command line argument '--no-such-flag'
 

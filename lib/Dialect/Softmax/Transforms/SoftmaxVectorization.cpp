@@ -56,7 +56,8 @@ public:
     countVec = VectorType::get({lanes}, b.getI32Type());
   }
 
-  /// The normalised tensor of `x`: one row per index of the outer dims.
+  /// The normalised tensor of `x`: one row per index of the outer dims,
+  /// computed into a [1, .., 1, n] slice of the output.
   Value build(Value x) {
     int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
@@ -69,20 +70,45 @@ public:
     // The output keeps the static sizes of the input.
     Value init =
         tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
-    SmallVector<Value> lbs(rank - 1, index(0)), steps(rank - 1, index(1)), ubs;
-    for (OpFoldResult size : ArrayRef(sizes).drop_back())
-      ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, size));
-    scf::LoopNest nest =
-        scf::buildLoopNest(b, loc, lbs, ubs, steps, ValueRange{init},
-                           [&](OpBuilder &, Location, ValueRange rowIndex,
-                               ValueRange iterArgs) -> scf::ValueVector {
-                             return {buildRow(x, iterArgs[0], rowIndex, nMain)};
-                           });
-    return nest.results[0];
+    if (rank == 1)
+      return buildRow(x, init, {}, nMain);
+    outRow.assign(rank - 1, index(0));
+
+    // One parallel iteration per row: each writes its own slice of the
+    // output, so the iterations are independent and may run on any thread.
+    SmallVector<OpFoldResult> outer(ArrayRef(sizes).drop_back());
+    auto forall = scf::ForallOp::create(
+        b, loc, outer, ValueRange{init}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          ValueRange row = args.drop_back();
+          Value out = args.back();
+          SmallVector<OpFoldResult> offsets(row.begin(), row.end());
+          offsets.push_back(b.getIndexAttr(0));
+          SmallVector<OpFoldResult> rowSizes(rank - 1, b.getIndexAttr(1));
+          rowSizes.push_back(sizes.back());
+          SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+          // Rank-preserving: a rank-reduced [1, .., 1, n] slice is ambiguous
+          // when n is 1, and bufferization may then drop the wrong unit dim.
+          SmallVector<int64_t> rowShape(rank - 1, 1);
+          rowShape.push_back(
+              cast<RankedTensorType>(x.getType()).getShape().back());
+          auto rowType = RankedTensorType::get(rowShape, elementType);
+          Value rowOut = tensor::ExtractSliceOp::create(
+              b, loc, rowType, out, offsets, rowSizes, strides);
+          Value result = buildRow(x, rowOut, row, nMain);
+          auto inParallel = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(b, loc, result, out, offsets,
+                                                rowSizes, strides);
+        });
+    return forall.getResult(0);
   }
 
 private:
   Value buildRow(Value x, Value out, ValueRange row, Value nMain) {
+    // `out` is this row of the output ([1, .., 1, n]); `row` indexes the
+    // outer dims of `x`.
     // Pass 1: m = max(x), -inf as identity, NaN propagates.
     Value negInfVec = splat(accVec, negInf(accType));
     auto maxLoop =
@@ -118,7 +144,7 @@ private:
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
       Value e = buildNonPositiveExp(b, loc, shifted(v, mVec, isMax));
       if (storeExp)
-        outT = vector::TransferWriteOp::create(b, loc, e, outT, at(row, col),
+        outT = vector::TransferWriteOp::create(b, loc, e, outT, outAt(col),
                                                ArrayRef<bool>{inBounds})
                    .getResult();
       r = arith::AddFOp::create(
@@ -203,7 +229,7 @@ private:
     auto normalizeStep = [&](Value col, bool inBounds, Value outT) -> Value {
       Value y;
       if (storeExp) {
-        y = arith::MulFOp::create(b, loc, read(outT, row, col, inBounds),
+        y = arith::MulFOp::create(b, loc, read(outT, outRow, col, inBounds),
                                   factorVec);
       } else {
         Value v = read(x, row, col, inBounds);
@@ -218,7 +244,7 @@ private:
       }
       if (elementType != accType)
         y = arith::TruncFOp::create(b, loc, elementVec, y);
-      return vector::TransferWriteOp::create(b, loc, y, outT, at(row, col),
+      return vector::TransferWriteOp::create(b, loc, y, outT, outAt(col),
                                              ArrayRef<bool>{inBounds})
           .getResult();
     };
@@ -268,6 +294,9 @@ private:
     return v;
   }
 
+  /// The indices of column `col` in the output row (a [1, .., 1, n] slice).
+  SmallVector<Value> outAt(Value col) { return at(outRow, col); }
+
   /// The indices of column `col` of row `row`.
   static SmallVector<Value> at(ValueRange row, Value col) {
     SmallVector<Value> indices(row);
@@ -306,6 +335,8 @@ private:
   bool storeExp;
   int64_t lanes;
   Value hasTail;
+  /// Zeros for the unit outer dims of the output row.
+  SmallVector<Value> outRow;
   VectorType elementVec, accVec, sumVec, countVec;
 };
 
