@@ -96,7 +96,8 @@ llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
       // MLIR's runtime support and LLVM's OpenMP runtime are linked only if
       // the code calls into them, and then found through the RUNPATH.
       "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
-      "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs", "-Wl,-z,noexecstack"};
+      "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs",
+      "-Wl,-z,noexecstack"};
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};
