@@ -6,6 +6,8 @@
 
 #include "softmax-mlir/Transforms/Passes.h"
 
+#include "softmax-mlir/Transforms/NonPositiveExp.h"
+
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -20,6 +22,8 @@ using namespace mlir;
 namespace {
 struct SoftmaxApproximateExpPass
     : softmax::impl::SoftmaxApproximateExpBase<SoftmaxApproximateExpPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<Operation *> exps;
     getOperation()->walk([&](math::ExpOp op) {
@@ -28,6 +32,15 @@ struct SoftmaxApproximateExpPass
     });
     if (exps.empty())
       return;
+    if (nonpositive) {
+      for (Operation *op : exps) {
+        OpBuilder b(op);
+        op->getResult(0).replaceAllUsesWith(softmax::buildNonPositiveExp(
+            b, op->getLoc(), cast<math::ExpOp>(op).getOperand()));
+        op->erase();
+      }
+      return;
+    }
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
       name.consume_front("math.");

@@ -29,3 +29,14 @@ func.func @untouched(%x: f64, %y: f32) -> (f64, f32) {
   %b = math.log %y : f32
   return %a, %b : f64, f32
 }
+
+// RUN: softmax-opt %s --softmax-approximate-exp=nonpositive=1 | FileCheck %s --check-prefix=NONPOS
+// With `nonpositive`: the clamp at -88 (a single nnan max), the exponent
+// bits from the rounding constant 1.5 * 2^23, no compare against +88.
+// NONPOS-LABEL: func.func @vector_exp
+// NONPOS-NOT: math.exp
+// NONPOS: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : vector<16xf32>
+// NONPOS: math.fma
+// NONPOS-NOT: 8.880000e+01
+// NONPOS: arith.shli
+// NONPOS: return

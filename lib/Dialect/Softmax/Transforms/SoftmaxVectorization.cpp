@@ -19,6 +19,7 @@
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+#include "softmax-mlir/Transforms/NonPositiveExp.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"

@@ -22,11 +22,6 @@ FailureOr<Value> decomposeLogSoftmax(RewriterBase &rewriter, LogSoftmaxOp op);
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
 
-/// exp(t) for f32 `t` <= 0 (scalar or vector) as 16 branch-free arithmetic
-/// ops: within 2 ulp, exactly 0 for -inf and below about -87.7; the result
-/// for a NaN argument is unspecified. Other types get `math.exp`.
-Value buildNonPositiveExp(OpBuilder &b, Location loc, Value t);
-
 /// How `softmax-vectorize` shapes its vectors.
 struct RowVectorizationOptions {
   /// Bits of one hardware vector register (512 for AVX-512, 256 for AVX2).

@@ -26,7 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+#include "softmax-mlir/Transforms/NonPositiveExp.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
