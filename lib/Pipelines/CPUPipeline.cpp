@@ -78,12 +78,15 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     pm.addPass(createForallToForLoopPass());
   } else {
     pm.addPass(createForallToParallelLoopPass());
-    ConvertSCFToOpenMPPassOptions openMPOptions;
-    openMPOptions.numThreads = options.threads;
-    pm.addPass(createConvertSCFToOpenMPPass(openMPOptions));
+    pm.addPass(createConvertSCFToOpenMPPass());
     // Inlines the memref.alloca_scope that wraps each parallel body (the
     // rows allocate nothing): scf-to-cf cannot lower loops inside one.
     pm.addPass(createCanonicalizerPass());
+    // The thread count is read when a region starts, so that
+    // SOFTMAX_MLIR_NUM_THREADS can override `threads` at run time.
+    SoftmaxOpenMPThreadCountOptions threadOptions;
+    threadOptions.threads = options.threads;
+    pm.addPass(createSoftmaxOpenMPThreadCount(threadOptions));
   }
 
   // Loops, then the LLVM dialect.

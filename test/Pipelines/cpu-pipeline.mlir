@@ -26,7 +26,8 @@
 // masked tails, a polynomial exp (no libm call for f32 exp anywhere).
 // AVX512-NOT: @expf
 // AVX512: llvm.func @classify(
-// AVX512: omp.parallel {
+// AVX512: llvm.call @__softmax_mlir_num_threads(
+// AVX512: omp.parallel num_threads(
 // AVX512: omp.wsloop {
 // AVX512: llvm.intr.masked.load %{{.*}} -> vector<64xf32>
 // AVX512: llvm.intr.vector.reduce.fmaximum(%{{.*}}) : (vector<64xf32>) -> f32

@@ -7,6 +7,8 @@
 #ifndef SOFTMAX_MLIR_CONVERSION_PASSES_H
 #define SOFTMAX_MLIR_CONVERSION_PASSES_H
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -37,4 +37,38 @@ def SoftmaxAttachCPUTarget
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def SoftmaxOpenMPThreadCount
+    : Pass<"softmax-openmp-thread-count", "::mlir::ModuleOp"> {
+  let summary = "Give every omp.parallel the run-time thread count";
+  let description = [{
+    Sets the `num_threads` of every `omp.parallel` to a value computed when
+    the region starts: the environment variable `SOFTMAX_MLIR_NUM_THREADS`
+    if it holds a positive integer, else the `threads` option, else (for
+    `threads=0`) `omp_get_max_threads()`, which is all cores unless
+    `OMP_NUM_THREADS` says otherwise. The value comes from a private helper
+    function added to the module, so that a compiled library needs nothing
+    but libc and the OpenMP runtime.
+
+    ```mlir
+    omp.parallel {
+    ```
+
+    becomes
+
+    ```mlir
+    %n = func.call @__softmax_mlir_num_threads(%c0_i32) : (i32) -> i32
+    omp.parallel num_threads(%n : i32) {
+    ```
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"0",
+           "Threads when SOFTMAX_MLIR_NUM_THREADS is unset (0: all cores)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+  ];
+}
+
 #endif // SOFTMAX_MLIR_CONVERSION_PASSES_TD
