@@ -58,7 +58,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
   pm.addPass(createSoftmaxDecompose());
-  pm.addPass(createSoftmaxApproximateExp());
+  pm.addPass(createSoftmaxApproximateMath());
   pm.addPass(createSoftmaxExportCABI());
   pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());

@@ -56,20 +56,19 @@ def SoftmaxExportCABI : Pass<"softmax-export-c-abi", "::mlir::ModuleOp"> {
   ];
 }
 
-def SoftmaxApproximateExp : Pass<"softmax-approximate-exp"> {
-  let summary = "Replace f32 math.exp with a branch-free polynomial";
+def SoftmaxApproximateMath : Pass<"softmax-approximate-math"> {
+  let summary = "Replace f32 math.exp and math.log1p with branch-free polynomials";
   let description = [{
-    Rewrites every `math.exp` on f32 scalars and vectors into upstream
-    MLIR's polynomial approximation (Cody-Waite range reduction and a
-    minimax polynomial, scaled by building the exponent bits), so that
-    vector exp stays in vector registers instead of becoming one scalar libm
-    call per lane. The approximation is within 2 ulp of the exact value on
-    the range softmax uses it on (`t <= 0`), gives exactly 0 for `-inf` and
-    for arguments below the f32 range, and propagates NaN; the integration
-    tests hold it to the same float64 reference as the libm path.
+    Rewrites every `math.exp` and `math.log1p` on f32 scalars and vectors
+    into upstream MLIR's polynomial approximations (for exp: Cody-Waite
+    range reduction and a minimax polynomial, scaled by building the
+    exponent bits; for log1p: log(1 + x) corrected by x / ((1 + x) - 1)),
+    so that they stay in registers instead of becoming libm calls, one per
+    vector lane or per softmax row. The integration tests hold them to the
+    same float64 reference as the libm path.
 
-    With `nonpositive`, the arguments are promised to be <= 0 (or NaN),
-    as softmax's `x - max(x)` is, and the cheaper exp of
+    With `nonpositive-exp`, the exp arguments are promised to be <= 0 (or
+    NaN), as softmax's `x - max(x)` is, and the cheaper exp of
     `softmax-vectorize` is used instead: 17 ops, within 2 ulp on
     [-87.3, 0], exactly 0 below about -87.7 (where the true value is below
     the smallest normal f32), and unspecified for NaN arguments.
@@ -81,8 +80,8 @@ def SoftmaxApproximateExp : Pass<"softmax-approximate-exp"> {
     becomes a sequence of `arith`/`math.fma` ops on `vector<64xf32>`.
   }];
   let options = [
-    Option<"nonpositive", "nonpositive", "bool", /*default=*/"false",
-           "Arguments are <= 0 or NaN: use the cheaper softmax exp">,
+    Option<"nonpositiveExp", "nonpositive-exp", "bool", /*default=*/"false",
+           "exp arguments are <= 0 or NaN: use the cheaper softmax exp">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -1,3 +1,4 @@
+// clang-format off
 // Compiled code runs its rows on as many threads as SOFTMAX_MLIR_NUM_THREADS
 // says when it holds a positive integer, else as many as --num-threads says,
 // else (0, the default) as many as the OpenMP runtime offers
@@ -5,28 +6,23 @@
 // counts its threads after one call and checks the result.
 //
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: softmax-compile %S/Inputs/threads.mlir --emit=shared-lib -o
-// %t/libdefault.so RUN: softmax-compile %S/Inputs/threads.mlir
-// --emit=shared-lib --num-threads=2 -o %t/libtwo.so RUN: softmax-compile
-// %S/Inputs/threads.mlir --emit=shared-lib --num-threads=1 -o %t/libserial.so
+// RUN: softmax-compile %S/Inputs/threads.mlir --emit=shared-lib -o %t/libdefault.so
+// RUN: softmax-compile %S/Inputs/threads.mlir --emit=shared-lib --num-threads=2 -o %t/libtwo.so
+// RUN: softmax-compile %S/Inputs/threads.mlir --emit=shared-lib --num-threads=1 -o %t/libserial.so
 // RUN: %cc -std=c11 -Wall -Werror -I%t %s -o %t/threads -ldl
 //
-// RUN: env -u SOFTMAX_MLIR_NUM_THREADS OMP_NUM_THREADS=2 %t/threads
-// %t/libdefault.so | FileCheck %s --check-prefix=TWO RUN: env
-// SOFTMAX_MLIR_NUM_THREADS=3 OMP_NUM_THREADS=2 %t/threads %t/libdefault.so |
-// FileCheck %s --check-prefix=THREE RUN: env SOFTMAX_MLIR_NUM_THREADS=1
-// OMP_NUM_THREADS=2 %t/threads %t/libdefault.so | FileCheck %s
-// --check-prefix=ONE RUN: env SOFTMAX_MLIR_NUM_THREADS=junk OMP_NUM_THREADS=2
-// %t/threads %t/libdefault.so | FileCheck %s --check-prefix=TWO RUN: env -u
-// SOFTMAX_MLIR_NUM_THREADS OMP_NUM_THREADS=1 %t/threads %t/libtwo.so |
-// FileCheck %s --check-prefix=TWO RUN: env SOFTMAX_MLIR_NUM_THREADS=3
-// %t/threads %t/libtwo.so | FileCheck %s --check-prefix=THREE RUN: env
-// SOFTMAX_MLIR_NUM_THREADS=3 %t/threads %t/libserial.so | FileCheck %s
-// --check-prefix=ONE
+// RUN: env -u SOFTMAX_MLIR_NUM_THREADS OMP_NUM_THREADS=2 %t/threads %t/libdefault.so | FileCheck %s --check-prefix=TWO
+// RUN: env SOFTMAX_MLIR_NUM_THREADS=3 OMP_NUM_THREADS=2 %t/threads %t/libdefault.so | FileCheck %s --check-prefix=THREE
+// RUN: env SOFTMAX_MLIR_NUM_THREADS=1 OMP_NUM_THREADS=2 %t/threads %t/libdefault.so | FileCheck %s --check-prefix=ONE
+// RUN: env SOFTMAX_MLIR_NUM_THREADS=junk OMP_NUM_THREADS=2 %t/threads %t/libdefault.so | FileCheck %s --check-prefix=TWO
+// RUN: env -u SOFTMAX_MLIR_NUM_THREADS OMP_NUM_THREADS=1 %t/threads %t/libtwo.so | FileCheck %s --check-prefix=TWO
+// RUN: env SOFTMAX_MLIR_NUM_THREADS=3 %t/threads %t/libtwo.so | FileCheck %s --check-prefix=THREE
+// RUN: env SOFTMAX_MLIR_NUM_THREADS=3 %t/threads %t/libserial.so | FileCheck %s --check-prefix=ONE
 //
 // ONE: threads: 1, rows sum to 1: yes
 // TWO: threads: 2, rows sum to 1: yes
 // THREE: threads: 3, rows sum to 1: yes
+// clang-format on
 
 #include "libdefault.h"
 

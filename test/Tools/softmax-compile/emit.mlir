@@ -32,10 +32,12 @@
 // HEADER: void _mlir_ciface_probs(const softmax_mlir_memref_2d_f32 *in0, softmax_mlir_memref_2d_f32 *out0);
 // HEADER: void _mlir_ciface_log_probs(const softmax_mlir_memref_1d_f16 *in0, softmax_mlir_memref_1d_f16 *out0);
 
-// The library needs only libc and libm.
+// The library needs only libc, libm and LLVM's OpenMP runtime, which it
+// finds through its RUNPATH.
 // NEEDED-NOT: NEEDED{{.*}}mlir
-// NEEDED: (NEEDED) Shared library: [libm.so.6]
+// NEEDED: (NEEDED) Shared library: [libomp.so.5]
 // NEEDED-NOT: NEEDED{{.*}}mlir
+// NEEDED: (RUNPATH) Library runpath: [/usr/lib/llvm-22/lib]
 
 func.func @probs(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x16xf32>

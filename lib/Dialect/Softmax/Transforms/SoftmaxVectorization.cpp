@@ -198,17 +198,22 @@ private:
     // The row factor: 1/s or log(s) = log1p(c - 1 + r); an all -inf row
     // gives 0 or +inf.
     Value one = scalar(sumType, 1.0);
-    Value factor =
-        logarithmic ? math::Log1pOp::create(
-                          b, loc,
-                          arith::AddFOp::create(
-                              b, loc, arith::SubFOp::create(b, loc, c, one), r))
-                          .getResult()
-                    : arith::DivFOp::create(b, loc, one,
-                                            arith::AddFOp::create(b, loc, c, r))
-                          .getResult();
-    if (sumType != accType)
-      factor = arith::TruncFOp::create(b, loc, accType, factor);
+    Value factor;
+    if (logarithmic) {
+      // log1p in the accumulator type: an f32 log1p becomes a polynomial
+      // (softmax-approximate-math) instead of a libm call per row; rounding
+      // c - 1 + r to f32 first costs half an ulp of log(s).
+      Value s1 = arith::AddFOp::create(
+          b, loc, arith::SubFOp::create(b, loc, c, one), r);
+      if (sumType != accType)
+        s1 = arith::TruncFOp::create(b, loc, accType, s1);
+      factor = math::Log1pOp::create(b, loc, s1);
+    } else {
+      factor = arith::DivFOp::create(b, loc, one,
+                                     arith::AddFOp::create(b, loc, c, r));
+      if (sumType != accType)
+        factor = arith::TruncFOp::create(b, loc, accType, factor);
+    }
     Value isNegInf = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::OEQ, m,
         arith::ConstantOp::create(b, loc, accType,

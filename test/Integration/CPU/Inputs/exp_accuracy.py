@@ -1,4 +1,4 @@
-"""Measures the f32 exp of `softmax-approximate-exp{nonpositive}` (the exp
+"""Measures the f32 exp of `softmax-approximate-math{nonpositive-exp}` (the exp
 that softmax-vectorize uses for t = x - max(x) <= 0) against float64 exp.
 
 Usage: exp_accuracy.py --opt softmax-opt --compiler softmax-compile --workdir D
@@ -61,7 +61,7 @@ def main():
     lib = os.path.join(args.workdir, "libexp.so")
     with open(src, "w") as f:
         f.write(MODULE)
-    subprocess.run([args.opt, src, "--softmax-approximate-exp=nonpositive=1",
+    subprocess.run([args.opt, src, "--softmax-approximate-math=nonpositive-exp=1",
                     "-o", approximated], check=True)
     with open(approximated) as f:
         if "math.exp" in f.read():

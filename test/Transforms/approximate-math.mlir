@@ -1,4 +1,4 @@
-// RUN: softmax-opt %s --softmax-approximate-exp | FileCheck %s
+// RUN: softmax-opt %s --softmax-approximate-math | FileCheck %s
 
 // f32 exp, scalar or vector, becomes a polynomial: no math.exp is left and
 // no call into libm can come out of it.
@@ -30,7 +30,7 @@ func.func @untouched(%x: f64, %y: f32) -> (f64, f32) {
   return %a, %b : f64, f32
 }
 
-// RUN: softmax-opt %s --softmax-approximate-exp=nonpositive=1 | FileCheck %s --check-prefix=NONPOS
+// RUN: softmax-opt %s --softmax-approximate-math=nonpositive-exp=1 | FileCheck %s --check-prefix=NONPOS
 // With `nonpositive`: the clamp at -88 (a single nnan max), the exponent
 // bits from the rounding constant 1.5 * 2^23, no compare against +88.
 // NONPOS-LABEL: func.func @vector_exp
