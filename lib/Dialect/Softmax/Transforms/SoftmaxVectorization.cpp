@@ -5,14 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // Rewrites a softmax op that reduces along its innermost (contiguous)
-// dimension into a loop nest over rows (the outer dims) whose body makes three
-// vector passes over the row: max; exp and sum; normalise. f32 and f64 rows
-// keep exp(x - max) in the output row between the last two passes
-// ("store-exp"), so exp is computed once per element; f16/bf16 rows recompute
-// it, since an f16 copy would round it twice. Accumulators stay in vector
-// registers across the row and are reduced horizontally once per row; the row
-// tail is one masked vector. The special-value contract is the one of the
-// decomposition.
+// dimension into an scf.forall over rows (the outer dims) whose body makes
+// three vector passes over the row: max; exp and sum; normalise. f32 and f64
+// rows keep exp(x - max) in the output row between the last two passes
+// ("store-exp"), so exp is computed once per element; f16 rows recompute it,
+// since an f16 copy would round it twice (bf16 stays on the decomposition).
+// Accumulators stay in vector registers across the row and are reduced
+// horizontally once per row; the row tail is one masked vector, skipped when
+// the row ends on a whole vector. The special-value contract is the one of
+// the decomposition.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,7 +39,8 @@ namespace {
 /// sum-type lanes: each f32 lane adds at most 32 terms, ~1e-6 relative.
 constexpr int64_t kSumBlock = 32;
 
-/// Emits the vector row loop of one softmax op over a 2-D [rows, n] view.
+/// Emits the vector row loops of one softmax op that reduces its innermost
+/// dimension.
 class RowLoopBuilder {
 public:
   RowLoopBuilder(OpBuilder &b, Location loc, RankedTensorType type,
