@@ -164,22 +164,24 @@ int main(int argc, char **argv) {
     float *x = s.x, *y = s.y;
     auto in = descriptor(x, rows, cols), out = descriptor(y, rows, cols);
     // Ours, compiled twice: --num-threads=1 and --num-threads=2.
-    s.impls.push_back(
-        {"softmax", "softmax_mlir_1t", 1,
-         [=]() mutable { _mlir_ciface_softmax_rows_1t(&in, &out); },
-         s.softmaxRef.data()});
-    s.impls.push_back(
-        {"log_softmax", "softmax_mlir_1t", 1,
-         [=]() mutable { _mlir_ciface_log_softmax_rows_1t(&in, &out); },
-         s.logSoftmaxRef.data()});
-    s.impls.push_back(
-        {"softmax", "softmax_mlir_2t", 2,
-         [=]() mutable { _mlir_ciface_softmax_rows_2t(&in, &out); },
-         s.softmaxRef.data()});
-    s.impls.push_back(
+    using Kernel = void (*)(const softmax_mlir_memref_2d_f32 *,
+                            softmax_mlir_memref_2d_f32 *);
+    struct {
+      const char *op, *name;
+      int threads;
+      Kernel kernel;
+    } ours[] = {
+        {"softmax", "softmax_mlir_1t", 1, _mlir_ciface_softmax_rows_1t},
+        {"log_softmax", "softmax_mlir_1t", 1, _mlir_ciface_log_softmax_rows_1t},
+        {"softmax", "softmax_mlir_2t", 2, _mlir_ciface_softmax_rows_2t},
         {"log_softmax", "softmax_mlir_2t", 2,
-         [=]() mutable { _mlir_ciface_log_softmax_rows_2t(&in, &out); },
-         s.logSoftmaxRef.data()});
+         _mlir_ciface_log_softmax_rows_2t}};
+    for (const auto &k : ours)
+      s.impls.push_back(
+          {k.op, k.name, k.threads,
+           [=, kernel = k.kernel]() mutable { kernel(&in, &out); },
+           std::string(k.op) == "softmax" ? s.softmaxRef.data()
+                                          : s.logSoftmaxRef.data()});
     s.impls.push_back({"softmax", "naive_cxx_strict_1t", 1,
                        [=] { naive_strict(x, y, rows, cols); },
                        s.softmaxRef.data()});

@@ -15,6 +15,7 @@
 #include "softmax-mlir/InitAll.h"
 #include "softmax-mlir/Pipelines/Pipelines.h"
 #include "softmax-mlir/Target/CPU/CPUTarget.h"
+#include "softmax-mlir/Tools/CommandLine.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -32,7 +33,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
@@ -86,8 +86,7 @@ struct Options {
 } // namespace
 
 static int fail(const llvm::Twine &message) {
-  llvm::WithColor::error() << message << "\n";
-  return 1;
+  return softmax::reportToolError(message);
 }
 
 static std::optional<EmitKind> parseEmitKind(llvm::StringRef name) {
@@ -137,18 +136,11 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerAsmPrinterCLOptions();
 
-  std::string cliErrors;
-  llvm::raw_string_ostream cliErrorStream(cliErrors);
-  if (!cl::ParseCommandLineOptions(argc, argv,
-                                   "softmax-mlir compile driver\n\n"
-                                   "  softmax-compile IN.mlir -o OUT "
-                                   "--target=cpu --emit=shared-lib\n",
-                                   &cliErrorStream)) {
-    llvm::StringRef message = llvm::StringRef(cliErrors).trim();
-    message.consume_front(llvm::sys::path::filename(argv[0]));
-    message.consume_front(":");
-    return fail(message.trim());
-  }
+  if (!softmax::parseToolCommandLine(argc, argv,
+                                     "softmax-mlir compile driver\n\n"
+                                     "  softmax-compile IN.mlir -o OUT "
+                                     "--target=cpu --emit=shared-lib\n"))
+    return 1;
 
   std::optional<EmitKind> emit = parseEmitKind(options.emit);
   if (!emit)

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "softmax-mlir/InitAll.h"
+#include "softmax-mlir/Tools/CommandLine.h"
 
 #include "mlir/Debug/Counter.h"
 #include "mlir/IR/AsmState.h"
@@ -25,17 +26,12 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Support/WithColor.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static int fail(const llvm::Twine &message) {
-  llvm::WithColor::error() << message << "\n";
-  return 1;
-}
+using softmax::reportToolError;
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
@@ -59,14 +55,8 @@ int main(int argc, char **argv) {
       registry.getDialectNames(), [&](llvm::StringRef name) { header += name; },
       [&] { header += ", "; });
 
-  std::string cliErrors;
-  llvm::raw_string_ostream cliErrorStream(cliErrors);
-  if (!cl::ParseCommandLineOptions(argc, argv, header, &cliErrorStream)) {
-    llvm::StringRef message = llvm::StringRef(cliErrors).trim();
-    message.consume_front(llvm::sys::path::filename(argv[0]));
-    message.consume_front(":");
-    return fail(message.trim());
-  }
+  if (!softmax::parseToolCommandLine(argc, argv, header))
+    return 1;
 
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
   // Bad pass options are reported by upstream's option parser without an
@@ -74,7 +64,7 @@ int main(int argc, char **argv) {
   config.setPassPipelineSetupFn([upstream = config](PassManager &pm) {
     if (succeeded(upstream.setupPassPipeline(pm)))
       return success();
-    fail("invalid pass pipeline or pass options");
+    reportToolError("invalid pass pipeline or pass options");
     return failure();
   });
   if (config.shouldShowDialects()) {
@@ -90,11 +80,11 @@ int main(int argc, char **argv) {
   std::unique_ptr<llvm::MemoryBuffer> input =
       openInputFile(inputFilename, &errorMessage);
   if (!input)
-    return fail(errorMessage);
+    return reportToolError(errorMessage);
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &errorMessage);
   if (!output)
-    return fail(errorMessage);
+    return reportToolError(errorMessage);
   if (failed(MlirOptMain(output->os(), std::move(input), registry, config)))
     return 1;
   output->keep();
