@@ -31,12 +31,19 @@ func.func @untouched(%x: f64, %y: f32) -> (f64, f32) {
 }
 
 // RUN: softmax-opt %s --softmax-approximate-math=nonpositive-exp=1 | FileCheck %s --check-prefix=NONPOS
-// With `nonpositive`: the clamp at -88 (a single nnan max), the exponent
-// bits from the rounding constant 1.5 * 2^23, no compare against +88.
+// With `nonpositive`: the clamp at -88 as a compare and select that lets
+// NaN through, the exponent bits (bias included) from the rounding constant
+// 1.5 * 2^23 + 127, no compare against +88.
 // NONPOS-LABEL: func.func @vector_exp
 // NONPOS-NOT: math.exp
-// NONPOS: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : vector<16xf32>
-// NONPOS: math.fma
-// NONPOS-NOT: 8.880000e+01
-// NONPOS: arith.shli
+// NONPOS: %[[LOW:.*]] = arith.constant dense<-8.800000e+01> : vector<16xf32>
+// NONPOS: %[[BELOW:.*]] = arith.cmpf olt, %[[T:.*]], %[[LOW]] : vector<16xf32>
+// NONPOS: %[[CLAMPED:.*]] = arith.select %[[BELOW]], %[[LOW]], %[[T]]
+// NONPOS: %[[MAGIC:.*]] = arith.constant dense<0x4B40007F> : vector<16xf32>
+// NONPOS: %[[S:.*]] = math.fma %[[CLAMPED]], %{{.*}}, %[[MAGIC]]
+// NONPOS-NOT: 8.800000e+01
+// NONPOS: %[[BITS:.*]] = arith.bitcast %[[S]] : vector<16xf32> to vector<16xi32>
+// NONPOS: %[[POW:.*]] = arith.shli %[[BITS]], %{{.*}} : vector<16xi32>
+// NONPOS-NOT: arith.addi
+// NONPOS: arith.bitcast %[[POW]] : vector<16xi32> to vector<16xf32>
 // NONPOS: return

@@ -11,10 +11,10 @@
 
 namespace mlir::softmax {
 
-/// exp(t) for f32 `t` <= 0 (scalar or vector) as 17 branch-free arithmetic
+/// exp(t) for f32 `t` <= 0 (scalar or vector) as 16 branch-free arithmetic
 /// ops: within 2 ulp (1.0 measured, test/Integration/CPU/exp-accuracy.test),
-/// exactly 0 for -inf and below about -87.7; the result
-/// for a NaN argument is unspecified. Other types get `math.exp`.
+/// exactly 0 for -inf and below about -87.7, NaN for NaN. Other types get
+/// `math.exp`.
 Value buildNonPositiveExp(OpBuilder &b, Location loc, Value t);
 
 } // namespace mlir::softmax
