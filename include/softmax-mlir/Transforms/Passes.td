@@ -90,4 +90,34 @@ def SoftmaxApproximateMath : Pass<"softmax-approximate-math"> {
   ];
 }
 
+def SoftmaxSkipEmptyForalls : Pass<"softmax-skip-empty-foralls"> {
+  let summary = "Guard buffer-level scf.forall loops that may run no iteration";
+  let description = [{
+    Wraps every `scf.forall` without results (after bufferization) whose
+    iteration space is not statically known to be non-empty in an `scf.if`
+    that skips it when some upper bound is not above its lower bound. Once
+    the loop becomes an OpenMP parallel region, an empty one would still
+    wake the thread team: with sleeping workers (`OMP_WAIT_POLICY=passive`)
+    that costs tens of microseconds per call. The vector row loops rely on
+    it: they chain a split-row and a whole-row form, one of them empty.
+
+    ```mlir
+    scf.forall (%i) in (%n) { ... }
+    ```
+
+    becomes
+
+    ```mlir
+    %ne = arith.cmpi sgt, %n, %c0 : index
+    scf.if %ne {
+      scf.forall (%i) in (%n) { ... }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // SOFTMAX_MLIR_TRANSFORMS_PASSES_TD
