@@ -55,6 +55,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
         llvm::consumeError(tm.takeError());
     }
     vectorizeOptions.unroll = options.unroll;
+    vectorizeOptions.threads = options.threads;
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
   pm.addPass(createSoftmaxDecompose());
@@ -77,6 +78,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   if (options.threads == 1) {
     pm.addPass(createForallToForLoopPass());
   } else {
+    // A parallel region with no iteration would still wake the threads.
+    pm.addPass(createSoftmaxSkipEmptyForalls());
     pm.addPass(createForallToParallelLoopPass());
     pm.addPass(createConvertSCFToOpenMPPass());
     // Inlines the memref.alloca_scope that wraps each parallel body (the

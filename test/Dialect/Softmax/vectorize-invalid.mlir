@@ -1,7 +1,7 @@
 // RUN: softmax-opt %s --softmax-vectorize="vector-bits=100" --verify-diagnostics
 // RUN: softmax-opt %s --softmax-vectorize="unroll=0" --verify-diagnostics
 
-// expected-error @+1 {{softmax-vectorize: vector-bits must be a positive multiple of 32 and unroll positive}}
+// expected-error @+1 {{softmax-vectorize: vector-bits must be a positive multiple of 32, unroll positive and threads non-negative}}
 module {
   func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
     %y = softmax.softmax %x dim(0) : tensor<4xf32>

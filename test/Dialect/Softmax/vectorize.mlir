@@ -1,56 +1,82 @@
 // RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=2" --canonicalize --split-input-file | FileCheck %s
+// RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=2 threads=2" --canonicalize --split-input-file | FileCheck %s --check-prefix=SPLIT
 
 // f32 softmax over the last dim: an scf.forall over rows, each writing its
-// own [1, n] slice of the output; three vector passes of 16 lanes (2 x 256
-// bits), exp stored in the output row between the last two.
+// own [1, n] slice of the output; vector passes of 16 lanes (2 x 256 bits),
+// exp stored in the output row between the last two.
 // CHECK-LABEL: func.func @softmax_f32
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>)
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[NEG_INF:.*]] = arith.constant dense<0xFF800000> : vector<16xf32>
+// CHECK-DAG: %[[NEG_INF_S:.*]] = arith.constant 0xFF800000 : f32
+// CHECK-DAG: %[[INF_S:.*]] = arith.constant 0x7F800000 : f32
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %c1
+// CHECK: %[[EMPTY:.*]] = tensor.empty
 // CHECK: %[[REM:.*]] = arith.remui %[[N]], %[[C16]]
 // CHECK: %[[MAIN:.*]] = arith.subi %[[N]], %[[REM]]
 // CHECK: %[[HAS_TAIL:.*]] = arith.cmpi ne, %[[REM]], %c0
-// CHECK: %[[EMPTY:.*]] = tensor.empty
 // CHECK: %[[Y:.*]] = scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %[[EMPTY]]) -> (tensor<?x?xf32>)
 // CHECK: %[[ROW_OUT:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, %[[N]]] [1, 1] : tensor<?x?xf32> to tensor<1x?xf32>
 //
-// Pass 1: partial maxima in a vector, one horizontal max per row.
+// Pass 1: partial maxima in a vector, (v > acc) ? v : acc (one x86 max,
+// NaN ignored), one horizontal max per row.
 // CHECK: %[[PMAX:.*]] = scf.for %[[COL:.*]] = %c0 to %[[MAIN]] step %[[C16]] iter_args(%[[ACC:.*]] = %[[NEG_INF]]) -> (vector<16xf32>)
 // CHECK: %[[V:.*]] = vector.transfer_read %[[X]][%[[ROW]], %[[COL]]], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
-// CHECK: arith.maximumf %[[ACC]], %[[V]] : vector<16xf32>
+// CHECK: %[[GT:.*]] = arith.cmpf ogt, %[[V]], %[[ACC]] : vector<16xf32>
+// CHECK: arith.select %[[GT]], %[[V]], %[[ACC]]
 // The masked tail reads -inf past the end of the row; rows that end on a
 // whole vector skip it.
 // CHECK: %[[ALLMAX:.*]] = scf.if %[[HAS_TAIL]] -> (vector<16xf32>) {
 // CHECK: %[[TAIL:.*]] = vector.transfer_read %[[X]][%[[ROW]], %[[MAIN]]], %{{.*}} : tensor<?x?xf32>, vector<16xf32>
-// CHECK: %[[TMAX:.*]] = arith.maximumf %[[PMAX]], %[[TAIL]]
-// CHECK: scf.yield %[[TMAX]]
+// CHECK: arith.cmpf ogt, %[[TAIL]], %[[PMAX]]
 // CHECK: } else {
 // CHECK: scf.yield %[[PMAX]]
-// CHECK: %[[M:.*]] = vector.reduction <maximumf>, %[[ALLMAX]] : vector<16xf32> into f32
+// CHECK: %[[M:.*]] = vector.reduction <maxnumf>, %[[ALLMAX]] fastmath<nnan> : vector<16xf32> into f32
 //
-// Pass 2: exp stored in the output; blocks of 32 vectors sum in f32 lanes
-// and are then added to f64 lanes; ties are counted in i32 lanes.
-// CHECK: scf.for %[[BLK:.*]] = %c0 to %[[MAIN]] step %c512 iter_args(%{{.*}} = %[[ROW_OUT]], {{.*}}) -> (tensor<1x?xf32>, vector<16xf64>, vector<16xi32>)
+// A finite maximum takes the lean form, anything else the general one.
+// CHECK: %[[ABOVE:.*]] = arith.cmpf ogt, %[[M]], %[[NEG_INF_S]] : f32
+// CHECK: %[[BELOW:.*]] = arith.cmpf olt, %[[M]], %[[INF_S]] : f32
+// CHECK: %[[FINITE:.*]] = arith.andi %[[ABOVE]], %[[BELOW]] : i1
+// CHECK: %[[STATS:.*]]:4 = scf.if %[[FINITE]] -> (tensor<1x?xf32>, f32, f64, f64) {
+//
+// Pass 2 (lean): t = x - m with no select; exp stored in the output; blocks
+// of 32 vectors sum in f32 lanes, folded to one register and added to f64
+// lanes; no tie count.
+// CHECK: %[[MV:.*]] = vector.broadcast %[[M]] : f32 to vector<16xf32>
+// CHECK: scf.for %[[BLK:.*]] = %c0 to %[[MAIN]] step %c512 iter_args(%{{.*}} = %[[ROW_OUT]], {{.*}}) -> (tensor<1x?xf32>, vector<8xf64>)
 // CHECK: %[[END:.*]] = arith.minui
-// CHECK: scf.for %{{.*}} = %[[BLK]] to %[[END]] step %[[C16]] {{.*}} -> (tensor<1x?xf32>, vector<16xf32>, vector<16xi32>)
-// The exp of t <= 0 is a polynomial: no math.exp, no libm.
+// CHECK: scf.for %{{.*}} = %[[BLK]] to %[[END]] step %[[C16]] {{.*}} -> (tensor<1x?xf32>, vector<16xf32>)
+// CHECK: %[[T:.*]] = arith.subf %{{.*}}, %[[MV]] : vector<16xf32>
+// The exp of t <= 0 is a polynomial: no math.exp, no libm; the clamp at -88
+// lets NaN through.
 // CHECK-NOT: math.exp
-// CHECK: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan> : vector<16xf32>
+// CHECK: arith.cmpf olt, %[[T]], %{{.*}} : vector<16xf32>
 // CHECK: math.fma
 // CHECK: arith.shli
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %{{.*}}] {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
+// CHECK-NOT: arith.extui
+// CHECK: vector.extract_strided_slice %{{.*}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// CHECK: arith.extf %{{.*}} : vector<8xf32> to vector<8xf64>
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf64> into f64
+// CHECK: scf.yield %{{.*}}, %[[M]], %{{.*}}, %{{.*}} : tensor<1x?xf32>, f32, f64, f64
+//
+// Pass 2 (general): its own NaN-propagating max, t = (x == m) ? 0 : x - m,
+// ties counted in i32 lanes.
+// CHECK: } else {
+// CHECK: arith.maximumf
+// CHECK: vector.reduction <maximumf>
+// CHECK: arith.cmpf oeq
 // CHECK: arith.extui %{{.*}} : vector<16xi1> to vector<16xi32>
-// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
-// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf64> into f64
 // CHECK: vector.reduction <add>, %{{.*}} : vector<16xi32> into i32
-// CHECK: arith.divf
+//
+// The factor: 1/s in f64, rounded once; 0 for an all -inf row, NaN for NaN.
+// CHECK: arith.divf %{{.*}} : f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
-// A NaN row gets a NaN factor.
-// CHECK: arith.cmpf uno
+// CHECK: arith.cmpf oeq, %[[STATS]]#1, %[[NEG_INF_S]]
+// CHECK: arith.cmpf uno, %[[STATS]]#1, %[[STATS]]#1
 //
 // Pass 3: scale the stored exp; no second exp.
-// CHECK: scf.for %{{.*}} iter_args(%[[O3:.*]] = %{{.*}}) -> (tensor<1x?xf32>)
+// CHECK: scf.for %{{.*}} iter_args(%[[O3:.*]] = %[[STATS]]#0) -> (tensor<1x?xf32>)
 // CHECK-NOT: math.exp
 // CHECK: %[[E:.*]] = vector.transfer_read %[[O3]][%c0, %{{.*}}]
 // CHECK: %[[P:.*]] = arith.mulf %[[E]]
@@ -58,6 +84,35 @@
 // CHECK: scf.forall.in_parallel
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [1, %[[N]]] [1, 1] : tensor<1x?xf32> into tensor<?x?xf32>
 // CHECK: return %[[Y]]
+// With two threads: fewer rows than threads and rows of at least 2 x 16384
+// elements are split into column chunks at run time; both forms are
+// chained, one of them over an empty range.
+// SPLIT-LABEL: func.func @softmax_f32
+// SPLIT-SAME: (%[[X:.*]]: tensor<?x?xf32>)
+// SPLIT: %[[ROWS:.*]] = tensor.dim %[[X]], %c0
+// SPLIT: %[[N:.*]] = tensor.dim %[[X]], %c1
+// SPLIT: %[[EMPTY:.*]] = tensor.empty(%[[ROWS]], %[[N]])
+// SPLIT: %[[WANTED:.*]] = arith.ceildivui %c2, %[[ROWS]] : index
+// SPLIT: %[[MOST:.*]] = arith.divui %[[N]], %c16384 : index
+// SPLIT: %[[CHUNKS:.*]] = arith.minui %[[WANTED]], %[[MOST]] : index
+// SPLIT: %[[SPLIT:.*]] = arith.cmpi uge, %[[CHUNKS]], %c2 : index
+// SPLIT: %[[K:.*]] = arith.select %[[SPLIT]], %[[CHUNKS]], %c0 : index
+// Phase 1: per (row, chunk), the chunk's max, sum and count, and its exp.
+// SPLIT: %[[PM:.*]] = tensor.empty(%[[ROWS]], %[[K]]) : tensor<?x?xf32>
+// SPLIT: %[[STATS:.*]]:4 = scf.forall (%[[R:.*]], %[[C:.*]]) in (%[[ROWS]], %[[K]]) shared_outs(%[[O:.*]] = %[[EMPTY]], %{{.*}} = %[[PM]], %{{.*}}, %{{.*}})
+// SPLIT: tensor.parallel_insert_slice %{{.*}} into %[[O]][%[[R]], %{{.*}}] [1, %{{.*}}] [1, 1] : tensor<1x?xf32> into tensor<?x?xf32>
+// SPLIT: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[R]], %[[C]]] [1, 1] [1, 1] : tensor<1x1xf32> into tensor<?x?xf32>
+// Phase 2: merge the row's (max, sum) pairs, rescale and normalise a chunk.
+// SPLIT: %[[SPLIT_Y:.*]] = scf.forall (%[[R2:.*]], %[[C2:.*]]) in (%[[ROWS]], %[[K]]) shared_outs(%{{.*}} = %[[STATS]]#0)
+// SPLIT: scf.for %{{.*}} = %c0 to %[[K]] step %c1 iter_args(%{{.*}}) -> (f32)
+// SPLIT: arith.maximumf
+// SPLIT: scf.for %{{.*}} = %c0 to %[[K]] step %c1 iter_args(%{{.*}}, %{{.*}}) -> (f64, f64)
+// SPLIT: math.exp %{{.*}} : f64
+// SPLIT: tensor.extract %[[STATS]]#1[%[[R2]], %[[C2]]]
+// Whole rows, over no row when split.
+// SPLIT: %[[WHOLE:.*]] = arith.select %[[SPLIT]], %c0, %[[ROWS]] : index
+// SPLIT: %[[Y:.*]] = scf.forall (%{{.*}}) in (%[[WHOLE]]) shared_outs(%{{.*}} = %[[SPLIT_Y]])
+// SPLIT: return %[[Y]]
 func.func @softmax_f32(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
   return %y : tensor<?x?xf32>

@@ -39,156 +39,400 @@ namespace {
 /// sum-type lanes: each f32 lane adds at most 32 terms, ~1e-6 relative.
 constexpr int64_t kSumBlock = 32;
 
+/// A row is split into column chunks of at least this many elements, and
+/// only when there are fewer rows than threads.
+constexpr int64_t kMinChunk = 16384;
+
+/// The most chunks a row is split into when the thread count is only known
+/// at run time (`threads` = 0): OpenMP spreads the chunks over the threads.
+constexpr int64_t kMaxChunks = 16;
+
+/// Columns [lo, mainEnd) of a row in whole vectors, then one masked vector
+/// at mainEnd if hasTail.
+struct Span {
+  Value lo, mainEnd, hasTail;
+};
+
+/// What the first two passes learn of a row (or a chunk of one): the output
+/// (holding exp(x - m) where exp is stored), the maximum m, and the sum of
+/// exp(x - m) split into c (the entries at m) + r (the rest), in the sum
+/// type.
+struct Stats {
+  Value out, m, r, c;
+};
+
 /// Emits the vector row loops of one softmax op that reduces its innermost
 /// dimension.
 class RowLoopBuilder {
 public:
   RowLoopBuilder(OpBuilder &b, Location loc, RankedTensorType type,
                  bool logarithmic, const RowVectorizationOptions &options)
-      : b(b), loc(loc), logarithmic(logarithmic),
+      : b(b), loc(loc), logarithmic(logarithmic), threads(options.threads),
         elementType(cast<FloatType>(type.getElementType())),
         accType(getAccumulatorType(elementType)),
         sumType(elementType.isF32() ? Float64Type::get(b.getContext())
                                     : accType),
         storeExp(!logarithmic && elementType == accType) {
-    lanes = std::max<int64_t>(1, options.vectorBits / accType.getWidth()) *
-            std::max<int64_t>(1, options.unroll);
+    registerLanes =
+        std::max<int64_t>(1, options.vectorBits / accType.getWidth());
+    lanes = registerLanes * std::max<int64_t>(1, options.unroll);
     elementVec = VectorType::get({lanes}, elementType);
     accVec = VectorType::get({lanes}, accType);
-    sumVec = VectorType::get({lanes}, sumType);
+    // f64 sums are kept in one register's worth of f32 lanes.
+    sumVec =
+        VectorType::get({sumType == accType ? lanes : registerLanes}, sumType);
     countVec = VectorType::get({lanes}, b.getI32Type());
   }
 
-  /// The normalised tensor of `x`: one row per index of the outer dims,
-  /// computed into a [1, .., 1, n] slice of the output.
+  /// The normalised tensor of `x`. Rows are the indices of the outer dims;
+  /// with more than one thread, fewer rows than threads and long rows, each
+  /// row is split into column chunks instead (decided at run time).
   Value build(Value x) {
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    auto type = cast<RankedTensorType>(x.getType());
     SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
     Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
-    // [0, nMain) in whole vectors, then one masked vector at nMain.
-    Value rem = arith::RemUIOp::create(b, loc, n, index(lanes));
-    Value nMain = arith::SubIOp::create(b, loc, n, rem);
-    hasTail =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, index(0));
+    outRow.assign(type.getRank() - 1, index(0));
     // The output keeps the static sizes of the input.
     Value init =
         tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
-    if (rank == 1)
-      return buildRow(x, init, {}, nMain);
-    outRow.assign(rank - 1, index(0));
+    if (threads == 1)
+      return buildRows(x, init, sizes);
 
-    // One parallel iteration per row: each writes its own slice of the
-    // output, so the iterations are independent and may run on any thread.
-    SmallVector<OpFoldResult> outer(ArrayRef(sizes).drop_back());
+    // Chunks per row: enough to give every thread work, none shorter than
+    // kMinChunk.
+    Value rows = index(1);
+    for (OpFoldResult size : ArrayRef(sizes).drop_back())
+      rows = arith::MulIOp::create(
+          b, loc, rows, getValueOrCreateConstantIndexOp(b, loc, size));
+    Value wanted = arith::CeilDivUIOp::create(
+        b, loc, index(threads > 0 ? threads : kMaxChunks), rows);
+    Value chunks = arith::MinUIOp::create(
+        b, loc, wanted, arith::DivUIOp::create(b, loc, n, index(kMinChunk)));
+    Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                        chunks, index(2));
+    // Both forms in sequence, one of them over an empty range: the output
+    // then flows through the loops in one chain, so that bufferization
+    // writes it in place (an scf.if between would cost a copy).
+    Value splitChunks =
+        arith::SelectOp::create(b, loc, split, chunks, index(0));
+    Value y = buildSplitRows(x, init, sizes, splitChunks);
+    Value firstBound = getValueOrCreateConstantIndexOp(
+        b, loc, type.getRank() == 1 ? b.getIndexAttr(1) : sizes.front());
+    SmallVector<OpFoldResult> bounds(ArrayRef(sizes).drop_back());
+    if (bounds.empty())
+      bounds.push_back(b.getIndexAttr(1));
+    bounds.front() =
+        arith::SelectOp::create(b, loc, split, index(0), firstBound)
+            .getResult();
+    return buildRows(x, y, sizes, bounds);
+  }
+
+private:
+  /// One parallel iteration per row, each writing its own [1, .., 1, n]
+  /// slice of the output: independent, so they may run on any thread.
+  /// `bounds` replaces the outer sizes as the loop bounds (a rank-1 input
+  /// then gets a loop of bounds[0] iterations over its one row).
+  Value buildRows(Value x, Value init, ArrayRef<OpFoldResult> sizes,
+                  ArrayRef<OpFoldResult> bounds = {}) {
+    int64_t rank = sizes.size();
+    Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+    Span span = spanOf(index(0), n);
+    if (bounds.empty()) {
+      if (rank == 1)
+        return buildRow(x, init, {}, span);
+      bounds = sizes.drop_back();
+    }
     auto forall = scf::ForallOp::create(
-        b, loc, outer, ValueRange{init}, std::nullopt,
+        b, loc, bounds, ValueRange{init}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
-          ValueRange row = args.drop_back();
+          ValueRange row = args.drop_back().take_front(rank - 1);
           Value out = args.back();
-          SmallVector<OpFoldResult> offsets(row.begin(), row.end());
-          offsets.push_back(b.getIndexAttr(0));
-          SmallVector<OpFoldResult> rowSizes(rank - 1, b.getIndexAttr(1));
-          rowSizes.push_back(sizes.back());
-          SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-          // Rank-preserving: a rank-reduced [1, .., 1, n] slice is ambiguous
-          // when n is 1, and bufferization may then drop the wrong unit dim.
-          SmallVector<int64_t> rowShape(rank - 1, 1);
-          rowShape.push_back(
-              cast<RankedTensorType>(x.getType()).getShape().back());
-          auto rowType = RankedTensorType::get(rowShape, elementType);
-          Value rowOut = tensor::ExtractSliceOp::create(
-              b, loc, rowType, out, offsets, rowSizes, strides);
-          Value result = buildRow(x, rowOut, row, nMain);
-          auto inParallel = scf::InParallelOp::create(b, loc);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(inParallel.getBody());
-          tensor::ParallelInsertSliceOp::create(b, loc, result, out, offsets,
-                                                rowSizes, strides);
+          SmallVector<OpFoldResult> offsets = rowOffsets(row, index(0));
+          SmallVector<OpFoldResult> rowSizes = sliceSizes(rank, sizes.back());
+          Value rowOut = extractRow(out, offsets, rowSizes);
+          Value result = buildRow(x, rowOut, row, span);
+          inParallel([&] { insertRow(result, out, offsets, rowSizes); });
         });
     return forall.getResult(0);
   }
 
-private:
-  Value buildRow(Value x, Value out, ValueRange row, Value nMain) {
-    // `out` is this row of the output ([1, .., 1, n]); `row` indexes the
-    // outer dims of `x`.
-    // Pass 1: m = max(x), -inf as identity, NaN propagates.
-    Value negInfVec = splat(accVec, negInf(accType));
-    auto maxLoop =
-        forColumns(nMain, {negInfVec},
-                   [&](Value col, ValueRange acc) -> SmallVector<Value> {
-                     Value v = read(x, row, col, /*inBounds=*/true);
-                     return {arith::MaximumFOp::create(b, loc, acc[0], v)};
-                   });
-    Value maxVec = ifTail({maxLoop.getResult(0)}, [&] {
-      Value tail = read(x, row, nMain, /*inBounds=*/false);
-      return SmallVector<Value>{
-          arith::MaximumFOp::create(b, loc, maxLoop.getResult(0), tail)};
-    })[0];
+  /// Rows split into `chunks` column chunks. A first parallel loop over
+  /// (row, chunk) makes the first two passes of every chunk, with its own
+  /// maximum; a second one merges the (max, sum) pairs of the row, rescaling
+  /// each chunk's sum by exp(m_chunk - m_row), and normalises its chunk.
+  Value buildSplitRows(Value x, Value init, ArrayRef<OpFoldResult> sizes,
+                       Value chunks) {
+    int64_t rank = sizes.size();
+    Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+    // Whole vectors per chunk; `chunks` may be 0 (no split).
+    Value divisor = arith::MaxUIOp::create(b, loc, chunks, index(1));
+    Value chunkSize = arith::MulIOp::create(
+        b, loc,
+        arith::CeilDivUIOp::create(
+            b, loc, arith::CeilDivUIOp::create(b, loc, n, divisor),
+            index(lanes)),
+        index(lanes));
+    SmallVector<OpFoldResult> loopSizes(sizes.drop_back());
+    loopSizes.push_back(chunks);
+    Value partialM = tensor::EmptyOp::create(b, loc, loopSizes, accType);
+    Value partialR = tensor::EmptyOp::create(b, loc, loopSizes, sumType);
+    Value partialC = tensor::EmptyOp::create(b, loc, loopSizes, sumType);
+
+    // The chunk [lo, hi) of chunk index `k`; the last ones may be empty.
+    auto chunkBounds = [&](Value k) -> std::pair<Value, Value> {
+      Value lo = arith::MinUIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, k, chunkSize), n);
+      Value hi = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, lo, chunkSize), n);
+      return {lo, hi};
+    };
+
+    auto statsLoop = scf::ForallOp::create(
+        b, loc, loopSizes, ValueRange{init, partialM, partialR, partialC},
+        std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
+          ValueRange row = args.take_front(rank - 1);
+          Value k = args[rank - 1];
+          ValueRange outs = args.drop_front(rank);
+          auto [lo, hi] = chunkBounds(k);
+          Value len = arith::SubIOp::create(b, loc, hi, lo);
+          SmallVector<OpFoldResult> offsets = rowOffsets(row, lo);
+          SmallVector<OpFoldResult> chunkSizes = sliceSizes(rank, len);
+          Value chunkOut = extractRow(outs[0], offsets, chunkSizes);
+          outOffset = lo;
+          Stats stats = rowStats(x, chunkOut, row, spanOf(lo, hi));
+          outOffset = nullptr;
+          SmallVector<OpFoldResult> at(row.begin(), row.end());
+          at.push_back(k);
+          SmallVector<OpFoldResult> ones(rank, b.getIndexAttr(1));
+          Value m = scalarTensor(stats.m, rank),
+                r = scalarTensor(stats.r, rank),
+                c = scalarTensor(stats.c, rank);
+          inParallel([&] {
+            insertRow(stats.out, outs[0], offsets, chunkSizes);
+            insertRow(m, outs[1], at, ones);
+            insertRow(r, outs[2], at, ones);
+            insertRow(c, outs[3], at, ones);
+          });
+        });
+    Value exps = statsLoop.getResult(0);
+    Value ms = statsLoop.getResult(1), rs = statsLoop.getResult(2),
+          cs = statsLoop.getResult(3);
+
+    auto normalizeLoop = scf::ForallOp::create(
+        b, loc, loopSizes, ValueRange{exps}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          ValueRange row = args.take_front(rank - 1);
+          Value k = args[rank - 1];
+          Value out = args.back();
+          auto at = [&](Value j) {
+            SmallVector<Value> indices(row);
+            indices.push_back(j);
+            return indices;
+          };
+          // m = the largest chunk maximum (NaN propagates).
+          auto maxLoop = scf::ForOp::create(
+              b, loc, index(0), chunks, index(1),
+              ValueRange{scalar(accType, negInf(accType))},
+              [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                Value mj = tensor::ExtractOp::create(b, loc, ms, at(j));
+                scf::YieldOp::create(
+                    b, loc,
+                    ValueRange{arith::MaximumFOp::create(b, loc, acc[0], mj)});
+              });
+          Value m = maxLoop.getResult(0);
+          // A chunk's share: 1 if its maximum is the row's (+inf - +inf
+          // must not enter an exp), else exp(m_chunk - m) (0 for -inf).
+          auto weightOf = [&](Value mj) -> Value {
+            Value isMax =
+                arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mj, m);
+            // Exact in the sum type.
+            Value diff = arith::SubFOp::create(b, loc, toSum(mj), toSum(m));
+            return arith::SelectOp::create(b, loc, isMax, scalar(sumType, 1.0),
+                                           math::ExpOp::create(b, loc, diff));
+          };
+          // c counts the entries at m; r sums the rest, rescaled.
+          auto sumLoop = scf::ForOp::create(
+              b, loc, index(0), chunks, index(1),
+              ValueRange{scalar(sumType, 0.0), scalar(sumType, 0.0)},
+              [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                Value mj = tensor::ExtractOp::create(b, loc, ms, at(j));
+                Value rj = tensor::ExtractOp::create(b, loc, rs, at(j));
+                Value cj = tensor::ExtractOp::create(b, loc, cs, at(j));
+                Value isMax = arith::CmpFOp::create(
+                    b, loc, arith::CmpFPredicate::OEQ, mj, m);
+                Value zero = scalar(sumType, 0.0);
+                Value c = arith::AddFOp::create(
+                    b, loc, acc[0],
+                    arith::SelectOp::create(b, loc, isMax, cj, zero));
+                Value rescaled = arith::MulFOp::create(
+                    b, loc, arith::AddFOp::create(b, loc, cj, rj),
+                    weightOf(mj));
+                Value r = arith::AddFOp::create(
+                    b, loc, acc[1],
+                    arith::SelectOp::create(b, loc, isMax, rj, rescaled));
+                scf::YieldOp::create(b, loc, ValueRange{c, r});
+              });
+          Value weight;
+          if (storeExp)
+            weight = weightOf(tensor::ExtractOp::create(b, loc, ms, at(k)));
+          Value factor =
+              rowFactor(m, sumLoop.getResult(1), sumLoop.getResult(0), weight);
+
+          auto [lo, hi] = chunkBounds(k);
+          Value len = arith::SubIOp::create(b, loc, hi, lo);
+          SmallVector<OpFoldResult> offsets = rowOffsets(row, lo);
+          SmallVector<OpFoldResult> chunkSizes = sliceSizes(rank, len);
+          Value chunkOut = extractRow(out, offsets, chunkSizes);
+          outOffset = lo;
+          Value result = normalize(x, chunkOut, row, spanOf(lo, hi), m, factor);
+          outOffset = nullptr;
+          inParallel([&] { insertRow(result, out, offsets, chunkSizes); });
+        });
+    return normalizeLoop.getResult(0);
+  }
+
+  /// One row: `out` is this row of the output ([1, .., 1, n]); `row`
+  /// indexes the outer dims of `x`.
+  Value buildRow(Value x, Value out, ValueRange row, Span span) {
+    Stats stats = rowStats(x, out, row, span);
+    Value factor = rowFactor(stats.m, stats.r, stats.c, /*weight=*/nullptr);
+    return normalize(x, stats.out, row, span, stats.m, factor);
+  }
+
+  /// Passes 1 and 2 over `span`.
+  Stats rowStats(Value x, Value out, ValueRange row, Span span) {
+    // Pass 1: m = max(x) over the entries that are not NaN, one x86 max
+    // instruction a vector; NaN reaches the result through the sum below.
+    Value maxVec = reduceColumns(
+        x, row, span, splat(accVec, negInf(accType)),
+        [&](Value acc, Value v) { return maxIgnoringNaN(acc, v); });
+    // The lanes hold no NaN, so nnan is exact here.
+    Value m =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF,
+                                    maxVec, arith::FastMathFlags::nnan);
+
+    // A finite maximum (the common case) takes the lean form; an all -inf
+    // row, an all NaN row and a row with +inf take the general one.
+    auto ifOp = scf::IfOp::create(
+        b, loc, isFinite(m),
+        [&](OpBuilder &, Location) {
+          Stats stats = finiteMaxSums(x, out, row, span, m);
+          scf::YieldOp::create(
+              b, loc, ValueRange{stats.out, stats.m, stats.r, stats.c});
+        },
+        [&](OpBuilder &, Location) {
+          Stats stats = generalSums(x, out, row, span);
+          scf::YieldOp::create(
+              b, loc, ValueRange{stats.out, stats.m, stats.r, stats.c});
+        });
+    return {ifOp.getResult(0), ifOp.getResult(1), ifOp.getResult(2),
+            ifOp.getResult(3)};
+  }
+
+  /// Pass 2 when m = max(x) is finite: t = x - m needs no select, exp(t)
+  /// propagates a NaN entry into the sum and from there into every output.
+  /// Softmax sums every exp (an entry at the maximum adds exactly 1) and
+  /// leaves c = 0; log_softmax keeps r and c apart for log1p.
+  Stats finiteMaxSums(Value x, Value out, ValueRange row, Span span, Value m) {
+    Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
+    auto [sumOut, r, c] = sumRow(
+        out, span,
+        [&](Value col, bool inBounds, Value outT, Value r,
+            Value c) -> SmallVector<Value> {
+          // Lanes past the end of the row read -inf: exp = 0.
+          Value v = read(x, row, col, inBounds);
+          Value e = buildNonPositiveExp(b, loc,
+                                        arith::SubFOp::create(b, loc, v, mVec));
+          if (storeExp)
+            outT = writeOut(e, outT, col, inBounds);
+          if (!logarithmic)
+            return {outT, arith::AddFOp::create(b, loc, r, e), c};
+          Value isMax =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
+          r = arith::AddFOp::create(
+              b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroAcc(), e));
+          c = arith::AddIOp::create(
+              b, loc, c, arith::ExtUIOp::create(b, loc, countVec, isMax));
+          return {outT, r, c};
+        });
+    return {sumOut, m, r, c};
+  }
+
+  /// Passes 1 and 2 for any row, with the decomposition's special-value
+  /// contract: a NaN-propagating max, and t = (x == m) ? 0 : x - m so that
+  /// +inf entries share the mass (and an all -inf row counts its entries).
+  Stats generalSums(Value x, Value out, ValueRange row, Span span) {
+    Value maxVec =
+        reduceColumns(x, row, span, splat(accVec, negInf(accType)),
+                      [&](Value acc, Value v) -> Value {
+                        return arith::MaximumFOp::create(b, loc, acc, v);
+                      });
     Value m = vector::ReductionOp::create(
         b, loc, vector::CombiningKind::MAXIMUMF, maxVec);
     Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
+    auto [sumOut, r, c] = sumRow(
+        out, span,
+        [&](Value col, bool inBounds, Value outT, Value r,
+            Value c) -> SmallVector<Value> {
+          Value v = read(x, row, col, inBounds);
+          Value isMax =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
+          Value e = buildNonPositiveExp(b, loc, shifted(v, mVec, isMax));
+          if (storeExp)
+            outT = writeOut(e, outT, col, inBounds);
+          r = arith::AddFOp::create(
+              b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroAcc(), e));
+          c = arith::AddIOp::create(
+              b, loc, c, arith::ExtUIOp::create(b, loc, countVec, isMax));
+          return {outT, r, c};
+        });
+    return {sumOut, m, r, c};
+  }
 
-    // Pass 2: r = sum of exp(x - m) over entries below m, c = entries at m.
-    // The partial sums stay in accumulator-type lanes for a block of
-    // kSumBlock vectors and are then added to sum-type (f64 for f32) lanes:
-    // as accurate as summing in f64 throughout, at the cost of f32 adds.
-    Value zeroAcc =
-        splat(accVec, APFloat::getZero(accType.getFloatSemantics()));
+  using SumStep = function_ref<SmallVector<Value>(Value col, bool inBounds,
+                                                  Value out, Value r, Value c)>;
+
+  /// Pass 2 over `span`: `step` returns the output row and the updated
+  /// partial sum r and count c. The partial sums stay in accumulator-type
+  /// lanes for a block of kSumBlock vectors, are then folded to one
+  /// register and added to sum-type (f64 for f32) lanes: as accurate as
+  /// summing in f64 throughout, at the cost of f32 adds. Returns the output
+  /// row, r and c as sum-type scalars.
+  std::tuple<Value, Value, Value> sumRow(Value out, Span span, SumStep step) {
     Value zeroSum =
         splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
     Value zeroCount = arith::ConstantOp::create(
         b, loc, countVec,
         DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
-    auto sumStep = [&](Value col, bool inBounds, Value outT, Value r,
-                       Value c) -> SmallVector<Value> {
-      Value v = read(x, row, col, inBounds);
-      Value isMax =
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
-      Value e = buildNonPositiveExp(b, loc, shifted(v, mVec, isMax));
-      if (storeExp)
-        outT = vector::TransferWriteOp::create(b, loc, e, outT, outAt(col),
-                                               ArrayRef<bool>{inBounds})
-                   .getResult();
-      r = arith::AddFOp::create(
-          b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroAcc, e));
-      c = arith::AddIOp::create(
-          b, loc, c, arith::ExtUIOp::create(b, loc, countVec, isMax));
-      return {outT, r, c};
-    };
-    auto flush = [&](Value total, Value partial) -> Value {
-      if (sumType != accType)
-        partial = arith::ExtFOp::create(b, loc, sumVec, partial);
-      return arith::AddFOp::create(b, loc, total, partial);
-    };
     Value blockSize = index(lanes * kSumBlock);
     auto blockLoop = scf::ForOp::create(
-        b, loc, index(0), nMain, blockSize, ValueRange{out, zeroSum, zeroCount},
+        b, loc, span.lo, span.mainEnd, blockSize,
+        ValueRange{out, zeroSum, zeroCount},
         [&](OpBuilder &, Location, Value block, ValueRange acc) {
           Value end = arith::MinUIOp::create(
-              b, loc, arith::AddIOp::create(b, loc, block, blockSize), nMain);
+              b, loc, arith::AddIOp::create(b, loc, block, blockSize),
+              span.mainEnd);
           auto inner = scf::ForOp::create(
               b, loc, block, end, index(lanes),
-              ValueRange{acc[0], zeroAcc, acc[2]},
+              ValueRange{acc[0], zeroAcc(), acc[2]},
               [&](OpBuilder &, Location, Value col, ValueRange inAcc) {
-                scf::YieldOp::create(b, loc,
-                                     sumStep(col, /*inBounds=*/true, inAcc[0],
-                                             inAcc[1], inAcc[2]));
+                scf::YieldOp::create(
+                    b, loc,
+                    step(col, /*inBounds=*/true, inAcc[0], inAcc[1], inAcc[2]));
               });
           scf::YieldOp::create(b, loc,
                                ValueRange{inner.getResult(0),
                                           flush(acc[1], inner.getResult(1)),
                                           inner.getResult(2)});
         });
-    SmallVector<Value> last =
-        ifTail({blockLoop.getResult(0), zeroAcc, blockLoop.getResult(2)}, [&] {
-          return sumStep(nMain, /*inBounds=*/false, blockLoop.getResult(0),
-                         zeroAcc, blockLoop.getResult(2));
+    SmallVector<Value> last = ifTail(
+        span, {blockLoop.getResult(0), zeroAcc(), blockLoop.getResult(2)}, [&] {
+          return step(span.mainEnd, /*inBounds=*/false, blockLoop.getResult(0),
+                      zeroAcc(), blockLoop.getResult(2));
         });
-    out = last[0];
     // The lanes are partial sums in no particular order already: adding
     // them as a tree (reassoc) instead of one lane after another shortens a
-    // per-row chain of `lanes` dependent adds to log2(lanes).
+    // per-row chain of dependent adds.
     Value r = vector::ReductionOp::create(
         b, loc, vector::CombiningKind::ADD,
         flush(blockLoop.getResult(1), last[1]), arith::FastMathFlags::reassoc);
@@ -196,9 +440,29 @@ private:
         b, loc, sumType,
         vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
                                     last[2]));
+    return {last[0], r, c};
+  }
 
-    // The row factor: 1/s or log(s) = log1p(c - 1 + r); an all -inf row
-    // gives 0 or +inf.
+  /// Adds accumulator-type partial sums to the sum-type total.
+  Value flush(Value total, Value partial) {
+    if (sumType != accType) {
+      // One register of lanes first: fewer conversions and f64 adds.
+      Value folded;
+      for (int64_t offset = 0; offset < lanes; offset += registerLanes) {
+        Value part = vector::ExtractStridedSliceOp::create(
+            b, loc, partial, ArrayRef<int64_t>{offset},
+            ArrayRef<int64_t>{registerLanes}, ArrayRef<int64_t>{1});
+        folded = folded ? arith::AddFOp::create(b, loc, folded, part) : part;
+      }
+      partial = arith::ExtFOp::create(b, loc, sumVec, folded);
+    }
+    return arith::AddFOp::create(b, loc, total, partial);
+  }
+
+  /// The row factor from the maximum m and the sum s = c + r: weight/s (1/s
+  /// without a weight), or log(s) = log1p(c - 1 + r), in the accumulator
+  /// type. An all -inf row (m = -inf) gives 0 or +inf, a NaN m gives NaN.
+  Value rowFactor(Value m, Value r, Value c, Value weight) {
     Value one = scalar(sumType, 1.0);
     Value factor;
     if (logarithmic) {
@@ -211,79 +475,119 @@ private:
         s1 = arith::TruncFOp::create(b, loc, accType, s1);
       factor = math::Log1pOp::create(b, loc, s1);
     } else {
-      factor = arith::DivFOp::create(b, loc, one,
+      factor = arith::DivFOp::create(b, loc, weight ? weight : one,
                                      arith::AddFOp::create(b, loc, c, r));
       if (sumType != accType)
         factor = arith::TruncFOp::create(b, loc, accType, factor);
     }
-    Value isNegInf = arith::CmpFOp::create(
-        b, loc, arith::CmpFPredicate::OEQ, m,
-        arith::ConstantOp::create(b, loc, accType,
-                                  b.getFloatAttr(accType, negInf(accType))));
-    Value special = arith::ConstantOp::create(
-        b, loc, accType,
-        b.getFloatAttr(accType,
-                       logarithmic
-                           ? APFloat::getInf(accType.getFloatSemantics())
-                           : APFloat::getZero(accType.getFloatSemantics())));
+    Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
+                                           scalar(accType, negInf(accType)));
+    Value special = scalar(
+        accType, logarithmic ? APFloat::getInf(accType.getFloatSemantics())
+                             : APFloat::getZero(accType.getFloatSemantics()));
     factor = arith::SelectOp::create(b, loc, isNegInf, special, factor);
-    // A NaN row: the exp above does not propagate NaN, the factor does.
     Value isNaN =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, m, m);
-    factor = arith::SelectOp::create(b, loc, isNaN, m, factor);
-    Value factorVec = vector::BroadcastOp::create(b, loc, accVec, factor);
+    return arith::SelectOp::create(b, loc, isNaN, m, factor);
+  }
 
-    // Pass 3: y = exp(t) * (1/s) or t - log(s).
-    auto normalizeStep = [&](Value col, bool inBounds, Value outT) -> Value {
-      Value y;
-      if (storeExp) {
-        y = arith::MulFOp::create(b, loc, read(outT, outRow, col, inBounds),
-                                  factorVec);
-      } else {
-        Value v = read(x, row, col, inBounds);
-        Value isMax =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
-        Value t = shifted(v, mVec, isMax);
-        y = logarithmic
-                ? arith::SubFOp::create(b, loc, t, factorVec).getResult()
-                : arith::MulFOp::create(b, loc, buildNonPositiveExp(b, loc, t),
-                                        factorVec)
-                      .getResult();
-      }
-      if (elementType != accType)
-        y = arith::TruncFOp::create(b, loc, elementVec, y);
-      return vector::TransferWriteOp::create(b, loc, y, outT, outAt(col),
-                                             ArrayRef<bool>{inBounds})
-          .getResult();
+  /// Pass 3 over `span`: y = e * factor from the stored exp, or exp(t) *
+  /// factor, or t - factor, with t = x - m (t = (x == m) ? 0 : x - m when m
+  /// is not finite).
+  Value normalize(Value x, Value out, ValueRange row, Span span, Value m,
+                  Value factor) {
+    Value factorVec = vector::BroadcastOp::create(b, loc, accVec, factor);
+    if (storeExp)
+      return normalizeColumns(
+          out, span, [&](Value col, bool inBounds, Value outT) -> Value {
+            return arith::MulFOp::create(
+                b, loc, read(outT, outRow, outColumn(col), inBounds),
+                factorVec);
+          });
+    Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
+    auto normalizeWith = [&](bool finite) {
+      return normalizeColumns(
+          out, span, [&](Value col, bool inBounds, Value) -> Value {
+            Value v = read(x, row, col, inBounds);
+            Value t;
+            if (finite) {
+              t = arith::SubFOp::create(b, loc, v, mVec);
+            } else {
+              Value isMax = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OEQ, v, mVec);
+              t = shifted(v, mVec, isMax);
+            }
+            if (logarithmic)
+              return arith::SubFOp::create(b, loc, t, factorVec);
+            return arith::MulFOp::create(b, loc, buildNonPositiveExp(b, loc, t),
+                                         factorVec);
+          });
     };
-    auto normalizeLoop =
-        forColumns(nMain, {out}, [&](Value col, ValueRange acc) {
-          return SmallVector<Value>{
-              normalizeStep(col, /*inBounds=*/true, acc[0])};
+    auto ifOp = scf::IfOp::create(
+        b, loc, isFinite(m),
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, normalizeWith(true));
+        },
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, normalizeWith(false));
         });
-    return ifTail({normalizeLoop.getResult(0)}, [&] {
+    return ifOp.getResult(0);
+  }
+
+  /// Writes `value(col, inBounds, out)` (accumulator type) to every vector
+  /// of `span` in the output.
+  Value normalizeColumns(Value out, Span span,
+                         function_ref<Value(Value, bool, Value)> value) {
+    auto loop = forColumns(span, {out}, [&](Value col, ValueRange acc) {
+      return SmallVector<Value>{writeOut(value(col, /*inBounds=*/true, acc[0]),
+                                         acc[0], col, /*inBounds=*/true)};
+    });
+    return ifTail(span, {loop.getResult(0)}, [&] {
       return SmallVector<Value>{
-          normalizeStep(nMain, /*inBounds=*/false, normalizeLoop.getResult(0))};
+          writeOut(value(span.mainEnd, /*inBounds=*/false, loop.getResult(0)),
+                   loop.getResult(0), span.mainEnd, /*inBounds=*/false)};
     })[0];
   }
 
-  /// The row tail: `tail()` if the row does not end on a whole vector, else
-  /// `skip`. A branch per row costs less than a fully masked vector op.
-  SmallVector<Value> ifTail(ValueRange skip,
+  /// Folds every vector of `span` of `x` into `init` with `combine`.
+  Value reduceColumns(Value x, ValueRange row, Span span, Value init,
+                      function_ref<Value(Value, Value)> combine) {
+    auto loop = forColumns(
+        span, {init}, [&](Value col, ValueRange acc) -> SmallVector<Value> {
+          return {combine(acc[0], read(x, row, col, /*inBounds=*/true))};
+        });
+    return ifTail(span, {loop.getResult(0)}, [&] {
+      return SmallVector<Value>{combine(
+          loop.getResult(0), read(x, row, span.mainEnd, /*inBounds=*/false))};
+    })[0];
+  }
+
+  /// The span [lo, hi).
+  Span spanOf(Value lo, Value hi) {
+    Value len = arith::SubIOp::create(b, loc, hi, lo);
+    Value rem = arith::RemUIOp::create(b, loc, len, index(lanes));
+    return {
+        lo, arith::SubIOp::create(b, loc, hi, rem),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, index(0))};
+  }
+
+  /// The row tail of `span`: `tail()` if it does not end on a whole vector,
+  /// else `skip`. A branch per row costs less than a fully masked vector op.
+  SmallVector<Value> ifTail(Span span, ValueRange skip,
                             function_ref<SmallVector<Value>()> tail) {
     auto ifOp = scf::IfOp::create(
-        b, loc, hasTail,
+        b, loc, span.hasTail,
         [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, tail()); },
         [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, skip); });
     return SmallVector<Value>(ifOp.getResults());
   }
 
-  /// A loop over the whole vectors of a row, carrying `iterArgs`.
+  /// A loop over the whole vectors of `span`, carrying `iterArgs`.
   scf::ForOp
-  forColumns(Value nMain, ValueRange iterArgs,
+  forColumns(Span span, ValueRange iterArgs,
              function_ref<SmallVector<Value>(Value, ValueRange)> body) {
     return scf::ForOp::create(
-        b, loc, index(0), nMain, index(lanes), iterArgs,
+        b, loc, span.lo, span.mainEnd, index(lanes), iterArgs,
         [&](OpBuilder &, Location, Value col, ValueRange args) {
           scf::YieldOp::create(b, loc, body(col, args));
         });
@@ -302,8 +606,21 @@ private:
     return v;
   }
 
-  /// The indices of column `col` in the output row (a [1, .., 1, n] slice).
-  SmallVector<Value> outAt(Value col) { return at(outRow, col); }
+  /// Writes an accumulator-type vector to column `col` of the output row.
+  Value writeOut(Value y, Value outT, Value col, bool inBounds) {
+    if (elementType != accType)
+      y = arith::TruncFOp::create(b, loc, elementVec, y);
+    return vector::TransferWriteOp::create(b, loc, y, outT,
+                                           at(outRow, outColumn(col)),
+                                           ArrayRef<bool>{inBounds})
+        .getResult();
+  }
+
+  /// Column `col` of `x` in the output slice being written.
+  Value outColumn(Value col) {
+    return outOffset ? arith::SubIOp::create(b, loc, col, outOffset).getResult()
+                     : col;
+  }
 
   /// The indices of column `col` of row `row`.
   static SmallVector<Value> at(ValueRange row, Value col) {
@@ -312,19 +629,88 @@ private:
     return indices;
   }
 
+  SmallVector<OpFoldResult> rowOffsets(ValueRange row, Value col) {
+    SmallVector<OpFoldResult> offsets(row.begin(), row.end());
+    offsets.push_back(col);
+    return offsets;
+  }
+  SmallVector<OpFoldResult> sliceSizes(int64_t rank, OpFoldResult len) {
+    SmallVector<OpFoldResult> sizes(rank - 1, b.getIndexAttr(1));
+    sizes.push_back(len);
+    return sizes;
+  }
+
+  /// A rank-preserving [1, .., 1, len] slice of the output: a rank-reduced
+  /// one is ambiguous when len is 1, and bufferization may then drop the
+  /// wrong unit dim.
+  Value extractRow(Value out, ArrayRef<OpFoldResult> offsets,
+                   ArrayRef<OpFoldResult> sizes) {
+    SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+    SmallVector<int64_t> shape(sizes.size() - 1, 1);
+    std::optional<int64_t> len = getConstantIntValue(sizes.back());
+    shape.push_back(len ? *len : ShapedType::kDynamic);
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(shape, elementType), out, offsets, sizes,
+        strides);
+  }
+  void insertRow(Value source, Value out, ArrayRef<OpFoldResult> offsets,
+                 ArrayRef<OpFoldResult> sizes) {
+    SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(b, loc, source, out, offsets, sizes,
+                                          strides);
+  }
+  /// A [1, .., 1] tensor of rank `rank` holding `value`.
+  Value scalarTensor(Value value, int64_t rank) {
+    auto type =
+        RankedTensorType::get(SmallVector<int64_t>(rank, 1), value.getType());
+    return tensor::FromElementsOp::create(b, loc, type, value);
+  }
+  Value toSum(Value v) {
+    return sumType == accType
+               ? v
+               : arith::ExtFOp::create(b, loc, sumType, v).getResult();
+  }
+  /// Builds the terminator of the enclosing scf.forall body.
+  void inParallel(function_ref<void()> body) {
+    auto op = scf::InParallelOp::create(b, loc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(op.getBody());
+    body();
+  }
+
+  Value isFinite(Value m) {
+    Value aboveNegInf = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OGT, m, scalar(accType, negInf(accType)));
+    Value belowInf = arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OLT, m,
+        scalar(accType, APFloat::getInf(accType.getFloatSemantics())));
+    return arith::AndIOp::create(b, loc, aboveNegInf, belowInf);
+  }
+
+  /// (v > acc) ? v : acc: x86 max with the NaN-ignoring operand order.
+  Value maxIgnoringNaN(Value acc, Value v) {
+    Value greater =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, acc);
+    return arith::SelectOp::create(b, loc, greater, v, acc);
+  }
+
   /// t = (x == m) ? 0 : x - m (see the decomposition).
   Value shifted(Value v, Value mVec, Value isMax) {
     Value diff = arith::SubFOp::create(b, loc, v, mVec);
-    return arith::SelectOp::create(
-        b, loc, isMax,
-        splat(accVec, APFloat::getZero(accType.getFloatSemantics())), diff);
+    return arith::SelectOp::create(b, loc, isMax, zeroAcc(), diff);
   }
 
+  Value zeroAcc() {
+    return splat(accVec, APFloat::getZero(accType.getFloatSemantics()));
+  }
   Value splat(VectorType type, const APFloat &value) {
     return arith::ConstantOp::create(
         b, loc, type,
         DenseElementsAttr::get(type,
                                b.getFloatAttr(type.getElementType(), value)));
+  }
+  Value scalar(FloatType type, const APFloat &value) {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
   }
   Value scalar(Type type, double value) {
     return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
@@ -339,12 +725,16 @@ private:
   OpBuilder &b;
   Location loc;
   bool logarithmic;
+  int64_t threads;
   FloatType elementType, accType, sumType;
   bool storeExp;
-  int64_t lanes;
-  Value hasTail;
+  /// Accumulator-type lanes of one hardware register, and of a vector value.
+  int64_t registerLanes, lanes;
   /// Zeros for the unit outer dims of the output row.
   SmallVector<Value> outRow;
+  /// The column of `x` where the output slice being written starts (null:
+  /// column 0).
+  Value outOffset;
   VectorType elementVec, accVec, sumVec, countVec;
 };
 

@@ -24,13 +24,15 @@ struct SoftmaxVectorizePass
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorBits <= 0 || vectorBits % 32 != 0 || unroll <= 0) {
-      getOperation()->emitError("softmax-vectorize: vector-bits must be a "
-                                "positive multiple of 32 and unroll positive");
+    if (vectorBits <= 0 || vectorBits % 32 != 0 || unroll <= 0 || threads < 0) {
+      getOperation()->emitError(
+          "softmax-vectorize: vector-bits must be a positive multiple of 32, "
+          "unroll positive and threads non-negative");
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    populateSoftmaxVectorizationPatterns(patterns, {vectorBits, unroll});
+    populateSoftmaxVectorizationPatterns(patterns,
+                                         {vectorBits, unroll, threads});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -138,6 +138,7 @@ def make_rows(rng, num_rows, n, dtype, special):
             lambda r: r.__setitem__(slice(None), rng.choice([-big, big], n)),
             lambda r: r.__setitem__(slice(None), big * (1 - rng.random(n) * 1e-3)),
             lambda r: (r.__setitem__(slice(None), -big), r.__setitem__(0, -np.inf)),
+            lambda r: r.__setitem__(slice(0, (n + 1) // 2), -np.inf),  # -inf half
         ]
         for i, make in enumerate(specials[:num_rows]):
             make(rows[i])
@@ -235,8 +236,11 @@ def check_row_sums(got_rows, ref_rows, dtype):
     finite = np.isfinite(ref_rows).all(axis=1) & (ref_rows.sum(axis=1) > 0)
     sums = got_rows[finite].sum(axis=1)
     eps = {"f32": 0.0, "f64": 0.0, "f16": 2.0**-11, "bf16": 2.0**-8}[dtype.name]
-    # f16/bf16 outputs are each rounded once: the sum may drift by that much.
-    tol = 1e-5 + eps * np.abs(got_rows[finite]).sum(axis=1)
+    # The spacing of subnormals: below 6e-5, f16 has 2^-24 absolute steps.
+    tiny = {"f32": 0.0, "f64": 0.0, "f16": 2.0**-24, "bf16": 2.0**-133}[dtype.name]
+    # f16/bf16 outputs are each rounded once: the sum may drift by that much
+    # (a long flat row of subnormal outputs all rounds the same way).
+    tol = 1e-5 + (eps * np.abs(got_rows[finite]) + tiny).sum(axis=1)
     bad = np.abs(sums - 1.0) > tol
     if bad.any():
         return ["%d finite rows do not sum to 1 (worst %r)" % (bad.sum(), sums[bad][0])]
@@ -276,6 +280,17 @@ def special_cases():
         yield [n, 9], 0, [str(n), "?"]
 
 
+def split_cases():
+    """Few long rows: with more than one thread, each row is split into
+    column chunks whose (max, sum) pairs are merged."""
+    yield [1, 40000], 1, ["1", "40000"]
+    yield [1, 40000], 1, ["?", "?"]
+    yield [1, 70001], 1, ["?", "?"]
+    yield [70001], 0, ["?"]
+    yield [8, 50000], 1, ["?", "?"]
+    yield [2, 3, 40000], 2, ["2", "3", "?"]
+
+
 def build_module(cases, dtype):
     funcs = []
     for index, (shape, dim, spelled, op) in enumerate(cases):
@@ -291,7 +306,7 @@ def build_module(cases, dtype):
 def run_suite(args, suite):
     dtype = DTYPES[args.dtype]
     rng = np.random.default_rng(1234)
-    base = shape_cases() if suite == "shapes" else special_cases()
+    base = {"shapes": shape_cases, "special": special_cases, "split": split_cases}[suite]()
     cases = [
         (shape, dim, spelled, op)
         for (shape, dim, spelled) in base
@@ -341,7 +356,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", required=True)
     parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
-    parser.add_argument("--suite", choices=["shapes", "special"], required=True)
+    parser.add_argument("--suite", choices=["shapes", "special", "split"], required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--flags", default="", help="extra softmax-compile flags")
     parser.add_argument("--tag", default="", help="names this configuration")

@@ -59,23 +59,35 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
   let summary = "Turn softmax ops over the innermost dim into vector row loops";
   let description = [{
     Rewrites every `softmax.softmax` and `softmax.log_softmax` that reduces
-    along its innermost (contiguous) dimension into an `scf.for` over rows
-    (the other dimensions collapsed) whose body makes three passes over the
-    row with `vector.transfer_read`/`transfer_write` on tensors:
+    along its innermost (contiguous) dimension into an `scf.forall` over
+    rows (the other dimensions), each writing its own slice of the output,
+    whose body makes three passes over the row with
+    `vector.transfer_read`/`transfer_write` on tensors:
 
-    1. `m = max(x)`, kept in a vector of partial maxima;
-    2. `e = exp(t)` with `t = (x == m) ? 0 : x - m`; the partial sums of `e`
-       over entries below `m` and the count of entries at `m` stay in
-       vectors (f32 rows sum in f64); f32/f64 softmax stores `e` in the
-       output row;
-    3. the output: `e * (1/s)` (from the stored `e`, or recomputed for
-       f16/bf16) or `t - log1p(c - 1 + r)`.
+    1. `m = max(x)` over the entries that are not NaN, kept in a vector of
+       partial maxima (`(v > acc) ? v : acc`, one x86 max instruction);
+    2. when `m` is finite (the lean form): `e = exp(x - m)`, which turns a
+       NaN entry into a NaN sum; softmax sums every `e` (f32 rows in f64)
+       and f32/f64 softmax stores `e` in the output row; log_softmax sums
+       the entries below `m` and counts those at `m` apart, for `log1p`.
+       Otherwise (a row of -inf, NaN or +inf; the general form): a
+       NaN-propagating max and `t = (x == m) ? 0 : x - m`, so that `+inf`
+       entries share the mass, exactly as `softmax-decompose`;
+    3. the output: `e * (1/s)` (from the stored `e`, or recomputed for f16)
+       or `t - log1p(c - 1 + r)`, with the per-row special values of the
+       dialect's contract.
 
     Horizontal reductions happen once per row; the row tail is one masked
-    vector. A vector holds `vector-bits / accumulator width * unroll` lanes:
-    `unroll` registers give independent accumulator chains. Special values
-    follow the dialect's contract exactly as `softmax-decompose` does. Ops
-    that reduce along an outer dimension are left for `softmax-decompose`.
+    vector, skipped when the row ends on a whole vector. A vector holds
+    `vector-bits / accumulator width * unroll` lanes: `unroll` registers
+    give independent chains. With `threads` other than 1, a run-time test
+    picks, when there are fewer rows than threads and the rows are at least
+    2 x 16384 long, a split form: a first parallel loop over (row, column
+    chunk) makes passes 1 and 2 per chunk, a second one merges each row's
+    (max, sum) pairs (rescaling a chunk's sum by `exp(m_chunk - m)`) and
+    normalises its chunk. Both forms are chained, one of them over an empty
+    range, so that the output is written in place. Ops that reduce along an
+    outer dimension, and bf16, are left for `softmax-decompose`.
 
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
@@ -84,12 +96,22 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     becomes (abridged)
 
     ```mlir
-    %y = scf.for %row = %c0 to %rows step %c1 iter_args(%o = %empty) {
+    %y = scf.forall (%row) in (%rows) shared_outs(%o = %empty) {
+      %out = tensor.extract_slice %o[%row, 0] [1, %n] [1, 1]
       %mv = scf.for %col = %c0 to %main step %c32 iter_args(%acc = %neg_inf) {
         %v = vector.transfer_read %x[%row, %col], %pad {in_bounds = [true]}
-        %max = arith.maximumf %acc, %v : vector<32xf32>
+        %gt = arith.cmpf ogt, %v, %acc : vector<32xf32>
+        %max = arith.select %gt, %v, %acc : vector<32xi1>, vector<32xf32>
+        scf.yield %max : vector<32xf32>
       }
-      ...
+      %m = vector.reduction <maxnumf>, %mv fastmath<nnan>
+      %stats:4 = scf.if %m_is_finite -> (tensor<1x?xf32>, f32, f64, f64) {
+        ... exp(x - m) stored in %out, summed ...
+      } else {
+        ... the general form ...
+      }
+      ... %out = e * (1/s) ...
+      scf.forall.in_parallel { tensor.parallel_insert_slice ... }
     }
     ```
   }];
@@ -98,6 +120,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "Bits of one hardware vector register">,
     Option<"unroll", "unroll", "int64_t", /*default=*/"4",
            "Vector registers per vector value (independent chains)">,
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads the code runs on (0: known at run time); with more than "
+           "one, rows fewer than threads are split into column chunks">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

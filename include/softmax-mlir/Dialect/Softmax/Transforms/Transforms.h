@@ -28,6 +28,10 @@ struct RowVectorizationOptions {
   int64_t vectorBits = 256;
   /// Registers per vector value: independent accumulator chains.
   int64_t unroll = 4;
+  /// Threads the code will run on: 1 keeps every row on one thread; more
+  /// (or 0, not known until run time) lets few long rows be split into
+  /// column chunks that run in parallel.
+  int64_t threads = 1;
 };
 
 /// Adds the patterns that turn softmax ops reducing along their innermost
