@@ -43,7 +43,15 @@ def main():
         "(> 1 is faster than oneDNN on one thread). `_1t`/`_2t`: one or two "
         "threads. Every implementation is "
         "checked against a float64 reference before it is timed (max abs "
-        "error in the last columns)."
+        "error in the last columns). All run in one Python process "
+        "(`bench.py`), interleaved: ours and upstream MLIR's through their C "
+        "ABI with ctypes, oneDNN through a small C shim, PyTorch as "
+        "`aten._softmax.out` into a preallocated tensor, IREE through its "
+        "Python runtime (`local-sync` for 1T, `local-task` with two worker "
+        "groups for 2T; each call allocates its result and waits for it, "
+        "which adds a fixed per-call cost). `upstream_linalg_1t` is "
+        "`linalg.softmax` lowered by upstream passes with a vectorizing "
+        "transform schedule (softmax only: upstream has no log_softmax op)."
     )
     summary = []
     for op in ops:
@@ -76,6 +84,34 @@ def main():
                 geo.append("%s %.2fx (min %.2fx)" % (i, g, min(rs)))
         lines.append("")
         lines.append("Geometric mean of the ratio to oneDNN 1T over the grid: " + "; ".join(geo) + ".")
+        # Our two-thread speed-up, and how we stand against each peer at the
+        # same thread count, shape by shape.
+        speedups = []
+        for shape in shapes:
+            one, two = ns(get(shape, op, "softmax_mlir_1t")), ns(get(shape, op, "softmax_mlir_2t"))
+            if one and two:
+                speedups.append("%s %.2fx" % (shape, one / two))
+        if speedups:
+            lines.append("")
+            lines.append("softmax_mlir 2T speed-up over its own 1T: " + ", ".join(speedups) + ".")
+        versus = []
+        for peer in op_impls:
+            if peer.startswith("softmax_mlir"):
+                continue
+            ours = "softmax_mlir_" + peer.rsplit("_", 1)[1]
+            rs = []
+            for shape in shapes:
+                a, b = ns(get(shape, op, ours)), ns(get(shape, op, peer))
+                if a and b:
+                    rs.append((b / a, shape))
+            if rs:
+                g = math.exp(sum(math.log(r) for r, _ in rs) / len(rs))
+                worst = min(rs)
+                versus.append("%s %.2fx (min %.2fx at %s)" % (peer, g, worst[0], worst[1]))
+        if versus:
+            lines.append("")
+            lines.append("softmax_mlir at the same thread count, time of the peer / ours "
+                         "(geometric mean, worst shape): " + "; ".join(versus) + ".")
         summary.append((op, op_impls))
     open(out_md, "w").write("\n".join(lines) + "\n")
 
