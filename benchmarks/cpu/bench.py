@@ -1,7 +1,7 @@
 """CPU softmax benchmark: softmax-mlir against oneDNN, PyTorch, IREE and
 upstream MLIR's linalg.softmax lowering, in one process, interleaved.
 
-Usage: bench.py WORKDIR [--reps N] [--reps-big N] [--shape RxC]
+Usage: bench.py WORKDIR [--reps N] [--reps-big N] [--shape RxC] [--only NAME]
 
 WORKDIR holds what run.sh built: libkernels_{1,2}t.so (ours),
 libonednn_shim.so, liblinalg.so (upstream, one function per shape) and
@@ -142,6 +142,7 @@ def main():
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--reps-big", type=int, default=7)
     parser.add_argument("--shape")
+    parser.add_argument("--only", help="time only implementations whose name contains this")
     args = parser.parse_args()
 
     try:
@@ -165,6 +166,8 @@ def main():
         y = np.zeros_like(x)
         refs = {op: reference(x, op == "log_softmax") for op in ("softmax", "log_softmax")}
         impls = build_impls(args.work, rows, cols, x, y, torch, rt, devices)
+        if args.only:
+            impls = [im for im in impls if args.only in im.name]
         big = x.nbytes > (32 << 20)
         shapes.append(dict(name=name, rows=rows, cols=cols, x=x, y=y, impls=impls,
                            reps=args.reps_big if big else args.reps))

@@ -78,9 +78,11 @@ done
 args=()
 [ "${QUICK:-0}" = 1 ] && args=(--reps 3 --reps-big 2)
 # Three OpenMP runtimes share this process (oneDNN's and PyTorch's GNU
-# ones, ours LLVM's); idle workers of one spinning on the second core would
-# stall the others' two-thread calls, so idle workers sleep.
-export OMP_WAIT_POLICY=passive
+# ones, ours LLVM's). Idle workers of one spinning on the second core would
+# stall the others' two-thread calls, and workers that sleep at once pay a
+# wake-up per call: all spin briefly (GNU's default, about a millisecond;
+# LLVM's default is 200 ms), which a batch's warm-up call absorbs.
+export KMP_BLOCKTIME=1
 python3 "$here/bench.py" "$work" "${args[@]}" > "$work/results.csv"
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"

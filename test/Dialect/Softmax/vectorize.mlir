@@ -10,12 +10,20 @@
 // CHECK-DAG: %[[NEG_INF:.*]] = arith.constant dense<0xFF800000> : vector<16xf32>
 // CHECK-DAG: %[[NEG_INF_S:.*]] = arith.constant 0xFF800000 : f32
 // CHECK-DAG: %[[INF_S:.*]] = arith.constant 0x7F800000 : f32
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[X]], %c0
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %c1
 // CHECK: %[[EMPTY:.*]] = tensor.empty
+//
+// Rows of at most 128 elements go two at a time (see @short_rows); the
+// others one at a time.
+// CHECK: %[[SHORT:.*]] = arith.cmpi ule, %[[N]], %c128 : index
+// CHECK: %[[GROUPED:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[EMPTY]]) -> (tensor<?x?xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[WHOLE:.*]] = arith.select %[[SHORT]], %c0, %[[ROWS]] : index
 // CHECK: %[[REM:.*]] = arith.remui %[[N]], %[[C16]]
 // CHECK: %[[MAIN:.*]] = arith.subi %[[N]], %[[REM]]
 // CHECK: %[[HAS_TAIL:.*]] = arith.cmpi ne, %[[REM]], %c0
-// CHECK: %[[Y:.*]] = scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %[[EMPTY]]) -> (tensor<?x?xf32>)
+// CHECK: %[[Y:.*]] = scf.forall (%[[ROW:.*]]) in (%[[WHOLE]]) shared_outs(%[[OUT:.*]] = %[[GROUPED]]) -> (tensor<?x?xf32>)
 // CHECK: %[[ROW_OUT:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, %[[N]]] [1, 1] : tensor<?x?xf32> to tensor<1x?xf32>
 //
 // Pass 1: partial maxima in a vector, (v > acc) ? v : acc (one x86 max,
@@ -61,13 +69,13 @@
 // CHECK: scf.yield %{{.*}}, %[[M]], %{{.*}}, %{{.*}} : tensor<1x?xf32>, f32, f64, f64
 //
 // Pass 2 (general): its own NaN-propagating max, t = (x == m) ? 0 : x - m,
-// ties counted in i32 lanes.
+// ties counted in i32 lanes of one register.
 // CHECK: } else {
 // CHECK: arith.maximumf
 // CHECK: vector.reduction <maximumf>
 // CHECK: arith.cmpf oeq
 // CHECK: arith.extui %{{.*}} : vector<16xi1> to vector<16xi32>
-// CHECK: vector.reduction <add>, %{{.*}} : vector<16xi32> into i32
+// CHECK: vector.reduction <add>, %{{.*}} : vector<8xi32> into i32
 //
 // The factor: 1/s in f64, rounded once; 0 for an all -inf row, NaN for NaN.
 // CHECK: arith.divf %{{.*}} : f64
@@ -109,9 +117,14 @@
 // SPLIT: scf.for %{{.*}} = %c0 to %[[K]] step %c1 iter_args(%{{.*}}, %{{.*}}) -> (f64, f64)
 // SPLIT: math.exp %{{.*}} : f64
 // SPLIT: tensor.extract %[[STATS]]#1[%[[R2]], %[[C2]]]
-// Whole rows, over no row when split.
-// SPLIT: %[[WHOLE:.*]] = arith.select %[[SPLIT]], %c0, %[[ROWS]] : index
-// SPLIT: %[[Y:.*]] = scf.forall (%{{.*}}) in (%[[WHOLE]]) shared_outs(%{{.*}} = %[[SPLIT_Y]])
+// Short rows (never split) in groups, then whole rows, over no row when
+// split or short.
+// SPLIT: %[[SHORT:.*]] = arith.andi
+// SPLIT: %[[GROUPS:.*]] = arith.select %[[SHORT]], %{{.*}}, %c0 : index
+// SPLIT: %[[GROUPED:.*]] = scf.forall (%{{.*}}) in (%[[GROUPS]]) shared_outs(%{{.*}} = %[[SPLIT_Y]])
+// SPLIT: %[[SPECIAL:.*]] = arith.ori %[[SPLIT]], %[[SHORT]] : i1
+// SPLIT: %[[WHOLE:.*]] = arith.select %[[SPECIAL]], %c0, %[[ROWS]] : index
+// SPLIT: %[[Y:.*]] = scf.forall (%{{.*}}) in (%[[WHOLE]]) shared_outs(%{{.*}} = %[[GROUPED]])
 // SPLIT: return %[[Y]]
 func.func @softmax_f32(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
@@ -127,7 +140,7 @@ func.func @softmax_f32(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: tensor.extract_slice %{{.*}}[%[[I]], %[[J]], 0] [1, 1, %{{.*}}] [1, 1, 1] : tensor<3x?x?xf16> to tensor<1x1x?xf16>
 // CHECK: vector.transfer_read %{{.*}}[%[[I]], %[[J]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<3x?x?xf16>, vector<16xf16>
 // CHECK: arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK: -> (vector<16xf32>, vector<16xi32>)
+// CHECK: -> (vector<16xf32>, vector<8xi32>)
 // CHECK: math.log1p %{{.*}} : f32
 // CHECK-NOT: math.exp
 // CHECK: arith.truncf %{{.*}} : vector<16xf32> to vector<16xf16>
@@ -142,7 +155,7 @@ func.func @log_softmax_f16(%x: tensor<3x?x?xf16>) -> tensor<3x?x?xf16> {
 // f64: 8 lanes (2 x 256 bits of f64), sums in f64.
 // CHECK-LABEL: func.func @softmax_f64_1d
 // CHECK: vector.transfer_read {{.*}} : tensor<100xf64>, vector<8xf64>
-// CHECK: -> (tensor<100xf64>, vector<8xf64>, vector<8xi32>)
+// CHECK: -> (tensor<100xf64>, vector<8xf64>, vector<4xi32>)
 // CHECK: math.exp %{{.*}} : vector<8xf64>
 func.func @softmax_f64_1d(%x: tensor<100xf64>) -> tensor<100xf64> {
   %y = softmax.softmax %x dim(0) : tensor<100xf64>
@@ -159,4 +172,51 @@ func.func @not_innermost(%x: tensor<4x8xf32>, %b: tensor<4x8xbf16>) -> (tensor<4
   %y = softmax.softmax %x dim(0) : tensor<4x8xf32>
   %z = softmax.log_softmax %b dim(1) : tensor<4x8xbf16>
   return %y, %z : tensor<4x8xf32>, tensor<4x8xbf16>
+}
+
+// -----
+
+// Short rows (static 8 x 32): two rows per parallel iteration, the last
+// group possibly partial. A full group's pass 1 runs in lockstep; when both
+// maxima are finite, passes 2 and 3 do too, else (and for a partial group)
+// the rows run one after the other in the usual form. No loop over single
+// rows is left.
+// CHECK-LABEL: func.func @short_rows
+// CHECK-SAME: (%[[X:.*]]: tensor<8x32xf32>)
+// CHECK: %[[Y:.*]] = scf.forall (%[[G:.*]]) in (4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<8x32xf32>)
+// CHECK: %[[FIRST:.*]] = arith.muli %[[G]], %c2 : index
+// CHECK: %[[LEFT:.*]] = arith.subi %c8, %[[FIRST]] : index
+// CHECK: %[[COUNT:.*]] = arith.minui %[[LEFT]], %c2 : index
+// CHECK: %[[GROUP_OUT:.*]] = tensor.extract_slice %[[OUT]][%[[FIRST]], 0] [%[[COUNT]], 32] [1, 1] : tensor<8x32xf32> to tensor<?x32xf32>
+// CHECK: %[[FULL:.*]] = arith.cmpi eq, %[[COUNT]], %c2 : index
+// CHECK: %[[SECOND:.*]] = arith.addi %[[FIRST]], %c1 : index
+// CHECK: %[[P1:.*]]:3 = scf.if %[[FULL]] -> (i1, f32, f32) {
+// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK: vector.transfer_read %[[X]][%[[FIRST]], %{{.*}}]
+// CHECK: vector.transfer_read %[[X]][%[[SECOND]], %{{.*}}]
+// CHECK: vector.reduction <maxnumf>
+// CHECK: vector.reduction <maxnumf>
+// CHECK: } else {
+// CHECK: scf.yield %false, %{{.*}}, %{{.*}} : i1, f32, f32
+// CHECK: %[[ROWS_OUT:.*]] = scf.if %[[P1]]#0 -> (tensor<?x32xf32>) {
+// Pass 2 in lockstep: one output, a partial sum per row.
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[GROUP_OUT]], {{.*}}) -> (tensor<?x32xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %{{.*}}] {in_bounds = [true]}
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c1, %{{.*}}] {in_bounds = [true]}
+// CHECK: arith.divf
+// CHECK: arith.divf
+// Pass 3 in lockstep.
+// CHECK: scf.for {{.*}} -> (tensor<?x32xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %c0 to %[[COUNT]] step %c1 iter_args(%{{.*}} = %[[GROUP_OUT]]) -> (tensor<?x32xf32>)
+// CHECK: tensor.insert_slice
+// CHECK: scf.forall.in_parallel
+// CHECK: tensor.parallel_insert_slice %[[ROWS_OUT]] into %[[OUT]][%[[FIRST]], 0] [%[[COUNT]], 32] [1, 1]
+// CHECK-NOT: scf.forall
+// CHECK: return %[[Y]]
+func.func @short_rows(%x: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
 }
