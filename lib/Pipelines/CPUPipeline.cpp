@@ -56,6 +56,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     }
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.threads = options.threads;
+    pm.addPass(createSoftmaxFuse());
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
   pm.addPass(createSoftmaxDecompose());

@@ -24,10 +24,12 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/APFloat.h"
 
 using namespace mlir;
@@ -100,10 +102,15 @@ public:
   /// The normalised tensor of `x`. Rows are the indices of the outer dims;
   /// with more than one thread, fewer rows than threads and long rows, each
   /// row is split into column chunks instead (decided at run time).
-  Value build(Value x) {
+  Value build(Value x, linalg::GenericOp fusedProducer = nullptr) {
     auto type = cast<RankedTensorType>(x.getType());
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    input = x;
+    producer = fusedProducer;
+    // Sizes from the producer's output operand: x itself must keep no use.
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(
+        b, loc, producer ? producer.getDpsInitOperand(0)->get() : x);
     Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+    rowLength = n;
     outRow.assign(type.getRank() - 1, index(0));
     // The output keeps the static sizes of the input.
     Value init =
@@ -144,6 +151,9 @@ public:
       groupOptions.unroll = std::max<int64_t>(1, options.unroll / group);
       RowLoopBuilder grouped(b, loc, type, logarithmic, groupOptions);
       grouped.outRow = outRow;
+      grouped.input = input;
+      grouped.producer = producer;
+      grouped.rowLength = rowLength;
       // One f32 block of partial sums holds a whole short row.
       int64_t shortRow = std::min(kShortRow, grouped.lanes * kSumBlock);
       Value isShort = arith::AndIOp::create(
@@ -909,11 +919,86 @@ private:
   /// One vector of `source` at [row, col], extended to the accumulator type.
   /// Lanes past the end of the row read as -inf.
   Value read(Value source, ValueRange row, Value col, bool inBounds) {
+    if (producer && source == input)
+      return readProducer(row, col, inBounds);
     Value padding = arith::ConstantOp::create(
         b, loc, elementType, b.getFloatAttr(elementType, negInf(elementType)));
     Value v =
         vector::TransferReadOp::create(b, loc, elementVec, source, at(row, col),
                                        padding, ArrayRef<bool>{inBounds});
+    if (elementType != accType)
+      v = arith::ExtFOp::create(b, loc, accVec, v);
+    return v;
+  }
+
+  /// The fused producer's result at [row, col]: its inputs read elementwise,
+  /// per column or per row, its payload evaluated on vectors. Lanes past
+  /// the end of the row are -inf, as an unfused read pads them.
+  Value readProducer(ValueRange row, Value col, bool inBounds) {
+    int64_t rank = row.size() + 1;
+    Block *body = producer.getBody();
+    IRMapping map;
+    auto vectorOf = [&](Type type) { return VectorType::get({lanes}, type); };
+    auto zero = [&](Type type) -> Value {
+      return arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type));
+    };
+    for (OpOperand *operand : producer.getDpsInputOperands()) {
+      Value source = operand->get();
+      Type type = cast<RankedTensorType>(source.getType()).getElementType();
+      Value value;
+      switch (classifyProducerOperand(producer.getMatchingIndexingMap(operand),
+                                      rank)) {
+      case ProducerOperandKind::Element:
+        value = vector::TransferReadOp::create(b, loc, vectorOf(type), source,
+                                               at(row, col), zero(type),
+                                               ArrayRef<bool>{inBounds});
+        break;
+      case ProducerOperandKind::Column:
+        value = vector::TransferReadOp::create(b, loc, vectorOf(type), source,
+                                               ValueRange{col}, zero(type),
+                                               ArrayRef<bool>{inBounds});
+        break;
+      case ProducerOperandKind::Row:
+        value = vector::BroadcastOp::create(
+            b, loc, vectorOf(type),
+            tensor::ExtractOp::create(b, loc, source, row));
+        break;
+      case ProducerOperandKind::Unsupported:
+        llvm_unreachable("getFusableProducer admits no such operand");
+      }
+      map.map(body->getArgument(operand->getOperandNumber()), value);
+    }
+    // Values from outside the payload are scalars: broadcast them.
+    auto lookup = [&](Value v) -> Value {
+      if (Value mapped = map.lookupOrNull(v))
+        return mapped;
+      return vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+    };
+    for (Operation &op : body->without_terminator()) {
+      if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+        auto type = vectorOf(constant.getType());
+        map.map(constant.getResult(),
+                arith::ConstantOp::create(
+                    b, loc, type,
+                    DenseElementsAttr::get(type, constant.getValue())));
+        continue;
+      }
+      SmallVector<Value> operands;
+      for (Value operand : op.getOperands())
+        operands.push_back(lookup(operand));
+      Operation *vectorOp =
+          b.create(loc, op.getName().getIdentifier(), operands,
+                   {vectorOf(op.getResult(0).getType())}, op.getAttrs());
+      map.map(op.getResult(0), vectorOp->getResult(0));
+    }
+    Value v = lookup(body->getTerminator()->getOperand(0));
+    if (!inBounds) {
+      Value len = arith::SubIOp::create(b, loc, rowLength, col);
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{len});
+      v = arith::SelectOp::create(b, loc, mask, v,
+                                  splat(elementVec, negInf(elementType)));
+    }
     if (elementType != accType)
       v = arith::ExtFOp::create(b, loc, accVec, v);
     return v;
@@ -1049,6 +1134,9 @@ private:
   /// The column of `x` where the output slice being written starts (null:
   /// column 0).
   Value outOffset;
+  /// The op's input, its fused producer (or null) and the row length.
+  Value input, rowLength;
+  linalg::GenericOp producer;
   VectorType elementVec, accVec, sumVec, countVec;
 };
 
@@ -1068,9 +1156,16 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   rewriter.setInsertionPoint(op);
   Location loc = op->getLoc();
 
+  // A producer marked by softmax-fuse that still qualifies is computed in
+  // the row loops, and goes.
+  linalg::GenericOp producer;
+  if (op->hasAttr(kFuseProducerAttrName))
+    producer = getFusableProducer(input, dim);
   RowLoopBuilder builder(rewriter, loc, type, logarithmic, options);
-  Value result = builder.build(input);
+  Value result = builder.build(input, producer);
   rewriter.replaceOp(op, result);
+  if (producer && producer->use_empty())
+    rewriter.eraseOp(producer);
   return result;
 }
 

@@ -55,6 +55,42 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
   ];
 }
 
+def SoftmaxFuse : Pass<"softmax-fuse"> {
+  let summary = "Mark elementwise producers that the softmax row loops compute";
+  let description = [{
+    Marks every `softmax.softmax` and `softmax.log_softmax` over the
+    innermost dimension whose input is made by an elementwise
+    `linalg.generic` that the vector row loops can compute on the fly (the
+    scale, bias add and mask select in front of an attention softmax) with
+    the unit attribute `softmax.fuse_producer`. `softmax-vectorize` then
+    reads the producer's inputs instead of its result and evaluates its
+    payload on vectors in every pass over the row, so that the producer's
+    result is never written to memory, and erases the producer.
+
+    The producer qualifies when all its loops are parallel, the softmax op
+    is its only user, its output is written and not read, each input is
+    read elementwise (identity map), per column (`(d0, .., dn) -> (dn)`)
+    or per row (`(d0, .., dn) -> (d0, .., dn-1)`), and its payload is
+    scalar `arith` and `math` ops. Anything else is left as it is, and the
+    attribute may be set (or removed) by hand to pin the choice: the row
+    loops re-check the conditions and ignore it when they do not hold.
+
+    ```mlir
+    %s = linalg.generic {indexing_maps = [#id, #col, #id], ...}
+           ins(%scores, %bias : tensor<?x?xf32>, tensor<?xf32>) outs(...) {
+           ^bb0(%x: f32, %b: f32, %o: f32):
+             %t = arith.mulf %x, %scale : f32
+             %u = arith.addf %t, %b : f32
+             linalg.yield %u : f32
+         } -> tensor<?x?xf32>
+    %y = softmax.softmax %s dim(1) : tensor<?x?xf32>
+    ```
+
+    gets `%y = softmax.softmax %s dim(1) {softmax.fuse_producer} : ...`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def SoftmaxVectorize : Pass<"softmax-vectorize"> {
   let summary = "Turn softmax ops over the innermost dim into vector row loops";
   let description = [{

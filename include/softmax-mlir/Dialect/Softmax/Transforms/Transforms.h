@@ -7,9 +7,15 @@
 #ifndef SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_TRANSFORMS_H
 #define SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_TRANSFORMS_H
 
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 
-namespace mlir::softmax {
+namespace mlir {
+namespace linalg {
+class GenericOp;
+} // namespace linalg
+
+namespace softmax {
 
 class SoftmaxOp;
 class LogSoftmaxOp;
@@ -39,6 +45,27 @@ struct RowVectorizationOptions {
 void populateSoftmaxVectorizationPatterns(
     RewritePatternSet &patterns, const RowVectorizationOptions &options);
 
-} // namespace mlir::softmax
+/// The unit attribute `softmax-fuse` sets on a softmax op whose input the
+/// vector row loops compute from its elementwise producer.
+inline constexpr StringLiteral kFuseProducerAttrName = "softmax.fuse_producer";
+
+/// How a fused producer reads one of its inputs, by its indexing map.
+enum class ProducerOperandKind {
+  Element,    // identity: one value per element
+  Column,     // (d0, .., dn) -> (dn): one per column, broadcast over rows
+  Row,        // (d0, .., dn) -> (d0, .., dn-1): one per row
+  Unsupported // anything else
+};
+ProducerOperandKind classifyProducerOperand(AffineMap map, int64_t rank);
+
+/// The `linalg.generic` producing `input` if the row loops of a softmax over
+/// `dim` can compute it on the fly: `dim` innermost; all loops parallel; the
+/// softmax is its only user; its output is written, not read; its inputs
+/// are read elementwise, per column or per row; its payload is scalar arith
+/// and math ops. Null otherwise.
+linalg::GenericOp getFusableProducer(Value input, int64_t dim);
+
+} // namespace softmax
+} // namespace mlir
 
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_TRANSFORMS_H

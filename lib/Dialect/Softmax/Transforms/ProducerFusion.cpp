@@ -1,0 +1,79 @@
+//===- ProducerFusion.cpp - elementwise producers of softmax rows ---------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Decides which elementwise producer of a softmax input the vector row loops
+// can compute on the fly, so that the producer's result (the scaled, biased,
+// masked scores of an attention layer, say) never goes through memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+ProducerOperandKind mlir::softmax::classifyProducerOperand(AffineMap map,
+                                                           int64_t rank) {
+  if (map.getNumDims() != rank || map.getNumSymbols() != 0)
+    return ProducerOperandKind::Unsupported;
+  if (map.isIdentity())
+    return ProducerOperandKind::Element;
+  // (d0, .., dn) -> (dn): one value per column, the same for every row.
+  if (map.getNumResults() == 1 &&
+      map.getResult(0) == getAffineDimExpr(rank - 1, map.getContext()))
+    return ProducerOperandKind::Column;
+  // (d0, .., dn) -> (d0, .., dn-1): one value per row.
+  if (map.getNumResults() == static_cast<unsigned>(rank - 1)) {
+    for (int64_t i = 0; i < rank - 1; ++i)
+      if (map.getResult(i) != getAffineDimExpr(i, map.getContext()))
+        return ProducerOperandKind::Unsupported;
+    return ProducerOperandKind::Row;
+  }
+  return ProducerOperandKind::Unsupported;
+}
+
+linalg::GenericOp mlir::softmax::getFusableProducer(Value input, int64_t dim) {
+  auto type = dyn_cast<RankedTensorType>(input.getType());
+  if (!type || dim != type.getRank() - 1)
+    return nullptr;
+  auto generic = input.getDefiningOp<linalg::GenericOp>();
+  // Its only user is the softmax op: a fused producer is not materialised.
+  if (!generic || generic->getNumResults() != 1 || !input.hasOneUse() ||
+      generic.getNumDpsInits() != 1)
+    return nullptr;
+  int64_t rank = type.getRank();
+  if (generic.getNumLoops() != static_cast<unsigned>(rank) ||
+      generic.getNumReductionLoops() != 0)
+    return nullptr;
+  // The output is written, never read.
+  OpOperand *init = generic.getDpsInitOperand(0);
+  if (!generic.getMatchingIndexingMap(init).isIdentity() ||
+      generic.payloadUsesValueFromOperand(init))
+    return nullptr;
+  for (OpOperand *operand : generic.getDpsInputOperands()) {
+    auto operandType = dyn_cast<RankedTensorType>(operand->get().getType());
+    if (!operandType ||
+        !isa<FloatType, IntegerType>(operandType.getElementType()) ||
+        classifyProducerOperand(generic.getMatchingIndexingMap(operand),
+                                rank) == ProducerOperandKind::Unsupported)
+      return nullptr;
+  }
+  // A payload of scalar arith and math ops, each lane on its own.
+  for (Operation &op : generic.getBody()->without_terminator()) {
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) ||
+        op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+        isa<ShapedType>(op.getResult(0).getType()))
+      return nullptr;
+    for (Value operand : op.getOperands())
+      if (isa<ShapedType>(operand.getType()))
+        return nullptr;
+  }
+  return generic;
+}
