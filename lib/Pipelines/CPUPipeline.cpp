@@ -56,7 +56,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     }
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.threads = options.threads;
-    pm.addPass(createSoftmaxFuse());
+    if (options.fuse)
+      pm.addPass(createSoftmaxFuse());
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
   pm.addPass(createSoftmaxDecompose());

@@ -65,6 +65,11 @@ struct Options {
       cl::desc("Vector row loops for softmax over the innermost dim "
                "(default: on; off uses the generic decomposition)"),
       cl::init(true)};
+  cl::opt<bool> fuse{
+      "fuse",
+      cl::desc("Compute elementwise producers of softmax inputs in the row "
+               "loops (default: on)"),
+      cl::init(true)};
   cl::opt<int64_t> vectorBits{
       "vector-bits",
       cl::desc("Vector register bits (default 0: the target CPU's)"),
@@ -211,6 +216,7 @@ int main(int argc, char **argv) {
   pipelineOptions.mcpu = options.mcpu;
   pipelineOptions.triple = options.mtriple;
   pipelineOptions.vectorize = options.vectorize;
+  pipelineOptions.fuse = options.fuse;
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.threads = options.threads;

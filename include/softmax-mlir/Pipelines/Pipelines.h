@@ -26,6 +26,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Vector row loops for softmax over the innermost dim "
                      "(else the generic decomposition)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Compute elementwise producers of softmax inputs in the "
+                     "vector row loops (softmax-fuse)"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> vectorBits{
       *this, "vector-bits",
       llvm::cl::desc("Vector register bits (0: the target CPU's)"),
