@@ -58,6 +58,9 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     vectorizeOptions.threads = options.threads;
     if (options.fuse)
       pm.addPass(createSoftmaxFuse());
+    SoftmaxTileOptions tileOptions;
+    tileOptions.threads = options.threads;
+    pm.addPass(createSoftmaxTile(tileOptions));
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
   pm.addPass(createSoftmaxDecompose());

@@ -8,3 +8,4 @@ module {
     return %y : tensor<4xf32>
   }
 }
+

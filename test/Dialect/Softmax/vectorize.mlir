@@ -220,3 +220,25 @@ func.func @short_rows(%x: tensor<8x32xf32>) -> tensor<8x32xf32> {
   %y = softmax.softmax %x dim(1) : tensor<8x32xf32>
   return %y : tensor<8x32xf32>
 }
+
+// -----
+
+// A pinned form: "rows" keeps short rows one per parallel iteration, and
+// "split" splits them even on one thread (into at least two chunks).
+// CHECK-LABEL: func.func @pinned
+// CHECK: %[[R:.*]] = scf.forall (%{{.*}}) in (8) shared_outs
+// CHECK-NOT: scf.forall (%{{.*}}) in (4)
+// CHECK: return %[[R]]
+func.func @pinned(%x: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %y = softmax.softmax %x dim(1) {softmax.row_form = "rows"} : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}
+
+// CHECK-LABEL: func.func @pinned_split
+// CHECK: %[[STATS:.*]]:4 = scf.forall (%{{.*}}, %{{.*}}) in (8, 2) shared_outs
+// CHECK: %[[Y:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (8, 2) shared_outs(%{{.*}} = %[[STATS]]#0)
+// CHECK: return %[[Y]]
+func.func @pinned_split(%x: tensor<8x32xf32>) -> tensor<8x32xf32> {
+  %y = softmax.softmax %x dim(1) {softmax.row_form = "split"} : tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}

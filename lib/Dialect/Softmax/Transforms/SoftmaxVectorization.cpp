@@ -41,16 +41,9 @@ namespace {
 /// sum-type lanes: each f32 lane adds at most 32 terms, ~1e-6 relative.
 constexpr int64_t kSumBlock = 32;
 
-/// A row is split into column chunks of at least this many elements, and
-/// only when there are fewer rows than threads.
-constexpr int64_t kMinChunk = 16384;
-
-/// The most chunks a row is split into when the thread count is only known
-/// at run time (`threads` = 0): OpenMP spreads the chunks over the threads.
-constexpr int64_t kMaxChunks = 16;
-
-/// Rows of at most this many elements are processed a group at a time.
-constexpr int64_t kShortRow = 128;
+constexpr int64_t kMinChunk = kMinChunkLength;
+constexpr int64_t kMaxChunks = kMaxRowChunks;
+constexpr int64_t kShortRow = kShortRowLength;
 
 /// Rows processed in lockstep when they are short, so that the per-row
 /// latency chains (horizontal reductions, the row factor) of one row overlap
@@ -102,7 +95,9 @@ public:
   /// The normalised tensor of `x`. Rows are the indices of the outer dims;
   /// with more than one thread, fewer rows than threads and long rows, each
   /// row is split into column chunks instead (decided at run time).
-  Value build(Value x, linalg::GenericOp fusedProducer = nullptr) {
+  Value build(Value x, linalg::GenericOp fusedProducer = nullptr,
+              std::optional<RowForm> pinnedForm = std::nullopt) {
+    pinned = pinnedForm;
     auto type = cast<RankedTensorType>(x.getType());
     input = x;
     producer = fusedProducer;
@@ -116,7 +111,7 @@ public:
     Value init =
         tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
     int64_t rank = type.getRank();
-    if (threads == 1 && rank == 1)
+    if (threads == 1 && rank == 1 && pinned != RowForm::Split)
       return buildRows(x, init, sizes);
 
     // The forms below are chained, all but one over an empty range: the
@@ -124,8 +119,11 @@ public:
     // bufferization writes it in place (an scf.if between would cost a
     // copy). An empty loop costs a compare (softmax-skip-empty-foralls).
     Value y = init;
-    Value special = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
-    if (threads != 1) {
+    auto constant = [&](bool value) -> Value {
+      return arith::ConstantIntOp::create(b, loc, b.getI1Type(), value);
+    };
+    Value special = constant(false);
+    if (threads != 1 || pinned == RowForm::Split) {
       // Chunks per row: enough to give every thread work, none shorter
       // than kMinChunk.
       Value rows = index(1);
@@ -138,14 +136,19 @@ public:
           b, loc, wanted, arith::DivUIOp::create(b, loc, n, index(kMinChunk)));
       Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
                                           chunks, index(2));
+      if (pinned) {
+        // Pinned: split into at least two chunks, or not at all.
+        split = constant(*pinned == RowForm::Split);
+        chunks = arith::MaxUIOp::create(b, loc, chunks, index(2));
+      }
       y = buildSplitRows(
           x, y, sizes,
           arith::SelectOp::create(b, loc, split, chunks, index(0)));
       special = split;
     }
-    if (rank >= 2) {
+    if (rank >= 2 && pinned != RowForm::Rows && pinned != RowForm::Split) {
       // Short rows, a group at a time, each with its share of the
-      // registers.
+      // registers (pinned or not, only rows that fit one block of sums).
       int64_t group = rowsPerGroup(logarithmic);
       RowVectorizationOptions groupOptions = options;
       groupOptions.unroll = std::max<int64_t>(1, options.unroll / group);
@@ -160,9 +163,7 @@ public:
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, n,
                                 index(shortRow)),
-          arith::XOrIOp::create(
-              b, loc, special,
-              arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+          arith::XOrIOp::create(b, loc, special, constant(true)));
       Value groups = arith::CeilDivUIOp::create(
           b, loc, getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 2]),
           index(group));
@@ -1134,6 +1135,8 @@ private:
   /// The column of `x` where the output slice being written starts (null:
   /// column 0).
   Value outOffset;
+  /// The row form softmax.row_form pins, if any.
+  std::optional<RowForm> pinned;
   /// The op's input, its fused producer (or null) and the row length.
   Value input, rowLength;
   linalg::GenericOp producer;
@@ -1161,8 +1164,11 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   linalg::GenericOp producer;
   if (op->hasAttr(kFuseProducerAttrName))
     producer = getFusableProducer(input, dim);
+  std::optional<RowForm> form;
+  if (auto name = op->getAttrOfType<StringAttr>(kRowFormAttrName))
+    form = parseRowForm(name.getValue());
   RowLoopBuilder builder(rewriter, loc, type, logarithmic, options);
-  Value result = builder.build(input, producer);
+  Value result = builder.build(input, producer, form);
   rewriter.replaceOp(op, result);
   if (producer && producer->use_empty())
     rewriter.eraseOp(producer);

@@ -30,6 +30,19 @@ struct SoftmaxVectorizePass
           "unroll positive and threads non-negative");
       return signalPassFailure();
     }
+    // A pinned row form must be one the loops know.
+    WalkResult result = getOperation()->walk([](Operation *op) {
+      auto form = op->getAttrOfType<StringAttr>(kRowFormAttrName);
+      if (op->hasAttr(kRowFormAttrName) &&
+          (!form || !parseRowForm(form.getValue()))) {
+        op->emitError() << "softmax-vectorize: " << kRowFormAttrName
+                        << " must be \"rows\", \"groups\" or \"split\"";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateSoftmaxVectorizationPatterns(patterns,
                                          {vectorBits, unroll, threads});

@@ -291,14 +291,15 @@ def split_cases():
     yield [2, 3, 40000], 2, ["2", "3", "?"]
 
 
-def build_module(cases, dtype):
+def build_module(cases, dtype, row_form=None):
+    attrs = ' {softmax.row_form = "%s"}' % row_form if row_form else ""
     funcs = []
     for index, (shape, dim, spelled, op) in enumerate(cases):
         ty = "tensor<%sx%s>" % ("x".join(spelled), dtype.name)
         funcs.append(
             "func.func @case%d(%%x: %s) -> %s {\n"
-            "  %%y = softmax.%s %%x dim(%d) : %s\n"
-            "  return %%y : %s\n}\n" % (index, ty, ty, op, dim, ty, ty)
+            "  %%y = softmax.%s %%x dim(%d)%s : %s\n"
+            "  return %%y : %s\n}\n" % (index, ty, ty, op, dim, attrs, ty, ty)
         )
     return "\n".join(funcs)
 
@@ -315,7 +316,7 @@ def run_suite(args, suite):
     os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "%s_%s%s" % (suite, dtype.name, args.tag))
     with open(stem + ".mlir", "w") as f:
-        f.write(build_module(cases, dtype))
+        f.write(build_module(cases, dtype, args.row_form))
     subprocess.run(
         [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
         + args.flags.split(),
@@ -360,6 +361,8 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--flags", default="", help="extra softmax-compile flags")
     parser.add_argument("--tag", default="", help="names this configuration")
+    parser.add_argument("--row-form", choices=["rows", "groups", "split"],
+                        help="pin softmax.row_form on every op")
     args = parser.parse_args()
     with np.errstate(all="ignore"):
         failures = run_suite(args, args.suite)

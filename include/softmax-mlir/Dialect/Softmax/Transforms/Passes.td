@@ -91,6 +91,44 @@ def SoftmaxFuse : Pass<"softmax-fuse"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SoftmaxTile : Pass<"softmax-tile"> {
+  let summary = "Choose how the vector row loops cover the rows, by a cost model";
+  let description = [{
+    Records on every `softmax.softmax` and `softmax.log_softmax` over the
+    innermost dimension with static sizes how `softmax-vectorize` will
+    spread its rows, as `softmax.row_form`:
+
+    * `"split"` when there are fewer rows than `threads` (16 when `threads`
+      is 0, known at run time) and each row has at least 2 x 16384
+      elements: each row is cut into column chunks of at least 16384
+      elements that run in parallel, their (max, sum) pairs merged;
+    * `"groups"` for rows of at most 128 elements (rank 2 or more): short
+      rows are latency-bound, so several run in lockstep in one parallel
+      iteration;
+    * `"rows"` otherwise: one row per parallel iteration, rows spread over
+      the threads.
+
+    Ops with a dynamic size are left alone: the row loops evaluate the same
+    model at run time. An attribute already present is kept, so a test (or a
+    user) can pin the form by hand; `softmax-vectorize` rejects unknown
+    forms.
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) : tensor<16384x32xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) {softmax.row_form = "groups"} : tensor<16384x32xf32>
+    ```
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", /*default=*/"1",
+           "Threads the code runs on (0: known at run time)">,
+  ];
+}
+
 def SoftmaxVectorize : Pass<"softmax-vectorize"> {
   let summary = "Turn softmax ops over the innermost dim into vector row loops";
   let description = [{
@@ -121,8 +159,13 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     2 x 16384 long, a split form: a first parallel loop over (row, column
     chunk) makes passes 1 and 2 per chunk, a second one merges each row's
     (max, sum) pairs (rescaling a chunk's sum by `exp(m_chunk - m)`) and
-    normalises its chunk. Both forms are chained, one of them over an empty
-    range, so that the output is written in place. Ops that reduce along an
+    normalises its chunk. Rows of at most 128 elements (rank 2 or more) go
+    in lockstep groups (2 rows for softmax, 4 for log_softmax) so that the
+    per-row latency chains overlap. The forms are chained, all but one over
+    an empty range, so that the output is written in place; the attribute
+    `softmax.row_form` ("rows", "groups", "split", see `softmax-tile`) pins
+    one of them instead of the run-time choice. A producer marked by
+    `softmax-fuse` is computed in the loops. Ops that reduce along an
     outer dimension, and bf16, are left for `softmax-decompose`.
 
     ```mlir

@@ -45,6 +45,31 @@ struct RowVectorizationOptions {
 void populateSoftmaxVectorizationPatterns(
     RewritePatternSet &patterns, const RowVectorizationOptions &options);
 
+/// How the vector row loops cover the rows of a softmax over the innermost
+/// dim, as the string attribute `softmax.row_form` pins it ("rows",
+/// "groups", "split"); without the attribute they choose at run time.
+enum class RowForm {
+  Rows,   // one row per parallel iteration
+  Groups, // short rows, several in lockstep per parallel iteration
+  Split   // few long rows, column chunks in parallel, (max, sum) merged
+};
+inline constexpr StringLiteral kRowFormAttrName = "softmax.row_form";
+std::optional<RowForm> parseRowForm(StringRef name);
+StringRef stringifyRowForm(RowForm form);
+
+/// Rows of at most this many elements take the grouped form.
+inline constexpr int64_t kShortRowLength = 128;
+/// A row is split into column chunks of at least this many elements.
+inline constexpr int64_t kMinChunkLength = 16384;
+/// The most chunks per row when the thread count is only known at run time.
+inline constexpr int64_t kMaxRowChunks = 16;
+
+/// The form the row loops choose for `rows` rows of `length` elements (the
+/// product of the outer dims and the innermost dim, static) at `threads`
+/// threads (0: known at run time), for an input of rank `rank`.
+RowForm chooseRowForm(int64_t rank, int64_t rows, int64_t length,
+                      int64_t threads);
+
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
 inline constexpr StringLiteral kFuseProducerAttrName = "softmax.fuse_producer";

@@ -1,0 +1,54 @@
+//===- RowForm.cpp - how the vector row loops cover the rows --------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The cost model of the row forms: short rows are latency bound (horizontal
+// reductions and the row factor are chains of dependent instructions), so
+// several go in lockstep; few long rows leave threads idle, so each is split
+// into column chunks; everything else runs a row per parallel iteration. The
+// vector row loops evaluate the same model at run time when a shape is
+// dynamic (see SoftmaxVectorization.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+std::optional<RowForm> mlir::softmax::parseRowForm(StringRef name) {
+  return llvm::StringSwitch<std::optional<RowForm>>(name)
+      .Case("rows", RowForm::Rows)
+      .Case("groups", RowForm::Groups)
+      .Case("split", RowForm::Split)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::softmax::stringifyRowForm(RowForm form) {
+  switch (form) {
+  case RowForm::Rows:
+    return "rows";
+  case RowForm::Groups:
+    return "groups";
+  case RowForm::Split:
+    return "split";
+  }
+  llvm_unreachable("unknown row form");
+}
+
+RowForm mlir::softmax::chooseRowForm(int64_t rank, int64_t rows, int64_t length,
+                                     int64_t threads) {
+  if (threads != 1) {
+    int64_t wanted = ((threads > 0 ? threads : kMaxRowChunks) + rows - 1) /
+                     std::max<int64_t>(rows, 1);
+    if (std::min(wanted, length / kMinChunkLength) >= 2)
+      return RowForm::Split;
+  }
+  if (rank >= 2 && length <= kShortRowLength)
+    return RowForm::Groups;
+  return RowForm::Rows;
+}

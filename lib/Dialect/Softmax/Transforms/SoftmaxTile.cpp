@@ -1,0 +1,55 @@
+//===- SoftmaxTile.cpp - the softmax-tile pass ----------------------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+namespace mlir::softmax {
+#define GEN_PASS_DEF_SOFTMAXTILE
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h.inc"
+} // namespace mlir::softmax
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (threads < 0) {
+      getOperation()->emitError("softmax-tile: threads must be >= 0");
+      return signalPassFailure();
+    }
+    getOperation()->walk([&](Operation *op) {
+      Value input;
+      int64_t dim;
+      if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+        input = softmax.getInput();
+        dim = softmax.getDim();
+      } else if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op)) {
+        input = logSoftmax.getInput();
+        dim = logSoftmax.getDim();
+      } else {
+        return;
+      }
+      auto type = dyn_cast<RankedTensorType>(input.getType());
+      if (!type || !type.hasStaticShape() || dim != type.getRank() - 1 ||
+          op->hasAttr(kRowFormAttrName))
+        return;
+      int64_t rows = 1;
+      for (int64_t size : type.getShape().drop_back())
+        rows *= size;
+      RowForm form =
+          chooseRowForm(type.getRank(), rows, type.getShape().back(), threads);
+      op->setAttr(kRowFormAttrName,
+                  StringAttr::get(op->getContext(), stringifyRowForm(form)));
+    });
+  }
+};
+} // namespace

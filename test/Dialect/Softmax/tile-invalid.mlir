@@ -1,0 +1,9 @@
+// RUN: softmax-opt %s --softmax-tile="threads=-1" --verify-diagnostics
+
+// expected-error @+1 {{softmax-tile: threads must be >= 0}}
+module {
+  func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+    %y = softmax.softmax %x dim(1) : tensor<4x8xf32>
+    return %y : tensor<4x8xf32>
+  }
+}

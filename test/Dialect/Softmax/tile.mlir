@@ -1,0 +1,38 @@
+// RUN: softmax-opt %s --softmax-tile="threads=2" | FileCheck %s
+// RUN: softmax-opt %s --softmax-tile="threads=1" | FileCheck %s --check-prefix=SERIAL
+// RUN: softmax-opt %s --softmax-tile="threads=0" | FileCheck %s --check-prefix=ANY
+
+// Static shapes get the form the cost model picks; dynamic ones are left
+// for the run-time choice, pinned ones and other dims alone.
+// CHECK-LABEL: func.func @forms
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "groups"} : tensor<16384x32xf32>
+// CHECK: softmax.log_softmax %{{.*}} dim(1) {softmax.row_form = "groups"} : tensor<4096x128xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<4096x129xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<1x1048576xf32>
+// CHECK: softmax.softmax %{{.*}} dim(0) {softmax.row_form = "split"} : tensor<40000xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<4x262144xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<1x32767xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) : tensor<?x64xf32>
+// CHECK: softmax.softmax %{{.*}} dim(0) : tensor<64x64xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<8x32xf32>
+// One thread: never split.
+// SERIAL: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<1x1048576xf32>
+// SERIAL: softmax.softmax %{{.*}} dim(0) {softmax.row_form = "rows"} : tensor<40000xf32>
+// Threads known at run time: up to 16 chunks, so 4 long rows split too.
+// ANY: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<4x262144xf32>
+func.func @forms(%a: tensor<16384x32xf32>, %b: tensor<4096x128xf32>, %c: tensor<4096x129xf32>,
+                 %d: tensor<1x1048576xf32>, %e: tensor<40000xf32>, %f: tensor<4x262144xf32>,
+                 %g: tensor<1x32767xf32>, %h: tensor<?x64xf32>, %i: tensor<64x64xf32>,
+                 %j: tensor<8x32xf32>) {
+  %0 = softmax.softmax %a dim(1) : tensor<16384x32xf32>
+  %1 = softmax.log_softmax %b dim(1) : tensor<4096x128xf32>
+  %2 = softmax.softmax %c dim(1) : tensor<4096x129xf32>
+  %3 = softmax.softmax %d dim(1) : tensor<1x1048576xf32>
+  %4 = softmax.softmax %e dim(0) : tensor<40000xf32>
+  %5 = softmax.softmax %f dim(1) : tensor<4x262144xf32>
+  %6 = softmax.softmax %g dim(1) : tensor<1x32767xf32>
+  %7 = softmax.softmax %h dim(1) : tensor<?x64xf32>
+  %8 = softmax.softmax %i dim(0) : tensor<64x64xf32>
+  %9 = softmax.softmax %j dim(1) {softmax.row_form = "split"} : tensor<8x32xf32>
+  return
+}
