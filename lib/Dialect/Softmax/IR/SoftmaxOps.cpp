@@ -15,6 +15,17 @@ bool mlir::softmax::isSupportedElementType(Type type) {
   return type.isF16() || type.isBF16() || type.isF32() || type.isF64();
 }
 
+std::optional<NormalizeOperands>
+mlir::softmax::getNormalizeOperands(Operation *op) {
+  if (auto softmax = dyn_cast<SoftmaxOp>(op))
+    return NormalizeOperands{softmax.getInput(),
+                             static_cast<int64_t>(softmax.getDim())};
+  if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op))
+    return NormalizeOperands{logSoftmax.getInput(),
+                             static_cast<int64_t>(logSoftmax.getDim())};
+  return std::nullopt;
+}
+
 FloatType mlir::softmax::getAccumulatorType(FloatType elementType) {
   if (elementType.getWidth() < 32)
     return Float32Type::get(elementType.getContext());

@@ -25,17 +25,10 @@ struct SoftmaxFusePass : softmax::impl::SoftmaxFuseBase<SoftmaxFusePass> {
 
   void runOnOperation() override {
     getOperation()->walk([](Operation *op) {
-      Value input;
-      int64_t dim;
-      if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
-        input = softmax.getInput();
-        dim = softmax.getDim();
-      } else if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op)) {
-        input = logSoftmax.getInput();
-        dim = logSoftmax.getDim();
-      } else {
+      std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
+      if (!operands)
         return;
-      }
+      auto [input, dim] = *operands;
       if (getFusableProducer(input, dim))
         op->setAttr(kFuseProducerAttrName, UnitAttr::get(op->getContext()));
     });

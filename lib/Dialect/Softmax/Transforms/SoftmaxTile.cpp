@@ -27,17 +27,10 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
       return signalPassFailure();
     }
     getOperation()->walk([&](Operation *op) {
-      Value input;
-      int64_t dim;
-      if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
-        input = softmax.getInput();
-        dim = softmax.getDim();
-      } else if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op)) {
-        input = logSoftmax.getInput();
-        dim = logSoftmax.getDim();
-      } else {
+      std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
+      if (!operands)
         return;
-      }
+      auto [input, dim] = *operands;
       auto type = dyn_cast<RankedTensorType>(input.getType());
       if (!type || !type.hasStaticShape() || dim != type.getRank() - 1 ||
           op->hasAttr(kRowFormAttrName))

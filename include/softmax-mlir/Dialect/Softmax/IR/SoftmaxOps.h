@@ -28,6 +28,14 @@ bool isSupportedElementType(Type type);
 /// f16/bf16, the type itself otherwise.
 FloatType getAccumulatorType(FloatType elementType);
 
+/// The input and the normalised dim of a softmax or log_softmax op.
+struct NormalizeOperands {
+  Value input;
+  int64_t dim;
+};
+/// The operands of `op` if it is a softmax or log_softmax op, else nullopt.
+std::optional<NormalizeOperands> getNormalizeOperands(Operation *op);
+
 } // namespace mlir::softmax
 
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_H
