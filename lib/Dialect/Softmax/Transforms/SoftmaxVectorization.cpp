@@ -73,7 +73,6 @@ public:
   RowLoopBuilder(OpBuilder &b, Location loc, RankedTensorType type,
                  bool logarithmic, const RowVectorizationOptions &options)
       : b(b), loc(loc), logarithmic(logarithmic), options(options),
-        threads(options.threads),
         elementType(cast<FloatType>(type.getElementType())),
         accType(getAccumulatorType(elementType)),
         sumType(elementType.isF32() ? Float64Type::get(b.getContext())
@@ -111,6 +110,7 @@ public:
     Value init =
         tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
     int64_t rank = type.getRank();
+    int64_t threads = options.threads;
     if (threads == 1 && rank == 1 && pinned != RowForm::Split)
       return buildRows(x, init, sizes);
 
@@ -1125,7 +1125,6 @@ private:
   Location loc;
   bool logarithmic;
   RowVectorizationOptions options;
-  int64_t threads;
   FloatType elementType, accType, sumType;
   bool storeExp;
   /// Accumulator-type lanes of one hardware register, and of a vector value.
