@@ -1,7 +1,8 @@
 """CPU softmax benchmark: softmax-mlir against oneDNN, PyTorch, IREE and
 upstream MLIR's linalg.softmax lowering, in one process, interleaved.
 
-Usage: bench.py WORKDIR [--reps N] [--reps-big N] [--shape RxC] [--only NAME]
+Usage: bench.py WORKDIR [--reps N] [--reps-big N] [--shape RxC] [--shapes RxC,..]
+                [--only NAME]
 
 WORKDIR holds what run.sh built: libkernels_{1,2}t.so (ours),
 libonednn_shim.so, liblinalg.so (upstream, one function per shape) and
@@ -142,6 +143,8 @@ def main():
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--reps-big", type=int, default=7)
     parser.add_argument("--shape")
+    parser.add_argument("--shapes", help="RxC,RxC,...: time these instead of the grid "
+                        "(peers compiled per shape, IREE and upstream linalg, only on the grid)")
     parser.add_argument("--only", help="time only implementations whose name contains this")
     args = parser.parse_args()
 
@@ -158,7 +161,10 @@ def main():
 
     rng = np.random.default_rng(42)
     shapes = []
-    for rows, cols in GRID:
+    grid = GRID
+    if args.shapes:
+        grid = [tuple(int(v) for v in shape.split("x")) for shape in args.shapes.split(",")]
+    for rows, cols in grid:
         name = "%dx%d" % (rows, cols)
         if args.shape and args.shape != name:
             continue
