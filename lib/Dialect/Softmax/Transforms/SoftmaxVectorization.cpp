@@ -5,15 +5,23 @@
 //===----------------------------------------------------------------------===//
 //
 // Rewrites a softmax op that reduces along its innermost (contiguous)
-// dimension into an scf.forall over rows (the outer dims) whose body makes
-// three vector passes over the row: max; exp and sum; normalise. f32 and f64
-// rows keep exp(x - max) in the output row between the last two passes
+// dimension into scf.forall loops over rows (the outer dims) whose bodies
+// make three vector passes over a row: max; exp and sum; normalise. f32 and
+// f64 rows keep exp(x - max) in the output row between the last two passes
 // ("store-exp"), so exp is computed once per element; f16 rows recompute it,
 // since an f16 copy would round it twice (bf16 stays on the decomposition).
 // Accumulators stay in vector registers across the row and are reduced
 // horizontally once per row; the row tail is one masked vector, skipped when
-// the row ends on a whole vector. The special-value contract is the one of
-// the decomposition.
+// the row ends on a whole vector.
+//
+// Rows with a finite maximum take a lean form (no per-element selects);
+// others the general one, with the decomposition's special-value contract.
+// Three row forms cover the rows (RowForm): one row per parallel iteration;
+// short rows in lockstep groups; few long rows split into column chunks
+// whose (max, sum) pairs are merged. They are chained, all but one over an
+// empty range, chosen at run time unless softmax.row_form pins one. An
+// elementwise producer marked by softmax-fuse is evaluated in every read of
+// the input.
 //
 //===----------------------------------------------------------------------===//
 
