@@ -435,26 +435,9 @@ private:
           auto ifFull = scf::IfOp::create(
               b, loc, full,
               [&](OpBuilder &, Location) {
-                SmallVector<Value> maxima(group,
-                                          splat(accVec, negInf(accType)));
-                auto maxLoop = forColumns(
-                    span, maxima,
-                    [&](Value col, ValueRange acc) -> SmallVector<Value> {
-                      SmallVector<Value> next;
-                      for (int64_t g = 0; g < group; ++g)
-                        next.push_back(maxIgnoringNaN(
-                            acc[g], read(x, rows[g], col, /*inBounds=*/true)));
-                      return next;
-                    });
-                SmallVector<Value> maxVecs = ifTail(
-                    span, maxLoop.getResults(), [&]() -> SmallVector<Value> {
-                      SmallVector<Value> next;
-                      for (int64_t g = 0; g < group; ++g)
-                        next.push_back(maxIgnoringNaN(
-                            maxLoop.getResult(g), read(x, rows[g], span.mainEnd,
-                                                       /*inBounds=*/false)));
-                      return next;
-                    });
+                SmallVector<Value> maxVecs = reduceColumns(
+                    x, rows, span, splat(accVec, negInf(accType)),
+                    [&](Value acc, Value v) { return maxIgnoringNaN(acc, v); });
                 SmallVector<Value> results;
                 Value allFinite;
                 for (int64_t g = 0; g < group; ++g) {
@@ -504,7 +487,7 @@ private:
                      ArrayRef<Value> m, Span span,
                      function_ref<SmallVector<Value>(Value)> outIndices) {
     int64_t group = rows.size();
-    SmallVector<Value> mVecs, outIdx;
+    SmallVector<Value> mVecs;
     SmallVector<SmallVector<Value>> outAt;
     for (int64_t g = 0; g < group; ++g) {
       mVecs.push_back(vector::BroadcastOp::create(b, loc, accVec, m[g]));
@@ -521,20 +504,8 @@ private:
       for (int64_t g = 0; g < group; ++g) {
         Value t = arith::SubFOp::create(b, loc, read(x, rows[g], col, inBounds),
                                         mVecs[g]);
-        if (!logarithmic) {
-          Value e = buildNonPositiveExp(b, loc, t);
-          if (storeExp)
-            outT = writeAt(e, outT, outAt[g], col, inBounds);
-          r[g] = arith::AddFOp::create(b, loc, r[g], e);
-          continue;
-        }
-        Value isMax = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                            t, zeroAcc());
-        c[g] = addCount(c[g], isMax);
-        Value below = arith::SelectOp::create(
-            b, loc, isMax, splat(accVec, negInf(accType)), t);
-        r[g] = arith::AddFOp::create(b, loc, r[g],
-                                     buildNonPositiveExp(b, loc, below));
+        if (Value e = leanSumStep(t, r[g], c[g]); e && storeExp)
+          outT = writeAt(e, outT, outAt[g], col, inBounds);
       }
       SmallVector<Value> next{outT};
       next.append(r);
@@ -574,11 +545,7 @@ private:
         } else {
           Value t = arith::SubFOp::create(
               b, loc, read(x, rows[g], col, inBounds), mVecs[g]);
-          y = logarithmic
-                  ? arith::SubFOp::create(b, loc, t, factors[g]).getResult()
-                  : arith::MulFOp::create(
-                        b, loc, buildNonPositiveExp(b, loc, t), factors[g])
-                        .getResult();
+          y = unstoredValue(t, factors[g]);
         }
         outT = writeAt(y, outT, outAt[g], col, inBounds);
       }
@@ -648,33 +615,47 @@ private:
   /// holding 1 would absorb the small terms that log1p(r) needs).
   Stats finiteMaxSums(Value x, Value out, ValueRange row, Span span, Value m) {
     Value mVec = vector::BroadcastOp::create(b, loc, accVec, m);
-    auto [sumOut, r, c] = sumRow(
-        out, span,
-        [&](Value col, bool inBounds, Value outT, Value r,
-            Value c) -> SmallVector<Value> {
-          // Lanes past the end of the row read -inf: exp = 0.
-          Value t =
-              arith::SubFOp::create(b, loc, read(x, row, col, inBounds), mVec);
-          if (!logarithmic) {
-            Value e = buildNonPositiveExp(b, loc, t);
-            if (storeExp)
-              outT = writeOut(e, outT, col, inBounds);
-            return {outT, arith::AddFOp::create(b, loc, r, e), c};
-          }
-          // Entries at m (t == 0 exactly) are counted, and enter the exp as
-          // -inf, so that r sums the others: x and the mask die before the
-          // exp, which keeps the loop within the vector registers.
-          Value isMax = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                              t, zeroAcc());
-          c = addCount(c, isMax);
-          Value below = arith::SelectOp::create(
-              b, loc, isMax, splat(accVec, negInf(accType)), t);
-          return {outT,
-                  arith::AddFOp::create(b, loc, r,
-                                        buildNonPositiveExp(b, loc, below)),
-                  c};
-        });
+    auto [sumOut, r, c] =
+        sumRow(out, span,
+               [&](Value col, bool inBounds, Value outT, Value r,
+                   Value c) -> SmallVector<Value> {
+                 // Lanes past the end of the row read -inf: exp = 0.
+                 Value t = arith::SubFOp::create(
+                     b, loc, read(x, row, col, inBounds), mVec);
+                 if (Value e = leanSumStep(t, r, c); e && storeExp)
+                   outT = writeOut(e, outT, col, inBounds);
+                 return {outT, r, c};
+               });
     return {sumOut, m, r, c};
+  }
+
+  /// Adds one vector of t = x - m (m finite) to the lean form's sums:
+  /// softmax adds exp(t) to r and returns it (to be stored); log_softmax
+  /// counts the entries at m (t == 0 exactly) in c and lets them enter the
+  /// exp as -inf, so that r sums the others, and returns null. x and the
+  /// mask die before the exp, which keeps the loop within the registers.
+  Value leanSumStep(Value t, Value &r, Value &c) {
+    if (!logarithmic) {
+      Value e = buildNonPositiveExp(b, loc, t);
+      r = arith::AddFOp::create(b, loc, r, e);
+      return e;
+    }
+    Value isMax =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, t, zeroAcc());
+    c = addCount(c, isMax);
+    Value below = arith::SelectOp::create(b, loc, isMax,
+                                          splat(accVec, negInf(accType)), t);
+    r = arith::AddFOp::create(b, loc, r, buildNonPositiveExp(b, loc, below));
+    return nullptr;
+  }
+
+  /// The output from t (= x - m, or the general form's shifted t) when exp
+  /// is not stored: t - log(s), or exp(t) * (1/s).
+  Value unstoredValue(Value t, Value factorVec) {
+    if (logarithmic)
+      return arith::SubFOp::create(b, loc, t, factorVec);
+    return arith::MulFOp::create(b, loc, buildNonPositiveExp(b, loc, t),
+                                 factorVec);
   }
 
   /// Passes 1 and 2 for any row, with the decomposition's special-value
@@ -849,10 +830,7 @@ private:
                   b, loc, arith::CmpFPredicate::OEQ, v, mVec);
               t = shifted(v, mVec, isMax);
             }
-            if (logarithmic)
-              return arith::SubFOp::create(b, loc, t, factorVec);
-            return arith::MulFOp::create(b, loc, buildNonPositiveExp(b, loc, t),
-                                         factorVec);
+            return unstoredValue(t, factorVec);
           });
     };
     auto ifOp = scf::IfOp::create(
@@ -884,14 +862,28 @@ private:
   /// Folds every vector of `span` of `x` into `init` with `combine`.
   Value reduceColumns(Value x, ValueRange row, Span span, Value init,
                       function_ref<Value(Value, Value)> combine) {
-    auto loop = forColumns(
-        span, {init}, [&](Value col, ValueRange acc) -> SmallVector<Value> {
-          return {combine(acc[0], read(x, row, col, /*inBounds=*/true))};
-        });
-    return ifTail(span, {loop.getResult(0)}, [&] {
-      return SmallVector<Value>{combine(
-          loop.getResult(0), read(x, row, span.mainEnd, /*inBounds=*/false))};
-    })[0];
+    SmallVector<Value> rows[] = {SmallVector<Value>(row)};
+    return reduceColumns(x, rows, span, init, combine)[0];
+  }
+
+  /// The same for several rows at once, one accumulator each.
+  SmallVector<Value> reduceColumns(Value x, ArrayRef<SmallVector<Value>> rows,
+                                   Span span, Value init,
+                                   function_ref<Value(Value, Value)> combine) {
+    auto step = [&](Value col, bool inBounds,
+                    ValueRange acc) -> SmallVector<Value> {
+      SmallVector<Value> next;
+      for (auto [g, row] : llvm::enumerate(rows))
+        next.push_back(combine(acc[g], read(x, row, col, inBounds)));
+      return next;
+    };
+    SmallVector<Value> inits(rows.size(), init);
+    auto loop = forColumns(span, inits, [&](Value col, ValueRange acc) {
+      return step(col, /*inBounds=*/true, acc);
+    });
+    return ifTail(span, loop.getResults(), [&] {
+      return step(span.mainEnd, /*inBounds=*/false, loop.getResults());
+    });
   }
 
   /// The span [lo, hi).
