@@ -55,6 +55,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
         llvm::consumeError(tm.takeError());
     }
     vectorizeOptions.unroll = options.unroll;
+    vectorizeOptions.prefetch = options.prefetch;
     vectorizeOptions.threads = options.threads;
     if (options.fuse)
       pm.addPass(createSoftmaxFuse());

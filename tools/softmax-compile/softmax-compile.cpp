@@ -82,6 +82,11 @@ struct Options {
   cl::opt<int64_t> unroll{
       "unroll", cl::desc("Vector registers per vector value (default 4)"),
       cl::init(4)};
+  cl::opt<bool> prefetch{
+      "prefetch",
+      cl::desc("Prefetch the next row's input during a row's second pass "
+               "(default true)"),
+      cl::init(true)};
   cl::opt<std::string> header{
       "header",
       cl::desc("C header to write with --emit=shared-lib (default: the "
@@ -219,6 +224,7 @@ int main(int argc, char **argv) {
   pipelineOptions.fuse = options.fuse;
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
+  pipelineOptions.prefetch = options.prefetch;
   pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))

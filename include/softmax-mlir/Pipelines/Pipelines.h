@@ -43,6 +43,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> unroll{
       *this, "unroll", llvm::cl::desc("Vector registers per vector value"),
       llvm::cl::init(4)};
+  PassOptions::Option<bool> prefetch{
+      *this, "prefetch",
+      llvm::cl::desc("Prefetch the next row's input during a row's second "
+                     "pass"),
+      llvm::cl::init(true)};
 };
 
 /// From a module of upstream dialects plus `softmax` (functions on tensors)

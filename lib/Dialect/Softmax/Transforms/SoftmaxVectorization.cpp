@@ -32,8 +32,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -52,6 +54,14 @@ constexpr int64_t kSumBlock = 32;
 constexpr int64_t kMinChunk = kMinChunkLength;
 constexpr int64_t kMaxChunks = kMaxRowChunks;
 constexpr int64_t kShortRow = kShortRowLength;
+
+/// The longest row whose successor is prefetched while it is processed: a
+/// row and its successor then fit in half of a 1 MiB L2 (longer rows are
+/// streamed by the hardware prefetcher within each pass).
+constexpr int64_t kPrefetchRowBytes = 256 * 1024;
+
+/// Bytes per cache line, the prefetch granule.
+constexpr int64_t kCacheLineBytes = 64;
 
 /// Rows processed in lockstep when they are short, so that the per-row
 /// latency chains (horizontal reductions, the row factor) of one row overlap
@@ -72,6 +82,16 @@ struct Span {
 /// type.
 struct Stats {
   Value out, m, r, c;
+};
+
+/// Buffers prefetched in pass 2 of a row: every vector of the row reads the
+/// same columns of the next row of `inputs` (at `next`, a row of the outer
+/// dims) and, when set, the matching lines of the output row `out` for
+/// writing.
+struct Prefetch {
+  SmallVector<Value> inputs;
+  SmallVector<Value> next;
+  Value out;
 };
 
 /// Emits the vector row loops of one softmax op that reduces its innermost
@@ -215,7 +235,10 @@ private:
           SmallVector<OpFoldResult> offsets = rowOffsets(row, index(0));
           SmallVector<OpFoldResult> rowSizes = sliceSizes(rank, sizes.back());
           Value rowOut = extractRow(out, offsets, rowSizes);
+          if (options.prefetch && rank >= 2)
+            prefetch = prefetchFor(x, rowOut, row, sizes);
           Value result = buildRow(x, rowOut, row, span);
+          prefetch.reset();
           inParallel([&] { insertRow(result, out, offsets, rowSizes); });
         });
     return forall.getResult(0);
@@ -578,6 +601,70 @@ private:
     return normalize(x, stats.out, row, span, stats.m, factor);
   }
 
+  /// What pass 2 of row `row` (of an op of sizes `sizes`, rank >= 2)
+  /// prefetches: the input (or the fused producer's elementwise inputs) at
+  /// the next row of the innermost outer dim, if the row is short enough
+  /// (else the row itself, which costs nothing); and for log_softmax, which
+  /// writes nothing in pass 2, the output row, so that pass 3 finds its
+  /// lines owned instead of fetching them on a store miss.
+  Prefetch prefetchFor(Value x, Value rowOut, ValueRange row,
+                       ArrayRef<OpFoldResult> sizes) {
+    Prefetch result;
+    auto buffer = [&](Value tensor) -> Value {
+      auto type = cast<RankedTensorType>(tensor.getType());
+      return bufferization::ToBufferOp::create(
+          b, loc, bufferization::getMemRefTypeWithFullyDynamicLayout(type),
+          tensor, /*readOnly=*/true);
+    };
+    if (producer) {
+      int64_t rank = sizes.size();
+      for (OpOperand *operand : producer.getDpsInputOperands())
+        if (classifyProducerOperand(producer.getMatchingIndexingMap(operand),
+                                    rank) == ProducerOperandKind::Element)
+          result.inputs.push_back(buffer(operand->get()));
+    } else {
+      result.inputs.push_back(buffer(x));
+    }
+    Value last = arith::SubIOp::create(
+        b, loc,
+        getValueOrCreateConstantIndexOp(b, loc, sizes[sizes.size() - 2]),
+        index(1));
+    Value following = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, row.back(), index(1)), last);
+    int64_t maxLength =
+        kPrefetchRowBytes / (elementType.getIntOrFloatBitWidth() / 8);
+    Value isShort = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
+                                          rowLength, index(maxLength));
+    result.next.assign(row.begin(), row.end());
+    result.next.back() =
+        arith::SelectOp::create(b, loc, isShort, following, row.back());
+    if (!storeExp)
+      result.out = buffer(rowOut);
+    return result;
+  }
+
+  /// The prefetches of the vector at column `col` in pass 2, one per cache
+  /// line.
+  void prefetchColumns(Value col) {
+    if (!prefetch)
+      return;
+    int64_t bytes = lanes * elementType.getIntOrFloatBitWidth() / 8;
+    int64_t step = kCacheLineBytes * 8 / elementType.getIntOrFloatBitWidth();
+    for (int64_t line = 0; line * kCacheLineBytes < bytes; ++line) {
+      Value c = line ? arith::AddIOp::create(b, loc, col, index(line * step))
+                           .getResult()
+                     : col;
+      for (Value input : prefetch->inputs)
+        memref::PrefetchOp::create(b, loc, input, at(prefetch->next, c),
+                                   /*isWrite=*/false, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
+      if (prefetch->out)
+        memref::PrefetchOp::create(b, loc, prefetch->out, at(outRow, c),
+                                   /*isWrite=*/true, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
+    }
+  }
+
   /// Passes 1 and 2 over `span`.
   Stats rowStats(Value x, Value out, ValueRange row, Span span) {
     // Pass 1: m = max(x) over the entries that are not NaN, one x86 max
@@ -619,6 +706,8 @@ private:
         sumRow(out, span,
                [&](Value col, bool inBounds, Value outT, Value r,
                    Value c) -> SmallVector<Value> {
+                 if (inBounds)
+                   prefetchColumns(col);
                  // Lanes past the end of the row read -inf: exp = 0.
                  Value t = arith::SubFOp::create(
                      b, loc, read(x, row, col, inBounds), mVec);
@@ -1136,6 +1225,8 @@ private:
   Value outOffset;
   /// The row form softmax.row_form pins, if any.
   std::optional<RowForm> pinned;
+  /// What pass 2 of the row being built prefetches, if anything.
+  std::optional<Prefetch> prefetch;
   /// The op's input, its fused producer (or null) and the row length.
   Value input, rowLength;
   linalg::GenericOp producer;

@@ -44,8 +44,8 @@ struct SoftmaxVectorizePass
     if (result.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateSoftmaxVectorizationPatterns(patterns,
-                                         {vectorBits, unroll, threads});
+    populateSoftmaxVectorizationPatterns(
+        patterns, {vectorBits, unroll, threads, prefetch});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

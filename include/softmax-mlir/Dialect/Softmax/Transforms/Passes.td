@@ -202,9 +202,13 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads the code runs on (0: known at run time); with more than "
            "one, rows fewer than threads are split into column chunks">,
+    Option<"prefetch", "prefetch", "bool", /*default=*/"true",
+           "Prefetch the next row's input during a row's second pass">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",

@@ -38,6 +38,9 @@ struct RowVectorizationOptions {
   /// (or 0, not known until run time) lets few long rows be split into
   /// column chunks that run in parallel.
   int64_t threads = 1;
+  /// Prefetch, in one row's second pass, the next row's input (and, where
+  /// that pass does not write the output, this row's output lines).
+  bool prefetch = true;
 };
 
 /// Adds the patterns that turn softmax ops reducing along their innermost
