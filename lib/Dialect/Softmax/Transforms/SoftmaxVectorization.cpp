@@ -21,7 +21,8 @@
 // whose (max, sum) pairs are merged. They are chained, all but one over an
 // empty range, chosen at run time unless softmax.row_form pins one. An
 // elementwise producer marked by softmax-fuse is evaluated in every read of
-// the input.
+// the input. Pass 2 of a row prefetches the next row (and log_softmax's
+// output row, for writing).
 //
 //===----------------------------------------------------------------------===//
 

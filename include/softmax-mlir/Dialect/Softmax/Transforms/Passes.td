@@ -165,8 +165,14 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     an empty range, so that the output is written in place; the attribute
     `softmax.row_form` ("rows", "groups", "split", see `softmax-tile`) pins
     one of them instead of the run-time choice. A producer marked by
-    `softmax-fuse` is computed in the loops. Ops that reduce along an
-    outer dimension, and bf16, are left for `softmax-decompose`.
+    `softmax-fuse` is computed in the loops. With `prefetch` (the default),
+    pass 2 of a row (one row per iteration, rank >= 2) prefetches the same
+    columns of the next row of the input (`memref.prefetch` on a read-only
+    `bufferization.to_buffer`), one per cache line, for rows up to 256 KiB:
+    the hardware prefetcher does not follow the jump back to a row's start;
+    log_softmax, which writes nothing in pass 2, also prefetches its output
+    row for writing. Ops that reduce along an outer dimension, and bf16,
+    are left for `softmax-decompose`.
 
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
