@@ -1,4 +1,4 @@
-//===- ProducerFusion.cpp - elementwise producers of softmax rows ---------===//
+//===- ProducerFusion.cpp - elementwise neighbours of softmax rows --------===//
 //
 // Part of the softmax-mlir project.
 //
@@ -6,7 +6,8 @@
 //
 // Decides which elementwise producer of a softmax input the vector row loops
 // can compute on the fly, so that the producer's result (the scaled, biased,
-// masked scores of an attention layer, say) never goes through memory.
+// masked scores of an attention layer, say) never goes through memory; and
+// which cast of its result they can write instead of the result.
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,5 +76,41 @@ linalg::GenericOp mlir::softmax::getFusableProducer(Value input, int64_t dim) {
       if (isa<ShapedType>(operand.getType()))
         return nullptr;
   }
+  return generic;
+}
+
+linalg::GenericOp mlir::softmax::getFusableConsumer(Value result, int64_t dim) {
+  auto type = dyn_cast<RankedTensorType>(result.getType());
+  if (!type || dim != type.getRank() - 1 || !result.hasOneUse())
+    return nullptr;
+  auto generic = dyn_cast<linalg::GenericOp>(*result.user_begin());
+  if (!generic || generic->getNumResults() != 1 ||
+      generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getDpsInputOperand(0)->get() != result)
+    return nullptr;
+  int64_t rank = type.getRank();
+  if (generic.getNumLoops() != static_cast<unsigned>(rank) ||
+      generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return nullptr;
+  OpOperand *init = generic.getDpsInitOperand(0);
+  auto resultType = dyn_cast<RankedTensorType>(generic->getResult(0).getType());
+  if (generic.payloadUsesValueFromOperand(init) || !resultType ||
+      resultType.getShape() != type.getShape() ||
+      // Not bf16: LLVM turns the select of the bf16 rounding into a bfloat
+      // select, which x86 without AVX512-BF16 promotes through
+      // __truncsfbf2 calls (missing from Debian 12's libgcc).
+      !isa<Float16Type, Float32Type, Float64Type>(resultType.getElementType()))
+    return nullptr;
+  // linalg.yield (cast %in).
+  Block *body = generic.getBody();
+  if (!llvm::hasSingleElement(body->without_terminator()))
+    return nullptr;
+  Operation &cast = body->front();
+  if (!isa<arith::TruncFOp, arith::ExtFOp>(cast) ||
+      cast.getOperand(0) != body->getArgument(0) ||
+      body->getTerminator()->getOperand(0) != cast.getResult(0))
+    return nullptr;
   return generic;
 }

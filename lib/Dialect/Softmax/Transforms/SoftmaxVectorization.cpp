@@ -99,19 +99,26 @@ struct Prefetch {
 /// dimension.
 class RowLoopBuilder {
 public:
+  /// `outType` is the element type of the tensor written: the input's, or
+  /// that of a fused cast consumer.
   RowLoopBuilder(OpBuilder &b, Location loc, RankedTensorType type,
-                 bool logarithmic, const RowVectorizationOptions &options)
+                 FloatType outType, bool logarithmic,
+                 const RowVectorizationOptions &options)
       : b(b), loc(loc), logarithmic(logarithmic), options(options),
         elementType(cast<FloatType>(type.getElementType())),
         accType(getAccumulatorType(elementType)),
         sumType(elementType.isF32() ? Float64Type::get(b.getContext())
                                     : accType),
-        storeExp(!logarithmic && elementType == accType) {
+        outType(outType),
+        // exp(x - m) is kept in the output only where it holds the
+        // accumulator type: a narrower copy would round it twice.
+        storeExp(!logarithmic && outType == accType) {
     registerLanes =
         std::max<int64_t>(1, options.vectorBits / accType.getWidth());
     lanes = registerLanes * std::max<int64_t>(1, options.unroll);
     elementVec = VectorType::get({lanes}, elementType);
     accVec = VectorType::get({lanes}, accType);
+    outVec = VectorType::get({lanes}, outType);
     // f64 sums are kept in one register's worth of f32 lanes.
     sumVec =
         VectorType::get({sumType == accType ? lanes : registerLanes}, sumType);
@@ -136,8 +143,7 @@ public:
     rowLength = n;
     outRow.assign(type.getRank() - 1, index(0));
     // The output keeps the static sizes of the input.
-    Value init =
-        tensor::EmptyOp::create(b, loc, sizes, elementType).getResult();
+    Value init = tensor::EmptyOp::create(b, loc, sizes, outType).getResult();
     int64_t rank = type.getRank();
     int64_t threads = options.threads;
     if (threads == 1 && rank == 1 && pinned != RowForm::Split)
@@ -181,7 +187,7 @@ public:
       int64_t group = rowsPerGroup(logarithmic);
       RowVectorizationOptions groupOptions = options;
       groupOptions.unroll = std::max<int64_t>(1, options.unroll / group);
-      RowLoopBuilder grouped(b, loc, type, logarithmic, groupOptions);
+      RowLoopBuilder grouped(b, loc, type, outType, logarithmic, groupOptions);
       grouped.outRow = outRow;
       grouped.input = input;
       grouped.producer = producer;
@@ -418,7 +424,7 @@ private:
           shape.push_back(len ? *len : ShapedType::kDynamic);
           SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
           Value groupOut = tensor::ExtractSliceOp::create(
-              b, loc, RankedTensorType::get(shape, elementType), out, offsets,
+              b, loc, RankedTensorType::get(shape, outType), out, offsets,
               groupSizes, strides);
           auto rowOf = [&](Value g) {
             SmallVector<Value> row(outer);
@@ -529,7 +535,7 @@ private:
         Value t = arith::SubFOp::create(b, loc, read(x, rows[g], col, inBounds),
                                         mVecs[g]);
         if (Value e = leanSumStep(t, r[g], c[g]); e && storeExp)
-          outT = writeAt(e, outT, outAt[g], col, inBounds);
+          outT = writeAt(e, outT, outAt[g], col, inBounds, /*isFinal=*/false);
       }
       SmallVector<Value> next{outT};
       next.append(r);
@@ -571,7 +577,7 @@ private:
               b, loc, read(x, rows[g], col, inBounds), mVecs[g]);
           y = unstoredValue(t, factors[g]);
         }
-        outT = writeAt(y, outT, outAt[g], col, inBounds);
+        outT = writeAt(y, outT, outAt[g], col, inBounds, /*isFinal=*/true);
       }
       return outT;
     };
@@ -586,12 +592,25 @@ private:
 
   /// Writes an accumulator-type vector at `indices` + [col] of `outT`.
   Value writeAt(Value y, Value outT, ArrayRef<Value> indices, Value col,
-                bool inBounds) {
-    if (elementType != accType)
-      y = arith::TruncFOp::create(b, loc, elementVec, y);
-    return vector::TransferWriteOp::create(b, loc, y, outT, at(indices, col),
+                bool inBounds, bool isFinal) {
+    return vector::TransferWriteOp::create(b, loc, isFinal ? finalValue(y) : y,
+                                           outT, at(indices, col),
                                            ArrayRef<bool>{inBounds})
         .getResult();
+  }
+
+  /// An output vector from the accumulator-type result `y`: rounded to the
+  /// element type, then cast as the fused consumer casts it. (exp(x - m)
+  /// kept in the output is written as it is: the output then has the
+  /// accumulator type.)
+  Value finalValue(Value y) {
+    if (elementType != accType)
+      y = arith::TruncFOp::create(b, loc, elementVec, y);
+    if (outType.getWidth() < elementType.getWidth())
+      return arith::TruncFOp::create(b, loc, outVec, y);
+    if (outType.getWidth() > elementType.getWidth())
+      return arith::ExtFOp::create(b, loc, outVec, y);
+    return y;
   }
 
   /// One row: `out` is this row of the output ([1, .., 1, n]); `row`
@@ -713,7 +732,7 @@ private:
                  Value t = arith::SubFOp::create(
                      b, loc, read(x, row, col, inBounds), mVec);
                  if (Value e = leanSumStep(t, r, c); e && storeExp)
-                   outT = writeOut(e, outT, col, inBounds);
+                   outT = writeOut(e, outT, col, inBounds, /*isFinal=*/false);
                  return {outT, r, c};
                });
     return {sumOut, m, r, c};
@@ -769,7 +788,7 @@ private:
               arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mVec);
           Value e = buildNonPositiveExp(b, loc, shifted(v, mVec, isMax));
           if (storeExp)
-            outT = writeOut(e, outT, col, inBounds);
+            outT = writeOut(e, outT, col, inBounds, /*isFinal=*/false);
           r = arith::AddFOp::create(
               b, loc, r, arith::SelectOp::create(b, loc, isMax, zeroAcc(), e));
           c = addCount(c, isMax);
@@ -940,12 +959,14 @@ private:
                          function_ref<Value(Value, bool, Value)> value) {
     auto loop = forColumns(span, {out}, [&](Value col, ValueRange acc) {
       return SmallVector<Value>{writeOut(value(col, /*inBounds=*/true, acc[0]),
-                                         acc[0], col, /*inBounds=*/true)};
+                                         acc[0], col, /*inBounds=*/true,
+                                         /*isFinal=*/true)};
     });
     return ifTail(span, {loop.getResult(0)}, [&] {
       return SmallVector<Value>{
           writeOut(value(span.mainEnd, /*inBounds=*/false, loop.getResult(0)),
-                   loop.getResult(0), span.mainEnd, /*inBounds=*/false)};
+                   loop.getResult(0), span.mainEnd, /*inBounds=*/false,
+                   /*isFinal=*/true)};
     })[0];
   }
 
@@ -1012,12 +1033,15 @@ private:
   Value read(Value source, ValueRange row, Value col, bool inBounds) {
     if (producer && source == input)
       return readProducer(row, col, inBounds);
+    // The input, or the output holding exp(x - m).
+    auto type = cast<FloatType>(
+        cast<RankedTensorType>(source.getType()).getElementType());
     Value padding = arith::ConstantOp::create(
-        b, loc, elementType, b.getFloatAttr(elementType, negInf(elementType)));
-    Value v =
-        vector::TransferReadOp::create(b, loc, elementVec, source, at(row, col),
-                                       padding, ArrayRef<bool>{inBounds});
-    if (elementType != accType)
+        b, loc, type, b.getFloatAttr(type, negInf(type)));
+    Value v = vector::TransferReadOp::create(
+        b, loc, VectorType::get({lanes}, type), source, at(row, col), padding,
+        ArrayRef<bool>{inBounds});
+    if (type != accType)
       v = arith::ExtFOp::create(b, loc, accVec, v);
     return v;
   }
@@ -1096,11 +1120,9 @@ private:
   }
 
   /// Writes an accumulator-type vector to column `col` of the output row.
-  Value writeOut(Value y, Value outT, Value col, bool inBounds) {
-    if (elementType != accType)
-      y = arith::TruncFOp::create(b, loc, elementVec, y);
-    return vector::TransferWriteOp::create(b, loc, y, outT,
-                                           at(outRow, outColumn(col)),
+  Value writeOut(Value y, Value outT, Value col, bool inBounds, bool isFinal) {
+    return vector::TransferWriteOp::create(b, loc, isFinal ? finalValue(y) : y,
+                                           outT, at(outRow, outColumn(col)),
                                            ArrayRef<bool>{inBounds})
         .getResult();
   }
@@ -1138,9 +1160,9 @@ private:
     SmallVector<int64_t> shape(sizes.size() - 1, 1);
     std::optional<int64_t> len = getConstantIntValue(sizes.back());
     shape.push_back(len ? *len : ShapedType::kDynamic);
-    return tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(shape, elementType), out, offsets, sizes,
-        strides);
+    return tensor::ExtractSliceOp::create(b, loc,
+                                          RankedTensorType::get(shape, outType),
+                                          out, offsets, sizes, strides);
   }
   void insertRow(Value source, Value out, ArrayRef<OpFoldResult> offsets,
                  ArrayRef<OpFoldResult> sizes) {
@@ -1215,7 +1237,7 @@ private:
   Location loc;
   bool logarithmic;
   RowVectorizationOptions options;
-  FloatType elementType, accType, sumType;
+  FloatType elementType, accType, sumType, outType;
   bool storeExp;
   /// Accumulator-type lanes of one hardware register, and of a vector value.
   int64_t registerLanes, lanes;
@@ -1231,7 +1253,7 @@ private:
   /// The op's input, its fused producer (or null) and the row length.
   Value input, rowLength;
   linalg::GenericOp producer;
-  VectorType elementVec, accVec, sumVec, countVec;
+  VectorType elementVec, accVec, outVec, sumVec, countVec;
 };
 
 /// Vectorizes softmax (or log_softmax) of `input` along its last dim.
@@ -1255,12 +1277,25 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   linalg::GenericOp producer;
   if (op->hasAttr(kFuseProducerAttrName))
     producer = getFusableProducer(input, dim);
+  // A cast consumer marked by softmax-fuse that still qualifies is written
+  // by the row loops, and goes.
+  linalg::GenericOp consumer;
+  if (op->hasAttr(kFuseConsumerAttrName))
+    consumer = getFusableConsumer(op->getResult(0), dim);
+  auto outType = cast<FloatType>(
+      consumer ? getElementTypeOrSelf(consumer->getResult(0).getType())
+               : type.getElementType());
   std::optional<RowForm> form;
   if (auto name = op->getAttrOfType<StringAttr>(kRowFormAttrName))
     form = parseRowForm(name.getValue());
-  RowLoopBuilder builder(rewriter, loc, type, logarithmic, options);
+  RowLoopBuilder builder(rewriter, loc, type, outType, logarithmic, options);
   Value result = builder.build(input, producer, form);
-  rewriter.replaceOp(op, result);
+  if (consumer) {
+    rewriter.replaceOp(consumer, result);
+    rewriter.eraseOp(op);
+  } else {
+    rewriter.replaceOp(op, result);
+  }
   if (producer && producer->use_empty())
     rewriter.eraseOp(producer);
   return result;

@@ -8,7 +8,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::softmax {
 #define GEN_PASS_DEF_SOFTMAXVECTORIZE
@@ -46,7 +46,17 @@ struct SoftmaxVectorizePass
     RewritePatternSet patterns(&getContext());
     populateSoftmaxVectorizationPatterns(
         patterns, {vectorBits, unroll, threads, prefetch});
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    // The greedy driver, not the walk one: a fused consumer, erased with
+    // the op, comes after it. Only the softmax ops are rewritten.
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
+        .setUseTopDownTraversal()
+        .enableFolding(false)
+        .enableConstantCSE(false)
+        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+      return signalPassFailure();
   }
 };
 } // namespace

@@ -56,7 +56,7 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
 }
 
 def SoftmaxFuse : Pass<"softmax-fuse"> {
-  let summary = "Mark elementwise producers that the softmax row loops compute";
+  let summary = "Mark elementwise producers and cast consumers for the softmax row loops";
   let description = [{
     Marks every `softmax.softmax` and `softmax.log_softmax` over the
     innermost dimension whose input is made by an elementwise
@@ -87,6 +87,17 @@ def SoftmaxFuse : Pass<"softmax-fuse"> {
     ```
 
     gets `%y = softmax.softmax %s dim(1) {softmax.fuse_producer} : ...`.
+
+    A consumer is marked with `softmax.fuse_consumer` when the op's only
+    user is an elementwise `linalg.generic` (identity maps, its output not
+    read) whose payload is one `arith.truncf` or `arith.extf` to f16, f32
+    or f64: the row loops then write the cast result (rounded to the op's
+    type first, as the program rounds it) and the consumer goes. It is
+    marked only where that pays: for log_softmax, and for softmax when the
+    cast's type is the accumulator type (f16 softmax read as f32), so that
+    exp(x - m) still fits in the output between the last two passes; a
+    softmax cast to a narrower type would recompute exp, slower than the
+    separate cast. The attribute set by hand fuses any qualifying cast.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

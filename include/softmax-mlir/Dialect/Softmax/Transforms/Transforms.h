@@ -93,6 +93,18 @@ ProducerOperandKind classifyProducerOperand(AffineMap map, int64_t rank);
 /// and math ops. Null otherwise.
 linalg::GenericOp getFusableProducer(Value input, int64_t dim);
 
+/// The unit attribute `softmax-fuse` sets on a softmax op whose result the
+/// vector row loops convert for its elementwise consumer, a cast.
+inline constexpr StringLiteral kFuseConsumerAttrName = "softmax.fuse_consumer";
+
+/// The `linalg.generic` consuming `result` (a softmax over `dim`) if the row
+/// loops can write its result instead: `dim` innermost; the generic is the
+/// only user; all loops parallel; identity maps; one input, `result`; its
+/// output is written, not read, with the shape of `result`; its payload is
+/// one `arith.truncf` or `arith.extf` of the input to f16, f32 or f64.
+/// Null otherwise.
+linalg::GenericOp getFusableConsumer(Value result, int64_t dim);
+
 } // namespace softmax
 } // namespace mlir
 
