@@ -5,21 +5,21 @@
 // Static shapes get the form the cost model picks; dynamic ones are left
 // for the run-time choice, pinned ones and other dims alone.
 // CHECK-LABEL: func.func @forms
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "groups"} : tensor<16384x32xf32>
-// CHECK: softmax.log_softmax %{{.*}} dim(1) {softmax.row_form = "groups"} : tensor<4096x128xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<4096x129xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<1x1048576xf32>
-// CHECK: softmax.softmax %{{.*}} dim(0) {softmax.row_form = "split"} : tensor<40000xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<4x262144xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<1x32767xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "groups"} : tensor<16384x32xf32>
+// CHECK: softmax.log_softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "groups"} : tensor<4096x128xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<4096x129xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "split"} : tensor<1x1048576xf32>
+// CHECK: softmax.softmax %{{.*}} dim(0) {softmax.pass_form = "three_pass", softmax.row_form = "split"} : tensor<40000xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<4x262144xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<1x32767xf32>
 // CHECK: softmax.softmax %{{.*}} dim(1) : tensor<?x64xf32>
 // CHECK: softmax.softmax %{{.*}} dim(0) : tensor<64x64xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<8x32xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "split"} : tensor<8x32xf32>
 // One thread: never split.
-// SERIAL: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "rows"} : tensor<1x1048576xf32>
-// SERIAL: softmax.softmax %{{.*}} dim(0) {softmax.row_form = "rows"} : tensor<40000xf32>
+// SERIAL: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<1x1048576xf32>
+// SERIAL: softmax.softmax %{{.*}} dim(0) {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<40000xf32>
 // Threads known at run time: up to 16 chunks, so 4 long rows split too.
-// ANY: softmax.softmax %{{.*}} dim(1) {softmax.row_form = "split"} : tensor<4x262144xf32>
+// ANY: softmax.softmax %{{.*}} dim(1) {softmax.pass_form = "three_pass", softmax.row_form = "split"} : tensor<4x262144xf32>
 func.func @forms(%a: tensor<16384x32xf32>, %b: tensor<4096x128xf32>, %c: tensor<4096x129xf32>,
                  %d: tensor<1x1048576xf32>, %e: tensor<40000xf32>, %f: tensor<4x262144xf32>,
                  %g: tensor<1x32767xf32>, %h: tensor<?x64xf32>, %i: tensor<64x64xf32>,
@@ -34,5 +34,31 @@ func.func @forms(%a: tensor<16384x32xf32>, %b: tensor<4096x128xf32>, %c: tensor<
   %7 = softmax.softmax %h dim(1) : tensor<?x64xf32>
   %8 = softmax.softmax %i dim(0) : tensor<64x64xf32>
   %9 = softmax.softmax %j dim(1) {softmax.row_form = "split"} : tensor<8x32xf32>
+  return
+}
+
+// The pass form: online for log_softmax rows of more than 8 KiB (two
+// passes over memory instead of three), three passes otherwise and for
+// softmax (its three passes compute exp once); a pinned one is kept.
+// CHECK-LABEL: func.func @pass_forms
+// CHECK: softmax.log_softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<4x262144xf32>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<8x2048xf32>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<8x2049xf32>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<8x4096xf16>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<8x4097xf16>
+// CHECK: softmax.softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<4x262144xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<8x64xf32>
+// CHECK: softmax.log_softmax %{{.*}} : tensor<?x?xf32>
+func.func @pass_forms(%a: tensor<4x262144xf32>, %b: tensor<8x2048xf32>, %c: tensor<8x2049xf32>,
+                      %d: tensor<8x4096xf16>, %e: tensor<8x4097xf16>, %f: tensor<?x?xf32>,
+                      %g: tensor<8x64xf32>) {
+  %0 = softmax.log_softmax %a dim(1) : tensor<4x262144xf32>
+  %1 = softmax.log_softmax %b dim(1) : tensor<8x2048xf32>
+  %2 = softmax.log_softmax %c dim(1) : tensor<8x2049xf32>
+  %3 = softmax.log_softmax %d dim(1) : tensor<8x4096xf16>
+  %4 = softmax.log_softmax %e dim(1) : tensor<8x4097xf16>
+  %5 = softmax.softmax %a dim(1) : tensor<4x262144xf32>
+  %6 = softmax.softmax %g dim(1) {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<8x64xf32>
+  %7 = softmax.log_softmax %f dim(1) : tensor<?x?xf32>
   return
 }

@@ -1,8 +1,17 @@
-// RUN: softmax-opt %s --softmax-vectorize --verify-diagnostics
+// RUN: softmax-opt %s --softmax-vectorize --split-input-file --verify-diagnostics
 
 // A pinned row form the loops do not know.
 func.func @bad_form(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   // expected-error @+1 {{softmax-vectorize: softmax.row_form must be "rows", "groups" or "split"}}
   %y = softmax.softmax %x dim(1) {softmax.row_form = "columns"} : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// A pinned pass form the loops do not know.
+func.func @bad_pass_form(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{softmax-vectorize: softmax.pass_form must be "three_pass" or "online"}}
+  %y = softmax.log_softmax %x dim(1) {softmax.pass_form = "two_pass"} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }

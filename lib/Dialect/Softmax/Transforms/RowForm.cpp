@@ -7,8 +7,11 @@
 // The cost model of the row forms: short rows are latency bound (horizontal
 // reductions and the row factor are chains of dependent instructions), so
 // several go in lockstep; few long rows leave threads idle, so each is split
-// into column chunks; everything else runs a row per parallel iteration. The
-// vector row loops evaluate the same model at run time when a shape is
+// into column chunks; everything else runs a row per parallel iteration. And
+// the passes over a row: three (max; exp and sum; output) or, for long
+// log_softmax rows, online (a running max with a rescaled sum, then the
+// output), which reads the row from memory twice instead of three times.
+// The vector row loops evaluate the same model at run time when a shape is
 // dynamic (see SoftmaxVectorization.cpp).
 //
 //===----------------------------------------------------------------------===//
@@ -51,4 +54,28 @@ RowForm mlir::softmax::chooseRowForm(int64_t rank, int64_t rows, int64_t length,
   if (rank >= 2 && length <= kShortRowLength)
     return RowForm::Groups;
   return RowForm::Rows;
+}
+
+std::optional<PassForm> mlir::softmax::parsePassForm(StringRef name) {
+  return llvm::StringSwitch<std::optional<PassForm>>(name)
+      .Case("three_pass", PassForm::ThreePass)
+      .Case("online", PassForm::Online)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::softmax::stringifyPassForm(PassForm form) {
+  switch (form) {
+  case PassForm::ThreePass:
+    return "three_pass";
+  case PassForm::Online:
+    return "online";
+  }
+  llvm_unreachable("unknown pass form");
+}
+
+PassForm mlir::softmax::choosePassForm(bool logarithmic, int64_t length,
+                                       int64_t elementBytes) {
+  return logarithmic && length * elementBytes > kOnlineRowBytes
+             ? PassForm::Online
+             : PassForm::ThreePass;
 }

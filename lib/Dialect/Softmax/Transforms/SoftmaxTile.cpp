@@ -32,16 +32,24 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
         return;
       auto [input, dim] = *operands;
       auto type = dyn_cast<RankedTensorType>(input.getType());
-      if (!type || !type.hasStaticShape() || dim != type.getRank() - 1 ||
-          op->hasAttr(kRowFormAttrName))
+      if (!type || !type.hasStaticShape() || dim != type.getRank() - 1)
         return;
       int64_t rows = 1;
       for (int64_t size : type.getShape().drop_back())
         rows *= size;
-      RowForm form =
-          chooseRowForm(type.getRank(), rows, type.getShape().back(), threads);
-      op->setAttr(kRowFormAttrName,
-                  StringAttr::get(op->getContext(), stringifyRowForm(form)));
+      int64_t length = type.getShape().back();
+      if (!op->hasAttr(kRowFormAttrName)) {
+        RowForm form = chooseRowForm(type.getRank(), rows, length, threads);
+        op->setAttr(kRowFormAttrName,
+                    StringAttr::get(op->getContext(), stringifyRowForm(form)));
+      }
+      if (!op->hasAttr(kPassFormAttrName)) {
+        PassForm form =
+            choosePassForm(isa<LogSoftmaxOp>(op), length,
+                           type.getElementType().getIntOrFloatBitWidth() / 8);
+        op->setAttr(kPassFormAttrName,
+                    StringAttr::get(op->getContext(), stringifyPassForm(form)));
+      }
     });
   }
 };

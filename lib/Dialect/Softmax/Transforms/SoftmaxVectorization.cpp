@@ -22,7 +22,9 @@
 // empty range, chosen at run time unless softmax.row_form pins one. An
 // elementwise producer marked by softmax-fuse is evaluated in every read of
 // the input. Pass 2 of a row prefetches the next row (and log_softmax's
-// output row, for writing).
+// output row, for writing). Long log_softmax rows take an online form
+// instead (softmax.pass_form): passes 1 and 2 in one pass over blocks, the
+// sums rescaled when the running maximum grows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,8 +133,10 @@ public:
   /// with more than one thread, fewer rows than threads and long rows, each
   /// row is split into column chunks instead (decided at run time).
   Value build(Value x, linalg::GenericOp fusedProducer = nullptr,
-              std::optional<RowForm> pinnedForm = std::nullopt) {
+              std::optional<RowForm> pinnedForm = std::nullopt,
+              std::optional<PassForm> pinnedPassForm = std::nullopt) {
     pinned = pinnedForm;
+    pinnedPasses = pinnedPassForm;
     auto type = cast<RankedTensorType>(x.getType());
     input = x;
     producer = fusedProducer;
@@ -231,7 +235,7 @@ private:
     Span span = spanOf(index(0), n);
     if (bounds.empty()) {
       if (rank == 1)
-        return buildRow(x, init, {}, span);
+        return buildRowWithPasses(x, init, {}, span);
       bounds = sizes.drop_back();
     }
     auto forall = scf::ForallOp::create(
@@ -244,7 +248,7 @@ private:
           Value rowOut = extractRow(out, offsets, rowSizes);
           if (options.prefetch && rank >= 2)
             prefetch = prefetchFor(x, rowOut, row, sizes);
-          Value result = buildRow(x, rowOut, row, span);
+          Value result = buildRowWithPasses(x, rowOut, row, span);
           prefetch.reset();
           inParallel([&] { insertRow(result, out, offsets, rowSizes); });
         });
@@ -613,6 +617,212 @@ private:
     return y;
   }
 
+  /// One row in the pass form softmax.pass_form pins, or else the one
+  /// choosePassForm picks at run time.
+  Value buildRowWithPasses(Value x, Value out, ValueRange row, Span span) {
+    if (pinnedPasses == PassForm::Online)
+      return buildOnlineRow(x, out, row, span);
+    // The model never picks the online form for softmax.
+    if (pinnedPasses == PassForm::ThreePass || !logarithmic)
+      return buildRow(x, out, row, span);
+    int64_t bytes = elementType.getIntOrFloatBitWidth() / 8;
+    Value online =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rowLength,
+                              index(kOnlineRowBytes / bytes));
+    auto ifOp = scf::IfOp::create(
+        b, loc, online,
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, buildOnlineRow(x, out, row, span));
+        },
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, buildRow(x, out, row, span));
+        });
+    return ifOp.getResult(0);
+  }
+
+  /// One row in the online form: one pass over the row keeps a running
+  /// maximum and a sum rescaled when the maximum grows (per block of
+  /// lanes * kSumBlock columns, so that the rescaling is rare and the block
+  /// is read a second time from L1), prefetching the next block; a second
+  /// pass writes the output, recomputing exp for softmax. Rows whose
+  /// maximum is not finite take the general form.
+  Value buildOnlineRow(Value x, Value out, ValueRange row, Span span) {
+    bool keepsExp = storeExp;
+    storeExp = false;
+    auto [m, r, c] = onlineSums(x, row, span);
+    auto ifOp = scf::IfOp::create(
+        b, loc, isFinite(m),
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, ValueRange{out, m, r, c});
+        },
+        [&](OpBuilder &, Location) {
+          Stats stats = generalSums(x, out, row, span);
+          scf::YieldOp::create(
+              b, loc, ValueRange{stats.out, stats.m, stats.r, stats.c});
+        });
+    Value factor = rowFactor(ifOp.getResult(1), ifOp.getResult(2),
+                             ifOp.getResult(3), /*weight=*/nullptr);
+    Value result =
+        normalize(x, ifOp.getResult(0), row, span, ifOp.getResult(1), factor);
+    storeExp = keepsExp;
+    return result;
+  }
+
+  /// The online pass over `span`: the maximum m (NaN ignored) and the sums
+  /// r and c of the lean form relative to it, in the sum type. Each block
+  /// takes its maximum first; when it exceeds the running one, the sums so
+  /// far are rescaled by exp(m_old - m_new) in the sum type (the entries
+  /// counted at m_old join r). The values are those of the lean form when
+  /// m is finite, and unused otherwise.
+  std::tuple<Value, Value, Value> onlineSums(Value x, ValueRange row,
+                                             Span span) {
+    Value zeroSum =
+        splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
+    Value zeroCount = arith::ConstantOp::create(
+        b, loc, countVec,
+        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
+    Value blockSize = index(lanes * kSumBlock);
+    // Prefetched ahead by a block: the block's two reads leave the hardware
+    // prefetcher idle while the exps are computed.
+    SmallVector<Value> buffers;
+    if (prefetch)
+      buffers = prefetch->inputs;
+    else if (options.prefetch)
+      buffers = prefetchInputs(x);
+    Value lastColumn = arith::SubIOp::create(
+        b, loc, arith::MaxUIOp::create(b, loc, rowLength, index(1)), index(1));
+
+    // One block [lo, hi) of whole vectors, or the masked tail vector at lo.
+    auto block = [&](Value lo, Value hi, bool tail,
+                     ValueRange acc) -> SmallVector<Value> {
+      Value m = acc[0], r = acc[1], c = acc[2], rc = acc[3];
+      Value maxVec = splat(accVec, negInf(accType));
+      if (tail) {
+        maxVec = maxIgnoringNaN(maxVec, read(x, row, lo, /*inBounds=*/false));
+      } else {
+        auto loop = scf::ForOp::create(
+            b, loc, lo, hi, index(lanes), ValueRange{maxVec},
+            [&](OpBuilder &, Location, Value col, ValueRange args) {
+              scf::YieldOp::create(
+                  b, loc,
+                  maxIgnoringNaN(args[0],
+                                 read(x, row, col, /*inBounds=*/true)));
+            });
+        maxVec = loop.getResult(0);
+      }
+      Value blockMax =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXNUMF,
+                                      maxVec, arith::FastMathFlags::nnan);
+      Value grows =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, blockMax, m);
+      Value mNew = arith::SelectOp::create(b, loc, grows, blockMax, m);
+      // Rescale: r, and the counted entries (rc: those of earlier
+      // rescalings, c: this maximum's), by exp(m - mNew); exp(-inf) = 0.
+      auto rescale = scf::IfOp::create(
+          b, loc, grows,
+          [&](OpBuilder &, Location) {
+            Value scale = math::ExpOp::create(
+                b, loc, arith::SubFOp::create(b, loc, toSum(m), toSum(mNew)));
+            Value counted = arith::AddFOp::create(
+                b, loc, rc,
+                arith::SIToFPOp::create(
+                    b, loc, sumType,
+                    vector::ReductionOp::create(
+                        b, loc, vector::CombiningKind::ADD, c)));
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{arith::MulFOp::create(b, loc, r,
+                                                 vector::BroadcastOp::create(
+                                                     b, loc, sumVec, scale)),
+                           zeroCount,
+                           arith::MulFOp::create(b, loc, counted, scale)});
+          },
+          [&](OpBuilder &, Location) {
+            scf::YieldOp::create(b, loc, ValueRange{r, c, rc});
+          });
+      // t = x - mNew; an all -inf prefix (mNew = -inf) subtracts 0 instead,
+      // so that its exps are 0, not NaN.
+      Value isNegInf =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
+                                scalar(accType, negInf(accType)));
+      Value mVec = vector::BroadcastOp::create(
+          b, loc, accVec,
+          arith::SelectOp::create(
+              b, loc, isNegInf,
+              scalar(accType, APFloat::getZero(accType.getFloatSemantics())),
+              mNew));
+      auto step = [&](Value col, bool inBounds, Value rBlock,
+                      Value cBlock) -> std::pair<Value, Value> {
+        if (inBounds)
+          prefetchColumns(col);
+        if (inBounds && options.prefetch) {
+          int64_t step =
+              kCacheLineBytes * 8 / elementType.getIntOrFloatBitWidth();
+          int64_t bytes = lanes * elementType.getIntOrFloatBitWidth() / 8;
+          for (int64_t line = 0; line * kCacheLineBytes < bytes; ++line) {
+            Value ahead = arith::MinUIOp::create(
+                b, loc,
+                arith::AddIOp::create(
+                    b, loc, col,
+                    arith::AddIOp::create(b, loc, blockSize,
+                                          index(line * step))),
+                lastColumn);
+            for (Value buffer : buffers)
+              memref::PrefetchOp::create(b, loc, buffer, at(row, ahead),
+                                         /*isWrite=*/false,
+                                         /*localityHint=*/3,
+                                         /*isDataCache=*/true);
+          }
+        }
+        Value t =
+            arith::SubFOp::create(b, loc, read(x, row, col, inBounds), mVec);
+        leanSumStep(t, rBlock, cBlock);
+        return {rBlock, cBlock};
+      };
+      Value rBlock = zeroAcc(), cBlock = rescale.getResult(1);
+      if (tail) {
+        std::tie(rBlock, cBlock) = step(lo, /*inBounds=*/false, rBlock, cBlock);
+      } else {
+        auto loop = scf::ForOp::create(
+            b, loc, lo, hi, index(lanes), ValueRange{rBlock, cBlock},
+            [&](OpBuilder &, Location, Value col, ValueRange args) {
+              auto [rNext, cNext] =
+                  step(col, /*inBounds=*/true, args[0], args[1]);
+              scf::YieldOp::create(b, loc, ValueRange{rNext, cNext});
+            });
+        rBlock = loop.getResult(0);
+        cBlock = loop.getResult(1);
+      }
+      return {mNew, flush(rescale.getResult(0), rBlock), cBlock,
+              rescale.getResult(2)};
+    };
+
+    SmallVector<Value> init{scalar(accType, negInf(accType)), zeroSum,
+                            zeroCount, scalar(sumType, 0.0)};
+    auto blockLoop = scf::ForOp::create(
+        b, loc, span.lo, span.mainEnd, blockSize, init,
+        [&](OpBuilder &, Location, Value lo, ValueRange acc) {
+          Value hi = arith::MinUIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, lo, blockSize),
+              span.mainEnd);
+          scf::YieldOp::create(b, loc, block(lo, hi, /*tail=*/false, acc));
+        });
+    SmallVector<Value> last = ifTail(span, blockLoop.getResults(), [&] {
+      return block(span.mainEnd, span.mainEnd, /*tail=*/true,
+                   blockLoop.getResults());
+    });
+    Value r = arith::AddFOp::create(
+        b, loc,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, last[1],
+                                    arith::FastMathFlags::reassoc),
+        last[3]);
+    Value c = arith::SIToFPOp::create(
+        b, loc, sumType,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                    last[2]));
+    return {last[0], r, c};
+  }
+
   /// One row: `out` is this row of the output ([1, .., 1, n]); `row`
   /// indexes the outer dims of `x`.
   Value buildRow(Value x, Value out, ValueRange row, Span span) {
@@ -630,21 +840,7 @@ private:
   Prefetch prefetchFor(Value x, Value rowOut, ValueRange row,
                        ArrayRef<OpFoldResult> sizes) {
     Prefetch result;
-    auto buffer = [&](Value tensor) -> Value {
-      auto type = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-          b, loc, bufferization::getMemRefTypeWithFullyDynamicLayout(type),
-          tensor, /*readOnly=*/true);
-    };
-    if (producer) {
-      int64_t rank = sizes.size();
-      for (OpOperand *operand : producer.getDpsInputOperands())
-        if (classifyProducerOperand(producer.getMatchingIndexingMap(operand),
-                                    rank) == ProducerOperandKind::Element)
-          result.inputs.push_back(buffer(operand->get()));
-    } else {
-      result.inputs.push_back(buffer(x));
-    }
+    result.inputs = prefetchInputs(x);
     Value last = arith::SubIOp::create(
         b, loc,
         getValueOrCreateConstantIndexOp(b, loc, sizes[sizes.size() - 2]),
@@ -659,8 +855,30 @@ private:
     result.next.back() =
         arith::SelectOp::create(b, loc, isShort, following, row.back());
     if (!storeExp)
-      result.out = buffer(rowOut);
+      result.out = readOnlyBuffer(rowOut);
     return result;
+  }
+
+  /// The buffers that hold what reading `x` reads: `x`, or the fused
+  /// producer's elementwise inputs.
+  SmallVector<Value> prefetchInputs(Value x) {
+    if (!producer)
+      return {readOnlyBuffer(x)};
+    SmallVector<Value> buffers;
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    for (OpOperand *operand : producer.getDpsInputOperands())
+      if (classifyProducerOperand(producer.getMatchingIndexingMap(operand),
+                                  rank) == ProducerOperandKind::Element)
+        buffers.push_back(readOnlyBuffer(operand->get()));
+    return buffers;
+  }
+
+  /// `tensor` as a buffer that is only read (prefetched).
+  Value readOnlyBuffer(Value tensor) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, bufferization::getMemRefTypeWithFullyDynamicLayout(type),
+        tensor, /*readOnly=*/true);
   }
 
   /// The prefetches of the vector at column `col` in pass 2, one per cache
@@ -1250,6 +1468,8 @@ private:
   std::optional<RowForm> pinned;
   /// What pass 2 of the row being built prefetches, if anything.
   std::optional<Prefetch> prefetch;
+  /// The pass form softmax.pass_form pins, if any.
+  std::optional<PassForm> pinnedPasses;
   /// The op's input, its fused producer (or null) and the row length.
   Value input, rowLength;
   linalg::GenericOp producer;
@@ -1288,8 +1508,11 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   std::optional<RowForm> form;
   if (auto name = op->getAttrOfType<StringAttr>(kRowFormAttrName))
     form = parseRowForm(name.getValue());
+  std::optional<PassForm> passForm;
+  if (auto name = op->getAttrOfType<StringAttr>(kPassFormAttrName))
+    passForm = parsePassForm(name.getValue());
   RowLoopBuilder builder(rewriter, loc, type, outType, logarithmic, options);
-  Value result = builder.build(input, producer, form);
+  Value result = builder.build(input, producer, form, passForm);
   if (consumer) {
     rewriter.replaceOp(consumer, result);
     rewriter.eraseOp(op);

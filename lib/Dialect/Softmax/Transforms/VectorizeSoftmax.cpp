@@ -39,6 +39,13 @@ struct SoftmaxVectorizePass
                         << " must be \"rows\", \"groups\" or \"split\"";
         return WalkResult::interrupt();
       }
+      auto passForm = op->getAttrOfType<StringAttr>(kPassFormAttrName);
+      if (op->hasAttr(kPassFormAttrName) &&
+          (!passForm || !parsePassForm(passForm.getValue()))) {
+        op->emitError() << "softmax-vectorize: " << kPassFormAttrName
+                        << " must be \"three_pass\" or \"online\"";
+        return WalkResult::interrupt();
+      }
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

@@ -291,8 +291,13 @@ def split_cases():
     yield [2, 3, 40000], 2, ["2", "3", "?"]
 
 
-def build_module(cases, dtype, row_form=None):
-    attrs = ' {softmax.row_form = "%s"}' % row_form if row_form else ""
+def build_module(cases, dtype, row_form=None, pass_form=None):
+    pinned = []
+    if row_form:
+        pinned.append('softmax.row_form = "%s"' % row_form)
+    if pass_form:
+        pinned.append('softmax.pass_form = "%s"' % pass_form)
+    attrs = " {%s}" % ", ".join(pinned) if pinned else ""
     funcs = []
     for index, (shape, dim, spelled, op) in enumerate(cases):
         ty = "tensor<%sx%s>" % ("x".join(spelled), dtype.name)
@@ -316,7 +321,7 @@ def run_suite(args, suite):
     os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "%s_%s%s" % (suite, dtype.name, args.tag))
     with open(stem + ".mlir", "w") as f:
-        f.write(build_module(cases, dtype, args.row_form))
+        f.write(build_module(cases, dtype, args.row_form, args.pass_form))
     subprocess.run(
         [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
         + args.flags.split(),
@@ -363,6 +368,8 @@ def main():
     parser.add_argument("--tag", default="", help="names this configuration")
     parser.add_argument("--row-form", choices=["rows", "groups", "split"],
                         help="pin softmax.row_form on every op")
+    parser.add_argument("--pass-form", choices=["three_pass", "online"],
+                        help="pin softmax.pass_form on every op")
     args = parser.parse_args()
     with np.errstate(all="ignore"):
         failures = run_suite(args, args.suite)

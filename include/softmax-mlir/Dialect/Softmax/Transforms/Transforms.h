@@ -73,6 +73,27 @@ inline constexpr int64_t kMaxRowChunks = 16;
 RowForm chooseRowForm(int64_t rank, int64_t rows, int64_t length,
                       int64_t threads);
 
+/// How the vector row loops pass over a row, as the string attribute
+/// `softmax.pass_form` pins it ("three_pass", "online"); without the
+/// attribute they choose at run time.
+enum class PassForm {
+  ThreePass, // max; sum of exp; output (softmax keeps exp in the output)
+  Online     // running max and rescaled sum in one pass; output
+};
+inline constexpr StringLiteral kPassFormAttrName = "softmax.pass_form";
+std::optional<PassForm> parsePassForm(StringRef name);
+StringRef stringifyPassForm(PassForm form);
+
+/// log_softmax rows of more than this many bytes take the online form.
+inline constexpr int64_t kOnlineRowBytes = 8 * 1024;
+
+/// The pass form for rows of `length` elements of `elementBytes` bytes:
+/// online for log_softmax rows longer than kOnlineRowBytes (two passes over
+/// memory instead of three); three passes otherwise, and always for softmax,
+/// whose three-pass form computes exp once per element, the online form
+/// twice (measured slower on AVX2 at every row length, 4 KiB to 128 MiB).
+PassForm choosePassForm(bool logarithmic, int64_t length, int64_t elementBytes);
+
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
 inline constexpr StringLiteral kFuseProducerAttrName = "softmax.fuse_producer";
