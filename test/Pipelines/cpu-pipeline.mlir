@@ -23,8 +23,8 @@
 // CHECK: llvm.func @_mlir_ciface_log_probs(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 
 // The vector row loops: rows of 3 are short, two rows per parallel
-// iteration with 2 registers of the target's width each (half the default
-// unroll of 4), masked tails, a polynomial exp (no libm call for f32 exp
+// iteration with 4 registers of the target's width each (the default
+// unroll), masked tails, a polynomial exp (no libm call for f32 exp
 // anywhere); the general form of a row with a non-finite maximum keeps the
 // NaN-propagating reduction.
 // AVX512-NOT: @expf
@@ -32,13 +32,13 @@
 // AVX512: llvm.call @__softmax_mlir_num_threads(
 // AVX512: omp.parallel num_threads(
 // AVX512: omp.wsloop {
-// AVX512: llvm.intr.masked.load %{{.*}} -> vector<32xf32>
-// AVX512: llvm.intr.vector.reduce.fmax(%{{.*}}) {fastmathFlags = #llvm.fastmath<nnan>} : (vector<32xf32>) -> f32
-// AVX512: llvm.intr.masked.store %{{.*}} : vector<32xf32>, vector<32xi1> into !llvm.ptr
-// AVX512: llvm.intr.vector.reduce.fmaximum(%{{.*}}) : (vector<32xf32>) -> f32
+// AVX512: llvm.intr.masked.load %{{.*}} -> vector<64xf32>
+// AVX512: llvm.intr.vector.reduce.fmax(%{{.*}}) {fastmathFlags = #llvm.fastmath<nnan>} : (vector<64xf32>) -> f32
+// AVX512: llvm.intr.masked.store %{{.*}} : vector<64xf32>, vector<64xi1> into !llvm.ptr
+// AVX512: llvm.intr.vector.reduce.fmaximum(%{{.*}}) : (vector<64xf32>) -> f32
 // AVX512-NOT: @expf
 // AVX2-NOT: @expf
-// AVX2: llvm.intr.masked.load %{{.*}} -> vector<16xf32>
+// AVX2: llvm.intr.masked.load %{{.*}} -> vector<32xf32>
 // AVX2-NOT: @expf
 
 // Rows spread over OpenMP threads (all cores by default, or `threads`).

@@ -149,7 +149,7 @@ func.func @not_fused(%x: tensor<8x8xf32>, %r: tensor<8xf32>) -> (tensor<8x8xf32>
 // VEC: scf.forall {{.*}} -> (tensor<?x?xf16>)
 // VEC-NOT: vector.transfer_write %{{.*}} : vector<16xf32>
 // VEC: %[[H:.*]] = arith.truncf %{{.*}} : vector<16xf32> to vector<16xf16>
-// VEC: vector.transfer_write %[[H]], %{{.*}} : vector<16xf16>, tensor<1x?xf16>
+// VEC: vector.transfer_write %[[H]], %{{.*}} : vector<16xf16>, tensor<{{.*}}xf16>
 // VEC-NOT: linalg.generic
 func.func @to_f16(%x: tensor<?x?xf32>) -> tensor<?x?xf16> {
   %c0 = arith.constant 0 : index

@@ -191,7 +191,7 @@ func.func @not_innermost(%x: tensor<4x8xf32>, %b: tensor<4x8xbf16>) -> (tensor<4
 // CHECK: %[[FULL:.*]] = arith.cmpi eq, %[[COUNT]], %c2 : index
 // CHECK: %[[SECOND:.*]] = arith.addi %[[FIRST]], %c1 : index
 // CHECK: %[[P1:.*]]:3 = scf.if %[[FULL]] -> (i1, f32, f32) {
-// CHECK: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK: vector.transfer_read %[[X]][%[[FIRST]], %{{.*}}]
 // CHECK: vector.transfer_read %[[X]][%[[SECOND]], %{{.*}}]
 // CHECK: vector.reduction <maxnumf>
@@ -200,7 +200,7 @@ func.func @not_innermost(%x: tensor<4x8xf32>, %b: tensor<4x8xbf16>) -> (tensor<4
 // CHECK: scf.yield %false, %{{.*}}, %{{.*}} : i1, f32, f32
 // CHECK: %[[ROWS_OUT:.*]] = scf.if %[[P1]]#0 -> (tensor<?x32xf32>) {
 // Pass 2 in lockstep: one output, a partial sum per row.
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[GROUP_OUT]], {{.*}}) -> (tensor<?x32xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[GROUP_OUT]], {{.*}}) -> (tensor<?x32xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c0, %{{.*}}] {in_bounds = [true]}
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%c1, %{{.*}}] {in_bounds = [true]}
 // CHECK: arith.divf
