@@ -537,9 +537,7 @@ private:
       mVecs.push_back(vector::BroadcastOp::create(b, loc, accVec, m[g]));
       outAt.push_back(outIndices(index(g)));
     }
-    Value zeroCount = arith::ConstantOp::create(
-        b, loc, countVec,
-        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
+    Value zeroCount = zeroCountVec();
     // Pass 2: iter args are the output, then r and c of every row.
     auto step = [&](Value col, bool inBounds,
                     ValueRange acc) -> SmallVector<Value> {
@@ -565,8 +563,7 @@ private:
     SmallVector<Value> sums = ifTail(span, sumLoop.getResults(), [&] {
       return step(span.mainEnd, /*inBounds=*/false, sumLoop.getResults());
     });
-    Value zeroSum =
-        splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
+    Value zeroSum = zeroSumVec();
     SmallVector<Value> factors;
     for (int64_t g = 0; g < group; ++g) {
       Value r = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
@@ -686,11 +683,8 @@ private:
   /// m is finite, and unused otherwise.
   std::tuple<Value, Value, Value> onlineSums(Value x, ValueRange row,
                                              Span span) {
-    Value zeroSum =
-        splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
-    Value zeroCount = arith::ConstantOp::create(
-        b, loc, countVec,
-        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
+    Value zeroSum = zeroSumVec();
+    Value zeroCount = zeroCountVec();
     Value blockSize = index(lanes * kSumBlock);
     // Prefetched ahead by a block: the block's two reads leave the hardware
     // prefetcher idle while the exps are computed.
@@ -1035,11 +1029,8 @@ private:
   /// summing in f64 throughout, at the cost of f32 adds. Returns the output
   /// row, r and c as sum-type scalars.
   std::tuple<Value, Value, Value> sumRow(Value out, Span span, SumStep step) {
-    Value zeroSum =
-        splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
-    Value zeroCount = arith::ConstantOp::create(
-        b, loc, countVec,
-        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
+    Value zeroSum = zeroSumVec();
+    Value zeroCount = zeroCountVec();
     Value blockSize = index(lanes * kSumBlock);
     auto blockLoop = scf::ForOp::create(
         b, loc, span.lo, span.mainEnd, blockSize,
@@ -1437,6 +1428,16 @@ private:
   Value shifted(Value v, Value mVec, Value isMax) {
     Value diff = arith::SubFOp::create(b, loc, v, mVec);
     return arith::SelectOp::create(b, loc, isMax, zeroAcc(), diff);
+  }
+
+  /// Zero sums (sum-type lanes) and tie counts.
+  Value zeroSumVec() {
+    return splat(sumVec, APFloat::getZero(sumType.getFloatSemantics()));
+  }
+  Value zeroCountVec() {
+    return arith::ConstantOp::create(
+        b, loc, countVec,
+        DenseElementsAttr::get(countVec, b.getI32IntegerAttr(0)));
   }
 
   Value zeroAcc() {
