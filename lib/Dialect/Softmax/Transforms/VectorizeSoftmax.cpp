@@ -61,9 +61,12 @@ struct SoftmaxVectorizePass
         .enableFolding(false)
         .enableConstantCSE(false)
         .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(
-            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config))) {
+      getOperation()->emitError(
+          "softmax-vectorize: the rewrite did not converge");
       return signalPassFailure();
+    }
   }
 };
 } // namespace

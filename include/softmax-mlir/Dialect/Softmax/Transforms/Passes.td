@@ -188,19 +188,23 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     an empty range, so that the output is written in place; the attribute
     `softmax.row_form` ("rows", "groups", "split", see `softmax-tile`) pins
     one of them instead of the run-time choice. A producer marked by
-    `softmax-fuse` is computed in the loops. With `prefetch` (the default),
-    pass 2 of a row (one row per iteration, rank >= 2) prefetches the same
-    columns of the next row of the input (`memref.prefetch` on a read-only
-    `bufferization.to_buffer`), one per cache line, for rows up to 256 KiB:
-    the hardware prefetcher does not follow the jump back to a row's start;
-    log_softmax, which writes nothing in pass 2, also prefetches its output
-    row for writing. The online pass form (`softmax.pass_form`, see `softmax-tile`;
-    chosen at run time for dynamic log_softmax rows of more than 8 KiB)
-    makes passes 1 and 2 one pass over blocks of 32 vectors: each block's
-    maximum, then, when it exceeds the running maximum, the f64 sums so far
-    rescaled by `exp(m_old - m_new)`, then the block's exps from L1 while
-    the next block is prefetched; rows whose maximum is not finite fall back
-    to the general form. Ops that reduce along an outer dimension, and bf16,
+    `softmax-fuse` is computed in the loops, and a marked cast consumer
+    written by them (the result rounded to the op's type, then cast).
+
+    With `prefetch` (the default), pass 2 of a row (one row per iteration,
+    rank >= 2) prefetches the same columns of the next row of the input
+    (`memref.prefetch` on a read-only `bufferization.to_buffer`), one per
+    cache line, for rows up to 256 KiB: the hardware prefetcher does not
+    follow the jump back to a row's start; log_softmax, which writes nothing
+    in pass 2, also prefetches its output row for writing.
+
+    The online pass form (`softmax.pass_form`, see `softmax-tile`; chosen at
+    run time for dynamic log_softmax rows of more than 8 KiB) makes passes 1
+    and 2 one pass over blocks of 32 vectors: each block's maximum, then,
+    when it exceeds the running maximum, the f64 sums so far rescaled by
+    `exp(m_old - m_new)`, then the block's exps from L1 while the next block
+    is prefetched; rows whose maximum is not finite fall back to the general
+    form. Ops that reduce along an outer dimension, and bf16,
     are left for `softmax-decompose`.
 
     ```mlir
