@@ -8,6 +8,7 @@
 
 #include "softmax-mlir/Conversion/Passes.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 #include "softmax-mlir/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -56,11 +57,21 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     }
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.prefetch = options.prefetch;
+    // Cache sizes: given (a negative one is reported by the passes), this
+    // machine's when compiling for it, else the defaults.
+    CacheSizes caches = options.mcpu == "host" || options.mcpu.empty()
+                            ? getHostCacheSizes()
+                            : CacheSizes();
+    vectorizeOptions.l1CacheKiB =
+        options.l1CacheKiB ? options.l1CacheKiB : caches.l1Bytes / 1024;
+    vectorizeOptions.l2CacheKiB =
+        options.l2CacheKiB ? options.l2CacheKiB : caches.l2Bytes / 1024;
     vectorizeOptions.threads = options.threads;
     if (options.fuse)
       pm.addPass(createSoftmaxFuse());
     SoftmaxTileOptions tileOptions;
     tileOptions.threads = options.threads;
+    tileOptions.l1CacheKiB = vectorizeOptions.l1CacheKiB;
     pm.addPass(createSoftmaxTile(tileOptions));
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }

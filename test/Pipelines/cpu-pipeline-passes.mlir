@@ -3,13 +3,14 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell fuse=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOFUSE
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell threads=1" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SERIAL
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell prefetch=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOPREFETCH
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell l1-cache-kib=48 l2-cache-kib=2048" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=CACHES
 
 // Producers marked, row forms chosen for static shapes, then rows vectorized at the target's width, with the
 // thread count known only at run time (threads=0) for the row split; empty
 // parallel loops skipped before they become OpenMP regions.
 // CHECK: softmax-fuse
-// CHECK-NEXT: softmax-tile{threads=0}
-// CHECK-NEXT: softmax-vectorize{prefetch=true threads=0 unroll=4 vector-bits=256}
+// CHECK-NEXT: softmax-tile{l1-cache-kib=32 threads=0}
+// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
 // CHECK: convert-scf-to-openmp
@@ -18,10 +19,14 @@
 // NOFUSE-NOT: softmax-fuse
 // NOFUSE: softmax-vectorize
 
-// NOPREFETCH: softmax-vectorize{prefetch=false
+// A named CPU gets 32 KiB L1 and 512 KiB L2 unless told; the host its own.
+// CACHES: softmax-tile{l1-cache-kib=48 threads=0}
+// CACHES: softmax-vectorize{l1-cache-kib=48 l2-cache-kib=2048
 
-// SERIAL: softmax-tile{threads=1}
-// SERIAL: softmax-vectorize{prefetch=true threads=1
+// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=false
+
+// SERIAL: softmax-tile{l1-cache-kib=32 threads=1}
+// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=true threads=1
 // SERIAL-NOT: softmax-skip-empty-foralls
 // SERIAL: scf-forall-to-for
 // SERIAL-NOT: convert-scf-to-openmp

@@ -43,6 +43,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<int64_t> unroll{
       *this, "unroll", llvm::cl::desc("Vector registers per vector value"),
       llvm::cl::init(4)};
+  PassOptions::Option<int64_t> l1CacheKiB{
+      *this, "l1-cache-kib",
+      llvm::cl::desc("Per-core L1 data cache (KiB) the cost models size rows "
+                     "against (0: this machine's for mcpu=host, else 32)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> l2CacheKiB{
+      *this, "l2-cache-kib",
+      llvm::cl::desc("Per-core L2 cache (KiB) the cost models size rows "
+                     "against (0: this machine's for mcpu=host, else 512)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> prefetch{
       *this, "prefetch",
       llvm::cl::desc("Prefetch the next row's input during a row's second "

@@ -1,6 +1,7 @@
 // RUN: softmax-opt %s --softmax-tile="threads=2" | FileCheck %s
 // RUN: softmax-opt %s --softmax-tile="threads=1" | FileCheck %s --check-prefix=SERIAL
 // RUN: softmax-opt %s --softmax-tile="threads=0" | FileCheck %s --check-prefix=ANY
+// RUN: softmax-opt %s --softmax-tile="threads=2 l1-cache-kib=64" | FileCheck %s --check-prefix=L1
 
 // Static shapes get the form the cost model picks; dynamic ones are left
 // for the run-time choice, pinned ones and other dims alone.
@@ -37,7 +38,8 @@ func.func @forms(%a: tensor<16384x32xf32>, %b: tensor<4096x128xf32>, %c: tensor<
   return
 }
 
-// The pass form: online for log_softmax rows of more than 8 KiB (two
+// The pass form: online for log_softmax rows of more than 8 KiB (a quarter
+// of the default 32 KiB L1; two
 // passes over memory instead of three), three passes otherwise and for
 // softmax (its three passes compute exp once); a pinned one is kept.
 // CHECK-LABEL: func.func @pass_forms
@@ -49,6 +51,11 @@ func.func @forms(%a: tensor<16384x32xf32>, %b: tensor<4096x128xf32>, %c: tensor<
 // CHECK: softmax.softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<4x262144xf32>
 // CHECK: softmax.softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<8x64xf32>
 // CHECK: softmax.log_softmax %{{.*}} : tensor<?x?xf32>
+// The threshold is a quarter of the L1 cache, 16 KiB with 64 KiB.
+// L1-LABEL: func.func @pass_forms
+// L1: softmax.log_softmax %{{.*}} {softmax.pass_form = "online", softmax.row_form = "rows"} : tensor<4x262144xf32>
+// L1: softmax.log_softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<8x2048xf32>
+// L1: softmax.log_softmax %{{.*}} {softmax.pass_form = "three_pass", softmax.row_form = "rows"} : tensor<8x2049xf32>
 func.func @pass_forms(%a: tensor<4x262144xf32>, %b: tensor<8x2048xf32>, %c: tensor<8x2049xf32>,
                       %d: tensor<8x4096xf16>, %e: tensor<8x4097xf16>, %f: tensor<?x?xf32>,
                       %g: tensor<8x64xf32>) {

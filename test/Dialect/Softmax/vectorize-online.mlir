@@ -1,4 +1,5 @@
 // RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=2" --canonicalize --split-input-file | FileCheck %s
+// RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=2 l1-cache-kib=64" --canonicalize --split-input-file | FileCheck %s --check-prefix=L1
 
 // The online form pinned on log_softmax: one pass over the row in blocks of
 // 32 vectors keeps the running maximum; a block whose maximum exceeds it
@@ -54,6 +55,9 @@ func.func @log_online(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // A dynamic log_softmax chooses at run time: rows of more than 8 KiB (2048
 // f32) take the online form.
+// With a 64 KiB L1, rows of more than 16 KiB.
+// L1-LABEL: func.func @log_dynamic
+// L1: arith.cmpi ugt, %{{.*}}, %c4096 : index
 // CHECK-LABEL: func.func @log_dynamic
 // CHECK: %[[N:.*]] = tensor.dim %{{.*}}, %c1
 // CHECK: scf.forall

@@ -1,10 +1,12 @@
 // RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=4" --canonicalize --split-input-file | FileCheck %s
 // RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=4 prefetch=false" --canonicalize --split-input-file | FileCheck %s --check-prefix=OFF
+// RUN: softmax-opt %s --softmax-vectorize="vector-bits=256 unroll=4 l2-cache-kib=1024" --canonicalize --split-input-file | FileCheck %s --check-prefix=L2
 
 // One row per parallel iteration: pass 2 of row r prefetches the same
 // columns of row r + 1 (the last row prefetches itself), one prefetch per
 // 64-byte line of the 32-lane vector, so that pass 1 of the next row finds
-// it in cache. Rows longer than 256 KiB prefetch their own columns instead.
+// it in cache. Rows longer than half of L2 (256 KiB by default) prefetch
+// their own columns instead.
 // Nothing is prefetched for writing: pass 2 writes exp(x - m) already.
 // CHECK-LABEL: func.func @softmax_rows
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>)
@@ -30,6 +32,8 @@
 // CHECK-NOT: memref.prefetch {{.*}} write
 // CHECK: vector.transfer_write
 // CHECK: scf.forall.in_parallel
+// L2-LABEL: func.func @softmax_rows
+// L2: arith.cmpi ule, %{{.*}}, %c131072 : index
 // OFF-LABEL: func.func @softmax_rows
 // OFF-NOT: bufferization.to_buffer
 // OFF-NOT: memref.prefetch

@@ -20,6 +20,8 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
+#include <unistd.h>
+
 using namespace mlir;
 using namespace mlir::softmax;
 
@@ -74,8 +76,20 @@ StringRef mlir::softmax::stringifyPassForm(PassForm form) {
 }
 
 PassForm mlir::softmax::choosePassForm(bool logarithmic, int64_t length,
-                                       int64_t elementBytes) {
-  return logarithmic && length * elementBytes > kOnlineRowBytes
+                                       int64_t elementBytes,
+                                       const CacheSizes &caches) {
+  return logarithmic && length * elementBytes > getOnlineRowBytes(caches)
              ? PassForm::Online
              : PassForm::ThreePass;
+}
+
+CacheSizes mlir::softmax::getHostCacheSizes() {
+  CacheSizes caches;
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  if (long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1 > 0)
+    caches.l1Bytes = l1;
+  if (long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); l2 > 0)
+    caches.l2Bytes = l2;
+#endif
+  return caches;
 }

@@ -22,10 +22,13 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (threads < 0) {
-      getOperation()->emitError("softmax-tile: threads must be >= 0");
+    if (threads < 0 || l1CacheKiB <= 0) {
+      getOperation()->emitError(
+          "softmax-tile: threads must be >= 0 and l1-cache-kib positive");
       return signalPassFailure();
     }
+    CacheSizes caches;
+    caches.l1Bytes = l1CacheKiB * 1024;
     getOperation()->walk([&](Operation *op) {
       std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
       if (!operands)
@@ -44,9 +47,9 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
                     StringAttr::get(op->getContext(), stringifyRowForm(form)));
       }
       if (!op->hasAttr(kPassFormAttrName)) {
-        PassForm form =
-            choosePassForm(isa<LogSoftmaxOp>(op), length,
-                           type.getElementType().getIntOrFloatBitWidth() / 8);
+        PassForm form = choosePassForm(
+            isa<LogSoftmaxOp>(op), length,
+            type.getElementType().getIntOrFloatBitWidth() / 8, caches);
         op->setAttr(kPassFormAttrName,
                     StringAttr::get(op->getContext(), stringifyPassForm(form)));
       }

@@ -58,11 +58,6 @@ constexpr int64_t kMinChunk = kMinChunkLength;
 constexpr int64_t kMaxChunks = kMaxRowChunks;
 constexpr int64_t kShortRow = kShortRowLength;
 
-/// The longest row whose successor is prefetched while it is processed: a
-/// row and its successor then fit in half of a 1 MiB L2 (longer rows are
-/// streamed by the hardware prefetcher within each pass).
-constexpr int64_t kPrefetchRowBytes = 256 * 1024;
-
 /// Bytes per cache line, the prefetch granule.
 constexpr int64_t kCacheLineBytes = 64;
 
@@ -635,7 +630,7 @@ private:
     int64_t bytes = elementType.getIntOrFloatBitWidth() / 8;
     Value online =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rowLength,
-                              index(kOnlineRowBytes / bytes));
+                              index(getOnlineRowBytes(options.caches) / bytes));
     auto ifOp = scf::IfOp::create(
         b, loc, online,
         [&](OpBuilder &, Location) {
@@ -851,8 +846,8 @@ private:
         index(1));
     Value following = arith::MinUIOp::create(
         b, loc, arith::AddIOp::create(b, loc, row.back(), index(1)), last);
-    int64_t maxLength =
-        kPrefetchRowBytes / (elementType.getIntOrFloatBitWidth() / 8);
+    int64_t maxLength = getPrefetchRowBytes(options.caches) /
+                        (elementType.getIntOrFloatBitWidth() / 8);
     Value isShort = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule,
                                           rowLength, index(maxLength));
     result.next.assign(row.begin(), row.end());

@@ -24,10 +24,12 @@ struct SoftmaxVectorizePass
   using Base::Base;
 
   void runOnOperation() override {
-    if (vectorBits <= 0 || vectorBits % 32 != 0 || unroll <= 0 || threads < 0) {
+    if (vectorBits <= 0 || vectorBits % 32 != 0 || unroll <= 0 || threads < 0 ||
+        l1CacheKiB <= 0 || l2CacheKiB <= 0) {
       getOperation()->emitError(
           "softmax-vectorize: vector-bits must be a positive multiple of 32, "
-          "unroll positive and threads non-negative");
+          "unroll, l1-cache-kib and l2-cache-kib positive and threads "
+          "non-negative");
       return signalPassFailure();
     }
     // A pinned row form must be one the loops know.
@@ -51,8 +53,10 @@ struct SoftmaxVectorizePass
     if (result.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    populateSoftmaxVectorizationPatterns(
-        patterns, {vectorBits, unroll, threads, prefetch});
+    RowVectorizationOptions options{vectorBits, unroll, threads, prefetch};
+    options.caches.l1Bytes = l1CacheKiB * 1024;
+    options.caches.l2Bytes = l2CacheKiB * 1024;
+    populateSoftmaxVectorizationPatterns(patterns, options);
     // The greedy driver, not the walk one: a fused consumer, erased with
     // the op, comes after it. Only the softmax ops are rewritten.
     GreedyRewriteConfig config;

@@ -121,7 +121,8 @@ def SoftmaxTile : Pass<"softmax-tile"> {
 
     and how it passes over a row, as `softmax.pass_form`:
 
-    * `"online"` for log_softmax rows of more than 8 KiB: one pass keeps a
+    * `"online"` for log_softmax rows of more than a quarter of L1
+      (`l1-cache-kib`; 8 KiB on 32 KiB): one pass keeps a
       running maximum and a sum rescaled when it grows, a second writes the
       output, so the row comes from memory twice instead of three times
       (measured on AVX2: 4x262144 1.35 -> 1.16 ns/element, 1x1048576 1.45
@@ -149,6 +150,8 @@ def SoftmaxTile : Pass<"softmax-tile"> {
   let options = [
     Option<"threads", "threads", "int64_t", /*default=*/"1",
            "Threads the code runs on (0: known at run time)">,
+    Option<"l1CacheKiB", "l1-cache-kib", "int64_t", /*default=*/"32",
+           "Per-core L1 data cache (KiB) the pass form is sized against">,
   ];
 }
 
@@ -243,6 +246,11 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "one, rows fewer than threads are split into column chunks">,
     Option<"prefetch", "prefetch", "bool", /*default=*/"true",
            "Prefetch the next row's input during a row's second pass">,
+    Option<"l1CacheKiB", "l1-cache-kib", "int64_t", /*default=*/"32",
+           "Per-core L1 data cache (KiB) the run-time pass form choice is "
+           "sized against">,
+    Option<"l2CacheKiB", "l2-cache-kib", "int64_t", /*default=*/"512",
+           "Per-core L2 cache (KiB) the next-row prefetch is sized against">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -28,6 +28,16 @@ FailureOr<Value> decomposeLogSoftmax(RewriterBase &rewriter, LogSoftmaxOp op);
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
 
+/// The per-core data caches the cost models size rows against.
+struct CacheSizes {
+  int64_t l1Bytes = 32 * 1024;
+  int64_t l2Bytes = 512 * 1024;
+};
+
+/// This machine's caches, where the C library reports them (else the
+/// defaults).
+CacheSizes getHostCacheSizes();
+
 /// How `softmax-vectorize` shapes its vectors.
 struct RowVectorizationOptions {
   /// Bits of one hardware vector register (512 for AVX-512, 256 for AVX2).
@@ -41,6 +51,8 @@ struct RowVectorizationOptions {
   /// Prefetch, in one row's second pass, the next row's input (and, where
   /// that pass does not write the output, this row's output lines).
   bool prefetch = true;
+  /// The caches the run-time choices size rows against.
+  CacheSizes caches;
 };
 
 /// Adds the patterns that turn softmax ops reducing along their innermost
@@ -84,15 +96,28 @@ inline constexpr StringLiteral kPassFormAttrName = "softmax.pass_form";
 std::optional<PassForm> parsePassForm(StringRef name);
 StringRef stringifyPassForm(PassForm form);
 
-/// log_softmax rows of more than this many bytes take the online form.
-inline constexpr int64_t kOnlineRowBytes = 8 * 1024;
+/// log_softmax rows of more than this many bytes take the online form: a
+/// quarter of L1 (8 KiB on a 32 KiB L1).
+inline int64_t getOnlineRowBytes(const CacheSizes &caches) {
+  return caches.l1Bytes / 4;
+}
+
+/// Rows of at most this many bytes prefetch the next row while they are
+/// processed: a row and its successor then fit in half of L2 (longer rows
+/// are streamed by the hardware prefetcher within each pass).
+inline int64_t getPrefetchRowBytes(const CacheSizes &caches) {
+  return caches.l2Bytes / 2;
+}
 
 /// The pass form for rows of `length` elements of `elementBytes` bytes:
-/// online for log_softmax rows longer than kOnlineRowBytes (two passes over
-/// memory instead of three); three passes otherwise, and always for softmax,
-/// whose three-pass form computes exp once per element, the online form
-/// twice (measured slower on AVX2 at every row length, 4 KiB to 128 MiB).
-PassForm choosePassForm(bool logarithmic, int64_t length, int64_t elementBytes);
+/// online for log_softmax rows longer than getOnlineRowBytes (two passes
+/// over memory instead of three; measured on AVX2 with a 32 KiB L1: equal
+/// at 4 KiB rows, 1-14% faster from 16 KiB); three passes otherwise, and
+/// always for softmax, whose three-pass form computes exp once per element,
+/// the online form twice (measured slower on AVX2 at every row length,
+/// 4 KiB to 128 MiB).
+PassForm choosePassForm(bool logarithmic, int64_t length, int64_t elementBytes,
+                        const CacheSizes &caches);
 
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
