@@ -18,6 +18,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
 #include "llvm/ADT/StringSwitch.h"
 
 #include <unistd.h>
@@ -92,4 +94,9 @@ CacheSizes mlir::softmax::getHostCacheSizes() {
     caches.l2Bytes = l2;
 #endif
   return caches;
+}
+
+bool mlir::softmax::keepsExpInOutput(bool logarithmic, FloatType elementType,
+                                     Type outType) {
+  return !logarithmic && outType == getAccumulatorType(elementType);
 }

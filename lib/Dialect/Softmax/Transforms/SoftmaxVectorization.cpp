@@ -117,9 +117,7 @@ public:
         sumType(elementType.isF32() ? Float64Type::get(b.getContext())
                                     : accType),
         outType(outType),
-        // exp(x - m) is kept in the output only where it holds the
-        // accumulator type: a narrower copy would round it twice.
-        storeExp(!logarithmic && outType == accType) {
+        storeExp(keepsExpInOutput(logarithmic, elementType, outType)) {
     registerLanes =
         std::max<int64_t>(1, options.vectorBits / accType.getWidth());
     lanes = registerLanes * std::max<int64_t>(1, options.unroll);
@@ -755,23 +753,13 @@ private:
         if (inBounds)
           prefetchColumns(col);
         if (inBounds && options.prefetch) {
-          int64_t step =
-              kCacheLineBytes * 8 / elementType.getIntOrFloatBitWidth();
-          int64_t bytes = lanes * elementType.getIntOrFloatBitWidth() / 8;
-          for (int64_t line = 0; line * kCacheLineBytes < bytes; ++line) {
+          forEachLine(col, [&](Value c) {
             Value ahead = arith::MinUIOp::create(
-                b, loc,
-                arith::AddIOp::create(
-                    b, loc, col,
-                    arith::AddIOp::create(b, loc, blockSize,
-                                          index(line * step))),
+                b, loc, arith::AddIOp::create(b, loc, c, blockSize),
                 lastColumn);
             for (Value buffer : buffers)
-              memref::PrefetchOp::create(b, loc, buffer, at(row, ahead),
-                                         /*isWrite=*/false,
-                                         /*localityHint=*/3,
-                                         /*isDataCache=*/true);
-          }
+              prefetchAt(buffer, at(row, ahead), /*isWrite=*/false);
+          });
         }
         Value t =
             arith::SubFOp::create(b, loc, read(x, row, col, inBounds), mVec);
@@ -885,21 +873,28 @@ private:
   void prefetchColumns(Value col) {
     if (!prefetch)
       return;
+    forEachLine(col, [&](Value c) {
+      for (Value input : prefetch->inputs)
+        prefetchAt(input, at(prefetch->next, c), /*isWrite=*/false);
+      if (prefetch->out)
+        prefetchAt(prefetch->out, at(outRow, c), /*isWrite=*/true);
+    });
+  }
+
+  /// Calls `body` with the first column of each cache line of the input
+  /// vector at `col`, in order.
+  void forEachLine(Value col, function_ref<void(Value)> body) {
     int64_t bytes = lanes * elementType.getIntOrFloatBitWidth() / 8;
     int64_t step = kCacheLineBytes * 8 / elementType.getIntOrFloatBitWidth();
-    for (int64_t line = 0; line * kCacheLineBytes < bytes; ++line) {
-      Value c = line ? arith::AddIOp::create(b, loc, col, index(line * step))
-                           .getResult()
-                     : col;
-      for (Value input : prefetch->inputs)
-        memref::PrefetchOp::create(b, loc, input, at(prefetch->next, c),
-                                   /*isWrite=*/false, /*localityHint=*/3,
-                                   /*isDataCache=*/true);
-      if (prefetch->out)
-        memref::PrefetchOp::create(b, loc, prefetch->out, at(outRow, c),
-                                   /*isWrite=*/true, /*localityHint=*/3,
-                                   /*isDataCache=*/true);
-    }
+    body(col);
+    for (int64_t line = 1; line * kCacheLineBytes < bytes; ++line)
+      body(arith::AddIOp::create(b, loc, col, index(line * step)));
+  }
+
+  /// A prefetch of `buffer` at `indices` into L1.
+  void prefetchAt(Value buffer, ArrayRef<Value> indices, bool isWrite) {
+    memref::PrefetchOp::create(b, loc, buffer, indices, isWrite,
+                               /*localityHint=*/3, /*isDataCache=*/true);
   }
 
   /// Passes 1 and 2 over `span`.

@@ -19,6 +19,20 @@ using namespace mlir;
 using namespace mlir::softmax;
 
 namespace {
+/// False, with a diagnostic, if `op` pins the form `name` to a value
+/// `parse` does not know (`expected` lists the known ones).
+template <typename Parse>
+bool isKnownForm(Operation *op, StringRef name, Parse parse,
+                 StringRef expected) {
+  if (!op->hasAttr(name))
+    return true;
+  auto form = op->getAttrOfType<StringAttr>(name);
+  if (form && parse(form.getValue()))
+    return true;
+  op->emitError() << "softmax-vectorize: " << name << " must be " << expected;
+  return false;
+}
+
 struct SoftmaxVectorizePass
     : softmax::impl::SoftmaxVectorizeBase<SoftmaxVectorizePass> {
   using Base::Base;
@@ -32,22 +46,13 @@ struct SoftmaxVectorizePass
           "non-negative");
       return signalPassFailure();
     }
-    // A pinned row form must be one the loops know.
+    // Pinned forms must be ones the loops know.
     WalkResult result = getOperation()->walk([](Operation *op) {
-      auto form = op->getAttrOfType<StringAttr>(kRowFormAttrName);
-      if (op->hasAttr(kRowFormAttrName) &&
-          (!form || !parseRowForm(form.getValue()))) {
-        op->emitError() << "softmax-vectorize: " << kRowFormAttrName
-                        << " must be \"rows\", \"groups\" or \"split\"";
+      if (!isKnownForm(op, kRowFormAttrName, parseRowForm,
+                       "\"rows\", \"groups\" or \"split\"") ||
+          !isKnownForm(op, kPassFormAttrName, parsePassForm,
+                       "\"three_pass\" or \"online\""))
         return WalkResult::interrupt();
-      }
-      auto passForm = op->getAttrOfType<StringAttr>(kPassFormAttrName);
-      if (op->hasAttr(kPassFormAttrName) &&
-          (!passForm || !parsePassForm(passForm.getValue()))) {
-        op->emitError() << "softmax-vectorize: " << kPassFormAttrName
-                        << " must be \"three_pass\" or \"online\"";
-        return WalkResult::interrupt();
-      }
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

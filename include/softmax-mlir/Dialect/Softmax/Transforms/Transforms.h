@@ -139,6 +139,12 @@ ProducerOperandKind classifyProducerOperand(AffineMap map, int64_t rank);
 /// and math ops. Null otherwise.
 linalg::GenericOp getFusableProducer(Value input, int64_t dim);
 
+/// Whether the row loops keep exp(x - m) in an output of element type
+/// `outType` between passes 2 and 3 (else they compute it again): softmax
+/// only, and only where the output holds the accumulator type of the op's
+/// element type `elementType` (a narrower copy would round it twice).
+bool keepsExpInOutput(bool logarithmic, FloatType elementType, Type outType);
+
 /// The unit attribute `softmax-fuse` sets on a softmax op whose result the
 /// vector row loops convert for its elementwise consumer, a cast.
 inline constexpr StringLiteral kFuseConsumerAttrName = "softmax.fuse_consumer";
