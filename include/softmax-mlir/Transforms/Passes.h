@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -16,6 +17,11 @@
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::softmax {
+
+/// The integer attribute on an `scf.for` whose vector writes to memory are
+/// to become streaming stores (softmax-nontemporal-stores): their alignment
+/// in bytes, which whoever sets it guarantees for every iteration.
+inline constexpr StringLiteral kNontemporalLoopAttrName = "softmax.nontemporal";
 
 #define GEN_PASS_DECL
 #include "softmax-mlir/Transforms/Passes.h.inc"

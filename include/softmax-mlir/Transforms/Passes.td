@@ -120,4 +120,66 @@ def SoftmaxSkipEmptyForalls : Pass<"softmax-skip-empty-foralls"> {
   ];
 }
 
+def SoftmaxNontemporalStores : Pass<"softmax-nontemporal-stores"> {
+  let summary = "Turn the vector writes of marked loops into streaming stores";
+  let description = [{
+    Versions every `scf.for` that carries the integer attribute
+    `softmax.nontemporal` (set by `softmax-vectorize` on the output loop of
+    a row that streams its output) on the alignment of its writes. The
+    writes considered are the unmasked, in-bounds 1-D
+    `vector.transfer_write`s and `vector.store`s in the loop body to a
+    memref whose innermost stride is 1, at indices that are loop-invariant
+    but for the innermost, the induction variable (or it plus or minus an
+    invariant), in a loop whose constant step moves them by a multiple of
+    the attribute's value (bytes). If the address of each at the first
+    iteration is a multiple of that value, checked at run time, a copy of
+    the loop writes them as `vector.store`s with `nontemporal = true` and
+    that alignment; LLVM then emits streaming stores (`vmovntps` on x86),
+    which write whole lines to memory without first reading them or
+    evicting the cache. Otherwise the loop runs as it was. The row loops
+    start the marked loop on an aligned column, so the check passes unless
+    the output was not written in place. The pass runs on buffers, after
+    bufferization.
+
+    Streaming stores are weakly ordered: one x86 store fence
+    (`llvm.x86.sse.sfence`) follows the outermost op around such loops that
+    a thread runs as a whole (the worksharing loop in an OpenMP parallel
+    region, else the op in the function body), unless `fence` is false. The
+    marker is removed; one that is not a positive power of two is an error.
+
+    ```mlir
+    scf.for %c = %lo to %hi step %c32 {
+      vector.transfer_write %v, %out[%c0, %c] {in_bounds = [true]}
+          : vector<32xf32>, memref<1x?xf32, strided<[?, 1], offset: ?>>
+    } {softmax.nontemporal = 32 : i64}
+    ```
+
+    becomes
+
+    ```mlir
+    %aligned = ... (address of %out[%c0, %lo]) mod 32 == 0
+    scf.if %aligned {
+      scf.for %c = %lo to %hi step %c32 {
+        vector.store %v, %out[%c0, %c] {alignment = 32 : i64, nontemporal = true}
+            : memref<1x?xf32, strided<[?, 1], offset: ?>>, vector<32xf32>
+      }
+    } else {
+      scf.for ... (unchanged)
+    }
+    llvm.call_intrinsic "llvm.x86.sse.sfence"() : () -> ()
+    ```
+  }];
+  let options = [
+    Option<"fence", "fence", "bool", /*default=*/"true",
+           "Follow each loop with streaming stores by an x86 sfence">,
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // SOFTMAX_MLIR_TRANSFORMS_PASSES_TD
