@@ -36,6 +36,8 @@
 #include "mlir/Transforms/Passes.h"
 #include "softmax-mlir/Target/CPU/CPUTarget.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 using namespace mlir::softmax;
@@ -44,6 +46,12 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
                                             const CPUPipelineOptions &options) {
   // Softmax ops to vector row loops where they reduce the innermost dim, to
   // the generic stable form elsewhere; public functions to the C ABI.
+  // Streaming stores and their fence are x86's.
+  bool streams =
+      options.nontemporal &&
+      llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
+                                          : std::string(options.triple))
+          .isX86();
   if (options.vectorize) {
     SoftmaxVectorizeOptions vectorizeOptions;
     vectorizeOptions.vectorBits = options.vectorBits;
@@ -66,12 +74,14 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
         options.l1CacheKiB ? options.l1CacheKiB : caches.l1Bytes / 1024;
     vectorizeOptions.l2CacheKiB =
         options.l2CacheKiB ? options.l2CacheKiB : caches.l2Bytes / 1024;
+    vectorizeOptions.nontemporal = streams;
     vectorizeOptions.threads = options.threads;
     if (options.fuse)
       pm.addPass(createSoftmaxFuse());
     SoftmaxTileOptions tileOptions;
     tileOptions.threads = options.threads;
     tileOptions.l1CacheKiB = vectorizeOptions.l1CacheKiB;
+    tileOptions.l2CacheKiB = vectorizeOptions.l2CacheKiB;
     pm.addPass(createSoftmaxTile(tileOptions));
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
@@ -108,6 +118,12 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     threadOptions.threads = options.threads;
     pm.addPass(createSoftmaxOpenMPThreadCount(threadOptions));
   }
+
+  // Streaming stores where the row loops marked them; after the threading
+  // passes, whose canonicalization would not inline an alloca scope around
+  // the store fence.
+  if (streams)
+    pm.addPass(createSoftmaxNontemporalStores());
 
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -4,32 +4,41 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell threads=1" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SERIAL
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell prefetch=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOPREFETCH
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell l1-cache-kib=48 l2-cache-kib=2048" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=CACHES
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell nontemporal=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONT
 
 // Producers marked, row forms chosen for static shapes, then rows vectorized at the target's width, with the
 // thread count known only at run time (threads=0) for the row split; empty
-// parallel loops skipped before they become OpenMP regions.
+// parallel loops skipped before they become OpenMP regions; the output
+// loops marked for streaming stores get them once the threads are in place.
 // CHECK: softmax-fuse
-// CHECK-NEXT: softmax-tile{l1-cache-kib=32 threads=0}
-// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=true threads=0 unroll=4 vector-bits=256}
+// CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
+// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
 // CHECK: convert-scf-to-openmp
 // CHECK: softmax-openmp-thread-count{threads=0}
+// CHECK-NEXT: softmax-nontemporal-stores{fence=true}
+
+// Streaming stores off (as on a CPU that is not x86): none marked, and no
+// pass to make them.
+// NONT: softmax-vectorize{{.*}} nontemporal=false
+// NONT-NOT: softmax-nontemporal-stores
 
 // NOFUSE-NOT: softmax-fuse
 // NOFUSE: softmax-vectorize
 
 // A named CPU gets 32 KiB L1 and 512 KiB L2 unless told; the host its own.
-// CACHES: softmax-tile{l1-cache-kib=48 threads=0}
+// CACHES: softmax-tile{l1-cache-kib=48 l2-cache-kib=2048 threads=0}
 // CACHES: softmax-vectorize{l1-cache-kib=48 l2-cache-kib=2048
 
-// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=false
+// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=false
 
-// SERIAL: softmax-tile{l1-cache-kib=32 threads=1}
-// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 prefetch=true threads=1
+// SERIAL: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=1}
+// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=1
 // SERIAL-NOT: softmax-skip-empty-foralls
 // SERIAL: scf-forall-to-for
 // SERIAL-NOT: convert-scf-to-openmp
+// SERIAL: softmax-nontemporal-stores
 func.func @f() {
   return
 }

@@ -87,6 +87,11 @@ struct Options {
       cl::desc("Prefetch the next row's input during a row's second pass "
                "(default true)"),
       cl::init(true)};
+  cl::opt<bool> nontemporal{
+      "nontemporal",
+      cl::desc("Let rows longer than half of L2 write their output with "
+               "streaming stores (default true)"),
+      cl::init(true)};
   cl::opt<std::string> header{
       "header",
       cl::desc("C header to write with --emit=shared-lib (default: the "
@@ -225,6 +230,7 @@ int main(int argc, char **argv) {
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;
+  pipelineOptions.nontemporal = options.nontemporal;
   pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))

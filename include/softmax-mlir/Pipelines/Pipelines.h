@@ -58,6 +58,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Prefetch the next row's input during a row's second "
                      "pass"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> nontemporal{
+      *this, "nontemporal",
+      llvm::cl::desc("Let rows longer than half of L2 write their output "
+                     "with streaming (non-temporal) stores (x86)"),
+      llvm::cl::init(true)};
 };
 
 /// From a module of upstream dialects plus `softmax` (functions on tensors)

@@ -15,3 +15,12 @@ func.func @bad_pass_form(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = softmax.log_softmax %x dim(1) {softmax.pass_form = "two_pass"} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// A pinned store form the loops do not know.
+func.func @bad_store_form(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{softmax-vectorize: softmax.store_form must be "cached" or "nontemporal"}}
+  %y = softmax.log_softmax %x dim(1) {softmax.store_form = "streaming"} : tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

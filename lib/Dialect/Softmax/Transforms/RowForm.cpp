@@ -85,6 +85,31 @@ PassForm mlir::softmax::choosePassForm(bool logarithmic, int64_t length,
              : PassForm::ThreePass;
 }
 
+std::optional<StoreForm> mlir::softmax::parseStoreForm(StringRef name) {
+  return llvm::StringSwitch<std::optional<StoreForm>>(name)
+      .Case("cached", StoreForm::Cached)
+      .Case("nontemporal", StoreForm::Nontemporal)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::softmax::stringifyStoreForm(StoreForm form) {
+  switch (form) {
+  case StoreForm::Cached:
+    return "cached";
+  case StoreForm::Nontemporal:
+    return "nontemporal";
+  }
+  llvm_unreachable("unknown store form");
+}
+
+StoreForm mlir::softmax::chooseStoreForm(bool writesOnce, int64_t length,
+                                         int64_t elementBytes,
+                                         const CacheSizes &caches) {
+  return writesOnce && length * elementBytes > getPrefetchRowBytes(caches)
+             ? StoreForm::Nontemporal
+             : StoreForm::Cached;
+}
+
 CacheSizes mlir::softmax::getHostCacheSizes() {
   CacheSizes caches;
 #if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)

@@ -22,13 +22,14 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    if (threads < 0 || l1CacheKiB <= 0) {
-      getOperation()->emitError(
-          "softmax-tile: threads must be >= 0 and l1-cache-kib positive");
+    if (threads < 0 || l1CacheKiB <= 0 || l2CacheKiB <= 0) {
+      getOperation()->emitError("softmax-tile: threads must be >= 0 and "
+                                "l1-cache-kib and l2-cache-kib positive");
       return signalPassFailure();
     }
     CacheSizes caches;
     caches.l1Bytes = l1CacheKiB * 1024;
+    caches.l2Bytes = l2CacheKiB * 1024;
     getOperation()->walk([&](Operation *op) {
       std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
       if (!operands)
@@ -46,12 +47,32 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
         op->setAttr(kRowFormAttrName,
                     StringAttr::get(op->getContext(), stringifyRowForm(form)));
       }
+      bool logarithmic = isa<LogSoftmaxOp>(op);
+      auto elementType = cast<FloatType>(type.getElementType());
       if (!op->hasAttr(kPassFormAttrName)) {
-        PassForm form = choosePassForm(
-            isa<LogSoftmaxOp>(op), length,
-            type.getElementType().getIntOrFloatBitWidth() / 8, caches);
+        PassForm form = choosePassForm(logarithmic, length,
+                                       elementType.getWidth() / 8, caches);
         op->setAttr(kPassFormAttrName,
                     StringAttr::get(op->getContext(), stringifyPassForm(form)));
+      }
+      if (!op->hasAttr(kStoreFormAttrName)) {
+        // The output's type is that of a cast consumer softmax-fuse marked.
+        FloatType outType = elementType;
+        if (op->hasAttr(kFuseConsumerAttrName))
+          if (linalg::GenericOp consumer =
+                  getFusableConsumer(op->getResult(0), dim))
+            outType = cast<FloatType>(
+                getElementTypeOrSelf(consumer->getResult(0).getType()));
+        std::optional<PassForm> passForm;
+        if (auto name = op->getAttrOfType<StringAttr>(kPassFormAttrName))
+          passForm = parsePassForm(name.getValue());
+        bool writesOnce = passForm == PassForm::Online ||
+                          !keepsExpInOutput(logarithmic, elementType, outType);
+        StoreForm form = chooseStoreForm(writesOnce, length,
+                                         elementType.getWidth() / 8, caches);
+        op->setAttr(
+            kStoreFormAttrName,
+            StringAttr::get(op->getContext(), stringifyStoreForm(form)));
       }
     });
   }

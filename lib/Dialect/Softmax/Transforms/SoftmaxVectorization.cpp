@@ -25,6 +25,9 @@
 // output row, for writing). Long log_softmax rows take an online form
 // instead (softmax.pass_form): passes 1 and 2 in one pass over blocks, the
 // sums rescaled when the running maximum grows.
+// Long rows whose output pass is the only one writing the output stream
+// it (softmax.store_form): a masked vector up to an aligned column, then a
+// loop that softmax-nontemporal-stores turns into streaming stores.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +35,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 #include "softmax-mlir/Transforms/NonPositiveExp.h"
+#include "softmax-mlir/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -43,6 +47,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APFloat.h"
 
 using namespace mlir;
@@ -79,9 +84,9 @@ static int64_t groupUnroll(bool logarithmic, int64_t unroll) {
 }
 
 /// Columns [lo, mainEnd) of a row in whole vectors, then one masked vector
-/// at mainEnd if hasTail.
+/// at mainEnd if hasTail; the span ends at hi.
 struct Span {
-  Value lo, mainEnd, hasTail;
+  Value lo, mainEnd, hasTail, hi;
 };
 
 /// What the first two passes learn of a row (or a chunk of one): the output
@@ -137,7 +142,8 @@ public:
   /// row is split into column chunks instead (decided at run time).
   Value build(Value x, linalg::GenericOp fusedProducer = nullptr,
               std::optional<RowForm> pinnedForm = std::nullopt,
-              std::optional<PassForm> pinnedPassForm = std::nullopt) {
+              std::optional<PassForm> pinnedPassForm = std::nullopt,
+              std::optional<StoreForm> pinnedStoreForm = std::nullopt) {
     pinned = pinnedForm;
     pinnedPasses = pinnedPassForm;
     auto type = cast<RankedTensorType>(x.getType());
@@ -149,6 +155,7 @@ public:
     Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
     rowLength = n;
     outRow.assign(type.getRank() - 1, index(0));
+    streaming = streamingCondition(pinnedStoreForm);
     // The output keeps the static sizes of the input.
     Value init = tensor::EmptyOp::create(b, loc, sizes, outType).getResult();
     int64_t rank = type.getRank();
@@ -199,6 +206,7 @@ public:
       grouped.input = input;
       grouped.producer = producer;
       grouped.rowLength = rowLength;
+      grouped.streaming = streaming;
       // One f32 block of partial sums holds a whole short row.
       int64_t shortRow = std::min(kShortRow, grouped.lanes * kSumBlock);
       Value isShort = arith::AndIOp::create(
@@ -227,6 +235,28 @@ public:
   }
 
 private:
+  /// Whether the last pass of a row writes the output with streaming
+  /// stores: null for never (the form pinned "cached", or a vector that does
+  /// not cover whole aligned blocks), a constant, or the cost model of
+  /// chooseStoreForm evaluated at run time. Only passes that write the
+  /// output once use it.
+  Value streamingCondition(std::optional<StoreForm> form) {
+    int64_t alignment = options.vectorBits / 8;
+    int64_t outBytes = outType.getWidth() / 8;
+    if (!options.nontemporal || form == StoreForm::Cached ||
+        (lanes * outBytes) % alignment != 0)
+      return nullptr;
+    if (form == StoreForm::Nontemporal)
+      return arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    int64_t maxCached = getPrefetchRowBytes(options.caches) /
+                        (elementType.getIntOrFloatBitWidth() / 8);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rowLength,
+                                 index(maxCached));
+  }
+
+  /// True if every row streams its output.
+  bool alwaysStreams() { return streaming && matchPattern(streaming, m_One()); }
+
   /// One parallel iteration per row, each writing its own [1, .., 1, n]
   /// slice of the output: independent, so they may run on any thread.
   /// `bounds` replaces the outer sizes as the loop bounds (a rank-1 input
@@ -841,7 +871,8 @@ private:
     result.next.assign(row.begin(), row.end());
     result.next.back() =
         arith::SelectOp::create(b, loc, isShort, following, row.back());
-    if (!storeExp)
+    // Streamed lines would be brought in only to be evicted.
+    if (!storeExp && !alwaysStreams())
       result.out = readOnlyBuffer(rowOut);
     return result;
   }
@@ -1163,14 +1194,94 @@ private:
   }
 
   /// Writes `value(col, inBounds, out)` (accumulator type) to every vector
-  /// of `span` in the output.
+  /// of `span` in the output, with streaming stores where `streaming` says
+  /// so and the pass is the only one that writes the output.
   Value normalizeColumns(Value out, Span span,
                          function_ref<Value(Value, bool, Value)> value) {
+    if (storeExp || !streaming)
+      return cachedColumns(out, span, value);
+    if (alwaysStreams())
+      return streamedColumns(out, span, value);
+    auto ifOp = scf::IfOp::create(
+        b, loc, streaming,
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, streamedColumns(out, span, value));
+        },
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(b, loc, cachedColumns(out, span, value));
+        });
+    return ifOp.getResult(0);
+  }
+
+  /// normalizeColumns with streaming stores: a masked vector up to the first
+  /// column whose address in the output is aligned to a hardware vector,
+  /// whole vectors from there in a loop marked for
+  /// softmax-nontemporal-stores (each store then aligned), the masked tail.
+  Value streamedColumns(Value out, Span span,
+                        function_ref<Value(Value, bool, Value)> value) {
+    int64_t alignment = options.vectorBits / 8;
+    int64_t outBytes = outType.getWidth() / 8;
+    Value misalignment = arith::RemUIOp::create(
+        b, loc, outAddress(out, span.lo), index(alignment));
+    Value gap = arith::DivUIOp::create(
+        b, loc,
+        arith::RemUIOp::create(
+            b, loc,
+            arith::SubIOp::create(b, loc, index(alignment), misalignment),
+            index(alignment)),
+        index(outBytes));
+    Value alignedLo = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, span.lo, gap), span.hi);
+    Value head = arith::SubIOp::create(b, loc, alignedLo, span.lo);
+    auto headIf = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, head, index(0)),
+        [&](OpBuilder &, Location) {
+          Value y = finalValue(value(span.lo, /*inBounds=*/false, out));
+          Value mask = vector::CreateMaskOp::create(
+              b, loc, VectorType::get({lanes}, b.getI1Type()),
+              ValueRange{head});
+          SmallVector<Value> indices = at(outRow, outColumn(span.lo));
+          Value written = vector::TransferWriteOp::create(
+                              b, loc, y, out, indices,
+                              AffineMapAttr::get(AffineMap::getMinorIdentityMap(
+                                  indices.size(), 1, b.getContext())),
+                              mask, b.getBoolArrayAttr({true}))
+                              .getResult();
+          scf::YieldOp::create(b, loc, written);
+        },
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, out); });
+    Span aligned = spanOf(alignedLo, span.hi);
+    return cachedColumns(headIf.getResult(0), aligned, value, alignment);
+  }
+
+  /// The address in memory of column `col` of the output row `out`.
+  Value outAddress(Value out, Value col) {
+    Value buffer = readOnlyBuffer(out);
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+    Value element = metadata.getOffset();
+    for (auto [i, stride] :
+         llvm::zip_equal(at(outRow, outColumn(col)), metadata.getStrides()))
+      element = arith::AddIOp::create(b, loc, element,
+                                      arith::MulIOp::create(b, loc, i, stride));
+    Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+    return arith::AddIOp::create(
+        b, loc, base,
+        arith::MulIOp::create(b, loc, element, index(outType.getWidth() / 8)));
+  }
+
+  /// normalizeColumns with ordinary stores; with `alignment`, the main loop
+  /// is marked to stream its stores, which are aligned to that many bytes.
+  Value cachedColumns(Value out, Span span,
+                      function_ref<Value(Value, bool, Value)> value,
+                      std::optional<int64_t> alignment = std::nullopt) {
     auto loop = forColumns(span, {out}, [&](Value col, ValueRange acc) {
       return SmallVector<Value>{writeOut(value(col, /*inBounds=*/true, acc[0]),
                                          acc[0], col, /*inBounds=*/true,
                                          /*isFinal=*/true)};
     });
+    if (alignment)
+      loop->setAttr(kNontemporalLoopAttrName, b.getI64IntegerAttr(*alignment));
     return ifTail(span, {loop.getResult(0)}, [&] {
       return SmallVector<Value>{
           writeOut(value(span.mainEnd, /*inBounds=*/false, loop.getResult(0)),
@@ -1212,7 +1323,8 @@ private:
     Value rem = arith::RemUIOp::create(b, loc, len, index(lanes));
     return {
         lo, arith::SubIOp::create(b, loc, hi, rem),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, index(0))};
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rem, index(0)),
+        hi};
   }
 
   /// The row tail of `span`: `tail()` if it does not end on a whole vector,
@@ -1471,6 +1583,8 @@ private:
   std::optional<Prefetch> prefetch;
   /// The pass form softmax.pass_form pins, if any.
   std::optional<PassForm> pinnedPasses;
+  /// Whether rows stream their output (see streamingCondition).
+  Value streaming;
   /// The op's input, its fused producer (or null) and the row length.
   Value input, rowLength;
   linalg::GenericOp producer;
@@ -1512,8 +1626,11 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   std::optional<PassForm> passForm;
   if (auto name = op->getAttrOfType<StringAttr>(kPassFormAttrName))
     passForm = parsePassForm(name.getValue());
+  std::optional<StoreForm> storeForm;
+  if (auto name = op->getAttrOfType<StringAttr>(kStoreFormAttrName))
+    storeForm = parseStoreForm(name.getValue());
   RowLoopBuilder builder(rewriter, loc, type, outType, logarithmic, options);
-  Value result = builder.build(input, producer, form, passForm);
+  Value result = builder.build(input, producer, form, passForm, storeForm);
   if (consumer) {
     rewriter.replaceOp(consumer, result);
     rewriter.eraseOp(op);

@@ -51,7 +51,9 @@ struct SoftmaxVectorizePass
       if (!isKnownForm(op, kRowFormAttrName, parseRowForm,
                        "\"rows\", \"groups\" or \"split\"") ||
           !isKnownForm(op, kPassFormAttrName, parsePassForm,
-                       "\"three_pass\" or \"online\""))
+                       "\"three_pass\" or \"online\"") ||
+          !isKnownForm(op, kStoreFormAttrName, parseStoreForm,
+                       "\"cached\" or \"nontemporal\""))
         return WalkResult::interrupt();
       return WalkResult::advance();
     });
@@ -61,6 +63,7 @@ struct SoftmaxVectorizePass
     RowVectorizationOptions options{vectorBits, unroll, threads, prefetch};
     options.caches.l1Bytes = l1CacheKiB * 1024;
     options.caches.l2Bytes = l2CacheKiB * 1024;
+    options.nontemporal = nontemporal;
     populateSoftmaxVectorizationPatterns(patterns, options);
     // The greedy driver, not the walk one: a fused consumer, erased with
     // the op, comes after it. Only the softmax ops are rewritten.

@@ -178,14 +178,15 @@ def descriptor(array):
 GUARD = 64  # Elements of sentinel on each side of an output.
 
 
-def call(fn, x, dtype):
-    """Runs fn(x) -> y; checks the ABI contract; returns (y, problems)."""
+def call(fn, x, dtype, shift=0):
+    """Runs fn(x) -> y, with y `shift` elements further into its buffer;
+    checks the ABI contract; returns (y, problems)."""
     problems = []
     x_before = x.copy()
     size = x.size
-    buf = np.empty(size + 2 * GUARD, dtype=dtype.storage)
+    buf = np.empty(size + 2 * GUARD + shift, dtype=dtype.storage)
     dtype.bits(buf)[:] = dtype.sentinel_bits
-    y = buf[GUARD : GUARD + size].reshape(x.shape)
+    y = buf[GUARD + shift : GUARD + shift + size].reshape(x.shape)
     fn(ctypes.byref(descriptor(x)), ctypes.byref(descriptor(y)))
     if not np.array_equal(dtype.bits(x), dtype.bits(x_before)):
         problems.append("the input was written")
@@ -291,12 +292,14 @@ def split_cases():
     yield [2, 3, 40000], 2, ["2", "3", "?"]
 
 
-def build_module(cases, dtype, row_form=None, pass_form=None):
+def build_module(cases, dtype, row_form=None, pass_form=None, store_form=None):
     pinned = []
     if row_form:
         pinned.append('softmax.row_form = "%s"' % row_form)
     if pass_form:
         pinned.append('softmax.pass_form = "%s"' % pass_form)
+    if store_form:
+        pinned.append('softmax.store_form = "%s"' % store_form)
     attrs = " {%s}" % ", ".join(pinned) if pinned else ""
     funcs = []
     for index, (shape, dim, spelled, op) in enumerate(cases):
@@ -321,7 +324,7 @@ def run_suite(args, suite):
     os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "%s_%s%s" % (suite, dtype.name, args.tag))
     with open(stem + ".mlir", "w") as f:
-        f.write(build_module(cases, dtype, args.row_form, args.pass_form))
+        f.write(build_module(cases, dtype, args.row_form, args.pass_form, args.store_form))
     subprocess.run(
         [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
         + args.flags.split(),
@@ -341,7 +344,7 @@ def run_suite(args, suite):
 
         fn = getattr(lib, "_mlir_ciface_case%d" % index)
         fn.restype = None
-        y, problems = call(fn, x, dtype)
+        y, problems = call(fn, x, dtype, index % args.shifts)
         got = dtype.to_f64(y)
         ref_rows = reference_rows(rows, log)
         ref = from_rows(ref_rows, moved_shape, dim)
@@ -370,6 +373,11 @@ def main():
                         help="pin softmax.row_form on every op")
     parser.add_argument("--pass-form", choices=["three_pass", "online"],
                         help="pin softmax.pass_form on every op")
+    parser.add_argument("--store-form", choices=["cached", "nontemporal"],
+                        help="pin softmax.store_form on every op")
+    parser.add_argument("--shifts", type=int, default=1,
+                        help="write function i's output (i mod SHIFTS) elements further "
+                        "into its buffer, so that rows start at various alignments")
     args = parser.parse_args()
     with np.errstate(all="ignore"):
         failures = run_suite(args, args.suite)

@@ -51,6 +51,10 @@ struct RowVectorizationOptions {
   /// Prefetch, in one row's second pass, the next row's input (and, where
   /// that pass does not write the output, this row's output lines).
   bool prefetch = true;
+  /// Let rows whose last pass is the only one writing the output stream it
+  /// where softmax.store_form (or, without it, the cost model at run time)
+  /// says so; false: never.
+  bool nontemporal = true;
   /// The caches the run-time choices size rows against.
   CacheSizes caches;
 };
@@ -118,6 +122,31 @@ inline int64_t getPrefetchRowBytes(const CacheSizes &caches) {
 /// 4 KiB to 128 MiB).
 PassForm choosePassForm(bool logarithmic, int64_t length, int64_t elementBytes,
                         const CacheSizes &caches);
+
+/// How the last pass of a row stores the output, as the string attribute
+/// `softmax.store_form` pins it ("cached", "nontemporal"); without the
+/// attribute the row loops choose at run time. Only a pass that writes the
+/// output once (not softmax's, which rereads the exps it stored) streams.
+enum class StoreForm {
+  Cached,     // ordinary stores: the lines are read for ownership first
+  Nontemporal // streaming stores, aligned, past the caches to memory
+};
+inline constexpr StringLiteral kStoreFormAttrName = "softmax.store_form";
+std::optional<StoreForm> parseStoreForm(StringRef name);
+StringRef stringifyStoreForm(StoreForm form);
+
+/// The store form for rows of `length` elements of `elementBytes` bytes
+/// (the input's). `writesOnce`: the last pass is the only one that writes
+/// the output. Streaming for rows longer than getPrefetchRowBytes, whose
+/// output row does not fit the half of L2 the row works in and is not
+/// prefetched for writing: a cached store would first read each line from
+/// memory. Shorter rows keep cached stores, their lines prefetched for
+/// writing in pass 2, even when the whole output exceeds the last-level
+/// cache (measured on AVX2, log_softmax 1 thread: 4x262144 1.36 -> 1.30
+/// ns/element streamed, 2x8388608 1.72 -> 1.52, but 1024x1024 1.33 -> 1.79
+/// and 8192x4096 (128 MiB) 1.32 -> 1.35).
+StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
+                          const CacheSizes &caches);
 
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
