@@ -7,6 +7,8 @@
 #
 #   benchmarks/cpu/run.sh             full run (~10 min with the peers' setup)
 #   QUICK=1 benchmarks/cpu/run.sh     smoke run (few repetitions)
+#   REPS=45 benchmarks/cpu/run.sh     more repetitions (default 15 per shape,
+#                                     7 for the largest), less noise
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/benchmarks/cpu"
@@ -76,6 +78,7 @@ for s in "${shapes[@]}"; do
 done
 
 args=()
+[ -n "${REPS:-}" ] && args=(--reps "$REPS" --reps-big $(((REPS + 1) / 2)))
 [ "${QUICK:-0}" = 1 ] && args=(--reps 3 --reps-big 2)
 # Three OpenMP runtimes share this process (oneDNN's and PyTorch's GNU
 # ones, ours LLVM's). Idle workers of one spinning on the second core would
