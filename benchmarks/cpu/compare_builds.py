@@ -15,24 +15,7 @@ import time
 
 import numpy as np
 
-
-class Memref2D(ctypes.Structure):
-    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
-                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 2),
-                ("strides", ctypes.c_int64 * 2)]
-
-
-def memref(a):
-    p = a.ctypes.data
-    return Memref2D(p, p, 0, (ctypes.c_int64 * 2)(*a.shape),
-                    (ctypes.c_int64 * 2)(a.shape[1], 1))
-
-
-def reference(x, log):
-    x = x.astype(np.float64)
-    m = x.max(axis=1, keepdims=True)
-    s = np.exp(x - m).sum(axis=1, keepdims=True)
-    return x - m - np.log(s) if log else np.exp(x - m) / s
+from bench import Memref2D, memref, reference
 
 
 def main():
