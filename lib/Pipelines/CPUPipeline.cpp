@@ -88,7 +88,13 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addPass(createSoftmaxDecompose());
   pm.addPass(createSoftmaxApproximateMath());
   pm.addPass(createSoftmaxExportCABI());
-  pm.addPass(createInlinerPass());
+  // Inlined without simplifying, so that the empty outputs are replaced by
+  // the caller's buffers while each row loop still has the output as its
+  // init: the canonicalizer folds a loop over one row, and that row's slice
+  // of an empty tensor into a new empty tensor, which upstream's empty
+  // tensor elimination then misses (it follows one branch of an scf.if).
+  pm.addPass(createInlinerPass({}, [](OpPassManager &) {}));
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

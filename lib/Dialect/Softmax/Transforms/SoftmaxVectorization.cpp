@@ -161,7 +161,7 @@ public:
     int64_t rank = type.getRank();
     int64_t threads = options.threads;
     if (threads == 1 && rank == 1 && pinned != RowForm::Split)
-      return buildRows(x, init, sizes);
+      return buildRows(x, init, sizes, {b.getIndexAttr(1)});
 
     // The forms below are chained, all but one over an empty range: the
     // output then flows through the loops in one chain, so that
@@ -259,18 +259,15 @@ private:
 
   /// One parallel iteration per row, each writing its own [1, .., 1, n]
   /// slice of the output: independent, so they may run on any thread.
-  /// `bounds` replaces the outer sizes as the loop bounds (a rank-1 input
-  /// then gets a loop of bounds[0] iterations over its one row).
+  /// `bounds` are the loop bounds: the outer sizes, or fewer (a rank-1 input
+  /// gets a loop of bounds[0] iterations over its one row). A loop of one
+  /// row too keeps the output as its init, so that the output is written in
+  /// place (see buildSoftmaxCPUPipeline).
   Value buildRows(Value x, Value init, ArrayRef<OpFoldResult> sizes,
-                  ArrayRef<OpFoldResult> bounds = {}) {
+                  ArrayRef<OpFoldResult> bounds) {
     int64_t rank = sizes.size();
     Value n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
     Span span = spanOf(index(0), n);
-    if (bounds.empty()) {
-      if (rank == 1)
-        return buildRowWithPasses(x, init, {}, span);
-      bounds = sizes.drop_back();
-    }
     auto forall = scf::ForallOp::create(
         b, loc, bounds, ValueRange{init}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
