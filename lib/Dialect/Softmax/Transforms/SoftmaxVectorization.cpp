@@ -1196,7 +1196,7 @@ private:
   Value normalizeColumns(Value out, Span span,
                          function_ref<Value(Value, bool, Value)> value) {
     if (storeExp || !streaming)
-      return cachedColumns(out, span, value);
+      return writeColumns(out, span, value);
     if (alwaysStreams())
       return streamedColumns(out, span, value);
     auto ifOp = scf::IfOp::create(
@@ -1205,7 +1205,7 @@ private:
           scf::YieldOp::create(b, loc, streamedColumns(out, span, value));
         },
         [&](OpBuilder &, Location) {
-          scf::YieldOp::create(b, loc, cachedColumns(out, span, value));
+          scf::YieldOp::create(b, loc, writeColumns(out, span, value));
         });
     return ifOp.getResult(0);
   }
@@ -1249,7 +1249,7 @@ private:
         },
         [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, out); });
     Span aligned = spanOf(alignedLo, span.hi);
-    return cachedColumns(headIf.getResult(0), aligned, value, alignment);
+    return writeColumns(headIf.getResult(0), aligned, value, alignment);
   }
 
   /// The address in memory of column `col` of the output row `out`.
@@ -1267,11 +1267,12 @@ private:
         arith::MulIOp::create(b, loc, element, index(outType.getWidth() / 8)));
   }
 
-  /// normalizeColumns with ordinary stores; with `alignment`, the main loop
-  /// is marked to stream its stores, which are aligned to that many bytes.
-  Value cachedColumns(Value out, Span span,
-                      function_ref<Value(Value, bool, Value)> value,
-                      std::optional<int64_t> alignment = std::nullopt) {
+  /// The loop of normalizeColumns, then its masked tail; with `alignment`,
+  /// the loop is marked to stream its stores, which the caller aligned to
+  /// that many bytes.
+  Value writeColumns(Value out, Span span,
+                     function_ref<Value(Value, bool, Value)> value,
+                     std::optional<int64_t> alignment = std::nullopt) {
     auto loop = forColumns(span, {out}, [&](Value col, ValueRange acc) {
       return SmallVector<Value>{writeOut(value(col, /*inBounds=*/true, acc[0]),
                                          acc[0], col, /*inBounds=*/true,
