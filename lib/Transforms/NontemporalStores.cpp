@@ -6,6 +6,8 @@
 
 #include "softmax-mlir/Transforms/Passes.h"
 
+#include "softmax-mlir/Transforms/NontemporalStores.h"
+
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -61,9 +63,8 @@ static bool stepsWithLoop(scf::ForOp loop, ValueRange indices) {
           isInvariant(lhs));
 }
 
-/// The address in bytes of element `indices` of `memref`.
-static Value buildAddress(OpBuilder &b, Location loc, Value memref,
-                          ArrayRef<Value> indices) {
+Value mlir::softmax::buildElementAddress(OpBuilder &b, Location loc,
+                                         Value memref, ValueRange indices) {
   auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
   Value element = metadata.getOffset();
   for (auto [index, stride] : llvm::zip_equal(indices, metadata.getStrides()))
@@ -116,7 +117,7 @@ static bool versionForStreaming(OpBuilder &b, scf::ForOp loop,
       first.back() = b.clone(*last.getDefiningOp(), map)->getResult(0);
     }
     Value offset = arith::RemUIOp::create(
-        b, loc, buildAddress(b, loc, memref, first),
+        b, loc, softmax::buildElementAddress(b, loc, memref, first),
         arith::ConstantIndexOp::create(b, loc, alignment));
     Value isAligned =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, offset, zero);

@@ -18,11 +18,6 @@
 
 namespace mlir::softmax {
 
-/// The integer attribute on an `scf.for` whose vector writes to memory are
-/// to become streaming stores (softmax-nontemporal-stores): their alignment
-/// in bytes, which whoever sets it guarantees for every iteration.
-inline constexpr StringLiteral kNontemporalLoopAttrName = "softmax.nontemporal";
-
 #define GEN_PASS_DECL
 #include "softmax-mlir/Transforms/Passes.h.inc"
 

@@ -114,3 +114,15 @@ linalg::GenericOp mlir::softmax::getFusableConsumer(Value result, int64_t dim) {
     return nullptr;
   return generic;
 }
+
+linalg::GenericOp mlir::softmax::getMarkedConsumer(Operation *op, int64_t dim) {
+  if (!op->hasAttr(kFuseConsumerAttrName))
+    return nullptr;
+  return getFusableConsumer(op->getResult(0), dim);
+}
+
+FloatType mlir::softmax::getWrittenElementType(Operation *op,
+                                               linalg::GenericOp consumer) {
+  Value written = consumer ? consumer->getResult(0) : op->getResult(0);
+  return cast<FloatType>(getElementTypeOrSelf(written.getType()));
+}

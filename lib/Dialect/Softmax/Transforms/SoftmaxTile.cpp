@@ -56,13 +56,8 @@ struct SoftmaxTilePass : softmax::impl::SoftmaxTileBase<SoftmaxTilePass> {
                     StringAttr::get(op->getContext(), stringifyPassForm(form)));
       }
       if (!op->hasAttr(kStoreFormAttrName)) {
-        // The output's type is that of a cast consumer softmax-fuse marked.
-        FloatType outType = elementType;
-        if (op->hasAttr(kFuseConsumerAttrName))
-          if (linalg::GenericOp consumer =
-                  getFusableConsumer(op->getResult(0), dim))
-            outType = cast<FloatType>(
-                getElementTypeOrSelf(consumer->getResult(0).getType()));
+        FloatType outType =
+            getWrittenElementType(op, getMarkedConsumer(op, dim));
         std::optional<PassForm> passForm;
         if (auto name = op->getAttrOfType<StringAttr>(kPassFormAttrName))
           passForm = parsePassForm(name.getValue());

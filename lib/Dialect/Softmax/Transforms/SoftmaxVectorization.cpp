@@ -35,7 +35,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 #include "softmax-mlir/Transforms/NonPositiveExp.h"
-#include "softmax-mlir/Transforms/Passes.h"
+#include "softmax-mlir/Transforms/NontemporalStores.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -1254,17 +1254,8 @@ private:
 
   /// The address in memory of column `col` of the output row `out`.
   Value outAddress(Value out, Value col) {
-    Value buffer = readOnlyBuffer(out);
-    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-    Value element = metadata.getOffset();
-    for (auto [i, stride] :
-         llvm::zip_equal(at(outRow, outColumn(col)), metadata.getStrides()))
-      element = arith::AddIOp::create(b, loc, element,
-                                      arith::MulIOp::create(b, loc, i, stride));
-    Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-    return arith::AddIOp::create(
-        b, loc, base,
-        arith::MulIOp::create(b, loc, element, index(outType.getWidth() / 8)));
+    return buildElementAddress(b, loc, readOnlyBuffer(out),
+                               at(outRow, outColumn(col)));
   }
 
   /// The loop of normalizeColumns, then its masked tail; with `alignment`,
@@ -1612,12 +1603,8 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
     producer = getFusableProducer(input, dim);
   // A cast consumer marked by softmax-fuse that still qualifies is written
   // by the row loops, and goes.
-  linalg::GenericOp consumer;
-  if (op->hasAttr(kFuseConsumerAttrName))
-    consumer = getFusableConsumer(op->getResult(0), dim);
-  auto outType = cast<FloatType>(
-      consumer ? getElementTypeOrSelf(consumer->getResult(0).getType())
-               : type.getElementType());
+  linalg::GenericOp consumer = getMarkedConsumer(op, dim);
+  FloatType outType = getWrittenElementType(op, consumer);
   std::optional<RowForm> form;
   if (auto name = op->getAttrOfType<StringAttr>(kRowFormAttrName))
     form = parseRowForm(name.getValue());

@@ -22,6 +22,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
+from fused_check import CASES  # noqa: E402
 from softmax_check import descriptor  # noqa: E402
 
 MODULE = """func.func @{name}(%x: tensor<{t_in}>) -> tensor<{t_out}> {{
@@ -46,7 +47,6 @@ MODULE = """func.func @{name}(%x: tensor<{t_in}>) -> tensor<{t_out}> {{
 # (input type, output type, cast)
 CASTS = [("f32", "f16", "truncf"), ("f16", "f32", "extf"), ("f32", "f64", "extf"),
          ("f64", "f32", "truncf")]
-CASES = [(9, 7, True), (8, 32, False), (5, 100, False), (3, 1000, True), (2, 40000, False)]
 NUMPY = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
 
 

@@ -54,6 +54,8 @@ MODULE = """func.func @{name}(%s: tensor<{t}>, %bias: tensor<{c}xf32>, %mask: te
 }}
 """
 
+# (rows, cols, static): short rows in lockstep groups, a partial group,
+# rows with a tail, and a row split into chunks on several threads.
 CASES = [(9, 7, True), (8, 32, False), (5, 100, False), (3, 1000, True), (2, 40000, False)]
 
 

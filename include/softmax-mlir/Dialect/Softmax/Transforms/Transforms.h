@@ -186,6 +186,14 @@ inline constexpr StringLiteral kFuseConsumerAttrName = "softmax.fuse_consumer";
 /// Null otherwise.
 linalg::GenericOp getFusableConsumer(Value result, int64_t dim);
 
+/// The cast consumer of the softmax op `op` (over `dim`) that softmax-fuse
+/// marked and that still qualifies, else null.
+linalg::GenericOp getMarkedConsumer(Operation *op, int64_t dim);
+
+/// The element type the row loops of `op` write: that of its marked cast
+/// consumer `consumer` if there is one, else its own.
+FloatType getWrittenElementType(Operation *op, linalg::GenericOp consumer);
+
 } // namespace softmax
 } // namespace mlir
 
