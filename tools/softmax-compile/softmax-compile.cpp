@@ -41,62 +41,69 @@ namespace cl = llvm::cl;
 namespace {
 enum class EmitKind { MLIR, LLVM, Asm, Obj, SharedLib, PTX, Cubin };
 
+/// The tool's own options, the only ones `--help` lists: MLIR's and LLVM's
+/// (`--mlir-print-ir-after-all`, `--x86-asm-syntax`, ...) still work.
+cl::OptionCategory compileCategory("softmax-compile options");
+
 struct Options {
   cl::opt<std::string> input{cl::Positional, cl::desc("<input.mlir>"),
-                             cl::init("-")};
+                             cl::init("-"), cl::cat(compileCategory)};
   cl::opt<std::string> output{"o", cl::desc("Output file ('-' for stdout)"),
-                              cl::value_desc("filename"), cl::init("-")};
-  cl::opt<std::string> target{
-      "target", cl::desc("Target: cpu (default) or cuda"), cl::init("cpu")};
+                              cl::value_desc("filename"), cl::init("-"),
+                              cl::cat(compileCategory)};
+  cl::opt<std::string> target{"target",
+                              cl::desc("Target: cpu (default) or cuda"),
+                              cl::init("cpu"), cl::cat(compileCategory)};
   cl::opt<std::string> mcpu{
       "mcpu", cl::desc("Target CPU, as llc's -mcpu (default: host)"),
-      cl::init("host")};
-  cl::opt<std::string> mtriple{
-      "mtriple", cl::desc("Target triple (default: the host's)"), cl::init("")};
+      cl::init("host"), cl::cat(compileCategory)};
+  cl::opt<std::string> mtriple{"mtriple",
+                               cl::desc("Target triple (default: the host's)"),
+                               cl::init(""), cl::cat(compileCategory)};
   cl::opt<std::string> chip{"chip", cl::desc("GPU chip, e.g. sm_90"),
-                            cl::init("sm_90")};
+                            cl::init("sm_90"), cl::cat(compileCategory)};
   cl::opt<std::string> emit{
       "emit",
       cl::desc("What to write: mlir, llvm, asm, obj, shared-lib (cpu); "
                "ptx, cubin (cuda)"),
-      cl::init("obj")};
+      cl::init("obj"), cl::cat(compileCategory)};
   cl::opt<bool> vectorize{
       "vectorize",
       cl::desc("Vector row loops for softmax over the innermost dim "
                "(default: on; off uses the generic decomposition)"),
-      cl::init(true)};
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<bool> fuse{
       "fuse",
       cl::desc("Compute elementwise producers of softmax inputs in the row "
                "loops (default: on)"),
-      cl::init(true)};
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<int64_t> vectorBits{
       "vector-bits",
       cl::desc("Vector register bits (default 0: the target CPU's)"),
-      cl::init(0)};
+      cl::init(0), cl::cat(compileCategory)};
   // (`--threads` is taken by one of LLVM's own global options.)
   cl::opt<int64_t> threads{
       "num-threads",
       cl::desc("Threads for the rows (default 0: all cores; 1: none)"),
-      cl::init(0)};
+      cl::init(0), cl::cat(compileCategory)};
   cl::opt<int64_t> unroll{
       "unroll", cl::desc("Vector registers per vector value (default 4)"),
-      cl::init(4)};
+      cl::init(4), cl::cat(compileCategory)};
   cl::opt<bool> prefetch{
       "prefetch",
       cl::desc("Prefetch the next row's input during a row's second pass "
                "(default true)"),
-      cl::init(true)};
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<bool> nontemporal{
       "nontemporal",
       cl::desc("Let rows longer than half of L2 write their output with "
                "streaming stores (default true)"),
-      cl::init(true)};
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<std::string> header{
       "header",
       cl::desc("C header to write with --emit=shared-lib (default: the "
                "output path with the extension .h)"),
-      cl::value_desc("filename"), cl::init("")};
+      cl::value_desc("filename"), cl::init(""), cl::cat(compileCategory)};
 };
 } // namespace
 
@@ -150,6 +157,7 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
   registerAsmPrinterCLOptions();
+  cl::HideUnrelatedOptions(compileCategory);
 
   if (!softmax::parseToolCommandLine(argc, argv,
                                      "softmax-mlir compile driver\n\n"
