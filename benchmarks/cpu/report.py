@@ -13,6 +13,84 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def targets(rows, shapes, ops, get):
+    """The issue's targets, each checked against this run: met or not, by
+    how much, and whether the miss is within the run's own spread (the
+    ratio of the quartiles: the fast quartile of the numerator's
+    implementation over the slow one of the denominator's, and back)."""
+
+    def quartiles(shape, op, impl):
+        r = get(shape, op, impl)
+        if not r or not r["median_ns"]:
+            return None
+        return float(r["p25_ns"]), float(r["median_ns"]), float(r["p75_ns"])
+
+    def ratio(shape, op, slow, fast):
+        # slow's time / fast's time, with its spread.
+        a, b = quartiles(shape, op, slow), quartiles(shape, op, fast)
+        if not a or not b:
+            return None
+        return a[0] / b[2], a[1] / b[1], a[2] / b[0]
+
+    def geomean(values):
+        return math.exp(sum(math.log(v) for v in values) / len(values))
+
+    out = ["", "## Targets", ""]
+    out.append(
+        "Each target of the CPU issue, checked against this run. Ratios are "
+        "of median times; [lo, hi] is the ratio of the quartiles (the "
+        "slow quartile of one over the fast one of the other, and back), "
+        "the spread this shared machine gave the comparison within the run.")
+    out.append("")
+    out.append("| target | result | met |")
+    out.append("|---|---|---|")
+
+    def row(name, result, met):
+        out.append("| %s | %s | %s |" % (name, result, "yes" if met else "**no**"))
+
+    def below(found, goal):
+        return ", ".join(
+            "%s %.2fx [%.2f, %.2f]%s" % (s, r[1], r[0], r[2],
+                                        "" if r[2] >= goal else " (outside the spread)")
+            for s, r in found)
+
+    for op in ops:
+        vs = [(s, ratio(s, op, "onednn_1t", "softmax_mlir_1t")) for s in shapes]
+        vs = [(s, r) for s, r in vs if r]
+        if vs:
+            g = [geomean([r[k] for _, r in vs]) for k in range(3)]
+            row("%s 1T: geometric mean >= 1.5x oneDNN 1T" % op,
+                "%.2fx [%.2f, %.2f]%s" % (g[1], g[0], g[2],
+                                         "" if g[1] >= 1.5 else ", %.1f%% short" % (100 * (1.5 / g[1] - 1))),
+                g[1] >= 1.5)
+            low = [(s, r) for s, r in vs if r[1] < 1.2]
+            worst = min(vs, key=lambda sr: sr[1][1])
+            row("%s 1T: >= 1.2x oneDNN 1T on every shape" % op,
+                "min %.2fx at %s" % (worst[1][1], worst[0]) if not low else below(low, 1.2),
+                not low)
+        sp = [(s, ratio(s, op, "softmax_mlir_1t", "softmax_mlir_2t")) for s in shapes]
+        sp = [(s, r) for s, r in sp if r]
+        if sp:
+            low = [(s, r) for s, r in sp if r[1] < 1.8]
+            worst = min(sp, key=lambda sr: sr[1][1])
+            row("%s: 2T >= 1.8x our 1T on every shape" % op,
+                "min %.2fx at %s" % (worst[1][1], worst[0]) if not low
+                else "below on %d of %d shapes: %s" % (len(low), len(sp), below(low, 1.8)),
+                not low)
+        for peer in ("pytorch", "iree"):
+            for t in ("1t", "2t"):
+                vs = [(s, ratio(s, op, "%s_%s" % (peer, t), "softmax_mlir_" + t)) for s in shapes]
+                vs = [(s, r) for s, r in vs if r]
+                if not vs:
+                    continue
+                low = [(s, r) for s, r in vs if r[1] <= 1.0]
+                worst = min(vs, key=lambda sr: sr[1][1])
+                row("%s %s: faster than %s on every shape" % (op, t.upper(), peer),
+                    "min %.2fx at %s" % (worst[1][1], worst[0]) if not low else below(low, 1.0),
+                    not low)
+    return out
+
+
 def main():
     results, env, out_md, out_png = sys.argv[1:5]
     rows = list(csv.DictReader(open(results)))
@@ -113,6 +191,7 @@ def main():
             lines.append("softmax_mlir at the same thread count, time of the peer / ours "
                          "(geometric mean, worst shape): " + "; ".join(versus) + ".")
         summary.append((op, op_impls))
+    lines += targets(rows, shapes, ops, get)
     open(out_md, "w").write("\n".join(lines) + "\n")
 
     fig, axes = plt.subplots(1, len(ops), figsize=(7 * len(ops), 4.5), squeeze=False)
