@@ -676,7 +676,8 @@ private:
   Value buildOnlineRow(Value x, Value out, ValueRange row, Span span) {
     bool keepsExp = storeExp;
     storeExp = false;
-    auto [m, r, c] = onlineSums(x, row, span);
+    Value m, r, c;
+    std::tie(m, r, c) = onlineSums(x, row, span);
     auto ifOp = scf::IfOp::create(
         b, loc, isFinite(m),
         [&](OpBuilder &, Location) {

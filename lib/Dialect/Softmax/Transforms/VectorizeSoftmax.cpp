@@ -60,7 +60,11 @@ struct SoftmaxVectorizePass
     if (result.wasInterrupted())
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    RowVectorizationOptions options{vectorBits, unroll, threads, prefetch};
+    RowVectorizationOptions options;
+    options.vectorBits = vectorBits;
+    options.unroll = unroll;
+    options.threads = threads;
+    options.prefetch = prefetch;
     options.caches.l1Bytes = l1CacheKiB * 1024;
     options.caches.l2Bytes = l2CacheKiB * 1024;
     options.nontemporal = nontemporal;
