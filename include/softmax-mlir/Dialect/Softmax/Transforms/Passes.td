@@ -172,6 +172,38 @@ def SoftmaxTile : Pass<"softmax-tile"> {
   ];
 }
 
+def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
+  let summary = "Choose how a GPU kernel covers the rows, by a cost model";
+  let description = [{
+    Records on every `softmax.softmax` and `softmax.log_softmax` over the
+    innermost dimension with static sizes the strategy
+    `convert-softmax-to-gpu` lowers it with, as `softmax.gpu_strategy`:
+
+    * `"warp_row"` for rows of at most 1024 elements: a warp per row, 4
+      rows per block of 32 x 4 threads, each lane holding its part of the
+      row (at most 32 elements, in 16-byte vectors when the row is a whole
+      number of them) in registers, reductions by `gpu.shuffle xor`;
+    * `"block_row"` for longer rows, up to 32768 elements (32 a thread of
+      1024: more spill registers): a block per row of 64 to 1024 threads
+      (about 4 vectors each), warps combined through shared memory.
+
+    Both read and write each element once. Longer rows, dynamic sizes and
+    other dimensions are left unmarked (the conversion reports them). An
+    attribute already present is kept, so a test can pin a strategy; an
+    unknown one is an error.
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4096x1024xf32>
+    ```
+  }];
+}
+
 def SoftmaxVectorize : Pass<"softmax-vectorize"> {
   let summary = "Turn softmax ops over the innermost dim into vector row loops";
   let description = [{

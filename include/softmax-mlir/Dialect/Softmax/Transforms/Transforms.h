@@ -148,6 +148,49 @@ StringRef stringifyStoreForm(StoreForm form);
 StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
                           const CacheSizes &caches);
 
+/// How a GPU kernel covers the rows of a softmax over the innermost
+/// dimension, as the string attribute `softmax.gpu_strategy` pins it
+/// ("warp_row", "block_row"). Both hold the row in registers, in 16-byte
+/// vectors where the row length allows, and read and write each element
+/// once.
+enum class GPUStrategy {
+  WarpRow, // a warp per row, several rows per block, shuffle reductions
+  BlockRow // a block per row, shuffles then shared memory across warps
+};
+inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
+std::optional<GPUStrategy> parseGPUStrategy(StringRef name);
+StringRef stringifyGPUStrategy(GPUStrategy strategy);
+
+/// Threads of a warp, and the most a block may have.
+inline constexpr int64_t kGPUWarpSize = 32;
+inline constexpr int64_t kGPUMaxBlockThreads = 1024;
+/// The most row elements a thread keeps in registers: with 1024 threads a
+/// block, a thread has 64 registers (ptxas spills bf16 rows of 64 a thread).
+inline constexpr int64_t kGPUMaxElementsPerThread = 32;
+/// The longest row the register-resident strategies hold.
+inline constexpr int64_t kGPUMaxRowLength =
+    kGPUMaxBlockThreads * kGPUMaxElementsPerThread;
+
+/// Elements of one vector access to a row of `length` elements of
+/// `elementBytes` bytes: 16 bytes' worth when the length is a multiple of
+/// it (every row then starts 16-byte aligned), else 1.
+int64_t getGPUVectorElements(int64_t length, int64_t elementBytes);
+
+/// The strategy for rows of `length` elements (static), or none when the
+/// row is longer than kGPUMaxRowLength: a warp per row up to 1024
+/// elements (at most 32 a lane, no block-wide synchronisation), a block
+/// per row above.
+std::optional<GPUStrategy> chooseGPUStrategy(int64_t length,
+                                             int64_t elementBytes);
+
+/// The threads a block-per-row kernel gives a row of `vectors` vector
+/// accesses: enough for at most 4 a thread, a power of two from 64 to 1024
+/// (so at most 32 elements a thread for rows of at most kGPUMaxRowLength).
+int64_t getGPUBlockRowThreads(int64_t vectors);
+
+/// Rows a warp-per-row block holds (one per warp).
+inline constexpr int64_t kGPUWarpRowsPerBlock = 4;
+
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
 inline constexpr StringLiteral kFuseProducerAttrName = "softmax.fuse_producer";

@@ -1,0 +1,60 @@
+//===- GPUStrategy.cpp - how a GPU kernel covers the rows -----------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The cost model of the GPU strategies. Softmax moves each byte once and
+// does little arithmetic per byte, so on a GPU it is bound by memory: the
+// kernels keep the row in registers between the reductions and the output
+// (one read and one write per element), load and store 16 bytes a thread
+// where the row allows, and reduce with warp shuffles. A warp per row needs
+// no block-wide synchronisation and suits rows of up to 1024 elements; a
+// longer row spreads over a block, whose warps meet in shared memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+std::optional<GPUStrategy> mlir::softmax::parseGPUStrategy(StringRef name) {
+  return llvm::StringSwitch<std::optional<GPUStrategy>>(name)
+      .Case("warp_row", GPUStrategy::WarpRow)
+      .Case("block_row", GPUStrategy::BlockRow)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::softmax::stringifyGPUStrategy(GPUStrategy strategy) {
+  switch (strategy) {
+  case GPUStrategy::WarpRow:
+    return "warp_row";
+  case GPUStrategy::BlockRow:
+    return "block_row";
+  }
+  llvm_unreachable("unknown GPU strategy");
+}
+
+int64_t mlir::softmax::getGPUVectorElements(int64_t length,
+                                            int64_t elementBytes) {
+  int64_t elements = 16 / elementBytes;
+  return length % elements == 0 ? elements : 1;
+}
+
+std::optional<GPUStrategy>
+mlir::softmax::chooseGPUStrategy(int64_t length, int64_t elementBytes) {
+  if (length > kGPUMaxRowLength)
+    return std::nullopt;
+  if (length <= kGPUWarpSize * kGPUMaxElementsPerThread)
+    return GPUStrategy::WarpRow;
+  return GPUStrategy::BlockRow;
+}
+
+int64_t mlir::softmax::getGPUBlockRowThreads(int64_t vectors) {
+  int64_t threads = llvm::PowerOf2Ceil(llvm::divideCeil(vectors, 4));
+  return std::clamp<int64_t>(threads, 64, kGPUMaxBlockThreads);
+}

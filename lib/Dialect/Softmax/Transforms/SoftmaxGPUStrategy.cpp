@@ -1,0 +1,57 @@
+//===- SoftmaxGPUStrategy.cpp - the softmax-gpu-strategy pass -------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+namespace mlir::softmax {
+#define GEN_PASS_DEF_SOFTMAXGPUSTRATEGY
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h.inc"
+} // namespace mlir::softmax
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+struct SoftmaxGPUStrategyPass
+    : softmax::impl::SoftmaxGPUStrategyBase<SoftmaxGPUStrategyPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
+      if (!operands)
+        return WalkResult::advance();
+      if (Attribute pinned = op->getAttr(kGPUStrategyAttrName)) {
+        auto name = dyn_cast<StringAttr>(pinned);
+        if (!name || !parseGPUStrategy(name.getValue())) {
+          op->emitError("unknown ")
+              << kGPUStrategyAttrName << " " << pinned
+              << " (expected \"warp_row\" or \"block_row\")";
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      }
+      auto [input, dim] = *operands;
+      auto type = dyn_cast<RankedTensorType>(input.getType());
+      if (!type || !type.hasStaticShape() || dim != type.getRank() - 1)
+        return WalkResult::advance();
+      int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+      std::optional<GPUStrategy> strategy =
+          chooseGPUStrategy(type.getShape().back(), elementBytes);
+      if (strategy)
+        op->setAttr(
+            kGPUStrategyAttrName,
+            StringAttr::get(op->getContext(), stringifyGPUStrategy(*strategy)));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
