@@ -71,4 +71,53 @@ def SoftmaxOpenMPThreadCount
   ];
 }
 
+def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower softmax ops to GPU row kernels and their launches";
+  let description = [{
+    Replaces every `softmax.softmax` and `softmax.log_softmax` with a
+    `gpu.launch_func` of a kernel built for it in the `gpu.module`
+    `@softmax_kernels`, by the strategy `softmax-gpu-strategy` recorded in
+    `softmax.gpu_strategy` (`warp_row` or `block_row`; see that pass). The
+    kernel reads the op's input and writes its output once each, in 16-byte
+    vectors where the row length allows, with warp shuffles for the
+    reductions (`gpu.shuffle xor`), `exp2` of a `log2(e)`-scaled argument,
+    and f32 math for f16 and bf16.
+
+    The op must read a buffer and write its result to one, as
+    `softmax-export-c-abi` and inlining leave a public function: its input a
+    `bufferization.to_tensor` of a memref, its only use a
+    `bufferization.materialize_in_destination` into a memref with the
+    identity layout. The launch then works on those buffers (collapsed to
+    rows x length), which hold device memory. Every other case is an error
+    for now, as is any tensor computation left in a function (it would run
+    on the host over device memory): static shapes, f16/bf16/f32, the
+    innermost dim, rows of at most 32768 elements.
+
+    ```mlir
+    %t = bufferization.to_tensor %x restrict : memref<64x1024xf32> to tensor<64x1024xf32>
+    %y = softmax.softmax %t dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<64x1024xf32>
+    bufferization.materialize_in_destination %y in restrict writable %out : (tensor<64x1024xf32>, memref<64x1024xf32>) -> ()
+    ```
+
+    becomes
+
+    ```mlir
+    gpu.launch_func @softmax_kernels::@f_softmax_0 blocks in (%c16, %c1, %c1) threads in (%c32, %c4, %c1) args(%x : memref<64x1024xf32>, %out : memref<64x1024xf32>)
+    ```
+
+    Each kernel carries `softmax.kernel`, a dictionary of what a launcher
+    needs (`op`, `dtype`, `strategy`, `shape`, `grid`, `block`), from which
+    `softmax-compile` writes its JSON sidecar.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // SOFTMAX_MLIR_CONVERSION_PASSES_TD

@@ -1,0 +1,247 @@
+//===- ConvertSoftmaxToGPU.cpp - the convert-softmax-to-gpu pass ----------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Conversion/Passes.h"
+
+#include "softmax-mlir/Conversion/GPU/RowKernels.h"
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::softmax {
+#define GEN_PASS_DEF_CONVERTSOFTMAXTOGPU
+#include "softmax-mlir/Conversion/Passes.h.inc"
+} // namespace mlir::softmax
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+
+constexpr StringLiteral kKernelModuleName = "softmax_kernels";
+constexpr StringLiteral kKernelInfoAttrName = "softmax.kernel";
+
+/// `buffer` as a rank-2 [rows x length] memref (it has the identity
+/// layout).
+Value asRows(OpBuilder &b, Location loc, Value buffer) {
+  auto type = cast<MemRefType>(buffer.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return buffer;
+  if (rank == 1)
+    return memref::ExpandShapeOp::create(
+        b, loc, MemRefType::get({1, type.getDimSize(0)}, type.getElementType()),
+        buffer, ArrayRef<ReassociationIndices>{{0, 1}});
+  ReassociationIndices outer;
+  for (int64_t i = 0; i < rank - 1; ++i)
+    outer.push_back(i);
+  return memref::CollapseShapeOp::create(
+      b, loc, buffer,
+      ArrayRef<ReassociationIndices>{outer, ReassociationIndices{rank - 1}});
+}
+
+struct ConvertSoftmaxToGPUPass
+    : softmax::impl::ConvertSoftmaxToGPUBase<ConvertSoftmaxToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (getNormalizeOperands(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+
+    MLIRContext *ctx = &getContext();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(ctx));
+    auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
+        SymbolTable::lookupSymbolIn(module, kKernelModuleName));
+    if (!kernels) {
+      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+    }
+    SymbolTable symbols(kernels);
+    llvm::DenseMap<Operation *, int64_t> opsPerFunction;
+    for (Operation *op : ops)
+      if (failed(convert(op, kernels, symbols, opsPerFunction)))
+        return signalPassFailure();
+
+    // What is left of a function runs on the host, over device buffers:
+    // any tensor computation there would be silently wrong.
+    WalkResult result = module.walk([&](Operation *op) {
+      if (op->getParentOfType<gpu::GPUModuleOp>() ||
+          isa<bufferization::ToTensorOp>(op))
+        return WalkResult::advance();
+      auto isTensor = [](Type type) { return isa<TensorType>(type); };
+      if (llvm::any_of(op->getOperandTypes(), isTensor) ||
+          llvm::any_of(op->getResultTypes(), isTensor)) {
+        op->emitError("the GPU pipeline compiles softmax ops only so far; '")
+            << op->getName() << "' would run on the host over device memory";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+
+  LogicalResult convert(Operation *op, gpu::GPUModuleOp kernels,
+                        SymbolTable &symbols,
+                        llvm::DenseMap<Operation *, int64_t> &opsPerFunction) {
+    auto [input, dim] = *getNormalizeOperands(op);
+    auto type = cast<RankedTensorType>(input.getType());
+    auto strategyName = op->getAttrOfType<StringAttr>(kGPUStrategyAttrName);
+    if (!strategyName)
+      return op->emitError("no GPU strategy for this op (")
+             << kGPUStrategyAttrName
+             << " is set by softmax-gpu-strategy for static shapes "
+                "reduced along the innermost dim, with rows of at most "
+             << kGPUMaxRowLength
+             << " elements; other cases have no GPU lowering yet)";
+    std::optional<GPUStrategy> strategy =
+        parseGPUStrategy(strategyName.getValue());
+    if (!strategy)
+      return op->emitError("unknown ")
+             << kGPUStrategyAttrName << " '" << strategyName.getValue()
+             << "' (expected warp_row or block_row)";
+    auto elementType = cast<FloatType>(type.getElementType());
+    if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
+      return op->emitError("element type ")
+             << elementType << " has no GPU lowering yet (f16, bf16, f32)";
+    if (!type.hasStaticShape() || dim != type.getRank() - 1)
+      return op->emitError("the GPU lowering needs static sizes and the "
+                           "innermost dim so far");
+    int64_t length = type.getShape().back();
+    if (length > kGPUMaxRowLength)
+      return op->emitError("rows of ")
+             << length << " elements are longer than the " << strategyName
+             << " strategy holds (" << kGPUMaxRowLength << ")";
+
+    auto toTensor = input.getDefiningOp<bufferization::ToTensorOp>();
+    Value result = op->getResult(0);
+    auto materialize =
+        result.hasOneUse()
+            ? dyn_cast<bufferization::MaterializeInDestinationOp>(
+                  *result.getUsers().begin())
+            : nullptr;
+    if (!toTensor || !materialize ||
+        !isa<MemRefType>(materialize.getDest().getType()))
+      return op->emitError(
+          "the GPU pipeline lowers softmax ops that read a function argument "
+          "and write a function result so far");
+    for (Value buffer :
+         {Value(toTensor.getBuffer()), Value(materialize.getDest())})
+      if (!cast<MemRefType>(buffer.getType()).getLayout().isIdentity())
+        return op->emitError("the GPU lowering needs buffers with the "
+                             "identity layout");
+
+    RowKernelConfig config;
+    config.strategy = *strategy;
+    config.logarithmic = isa<LogSoftmaxOp>(op);
+    config.elementType = elementType;
+    config.length = length;
+    config.rows = type.getNumElements() / std::max<int64_t>(length, 1);
+    if (config.rows == 0 || length == 0) {
+      // Nothing to compute.
+      materialize.erase();
+      op->erase();
+      if (toTensor->use_empty())
+        toTensor.erase();
+      return success();
+    }
+
+    auto function = op->getParentOfType<FunctionOpInterface>();
+    int64_t &count = opsPerFunction[function];
+    std::string name = (function.getName() + "_" +
+                        op->getName().stripDialect() + "_" + Twine(count++))
+                           .str();
+    Builder attrs(op->getContext());
+    int64_t elementBytes = elementType.getWidth() / 8;
+    // One kernel for `config` under `kernelName`, with its launch.
+    auto makeKernel = [&](StringRef kernelName, const RowKernelConfig &c)
+        -> std::pair<gpu::GPUFuncOp, RowKernelLaunch> {
+      OpBuilder kb = OpBuilder::atBlockEnd(kernels.getBody());
+      gpu::GPUFuncOp kernel = buildRowKernel(kb, op->getLoc(), kernelName, c);
+      symbols.insert(kernel);
+      RowKernelLaunch launch = getRowKernelLaunch(c);
+      kernel->setAttr(
+          kKernelInfoAttrName,
+          attrs.getDictionaryAttr({
+              attrs.getNamedAttr(
+                  "op", attrs.getStringAttr(op->getName().stripDialect())),
+              attrs.getNamedAttr(
+                  "dtype", attrs.getStringAttr(elementType.isF32()   ? "f32"
+                                               : elementType.isF16() ? "f16"
+                                                                     : "bf16")),
+              attrs.getNamedAttr("strategy", strategyName),
+              attrs.getNamedAttr("shape",
+                                 attrs.getI64ArrayAttr({c.rows, c.length})),
+              attrs.getNamedAttr("grid", attrs.getI64ArrayAttr(launch.grid)),
+              attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
+              attrs.getNamedAttr(
+                  "alignment",
+                  attrs.getI64IntegerAttr(getRowKernelVectorElements(c) *
+                                          elementBytes)),
+          }));
+      return {kernel, launch};
+    };
+
+    OpBuilder b(materialize);
+    Location loc = op->getLoc();
+    Value inputRows = asRows(b, loc, toTensor.getBuffer());
+    Value outputRows = asRows(b, loc, materialize.getDest());
+    auto launch = [&](std::pair<gpu::GPUFuncOp, RowKernelLaunch> kernel) {
+      auto dim3 = [&](ArrayRef<int64_t> sizes) {
+        return gpu::KernelDim3{
+            arith::ConstantIndexOp::create(b, loc, sizes[0]),
+            arith::ConstantIndexOp::create(b, loc, sizes[1]),
+            arith::ConstantIndexOp::create(b, loc, sizes[2])};
+      };
+      gpu::LaunchFuncOp::create(b, loc, kernel.first, dim3(kernel.second.grid),
+                                dim3(kernel.second.block),
+                                /*dynamicSharedMemorySize=*/nullptr,
+                                ValueRange{inputRows, outputRows});
+    };
+
+    auto vectorKernel = makeKernel(name, config);
+    if (getRowKernelVectorElements(config) == 1) {
+      launch(vectorKernel);
+    } else {
+      // The C ABI assumes only the element's alignment: buffers that are
+      // not 16-byte aligned take a kernel that reads element by element.
+      RowKernelConfig scalar = config;
+      scalar.vectorized = false;
+      auto scalarKernel = makeKernel(name + "_unaligned", scalar);
+      Value address = arith::OrIOp::create(
+          b, loc,
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, inputRows),
+          memref::ExtractAlignedPointerAsIndexOp::create(b, loc, outputRows));
+      Value aligned = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq,
+          arith::RemUIOp::create(
+              b, loc, address,
+              arith::ConstantIndexOp::create(
+                  b, loc, getRowKernelVectorElements(config) * elementBytes)),
+          arith::ConstantIndexOp::create(b, loc, 0));
+      auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      launch(vectorKernel);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      launch(scalarKernel);
+    }
+    materialize.erase();
+    op->erase();
+    if (toTensor->use_empty())
+      toTensor.erase();
+    return success();
+  }
+};
+
+} // namespace

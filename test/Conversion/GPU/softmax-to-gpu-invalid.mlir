@@ -1,0 +1,63 @@
+// RUN: softmax-opt %s --softmax-gpu-strategy --softmax-export-c-abi --inline \
+// RUN:   --canonicalize --convert-softmax-to-gpu --split-input-file \
+// RUN:   --verify-diagnostics
+
+func.func @dynamic(%x: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
+  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for static shapes reduced along the innermost dim, with rows of at most 32768 elements; other cases have no GPU lowering yet)}}
+  %y = softmax.softmax %x dim(1) : tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}
+
+// -----
+
+func.func @long(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
+  // expected-error @below {{no GPU strategy for this op}}
+  %y = softmax.softmax %x dim(1) : tensor<2x65536xf32>
+  return %y : tensor<2x65536xf32>
+}
+
+// -----
+
+func.func @f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
+  // expected-error @below {{element type 'f64' has no GPU lowering yet (f16, bf16, f32)}}
+  %y = softmax.softmax %x dim(1) : tensor<4x64xf64>
+  return %y : tensor<4x64xf64>
+}
+
+// -----
+
+func.func @pinned_outer_dim(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @below {{the GPU lowering needs static sizes and the innermost dim so far}}
+  %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "warp_row"} : tensor<64x64xf32>
+  return %y : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @pinned_too_long(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
+  // expected-error @below {{rows of 65536 elements are longer than the "block_row" strategy holds (32768)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "block_row"} : tensor<2x65536xf32>
+  return %y : tensor<2x65536xf32>
+}
+
+// -----
+
+// One softmax feeding another: the first one's result is no function
+// result.
+func.func @chained(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @below {{the GPU pipeline lowers softmax ops that read a function argument and write a function result so far}}
+  %y = softmax.softmax %x dim(1) : tensor<4x64xf32>
+  %z = softmax.log_softmax %y dim(1) : tensor<4x64xf32>
+  return %z : tensor<4x64xf32>
+}
+
+// -----
+
+// Another computation would run on the host over device memory.
+func.func @other(%x: tensor<4x64xf32>, %b: tensor<4x64xf32>)
+    -> (tensor<4x64xf32>, tensor<4x64xf32>) {
+  %y = softmax.softmax %x dim(1) : tensor<4x64xf32>
+  // expected-error @below {{the GPU pipeline compiles softmax ops only so far; 'arith.addf' would run on the host over device memory}}
+  %s = arith.addf %b, %b : tensor<4x64xf32>
+  return %y, %s : tensor<4x64xf32>, tensor<4x64xf32>
+}

@@ -1,0 +1,85 @@
+// RUN: softmax-opt %s --softmax-gpu-strategy --softmax-export-c-abi --inline \
+// RUN:   --canonicalize --convert-softmax-to-gpu --split-input-file | FileCheck %s
+
+// A warp per row: 4 rows a block (6 rows: 2 blocks, the last half empty,
+// so the rows are guarded); each lane loads 8 16-byte vectors of the
+// 1024-element row, all in the row, and reduces by xor shuffles. Buffers
+// that are not 16-byte aligned take an element-wise variant.
+// CHECK-LABEL: module attributes {gpu.container_module}
+// CHECK: func.func @warp(%[[X:.*]]: memref<6x1024xf32>, %[[Y:.*]]: memref<6x1024xf32>)
+// CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK-DAG: %[[PY:.*]] = memref.extract_aligned_pointer_as_index %[[Y]]
+// CHECK: %[[P:.*]] = arith.ori %[[PX]], %[[PY]] : index
+// CHECK: %[[R:.*]] = arith.remui %[[P]], %{{.*}} : index
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[R]], %{{.*}} : index
+// CHECK: scf.if %[[ALIGNED]] {
+// CHECK: gpu.launch_func @softmax_kernels::@warp_softmax_0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[X]] : memref<6x1024xf32>, %[[Y]] : memref<6x1024xf32>)
+// CHECK: } else {
+// CHECK: gpu.launch_func @softmax_kernels::@warp_softmax_0_unaligned blocks in
+// CHECK-NOT: bufferization
+// CHECK: gpu.module @softmax_kernels
+// CHECK: gpu.func @warp_softmax_0(%[[IN:.*]]: memref<6x1024xf32>, %[[OUT:.*]]: memref<6x1024xf32>) kernel
+// CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
+// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, block = [32, 4, 1], dtype = "f32", grid = [2, 1, 1], op = "softmax", shape = [6, 1024], strategy = "warp_row"}
+// CHECK: scf.if
+// CHECK-COUNT-8: vector.load %[[IN]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<6x1024xf32>, vector<4xf32>
+// CHECK-COUNT-5: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK: math.exp2
+// CHECK-NOT: gpu.barrier
+// CHECK: arith.divf
+// CHECK-COUNT-8: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<6x1024xf32>, vector<4xf32>
+// CHECK: gpu.func @warp_softmax_0_unaligned
+// CHECK-SAME: softmax.kernel = {alignment = 4 : i64, block = [32, 4, 1]
+// CHECK-COUNT-32: memref.load %{{.*}} : memref<6x1024xf32>
+// CHECK-NOT: vector.load
+func.func @warp(%x: tensor<6x1024xf32>) -> tensor<6x1024xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<6x1024xf32>
+  return %y : tensor<6x1024xf32>
+}
+
+// -----
+
+// A block per row over a rank-3 buffer collapsed to rows: 4096 bf16 are
+// 512 16-byte vectors, 128 threads with 4 each; the warps meet in shared
+// memory (one barrier a reduction), the math is f32, log1p at the end.
+// CHECK-LABEL: func.func @block
+// CHECK: %[[XR:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : memref<2x3x4096xbf16> into memref<6x4096xbf16>
+// CHECK: %[[YR:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : memref<2x3x4096xbf16> into memref<6x4096xbf16>
+// CHECK: gpu.launch_func @softmax_kernels::@block_log_softmax_0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[XR]] : memref<6x4096xbf16>, %[[YR]] : memref<6x4096xbf16>)
+// CHECK: gpu.launch_func @softmax_kernels::@block_log_softmax_0_unaligned
+// CHECK: gpu.func @block_log_softmax_0(%[[IN:.*]]: memref<6x4096xbf16>, %{{.*}}: memref<6x4096xbf16>) workgroup(%[[SHARED:.*]] : memref<96xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK-SAME: grid = [6, 1, 1], op = "log_softmax", shape = [6, 4096], strategy = "block_row"
+// CHECK: gpu.block_id x
+// CHECK-COUNT-4: vector.load %[[IN]]{{.*}} {alignment = 16 : i64} : memref<6x4096xbf16>, vector<8xbf16>
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: gpu.shuffle xor
+// CHECK: memref.store %{{.*}}, %[[SHARED]]
+// CHECK: gpu.barrier
+// CHECK: math.log1p
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: vector.store
+func.func @block(%x: tensor<2x3x4096xbf16>) -> tensor<2x3x4096xbf16> {
+  %y = softmax.log_softmax %x dim(2) : tensor<2x3x4096xbf16>
+  return %y : tensor<2x3x4096xbf16>
+}
+
+// -----
+
+// 1025 elements are no whole number of 16-byte vectors: scalar accesses,
+// 512 threads with 3 each, the last one only in the row for the first
+// thread (guarded load, -inf outside; guarded store).
+// CHECK-LABEL: gpu.func @odd_softmax_0
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK-COUNT-2: memref.load %{{.*}} : memref<5x1025xf32>
+// CHECK: scf.if %{{.*}} -> (f32)
+// CHECK: memref.load %{{.*}} : memref<5x1025xf32>
+// CHECK: else
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK-COUNT-2: memref.store %{{.*}} : memref<5x1025xf32>
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}} : memref<5x1025xf32>
+func.func @odd(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<5x1025xf32>
+  return %y : tensor<5x1025xf32>
+}
