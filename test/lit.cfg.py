@@ -36,3 +36,33 @@ tools = [
 llvm_config.add_tool_substitutions(
     tools, [config.softmax_mlir_tools_dir, config.llvm_tools_dir]
 )
+
+# The CUDA toolkit (CUDA_HOME, else /usr/local/cuda): the GPU pipeline
+# links libdevice into the kernels; ptxas (or one on PATH) assembles PTX
+# and builds cubins. Tests that need them skip without them.
+import shutil
+
+_cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+if os.path.exists(os.path.join(_cuda_home, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
+_ptxas = os.path.join(_cuda_home, "bin", "ptxas")
+if not os.access(_ptxas, os.X_OK):
+    _ptxas = shutil.which("ptxas")
+if _ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
+
+# A usable CUDA GPU (driver and device): the GPU execution tests need one
+# and are skipped without.
+def _has_cuda_gpu():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+
+
+if _has_cuda_gpu():
+    config.available_features.add("cuda-gpu")

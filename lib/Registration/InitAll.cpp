@@ -16,6 +16,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::softmax::registerAllSoftmaxDialects(DialectRegistry &registry) {
   registry.insert<SoftmaxDialect>();
@@ -26,6 +27,7 @@ void mlir::softmax::registerAllSoftmaxPasses() {
   registerSoftmaxPasses();
   registerSoftmaxMLIRTransformsPasses();
   registerSoftmaxCPUPipeline();
+  registerSoftmaxGPUPipeline();
 }
 
 void mlir::softmax::registerSoftmaxToolDialectsAndPasses(
@@ -33,6 +35,8 @@ void mlir::softmax::registerSoftmaxToolDialectsAndPasses(
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllPasses();
+  // gpu-module-to-binary translates the kernels to LLVM IR in the tool.
+  registerAllToLLVMIRTranslations(registry);
   registerAllSoftmaxDialects(registry);
   registerAllSoftmaxPasses();
 }

@@ -74,6 +74,60 @@ void buildSoftmaxCPUPipeline(OpPassManager &pm,
 /// Registers `softmax-cpu-pipeline`.
 void registerSoftmaxCPUPipeline();
 
+/// What the gpu.binary of `softmax-gpu-pipeline` holds.
+enum class GPUBinaryFormat { PTX, Cubin, Fatbin };
+
+/// Options of `softmax-gpu-pipeline`.
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU chip (sm_80, sm_90, ...)"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features (e.g. +ptx80)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<GPUBinaryFormat> format{
+      *this, "format",
+      llvm::cl::desc("What the gpu.binary holds (cubin and fatbin run "
+                     "ptxas)"),
+      llvm::cl::init(GPUBinaryFormat::Fatbin),
+      llvm::cl::values(
+          clEnumValN(GPUBinaryFormat::PTX, "ptx", "PTX text"),
+          clEnumValN(GPUBinaryFormat::Cubin, "cubin", "a cubin for the chip"),
+          clEnumValN(GPUBinaryFormat::Fatbin, "fatbin",
+                     "a fatbin with the cubin and the PTX"))};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit whose ptxas builds cubins (default: "
+                     "$CUDA_HOME, else /usr/local/cuda)"),
+      llvm::cl::init("")};
+};
+
+/// The CUDA toolkit the GPU pipeline uses: `option` if set, else
+/// $CUDA_HOME, else /usr/local/cuda if it exists, else empty.
+std::string getCUDAToolkitPath(StringRef option);
+
+/// libdevice in `toolkit`, or empty if it is not there.
+std::string getLibdevicePath(StringRef toolkit);
+
+/// The first half of `softmax-gpu-pipeline`: strategies, the C ABI, and
+/// every softmax op to a gpu.launch_func of a kernel in
+/// `gpu.module @softmax_kernels`.
+void buildSoftmaxGPUKernelPipeline(OpPassManager &pm,
+                                   const GPUPipelineOptions &options);
+
+/// The second half: the kernels through NVVM to a gpu.binary (ptxas for
+/// cubin and fatbin), the host side to the LLVM dialect calling the mgpu*
+/// runtime functions.
+void buildSoftmaxGPULoweringPipeline(OpPassManager &pm,
+                                     const GPUPipelineOptions &options);
+
+/// Both halves.
+void buildSoftmaxGPUPipeline(OpPassManager &pm,
+                             const GPUPipelineOptions &options);
+
+/// Registers `softmax-gpu-pipeline`.
+void registerSoftmaxGPUPipeline();
+
 } // namespace mlir::softmax
 
 #endif // SOFTMAX_MLIR_PIPELINES_PIPELINES_H

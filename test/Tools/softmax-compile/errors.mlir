@@ -9,8 +9,17 @@
 // RUN: not softmax-compile %t.split/valid.mlir --target=tpu -o %t 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: error: unknown --target 'tpu' (expected cpu or cuda)
 
-// RUN: not softmax-compile %t.split/valid.mlir --target=cuda --emit=ptx -o %t 2>&1 | FileCheck %s --check-prefix=CUDA
-// CUDA: error: --target=cuda is not available yet in this build
+// RUN: not softmax-compile %t.split/valid.mlir --target=cuda --emit=asm -o %t 2>&1 | FileCheck %s --check-prefix=CUDA
+// CUDA: error: --target=cuda emits mlir, llvm, ptx, cubin or shared-lib, not --emit=asm
+
+// RUN: not softmax-compile %t.split/valid.mlir --target=cuda --chip=sm_91 --emit=ptx -o %t 2>&1 | FileCheck %s --check-prefix=CHIP
+// CHIP: error: unknown --chip 'sm_91' (expected sm_70, sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)
+
+// RUN: not softmax-compile %t.split/valid.mlir --target=cuda --emit=ptx 2>&1 | FileCheck %s --check-prefix=PTXOUT
+// PTXOUT: error: --emit=ptx needs an output file (-o): the sidecars go beside it
+
+// RUN: not softmax-compile %t.split/dynamic.mlir --target=cuda --emit=ptx -o %t.ptx 2>&1 | FileCheck %s --check-prefix=NOGPU
+// NOGPU: dynamic.mlir:2:8: error: no GPU strategy for this op
 
 // RUN: not softmax-compile %t.split/valid.mlir --emit=ptx -o %t 2>&1 | FileCheck %s --check-prefix=PTX
 // PTX: error: --emit=ptx needs --target=cuda
@@ -61,6 +70,11 @@
 func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = softmax.softmax %x dim(1) : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
+}
+//--- dynamic.mlir
+func.func @f(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }
 //--- unparsable.mlir
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {

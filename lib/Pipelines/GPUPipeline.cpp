@@ -1,0 +1,120 @@
+//===- GPUPipeline.cpp - softmax-gpu-pipeline -----------------------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Pipelines/Pipelines.h"
+
+#include "softmax-mlir/Conversion/Passes.h"
+#include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+#include "softmax-mlir/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+/// The gpu-module-to-binary format for a pipeline `format`.
+static StringRef getBinaryFormat(GPUBinaryFormat format) {
+  switch (format) {
+  case GPUBinaryFormat::PTX:
+    return "isa";
+  case GPUBinaryFormat::Cubin:
+    return "bin";
+  case GPUBinaryFormat::Fatbin:
+    return "fatbin";
+  }
+  llvm_unreachable("unknown GPU binary format");
+}
+
+std::string mlir::softmax::getCUDAToolkitPath(StringRef option) {
+  if (!option.empty())
+    return option.str();
+  if (std::optional<std::string> home = llvm::sys::Process::GetEnv("CUDA_HOME"))
+    return *home;
+  if (llvm::sys::fs::is_directory("/usr/local/cuda"))
+    return "/usr/local/cuda";
+  return "";
+}
+
+std::string mlir::softmax::getLibdevicePath(StringRef toolkit) {
+  llvm::SmallString<128> path(toolkit);
+  llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+  return llvm::sys::fs::exists(path) ? path.str().str() : "";
+}
+
+void mlir::softmax::buildSoftmaxGPUKernelPipeline(
+    OpPassManager &pm, const GPUPipelineOptions &options) {
+  pm.addPass(createSoftmaxGPUStrategy());
+  pm.addPass(createSoftmaxExportCABI());
+  // Inlined so that each softmax op reads the caller's input buffer and
+  // writes its output buffer, which is what the launch works on.
+  pm.addPass(createInlinerPass({}, [](OpPassManager &) {}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createConvertSoftmaxToGPU());
+}
+
+void mlir::softmax::buildSoftmaxGPULoweringPipeline(
+    OpPassManager &pm, const GPUPipelineOptions &options) {
+  // Kernels: NVVM, then the binary.
+  GpuNVVMAttachTargetOptions targetOptions;
+  targetOptions.chip = options.chip;
+  targetOptions.features = options.features;
+  targetOptions.optLevel = 3;
+  // The kernels call libdevice (exp2, log1p): link it by path, so that a
+  // missing toolkit fails in the serialization instead of leaving calls
+  // to undefined functions in the PTX.
+  std::string toolkit = getCUDAToolkitPath(options.toolkit);
+  std::string libdevice = getLibdevicePath(toolkit);
+  targetOptions.linkLibs.push_back(
+      libdevice.empty() ? (toolkit + "/nvvm/libdevice/libdevice.10.bc")
+                        : libdevice);
+  pm.addPass(createGpuNVVMAttachTarget(targetOptions));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binaryOptions;
+  binaryOptions.compilationTarget = getBinaryFormat(options.format).str();
+  binaryOptions.toolkitPath = toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binaryOptions));
+
+  // Host: launches to mgpu* calls, the rest to the LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::softmax::buildSoftmaxGPUPipeline(OpPassManager &pm,
+                                            const GPUPipelineOptions &options) {
+  buildSoftmaxGPUKernelPipeline(pm, options);
+  buildSoftmaxGPULoweringPipeline(pm, options);
+}
+
+void mlir::softmax::registerSoftmaxGPUPipeline() {
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "softmax-gpu-pipeline",
+      "Lower a module of upstream dialects plus softmax to NVIDIA GPU "
+      "kernels in a gpu.binary and host code that launches them, exporting "
+      "public functions through the C ABI",
+      buildSoftmaxGPUPipeline);
+}

@@ -1,0 +1,47 @@
+// REQUIRES: ptxas, cuda-toolkit
+// Every kernel assembles for sm_90 and sm_80 with no spills and no stack;
+// the register counts are in the ptxas output of this test's log. Cubins
+// through the pipeline's own ptxas run.
+
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: softmax-compile %s --target=cuda --emit=ptx -o %t/k.ptx
+// RUN: %ptxas -arch=sm_90 -v %t/k.ptx -o %t/k.cubin 2> %t/ptxas.log
+// RUN: softmax-compile %s --target=cuda --chip=sm_80 --emit=ptx -o %t/k80.ptx
+// RUN: %ptxas -arch=sm_80 -v %t/k80.ptx -o %t/k80.cubin 2> %t/ptxas80.log
+// 6 kernels and the element-wise variants of the 5 whose rows are whole
+// 16-byte vectors (for unaligned buffers).
+// RUN: grep -c "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" %t/ptxas.log | FileCheck %s
+// RUN: grep -c "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" %t/ptxas80.log | FileCheck %s
+// RUN: not grep -E "[1-9][0-9]* bytes (stack frame|spill)" %t/ptxas.log %t/ptxas80.log
+// CHECK: 11
+
+// RUN: softmax-compile %s --target=cuda --emit=cubin -o %t/c.cubin
+// RUN: llvm-readelf -h %t/c.cubin | FileCheck %s --check-prefix=ELF
+// ELF: Machine: NVIDIA CUDA
+// RUN: FileCheck %s --check-prefix=SIDECAR < %t/c.f32_1024_softmax_0.json
+// SIDECAR: "cubin": "c.cubin"
+
+func.func @f32_1024(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
+  return %y : tensor<4096x1024xf32>
+}
+func.func @f32_1025(%x: tensor<64x1025xf32>) -> tensor<64x1025xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<64x1025xf32>
+  return %y : tensor<64x1025xf32>
+}
+func.func @bf16_32768(%x: tensor<4x32768xbf16>) -> tensor<4x32768xbf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<4x32768xbf16>
+  return %y : tensor<4x32768xbf16>
+}
+func.func @f32_32768(%x: tensor<4x32768xf32>) -> tensor<4x32768xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<4x32768xf32>
+  return %y : tensor<4x32768xf32>
+}
+func.func @f16_128(%x: tensor<100x128xf16>) -> tensor<100x128xf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<100x128xf16>
+  return %y : tensor<100x128xf16>
+}
+func.func @f32_rank1(%x: tensor<512xf32>) -> tensor<512xf32> {
+  %y = softmax.softmax %x dim(0) : tensor<512xf32>
+  return %y : tensor<512xf32>
+}

@@ -1,0 +1,54 @@
+// REQUIRES: cuda-toolkit
+// --target=cuda: the kernels as PTX (no ptxas needed) or a cubin, with a
+// JSON sidecar per kernel beside the output, and the host module.
+
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: softmax-compile %s --target=cuda --emit=ptx -o %t/k.ptx
+// RUN: FileCheck %s --check-prefix=PTX < %t/k.ptx
+// PTX: .target sm_90
+// PTX: .entry rows_softmax_0
+// PTX-NOT: .local
+// PTX: ld.global.v4.b32
+// PTX: shfl.sync.bfly.b32
+// PTX: ex2.approx.f32
+// PTX: st.global.v4.b32
+// PTX: .entry wide_log_softmax_0
+// PTX: .shared
+// PTX: ld.global.v4.b32
+// PTX: bar.sync
+// PTX-NOT: .local
+
+// RUN: FileCheck %s --check-prefix=ROWS < %t/k.rows_softmax_0.json
+// ROWS-DAG: "kernel": "rows_softmax_0"
+// ROWS-DAG: "ptx": "k.ptx"
+// ROWS-DAG: "chip": "sm_90"
+// ROWS-DAG: "op": "softmax"
+// ROWS-DAG: "dtype": "f32"
+// ROWS-DAG: "strategy": "warp_row"
+// ROWS-DAG: "shared_mem": 0
+// RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['shape'], d['grid'], d['block'], d['params'])" %t/k.rows_softmax_0.json | FileCheck %s --check-prefix=ROWSJ
+// ROWSJ: [4096, 1024] [1024, 1, 1] [32, 4, 1] ['memref:in', 'memref:out']
+// RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['op'], d['dtype'], d['shape'], d['grid'], d['block'])" %t/k.wide_log_softmax_0.json | FileCheck %s --check-prefix=WIDEJ
+// WIDEJ: log_softmax bf16 [8, 16384] [8, 1, 1] [512, 1, 1]
+
+// sm_80 PTX.
+// RUN: softmax-compile %s --target=cuda --chip=sm_80 --emit=ptx -o %t/k80.ptx
+// RUN: FileCheck %s --check-prefix=SM80 < %t/k80.ptx
+// SM80: .target sm_80
+
+// The host side: each public function launches its kernel.
+// RUN: softmax-compile %s --target=cuda --emit=mlir -o - | FileCheck %s --check-prefix=HOST
+// HOST: llvm.func @rows(
+// HOST: gpu.launch_func @softmax_kernels::@rows_softmax_0
+// HOST: llvm.func @_mlir_ciface_rows
+// HOST: gpu.binary @softmax_kernels
+
+func.func @rows(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
+  return %y : tensor<4096x1024xf32>
+}
+
+func.func @wide(%x: tensor<8x16384xbf16>) -> tensor<8x16384xbf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<8x16384xbf16>
+  return %y : tensor<8x16384xbf16>
+}
