@@ -6,15 +6,19 @@
 //
 // softmax-compile IN.mlir -o OUT --target=cpu [--mcpu=CPU]
 //     --emit=mlir|llvm|asm|obj|shared-lib
+// softmax-compile IN.mlir -o OUT --target=cuda [--chip=sm_XX]
+//     --emit=mlir|llvm|ptx|cubin|shared-lib
 //
 // Runs the target's pipeline in-process and writes one file. For
-// shared-lib it also writes the C header of the library's ABI.
+// shared-lib it also writes the C header of the library's ABI; for ptx and
+// cubin a JSON sidecar per kernel beside the output.
 //
 //===----------------------------------------------------------------------===//
 
 #include "softmax-mlir/InitAll.h"
 #include "softmax-mlir/Pipelines/Pipelines.h"
 #include "softmax-mlir/Target/CPU/CPUTarget.h"
+#include "softmax-mlir/Target/GPU/GPUTarget.h"
 #include "softmax-mlir/Tools/CommandLine.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -151,6 +155,164 @@ static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef contents) {
   return success();
 }
 
+/// Parses the input into `context`, or reports and returns null.
+static OwningOpRef<ModuleOp> parseInput(const Options &options,
+                                        MLIRContext &context,
+                                        llvm::SourceMgr &sourceMgr) {
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> inputBuffer =
+      openInputFile(options.input, &errorMessage);
+  if (!inputBuffer) {
+    fail(errorMessage);
+    return nullptr;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(inputBuffer), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+}
+
+/// Writes the shared library of the host module `llvmModule` (the kernels
+/// embedded), linked with the CUDA runtime library, and its header.
+static int linkCUDALibrary(const Options &options, llvm::Module &llvmModule,
+                           llvm::TargetMachine &tm, StringRef headerPath,
+                           StringRef headerText) {
+  llvm::SmallString<0> code;
+  llvm::raw_svector_ostream codeStream(code);
+  if (llvm::Error error = softmax::emitMachineCode(
+          llvmModule, tm, llvm::CodeGenFileType::ObjectFile, codeStream))
+    return fail(llvm::toString(std::move(error)));
+  if (failed(writeFile(options.output, "")))
+    return 1;
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("softmax-compile",
+                                                              "o", objectPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  if (failed(writeFile(objectPath, code)))
+    return 1;
+  // The runtime opens the driver with dlopen and is written in C++.
+  if (llvm::Error error = softmax::linkSharedLibrary(
+          objectPath, options.output,
+          {SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY, "-ldl", "-lstdc++"}))
+    return fail(llvm::toString(std::move(error)));
+  return failed(writeFile(headerPath, headerText)) ? 1 : 0;
+}
+
+/// --target=cuda: softmax-gpu-pipeline, then the module (mlir) or the
+/// kernels' PTX or cubin with a JSON sidecar per kernel.
+static int compileForCUDA(const Options &options, EmitKind emit) {
+  if (emit == EmitKind::Asm || emit == EmitKind::Obj)
+    return fail("--target=cuda emits mlir, llvm, ptx, cubin or shared-lib, "
+                "not --emit=" +
+                options.emit);
+  if (!softmax::isSupportedGPUChip(options.chip))
+    return fail("unknown --chip '" + options.chip +
+                "' (expected sm_70, sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 "
+                "or sm_90a)");
+  if ((emit == EmitKind::PTX || emit == EmitKind::Cubin) &&
+      options.output == "-")
+    return fail("--emit=" + options.emit +
+                " needs an output file (-o): the sidecars go beside it");
+  if (emit == EmitKind::SharedLib && options.output == "-")
+    return fail("--emit=shared-lib needs an output file (-o)");
+  // The host side of llvm and shared-lib is compiled for this CPU.
+  std::unique_ptr<llvm::TargetMachine> hostMachine;
+  if (emit == EmitKind::LLVM || emit == EmitKind::SharedLib) {
+    llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+        softmax::createCPUTargetMachine({options.mtriple, options.mcpu});
+    if (!tm)
+      return fail(llvm::toString(tm.takeError()));
+    hostMachine = std::move(*tm);
+  }
+
+  DialectRegistry registry;
+  softmax::registerSoftmaxToolDialectsAndPasses(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseInput(options, context, sourceMgr);
+  if (!module)
+    return 1;
+
+  // A shared library embeds a fatbin: the cubin for the chip and the PTX
+  // for later ones.
+  softmax::GPUPipelineOptions pipelineOptions;
+  pipelineOptions.chip = std::string(options.chip);
+  pipelineOptions.format = emit == EmitKind::Cubin
+                               ? softmax::GPUBinaryFormat::Cubin
+                           : emit == EmitKind::PTX || emit == EmitKind::MLIR
+                               ? softmax::GPUBinaryFormat::PTX
+                               : softmax::GPUBinaryFormat::Fatbin;
+  std::string headerText, headerPath = options.header;
+  if (emit == EmitKind::SharedLib) {
+    if (headerPath.empty()) {
+      llvm::SmallString<128> path(options.output);
+      llvm::sys::path::replace_extension(path, ".h");
+      headerPath = path.str().str();
+    }
+    llvm::raw_string_ostream headerStream(headerText);
+    if (failed(softmax::emitCHeader(*module, getHeaderGuard(headerPath),
+                                    headerStream)))
+      return 1;
+  }
+  // The kernels are described before they become a binary.
+  PassManager kernelPM(&context, module.get()->getName().getStringRef());
+  if (failed(applyPassManagerCLOptions(kernelPM)))
+    return fail("invalid pass manager options");
+  softmax::buildSoftmaxGPUKernelPipeline(kernelPM, pipelineOptions);
+  if (failed(kernelPM.run(*module)))
+    return 1;
+  SmallVector<softmax::GPUKernelInfo> kernels =
+      softmax::collectGPUKernels(*module);
+  std::string toolkit = softmax::getCUDAToolkitPath("");
+  if (!kernels.empty() && softmax::getLibdevicePath(toolkit).empty())
+    return fail("no CUDA toolkit with libdevice found (looked in '" + toolkit +
+                "'): set CUDA_HOME");
+  PassManager lowerPM(&context, module.get()->getName().getStringRef());
+  if (failed(applyPassManagerCLOptions(lowerPM)))
+    return fail("invalid pass manager options");
+  softmax::buildSoftmaxGPULoweringPipeline(lowerPM, pipelineOptions);
+  if (failed(lowerPM.run(*module)))
+    return 1;
+
+  if (emit == EmitKind::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return failed(writeFile(options.output, text)) ? 1 : 0;
+  }
+  if (emit == EmitKind::LLVM || emit == EmitKind::SharedLib) {
+    llvm::LLVMContext llvmContext;
+    FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+        softmax::translateToOptimizedLLVMIR(*module, llvmContext, *hostMachine);
+    if (failed(llvmModule))
+      return 1;
+    if (emit == EmitKind::LLVM) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      (*llvmModule)->print(os, nullptr);
+      return failed(writeFile(options.output, text)) ? 1 : 0;
+    }
+    return linkCUDALibrary(options, **llvmModule, *hostMachine, headerPath,
+                           headerText);
+  }
+  FailureOr<std::string> binary = softmax::getGPUKernelBinary(*module);
+  if (failed(binary) || failed(writeFile(options.output, *binary)))
+    return 1;
+  // OUT.ptx -> OUT.<kernel>.json beside it.
+  llvm::SmallString<128> stem(options.output);
+  llvm::sys::path::replace_extension(stem, "");
+  StringRef kind = emit == EmitKind::Cubin ? "cubin" : "ptx";
+  for (const softmax::GPUKernelInfo &kernel : kernels) {
+    std::string path = (stem + "." + kernel.name + ".json").str();
+    if (failed(writeFile(path, softmax::renderGPUKernelSidecar(
+                                   kernel, kind,
+                                   llvm::sys::path::filename(options.output),
+                                   std::string(options.chip)))))
+      return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   Options options;
@@ -174,7 +336,7 @@ int main(int argc, char **argv) {
     return fail("unknown --target '" + options.target +
                 "' (expected cpu or cuda)");
   if (options.target == "cuda")
-    return fail("--target=cuda is not available yet in this build");
+    return compileForCUDA(options, *emit);
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
   if (options.threads < 0)

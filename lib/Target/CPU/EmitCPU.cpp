@@ -77,8 +77,10 @@ static llvm::Expected<std::string> findLinkerDriver() {
       "gcc)");
 }
 
-llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
-                                             llvm::StringRef libraryPath) {
+llvm::Error
+mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
+                                 llvm::StringRef libraryPath,
+                                 llvm::ArrayRef<std::string> extraInputs) {
   llvm::Expected<std::string> driver = findLinkerDriver();
   if (!driver)
     return driver.takeError();
@@ -91,13 +93,15 @@ llvm::Error mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
   llvm::FileRemover removeLog(logPath);
 
   std::string libDir = SOFTMAX_MLIR_LLVM_LIBDIR;
-  llvm::SmallVector<std::string> args = {
-      *driver, "-shared", "-o", libraryPath.str(), objectPath.str(),
-      // MLIR's runtime support and LLVM's OpenMP runtime are linked only if
-      // the code calls into them, and then found through the RUNPATH.
-      "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
-      "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs",
-      "-Wl,-z,noexecstack"};
+  llvm::SmallVector<std::string> args = {*driver, "-shared", "-o",
+                                         libraryPath.str(), objectPath.str()};
+  args.append(extraInputs.begin(), extraInputs.end());
+  args.append(
+      {// MLIR's runtime support and LLVM's OpenMP runtime are linked only if
+       // the code calls into them, and then found through the RUNPATH.
+       "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
+       "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs",
+       "-Wl,-z,noexecstack"});
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};

@@ -57,9 +57,11 @@ llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
 
 /// Links the object file at `objectPath` into the shared library
 /// `libraryPath` with the system's C compiler driver ($CC, else clang or
-/// cc). The library needs only libc and libm at run time.
+/// cc), adding `extraInputs` (archives, -l options) after the object. The
+/// library needs only libc and libm at run time, and what those add.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
-                              llvm::StringRef libraryPath);
+                              llvm::StringRef libraryPath,
+                              llvm::ArrayRef<std::string> extraInputs = {});
 
 /// Writes the C header that declares the exported functions of `module`, a
 /// module before lowering (public functions on tensors). Emits an error at a

@@ -1,0 +1,278 @@
+//===- CUDARuntime.cpp - the mgpu* functions over the CUDA driver ---------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The host code that MLIR's gpu-to-llvm lowering and the gpu dialect's LLVM
+// translation emit calls `mgpu*` functions to load the kernels' binary and
+// launch them. Debian ships no runtime for them, so this one implements the
+// ones softmax-mlir's libraries call, over the CUDA driver API. The driver
+// is opened with dlopen on first use: a library compiled for CUDA loads on
+// a machine with no driver, and its calls then fail with a message instead
+// of the process.
+//
+// Semantics (the shared-library ABI for --target=cuda):
+// - kernels run in the current CUDA context of the calling thread, or, if
+//   there is none, in the primary context of device 0, made current (the
+//   context PyTorch, CuPy and the runtime API use);
+// - a call runs on the legacy default stream and returns once its kernels
+//   are done;
+// - an error (no driver, no device, a failed launch) skips the rest of the
+//   call, is printed once on stderr as `error: ...`, and stays readable
+//   through softmax_mlir_cuda_last_error() until
+//   softmax_mlir_cuda_clear_error().
+//
+//===----------------------------------------------------------------------===//
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace {
+
+// The driver API's types, as opaque handles and an int status: all this
+// file needs of cuda.h, so that it builds without a CUDA toolkit.
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = std::uint64_t;
+constexpr CUresult kSuccess = 0;
+
+struct Driver {
+  CUresult (*init)(unsigned);
+  CUresult (*deviceGet)(CUdevice *, int);
+  CUresult (*ctxGetCurrent)(CUcontext *);
+  CUresult (*ctxSetCurrent)(CUcontext);
+  CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*moduleLoadData)(CUmodule *, const void *);
+  CUresult (*moduleUnload)(CUmodule);
+  CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, unsigned, unsigned, CUstream, void **,
+                           void **);
+  CUresult (*streamSynchronize)(CUstream);
+  CUresult (*memAlloc)(CUdeviceptr *, std::size_t);
+  CUresult (*memFree)(CUdeviceptr);
+  CUresult (*memcpy)(CUdeviceptr, CUdeviceptr, std::size_t);
+  CUresult (*memsetD32)(CUdeviceptr, unsigned, std::size_t);
+  CUresult (*getErrorString)(CUresult, const char **);
+};
+
+// The kernels' module loads from a constructor with a higher priority than
+// ordinary static initialisers, so the error state is built on first use:
+// a namespace-scope std::string would be initialised (emptied) after it.
+std::mutex mutex; // constexpr-constructed
+std::string &lastError() {
+  static std::string error;
+  return error;
+}
+
+/// Records (and prints, the first time) an error.
+void setError(const std::string &message) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!lastError().empty())
+    return;
+  lastError() = message;
+  std::fprintf(stderr, "error: softmax-mlir CUDA runtime: %s\n",
+               message.c_str());
+}
+
+bool hasError() {
+  std::lock_guard<std::mutex> lock(mutex);
+  return !lastError().empty();
+}
+
+/// The driver, opened and initialised once; null (with the error set) if
+/// it is not there.
+const Driver *getDriver() {
+  static const Driver *driver = []() -> const Driver * {
+    void *handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      setError("no CUDA driver (libcuda.so.1 could not be loaded)");
+      return nullptr;
+    }
+    static Driver d;
+    bool complete = true;
+    auto load = [&](auto &fn, const char *name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
+          dlsym(handle, name));
+      complete = complete && fn;
+    };
+    load(d.init, "cuInit");
+    load(d.deviceGet, "cuDeviceGet");
+    load(d.ctxGetCurrent, "cuCtxGetCurrent");
+    load(d.ctxSetCurrent, "cuCtxSetCurrent");
+    load(d.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    load(d.moduleLoadData, "cuModuleLoadData");
+    load(d.moduleUnload, "cuModuleUnload");
+    load(d.moduleGetFunction, "cuModuleGetFunction");
+    load(d.launchKernel, "cuLaunchKernel");
+    load(d.streamSynchronize, "cuStreamSynchronize");
+    load(d.memAlloc, "cuMemAlloc_v2");
+    load(d.memFree, "cuMemFree_v2");
+    load(d.memcpy, "cuMemcpy");
+    load(d.memsetD32, "cuMemsetD32_v2");
+    load(d.getErrorString, "cuGetErrorString");
+    if (!complete) {
+      setError("the CUDA driver lacks a function softmax-mlir needs");
+      return nullptr;
+    }
+    if (CUresult status = d.init(0); status != kSuccess) {
+      setError("cuInit failed with CUDA error " + std::to_string(status));
+      return nullptr;
+    }
+    return &d;
+  }();
+  return driver;
+}
+
+/// Checks a driver call; records its error.
+bool check(const Driver *d, CUresult status, const char *what) {
+  if (status == kSuccess)
+    return true;
+  const char *name = nullptr;
+  d->getErrorString(status, &name);
+  setError(std::string(what) + " failed: " +
+           (name ? name : "CUDA error " + std::to_string(status)));
+  return false;
+}
+
+/// The driver with a current context (the calling thread's, else device
+/// 0's primary one), or null.
+const Driver *getDriverInContext() {
+  const Driver *d = getDriver();
+  if (!d)
+    return nullptr;
+  CUcontext context = nullptr;
+  if (!check(d, d->ctxGetCurrent(&context), "cuCtxGetCurrent"))
+    return nullptr;
+  if (context)
+    return d;
+  CUdevice device = 0;
+  if (!check(d, d->deviceGet(&device, 0), "cuDeviceGet") ||
+      !check(d, d->primaryCtxRetain(&context, device),
+             "cuDevicePrimaryCtxRetain") ||
+      !check(d, d->ctxSetCurrent(context), "cuCtxSetCurrent"))
+    return nullptr;
+  return d;
+}
+
+} // namespace
+
+extern "C" {
+
+/// The first error since the last clear, or null.
+const char *softmax_mlir_cuda_last_error(void) {
+  std::lock_guard<std::mutex> lock(mutex);
+  return lastError().empty() ? nullptr : lastError().c_str();
+}
+
+void softmax_mlir_cuda_clear_error(void) {
+  std::lock_guard<std::mutex> lock(mutex);
+  lastError().clear();
+}
+
+// Modules: the binary (cubin, fatbin, or PTX the driver compiles) embedded
+// in the library, loaded when it is.
+void *mgpuModuleLoad(void *data, std::int64_t /*size*/) {
+  const Driver *d = getDriverInContext();
+  CUmodule module = nullptr;
+  if (d)
+    check(d, d->moduleLoadData(&module, data), "cuModuleLoadData");
+  return module;
+}
+
+void *mgpuModuleLoadJIT(void *data, int /*optLevel*/) {
+  return mgpuModuleLoad(data, 0);
+}
+
+void mgpuModuleUnload(void *module) {
+  // At exit the driver may already be shut down: nothing to report then.
+  if (const Driver *d = module ? getDriver() : nullptr)
+    d->moduleUnload(module);
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  const Driver *d = getDriverInContext();
+  if (!d)
+    return nullptr;
+  if (!module) {
+    setError(std::string("kernel '") + name +
+             "' has no module: the GPU binary did not load");
+    return nullptr;
+  }
+  CUfunction function = nullptr;
+  check(d, d->moduleGetFunction(&function, module, name),
+        "cuModuleGetFunction");
+  return function;
+}
+
+// Streams: every call runs on the default stream, synchronously.
+void *mgpuStreamCreate() { return nullptr; }
+
+void mgpuStreamDestroy(void * /*stream*/) {}
+
+void mgpuStreamSynchronize(void *stream) {
+  if (hasError())
+    return;
+  if (const Driver *d = getDriverInContext())
+    check(d, d->streamSynchronize(stream), "cuStreamSynchronize");
+}
+
+void mgpuLaunchKernel(void *function, std::int64_t gridX, std::int64_t gridY,
+                      std::int64_t gridZ, std::int64_t blockX,
+                      std::int64_t blockY, std::int64_t blockZ,
+                      std::int32_t sharedMemBytes, void *stream, void **params,
+                      void **extra, std::size_t /*paramsCount*/) {
+  if (hasError() || !function)
+    return;
+  if (const Driver *d = getDriverInContext())
+    check(d,
+          d->launchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
+                          sharedMemBytes, stream, params, extra),
+          "cuLaunchKernel");
+}
+
+// Memory, for host code that allocates (device memory only).
+void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
+  const Driver *d = getDriverInContext();
+  if (!d)
+    return nullptr;
+  if (isHostShared) {
+    setError("host-shared allocations are not supported");
+    return nullptr;
+  }
+  CUdeviceptr ptr = 0;
+  if (bytes && !check(d, d->memAlloc(&ptr, bytes), "cuMemAlloc"))
+    return nullptr;
+  return reinterpret_cast<void *>(ptr);
+}
+
+void mgpuMemFree(void *ptr, void * /*stream*/) {
+  if (const Driver *d = ptr ? getDriverInContext() : nullptr)
+    check(d, d->memFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+}
+
+void mgpuMemcpy(void *dst, void *src, std::size_t bytes, void * /*stream*/) {
+  if (const Driver *d = getDriverInContext())
+    check(d,
+          d->memcpy(reinterpret_cast<CUdeviceptr>(dst),
+                    reinterpret_cast<CUdeviceptr>(src), bytes),
+          "cuMemcpy");
+}
+
+void mgpuMemset32(void *dst, unsigned value, std::size_t count,
+                  void * /*stream*/) {
+  if (const Driver *d = getDriverInContext())
+    check(d, d->memsetD32(reinterpret_cast<CUdeviceptr>(dst), value, count),
+          "cuMemsetD32");
+}
+
+} // extern "C"
