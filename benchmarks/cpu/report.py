@@ -51,7 +51,8 @@ def targets(rows, shapes, ops, get):
     def below(found, goal):
         return ", ".join(
             "%s %.2fx [%.2f, %.2f]%s" % (s, r[1], r[0], r[2],
-                                        "" if r[2] >= goal else " (outside the spread)")
+                                        " (within the spread)" if r[2] >= goal
+                                        else " (outside the spread)")
             for s, r in found)
 
     for op in ops:
@@ -60,8 +61,11 @@ def targets(rows, shapes, ops, get):
         if vs:
             g = [geomean([r[k] for _, r in vs]) for k in range(3)]
             row("%s 1T: geometric mean >= 1.5x oneDNN 1T" % op,
-                "%.2fx [%.2f, %.2f]%s" % (g[1], g[0], g[2],
-                                         "" if g[1] >= 1.5 else ", %.1f%% short" % (100 * (1.5 / g[1] - 1))),
+                "%.2fx [%.2f, %.2f]%s" % (
+                    g[1], g[0], g[2],
+                    "" if g[1] >= 1.5 else ", %.1f%% short%s" % (
+                        100 * (1.5 / g[1] - 1),
+                        " (within the spread)" if g[2] >= 1.5 else " (outside the spread)")),
                 g[1] >= 1.5)
             low = [(s, r) for s, r in vs if r[1] < 1.2]
             worst = min(vs, key=lambda sr: sr[1][1])
