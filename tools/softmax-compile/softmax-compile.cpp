@@ -170,16 +170,44 @@ static OwningOpRef<ModuleOp> parseInput(const Options &options,
   return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
 }
 
-/// Writes the shared library of the host module `llvmModule` (the kernels
-/// embedded), linked with the CUDA runtime library, and its header.
-static int linkCUDALibrary(const Options &options, llvm::Module &llvmModule,
-                           llvm::TargetMachine &tm, StringRef headerPath,
-                           StringRef headerText) {
-  llvm::SmallString<0> code;
-  llvm::raw_svector_ostream codeStream(code);
-  if (llvm::Error error = softmax::emitMachineCode(
-          llvmModule, tm, llvm::CodeGenFileType::ObjectFile, codeStream))
-    return fail(llvm::toString(std::move(error)));
+/// The C header of `module`'s functions (as written, on tensors) and its
+/// path: --header, else the output's with the extension .h.
+static LogicalResult renderHeader(const Options &options, ModuleOp module,
+                                  std::string &headerPath,
+                                  std::string &headerText) {
+  headerPath = options.header;
+  if (headerPath.empty()) {
+    llvm::SmallString<128> path(options.output);
+    llvm::sys::path::replace_extension(path, ".h");
+    headerPath = path.str().str();
+  }
+  llvm::raw_string_ostream headerStream(headerText);
+  return softmax::emitCHeader(module, getHeaderGuard(headerPath), headerStream);
+}
+
+/// Writes `module` as text to `path`.
+static int writeModule(llvm::StringRef path, ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  return failed(writeFile(path, text)) ? 1 : 0;
+}
+
+/// Writes `module` (LLVM IR) as text to `path`.
+static int writeModule(llvm::StringRef path, const llvm::Module &module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, nullptr);
+  return failed(writeFile(path, text)) ? 1 : 0;
+}
+
+/// Links the object `code` with `extraInputs` into the shared library at
+/// the output path, then writes its header: the outputs are checked to be
+/// writable first.
+static int writeSharedLibrary(const Options &options, llvm::StringRef code,
+                              llvm::StringRef headerPath,
+                              llvm::StringRef headerText,
+                              llvm::ArrayRef<std::string> extraInputs) {
   if (failed(writeFile(options.output, "")))
     return 1;
   llvm::SmallString<128> objectPath;
@@ -189,12 +217,24 @@ static int linkCUDALibrary(const Options &options, llvm::Module &llvmModule,
   llvm::FileRemover removeObject(objectPath);
   if (failed(writeFile(objectPath, code)))
     return 1;
-  // The runtime opens the driver with dlopen and is written in C++.
-  if (llvm::Error error = softmax::linkSharedLibrary(
-          objectPath, options.output,
-          {SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY, "-ldl", "-lstdc++"}))
+  if (llvm::Error error =
+          softmax::linkSharedLibrary(objectPath, options.output, extraInputs))
     return fail(llvm::toString(std::move(error)));
   return failed(writeFile(headerPath, headerText)) ? 1 : 0;
+}
+
+/// The object code of `llvmModule` for `tm`, or an error reported.
+static FailureOr<llvm::SmallString<0>>
+emitObject(llvm::Module &llvmModule, llvm::TargetMachine &tm,
+           llvm::CodeGenFileType fileType) {
+  llvm::SmallString<0> code;
+  llvm::raw_svector_ostream codeStream(code);
+  if (llvm::Error error =
+          softmax::emitMachineCode(llvmModule, tm, fileType, codeStream)) {
+    fail(llvm::toString(std::move(error)));
+    return failure();
+  }
+  return code;
 }
 
 /// --target=cuda: softmax-gpu-pipeline, then the module (mlir) or the
@@ -206,8 +246,8 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
                 options.emit);
   if (!softmax::isSupportedGPUChip(options.chip))
     return fail("unknown --chip '" + options.chip +
-                "' (expected sm_70, sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 "
-                "or sm_90a)");
+                "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
+                "sm_90a)");
   if ((emit == EmitKind::PTX || emit == EmitKind::Cubin) &&
       options.output == "-")
     return fail("--emit=" + options.emit +
@@ -242,18 +282,10 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
                            : emit == EmitKind::PTX || emit == EmitKind::MLIR
                                ? softmax::GPUBinaryFormat::PTX
                                : softmax::GPUBinaryFormat::Fatbin;
-  std::string headerText, headerPath = options.header;
-  if (emit == EmitKind::SharedLib) {
-    if (headerPath.empty()) {
-      llvm::SmallString<128> path(options.output);
-      llvm::sys::path::replace_extension(path, ".h");
-      headerPath = path.str().str();
-    }
-    llvm::raw_string_ostream headerStream(headerText);
-    if (failed(softmax::emitCHeader(*module, getHeaderGuard(headerPath),
-                                    headerStream)))
-      return 1;
-  }
+  std::string headerPath, headerText;
+  if (emit == EmitKind::SharedLib &&
+      failed(renderHeader(options, *module, headerPath, headerText)))
+    return 1;
   // The kernels are described before they become a binary.
   PassManager kernelPM(&context, module.get()->getName().getStringRef());
   if (failed(applyPassManagerCLOptions(kernelPM)))
@@ -274,26 +306,24 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
   if (failed(lowerPM.run(*module)))
     return 1;
 
-  if (emit == EmitKind::MLIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return failed(writeFile(options.output, text)) ? 1 : 0;
-  }
+  if (emit == EmitKind::MLIR)
+    return writeModule(options.output, *module);
   if (emit == EmitKind::LLVM || emit == EmitKind::SharedLib) {
     llvm::LLVMContext llvmContext;
     FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
         softmax::translateToOptimizedLLVMIR(*module, llvmContext, *hostMachine);
     if (failed(llvmModule))
       return 1;
-    if (emit == EmitKind::LLVM) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      (*llvmModule)->print(os, nullptr);
-      return failed(writeFile(options.output, text)) ? 1 : 0;
-    }
-    return linkCUDALibrary(options, **llvmModule, *hostMachine, headerPath,
-                           headerText);
+    if (emit == EmitKind::LLVM)
+      return writeModule(options.output, **llvmModule);
+    FailureOr<llvm::SmallString<0>> code = emitObject(
+        **llvmModule, *hostMachine, llvm::CodeGenFileType::ObjectFile);
+    if (failed(code))
+      return 1;
+    // The runtime opens the driver with dlopen and is written in C++.
+    return writeSharedLibrary(
+        options, *code, headerPath, headerText,
+        {SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY, "-ldl", "-lstdc++"});
   }
   FailureOr<std::string> binary = softmax::getGPUKernelBinary(*module);
   if (failed(binary) || failed(writeFile(options.output, *binary)))
@@ -356,38 +386,19 @@ int main(int argc, char **argv) {
   if (!tm)
     return fail(llvm::toString(tm.takeError()));
 
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> inputBuffer =
-      openInputFile(options.input, &errorMessage);
-  if (!inputBuffer)
-    return fail(errorMessage);
-
   DialectRegistry registry;
   softmax::registerSoftmaxToolDialectsAndPasses(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(inputBuffer), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  OwningOpRef<ModuleOp> module = parseInput(options, context, sourceMgr);
   if (!module)
     return 1;
 
-  // The header describes the module's functions as written, on tensors.
-  std::string headerText;
-  std::string headerPath = options.header;
-  if (*emit == EmitKind::SharedLib) {
-    if (headerPath.empty()) {
-      llvm::SmallString<128> path(options.output);
-      llvm::sys::path::replace_extension(path, ".h");
-      headerPath = path.str().str();
-    }
-    llvm::raw_string_ostream headerStream(headerText);
-    if (failed(softmax::emitCHeader(*module, getHeaderGuard(headerPath),
-                                    headerStream)))
-      return 1;
-  }
+  std::string headerPath, headerText;
+  if (*emit == EmitKind::SharedLib &&
+      failed(renderHeader(options, *module, headerPath, headerText)))
+    return 1;
 
   PassManager pm(&context, module.get()->getName().getStringRef());
   if (failed(applyPassManagerCLOptions(pm)))
@@ -406,51 +417,24 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  if (*emit == EmitKind::MLIR) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    module->print(os);
-    return failed(writeFile(options.output, text)) ? 1 : 0;
-  }
+  if (*emit == EmitKind::MLIR)
+    return writeModule(options.output, *module);
 
   llvm::LLVMContext llvmContext;
   FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
       softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
   if (failed(llvmModule))
     return 1;
+  if (*emit == EmitKind::LLVM)
+    return writeModule(options.output, **llvmModule);
 
-  if (*emit == EmitKind::LLVM) {
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    (*llvmModule)->print(os, nullptr);
-    return failed(writeFile(options.output, text)) ? 1 : 0;
-  }
-
-  llvm::SmallString<0> code;
-  llvm::raw_svector_ostream codeStream(code);
-  if (llvm::Error error = softmax::emitMachineCode(
-          **llvmModule, **tm,
-          *emit == EmitKind::Asm ? llvm::CodeGenFileType::AssemblyFile
-                                 : llvm::CodeGenFileType::ObjectFile,
-          codeStream))
-    return fail(llvm::toString(std::move(error)));
-
+  FailureOr<llvm::SmallString<0>> code =
+      emitObject(**llvmModule, **tm,
+                 *emit == EmitKind::Asm ? llvm::CodeGenFileType::AssemblyFile
+                                        : llvm::CodeGenFileType::ObjectFile);
+  if (failed(code))
+    return 1;
   if (*emit != EmitKind::SharedLib)
-    return failed(writeFile(options.output, code)) ? 1 : 0;
-
-  // Shared library: check that the outputs are writable, link, then write
-  // the header beside it.
-  if (failed(writeFile(options.output, "")))
-    return 1;
-  llvm::SmallString<128> objectPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("softmax-compile",
-                                                              "o", objectPath))
-    return fail("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
-  if (failed(writeFile(objectPath, code)))
-    return 1;
-  if (llvm::Error error =
-          softmax::linkSharedLibrary(objectPath, options.output))
-    return fail(llvm::toString(std::move(error)));
-  return failed(writeFile(headerPath, headerText)) ? 1 : 0;
+    return failed(writeFile(options.output, *code)) ? 1 : 0;
+  return writeSharedLibrary(options, *code, headerPath, headerText, {});
 }

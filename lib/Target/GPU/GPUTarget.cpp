@@ -39,8 +39,9 @@ FailureOr<std::string> mlir::softmax::getGPUKernelBinary(ModuleOp module) {
 }
 
 bool mlir::softmax::isSupportedGPUChip(StringRef chip) {
-  static const llvm::StringSet<> chips = {"sm_70", "sm_75", "sm_80", "sm_86",
-                                          "sm_87", "sm_89", "sm_90", "sm_90a"};
+  // CUDA 13's ptxas no longer builds sm_70 (Volta).
+  static const llvm::StringSet<> chips = {"sm_75", "sm_80", "sm_86", "sm_87",
+                                          "sm_89", "sm_90", "sm_90a"};
   return chips.contains(chip);
 }
 

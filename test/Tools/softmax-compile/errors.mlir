@@ -13,7 +13,7 @@
 // CUDA: error: --target=cuda emits mlir, llvm, ptx, cubin or shared-lib, not --emit=asm
 
 // RUN: not softmax-compile %t.split/valid.mlir --target=cuda --chip=sm_91 --emit=ptx -o %t 2>&1 | FileCheck %s --check-prefix=CHIP
-// CHIP: error: unknown --chip 'sm_91' (expected sm_70, sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)
+// CHIP: error: unknown --chip 'sm_91' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or sm_90a)
 
 // RUN: not softmax-compile %t.split/valid.mlir --target=cuda --emit=ptx 2>&1 | FileCheck %s --check-prefix=PTXOUT
 // PTXOUT: error: --emit=ptx needs an output file (-o): the sidecars go beside it

@@ -34,7 +34,7 @@ SmallVector<GPUKernelInfo> collectGPUKernels(ModuleOp module);
 /// diagnostic on `module`.
 FailureOr<std::string> getGPUKernelBinary(ModuleOp module);
 
-/// True for the chips softmax-compile accepts (sm_70 to sm_90a).
+/// True for the chips softmax-compile accepts (sm_75 to sm_90a).
 bool isSupportedGPUChip(StringRef chip);
 
 /// The JSON sidecar of `kernel`, whose module is the file `moduleFile`
