@@ -31,6 +31,8 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace {
 
@@ -240,7 +242,27 @@ void mgpuLaunchKernel(void *function, std::int64_t gridX, std::int64_t gridY,
           "cuLaunchKernel");
 }
 
-// Memory, for host code that allocates (device memory only).
+// Memory, for host code that allocates (device memory only): a split row's
+// workspace each call. Freed blocks are kept for reuse by size (a few of
+// them), so that a call does not pay cuMemAlloc and cuMemFree each time.
+namespace {
+struct Block {
+  std::uint64_t bytes;
+  CUdeviceptr ptr;
+};
+constexpr std::size_t kMaxFreeBlocks = 16;
+// Guarded by `mutex`: blocks handed out (mgpuMemFree is not told a size),
+// and freed blocks kept for reuse, oldest first.
+std::vector<Block> &liveBlocks() {
+  static std::vector<Block> blocks;
+  return blocks;
+}
+std::vector<Block> &freeBlocks() {
+  static std::vector<Block> blocks;
+  return blocks;
+}
+} // namespace
+
 void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   const Driver *d = getDriverInContext();
   if (!d)
@@ -249,15 +271,53 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
     setError("host-shared allocations are not supported");
     return nullptr;
   }
-  CUdeviceptr ptr = 0;
-  if (bytes && !check(d, d->memAlloc(&ptr, bytes), "cuMemAlloc"))
+  if (!bytes)
     return nullptr;
+  CUdeviceptr ptr = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::vector<Block> &blocks = freeBlocks();
+    for (auto it = blocks.begin(); it != blocks.end(); ++it) {
+      if (it->bytes == bytes) {
+        ptr = it->ptr;
+        blocks.erase(it);
+        break;
+      }
+    }
+  }
+  if (!ptr && !check(d, d->memAlloc(&ptr, bytes), "cuMemAlloc"))
+    return nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  liveBlocks().push_back({bytes, ptr});
   return reinterpret_cast<void *>(ptr);
 }
 
-void mgpuMemFree(void *ptr, void * /*stream*/) {
-  if (const Driver *d = ptr ? getDriverInContext() : nullptr)
-    check(d, d->memFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+void mgpuMemFree(void *ptr, void *stream) {
+  const Driver *d = ptr ? getDriverInContext() : nullptr;
+  if (!d)
+    return;
+  // The block may still be in use by work queued on the stream.
+  d->streamSynchronize(stream);
+  CUdeviceptr block = reinterpret_cast<CUdeviceptr>(ptr);
+  CUdeviceptr release = block;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::vector<Block> &live = liveBlocks();
+    for (auto it = live.begin(); it != live.end(); ++it) {
+      if (it->ptr != block)
+        continue;
+      freeBlocks().push_back(*it);
+      live.erase(it);
+      release = 0;
+      if (freeBlocks().size() > kMaxFreeBlocks) {
+        release = freeBlocks().front().ptr;
+        freeBlocks().erase(freeBlocks().begin());
+      }
+      break;
+    }
+  }
+  if (release)
+    check(d, d->memFree(release), "cuMemFree");
 }
 
 void mgpuMemcpy(void *dst, void *src, std::size_t bytes, void * /*stream*/) {

@@ -82,7 +82,11 @@ void mlir::softmax::buildSoftmaxGPULoweringPipeline(
   pm.addPass(createGpuNVVMAttachTarget(targetOptions));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createSCFToControlFlowPass());
-  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  // Every kernel argument is a buffer of static shape: a bare pointer, so
+  // that any CUDA host launches a kernel with (in, out[, workspace]).
+  ConvertGpuOpsToNVVMOpsOptions nvvmOptions;
+  nvvmOptions.useBarePtrCallConv = true;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvmOptions));
   kernels.addPass(createCanonicalizerPass());
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
@@ -93,7 +97,9 @@ void mlir::softmax::buildSoftmaxGPULoweringPipeline(
 
   // Host: launches to mgpu* calls, the rest to the LLVM dialect.
   pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createGpuToLLVMConversionPass());
+  GpuToLLVMConversionPassOptions hostOptions;
+  hostOptions.kernelBarePtrCallConv = true;
+  pm.addPass(createGpuToLLVMConversionPass(hostOptions));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createArithToLLVMConversionPass());

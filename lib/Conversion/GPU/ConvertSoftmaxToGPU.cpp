@@ -23,6 +23,9 @@ namespace {
 
 constexpr StringLiteral kKernelModuleName = "softmax_kernels";
 constexpr StringLiteral kKernelInfoAttrName = "softmax.kernel";
+/// CUDA's grid limits.
+constexpr int64_t kMaxGridX = (int64_t(1) << 31) - 1;
+constexpr int64_t kMaxGridY = 65535;
 
 /// `buffer` as a rank-2 [rows x length] memref (it has the identity
 /// layout).
@@ -100,16 +103,15 @@ struct ConvertSoftmaxToGPUPass
     if (!strategyName)
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
-             << " is set by softmax-gpu-strategy for static shapes "
-                "reduced along the innermost dim, with rows of at most "
-             << kGPUMaxRowLength
-             << " elements; other cases have no GPU lowering yet)";
+             << " is set by softmax-gpu-strategy for static shapes reduced "
+                "along the innermost dim; other cases have no GPU lowering "
+                "yet)";
     std::optional<GPUStrategy> strategy =
         parseGPUStrategy(strategyName.getValue());
     if (!strategy)
       return op->emitError("unknown ")
              << kGPUStrategyAttrName << " '" << strategyName.getValue()
-             << "' (expected warp_row or block_row)";
+             << "' (expected warp_row, block_row or split_row)";
     auto elementType = cast<FloatType>(type.getElementType());
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
@@ -118,10 +120,17 @@ struct ConvertSoftmaxToGPUPass
       return op->emitError("the GPU lowering needs static sizes and the "
                            "innermost dim so far");
     int64_t length = type.getShape().back();
-    if (length > kGPUMaxRowLength)
+    int64_t rows = type.getNumElements() / std::max<int64_t>(length, 1);
+    if (*strategy != GPUStrategy::SplitRow && length > kGPUMaxRowLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << kGPUMaxRowLength << ")";
+    if (*strategy == GPUStrategy::SplitRow && rows > kMaxGridY)
+      return op->emitError("split_row takes at most ")
+             << kMaxGridY << " rows (the grid's y dimension), not " << rows;
+    if (*strategy == GPUStrategy::WarpRow &&
+        llvm::divideCeil(rows, kGPUWarpRowsPerBlock) > kMaxGridX)
+      return op->emitError("too many rows for one grid: ") << rows;
 
     auto toTensor = input.getDefiningOp<bufferization::ToTensorOp>();
     Value result = op->getResult(0);
@@ -146,7 +155,7 @@ struct ConvertSoftmaxToGPUPass
     config.logarithmic = isa<LogSoftmaxOp>(op);
     config.elementType = elementType;
     config.length = length;
-    config.rows = type.getNumElements() / std::max<int64_t>(length, 1);
+    config.rows = rows;
     if (config.rows == 0 || length == 0) {
       // Nothing to compute.
       materialize.erase();
@@ -163,14 +172,38 @@ struct ConvertSoftmaxToGPUPass
                            .str();
     Builder attrs(op->getContext());
     int64_t elementBytes = elementType.getWidth() / 8;
-    // One kernel for `config` under `kernelName`, with its launch.
-    auto makeKernel = [&](StringRef kernelName, const RowKernelConfig &c)
-        -> std::pair<gpu::GPUFuncOp, RowKernelLaunch> {
-      OpBuilder kb = OpBuilder::atBlockEnd(kernels.getBody());
-      gpu::GPUFuncOp kernel = buildRowKernel(kb, op->getLoc(), kernelName, c);
-      symbols.insert(kernel);
+    // The kernels of `c` under `kernelName` (split_row's first one with the
+    // suffix _stats), with the launch description the last one carries.
+    auto makeKernels = [&](StringRef kernelName, const RowKernelConfig &c) {
+      SmallVector<gpu::GPUFuncOp> made;
+      SmallVector<Attribute> launches;
       RowKernelLaunch launch = getRowKernelLaunch(c);
-      kernel->setAttr(
+      for (RowKernelRole role : getRowKernelRoles(c)) {
+        std::string funcName = kernelName.str();
+        if (role == RowKernelRole::SplitStats)
+          funcName += "_stats";
+        OpBuilder kb = OpBuilder::atBlockEnd(kernels.getBody());
+        gpu::GPUFuncOp kernel =
+            buildRowKernel(kb, op->getLoc(), funcName, c, role);
+        symbols.insert(kernel);
+        made.push_back(kernel);
+        SmallVector<StringRef> params = {"ptr:in"};
+        if (role != RowKernelRole::SplitStats)
+          params.push_back("ptr:out");
+        if (role != RowKernelRole::Row)
+          params.push_back("ptr:ws0");
+        launches.push_back(attrs.getDictionaryAttr({
+            attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
+            attrs.getNamedAttr("params", attrs.getStrArrayAttr(params)),
+            attrs.getNamedAttr("grid", attrs.getI64ArrayAttr(launch.grid)),
+            attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
+        }));
+      }
+      SmallVector<int64_t> workspace;
+      if (c.strategy == GPUStrategy::SplitRow)
+        workspace.push_back(
+            getSplitRowWorkspaceType(op->getContext(), c).getNumElements() * 4);
+      made.back()->setAttr(
           kKernelInfoAttrName,
           attrs.getDictionaryAttr({
               attrs.getNamedAttr(
@@ -182,42 +215,73 @@ struct ConvertSoftmaxToGPUPass
               attrs.getNamedAttr("strategy", strategyName),
               attrs.getNamedAttr("shape",
                                  attrs.getI64ArrayAttr({c.rows, c.length})),
-              attrs.getNamedAttr("grid", attrs.getI64ArrayAttr(launch.grid)),
-              attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
               attrs.getNamedAttr(
                   "alignment",
                   attrs.getI64IntegerAttr(getRowKernelVectorElements(c) *
                                           elementBytes)),
+              attrs.getNamedAttr("launches", attrs.getArrayAttr(launches)),
+              attrs.getNamedAttr("workspace", attrs.getI64ArrayAttr(workspace)),
           }));
-      return {kernel, launch};
+      return std::make_pair(made, launch);
     };
 
     OpBuilder b(materialize);
     Location loc = op->getLoc();
     Value inputRows = asRows(b, loc, toTensor.getBuffer());
     Value outputRows = asRows(b, loc, materialize.getDest());
-    auto launch = [&](std::pair<gpu::GPUFuncOp, RowKernelLaunch> kernel) {
+    auto launchAll = [&](const RowKernelConfig &c,
+                         ArrayRef<gpu::GPUFuncOp> made,
+                         const RowKernelLaunch &launch) {
       auto dim3 = [&](ArrayRef<int64_t> sizes) {
         return gpu::KernelDim3{
             arith::ConstantIndexOp::create(b, loc, sizes[0]),
             arith::ConstantIndexOp::create(b, loc, sizes[1]),
             arith::ConstantIndexOp::create(b, loc, sizes[2])};
       };
-      gpu::LaunchFuncOp::create(b, loc, kernel.first, dim3(kernel.second.grid),
-                                dim3(kernel.second.block),
-                                /*dynamicSharedMemorySize=*/nullptr,
-                                ValueRange{inputRows, outputRows});
+      if (made.size() == 1) {
+        gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
+                                  dim3(launch.block),
+                                  /*dynamicSharedMemorySize=*/nullptr,
+                                  ValueRange{inputRows, outputRows});
+        return;
+      }
+      // split_row: the workspace lives for the call, on one stream.
+      Type tokenType = gpu::AsyncTokenType::get(op->getContext());
+      Value token =
+          gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+      auto alloc = gpu::AllocOp::create(
+          b, loc, getSplitRowWorkspaceType(op->getContext(), c), tokenType,
+          ValueRange{token}, ValueRange{}, ValueRange{});
+      Value workspace = alloc.getMemref();
+      token = alloc.getAsyncToken();
+      token = gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
+                                        dim3(launch.block),
+                                        /*dynamicSharedMemorySize=*/nullptr,
+                                        ValueRange{inputRows, workspace},
+                                        tokenType, ValueRange{token})
+                  .getAsyncToken();
+      token = gpu::LaunchFuncOp::create(
+                  b, loc, made[1], dim3(launch.grid), dim3(launch.block),
+                  /*dynamicSharedMemorySize=*/nullptr,
+                  ValueRange{inputRows, outputRows, workspace}, tokenType,
+                  ValueRange{token})
+                  .getAsyncToken();
+      token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token},
+                                     workspace)
+                  .getAsyncToken();
+      gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
     };
 
-    auto vectorKernel = makeKernel(name, config);
+    auto [vectorKernels, vectorLaunch] = makeKernels(name, config);
     if (getRowKernelVectorElements(config) == 1) {
-      launch(vectorKernel);
+      launchAll(config, vectorKernels, vectorLaunch);
     } else {
       // The C ABI assumes only the element's alignment: buffers that are
-      // not 16-byte aligned take a kernel that reads element by element.
+      // not 16-byte aligned take kernels that read element by element.
       RowKernelConfig scalar = config;
       scalar.vectorized = false;
-      auto scalarKernel = makeKernel(name + "_unaligned", scalar);
+      auto [scalarKernels, scalarLaunch] =
+          makeKernels(name + "_unaligned", scalar);
       Value address = arith::OrIOp::create(
           b, loc,
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, inputRows),
@@ -232,9 +296,9 @@ struct ConvertSoftmaxToGPUPass
       auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      launch(vectorKernel);
+      launchAll(config, vectorKernels, vectorLaunch);
       b.setInsertionPointToStart(ifOp.elseBlock());
-      launch(scalarKernel);
+      launchAll(scalar, scalarKernels, scalarLaunch);
     }
     materialize.erase();
     op->erase();

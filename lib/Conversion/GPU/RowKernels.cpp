@@ -4,12 +4,12 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// A row kernel gives each row a group of threads (a warp, or a block) and
-// each thread K vectors of the row: vector k of thread g holds the
-// elements [(k G + g) V, (k G + g + 1) V) for a group of G threads and
-// vectors of V elements, so that a group's loads of one k are contiguous
-// (coalesced) and each thread's are 16 bytes. The row stays in registers
-// from the load to the store:
+// A kernel gives each row (or, for split_row, each chunk of a row) a group
+// of G threads (a warp, or a block) and each thread K vectors of V
+// elements: vector k of thread g holds the elements
+// [base + (k G + g) V, base + (k G + g + 1) V), so that a group's loads of
+// one k are contiguous (coalesced) and each thread's are 16 bytes. The
+// elements stay in registers from the load to the store:
 //
 //   m = max(x)                       thread, then group (NaN-propagating)
 //   t = (x == m) ? 0 : x - m         +inf entries share the mass
@@ -19,9 +19,11 @@
 //   y = t - log1p(c - 1 + r)         log_softmax; -inf for an all -inf row
 //
 // which is the dialect's contract for special values (the same as
-// softmax-decompose), with f32 math for f16/bf16. Vectors past the end of a
-// row (only in a thread's last k) are neither read nor written: their
-// lanes hold -inf, which adds nothing.
+// softmax-decompose), with f32 math for f16/bf16. A split row's chunks
+// each write (m, r, c); the output kernel merges them: M = max m,
+// C = sum of c over the chunks at M, R = the rest rescaled by exp(m - M).
+// Vectors past the end of a row are neither read nor written: their lanes
+// hold -inf, which adds nothing.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,33 +41,64 @@ using namespace mlir::softmax;
 
 namespace {
 
-/// Slots of the shared buffer a block-per-row kernel combines its warps'
-/// partial results in: one row of kGPUWarpSize per reduction.
+/// Slots of the shared buffer a block combines its warps' partial results
+/// in: one row of kGPUWarpSize per reduction.
 enum SharedSlot { kMaxSlot = 0, kSumSlot = 1, kCountSlot = 2, kNumSlots = 3 };
+
+/// The elements of the thread's part of a row (or chunk), in f32, by
+/// vector.
+using Elements = SmallVector<SmallVector<Value>>;
 
 class RowKernelBuilder {
 public:
   RowKernelBuilder(OpBuilder &b, Location loc, const RowKernelConfig &config,
-                   gpu::GPUFuncOp func)
-      : b(b), loc(loc), config(config), func(func),
+                   RowKernelRole role, gpu::GPUFuncOp func)
+      : b(b), loc(loc), config(config), role(role), func(func),
         elementType(config.elementType), accType(b.getF32Type()) {
     vectorElements = getRowKernelVectorElements(config);
     vectors = llvm::divideCeil(config.length, vectorElements);
-    groupThreads = config.strategy == GPUStrategy::WarpRow
-                       ? kGPUWarpSize
-                       : getGPUBlockRowThreads(vectors);
-    vectorsPerThread = llvm::divideCeil(vectors, groupThreads);
+    groupThreads =
+        getRowKernelLaunch(config).block[0] *
+        getRowKernelLaunch(config).block[1] /
+        (config.strategy == GPUStrategy::WarpRow ? kGPUWarpRowsPerBlock : 1);
+    if (config.strategy == GPUStrategy::SplitRow) {
+      chunkVectors = kGPUSplitThreads * kGPUSplitElementsPerThread /
+                     std::max<int64_t>(vectorElements, 1);
+      vectorsPerThread = chunkVectors / groupThreads;
+    } else {
+      chunkVectors = vectors;
+      vectorsPerThread = llvm::divideCeil(vectors, groupThreads);
+    }
   }
 
   void build() {
-    Value in = func.getArgument(0), out = func.getArgument(1);
     lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-    if (config.strategy == GPUStrategy::BlockRow) {
-      Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-      buildRow(in, out, row);
-      gpu::ReturnOp::create(b, loc);
-      return;
+    switch (config.strategy) {
+    case GPUStrategy::WarpRow:
+      buildWarpRows();
+      break;
+    case GPUStrategy::BlockRow:
+      base = index(0);
+      buildRow(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+      break;
+    case GPUStrategy::SplitRow: {
+      Value chunk = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+      base = arith::MulIOp::create(b, loc, chunk, index(chunkVectors));
+      Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+      if (role == RowKernelRole::SplitStats)
+        buildChunkStats(row, chunk);
+      else
+        buildChunkOutput(row);
+      break;
     }
+    }
+    gpu::ReturnOp::create(b, loc);
+  }
+
+private:
+  /// A warp per row, kGPUWarpRowsPerBlock rows a block.
+  void buildWarpRows() {
+    base = index(0);
     Value row = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc,
@@ -73,67 +106,163 @@ public:
                               index(kGPUWarpRowsPerBlock)),
         gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
     if (config.rows % kGPUWarpRowsPerBlock == 0) {
-      buildRow(in, out, row);
-    } else {
-      // A whole warp shares its row, so the test is uniform in the warp.
-      Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                           row, index(config.rows));
-      auto ifOp = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      buildRow(in, out, row);
+      buildRow(row);
+      return;
     }
-    gpu::ReturnOp::create(b, loc);
+    // A whole warp shares its row, so the test is uniform in the warp.
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
+                                         index(config.rows));
+    auto ifOp = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    buildRow(row);
   }
 
-private:
-  /// The kernel body for one row.
-  void buildRow(Value in, Value out, Value row) {
-    // Load: x[k][j], element j of the thread's vector k, in f32.
-    SmallVector<SmallVector<Value>> x;
-    for (int64_t k = 0; k < vectorsPerThread; ++k)
-      x.push_back(loadVector(in, row, k));
+  /// A whole row, in and out.
+  void buildRow(Value row) {
+    Value in = func.getArgument(0), out = func.getArgument(1);
+    Elements x = loadElements(in, row);
+    Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
+    Shifted s = shift(x, m);
+    Value r = groupReduce(s.r, kSumSlot, addFn());
+    Value c = groupReduce(s.c, kCountSlot, addFn());
+    storeElements(out, row, normalize(s, m, c, r));
+  }
 
-    Value localMax = nullptr;
+  /// split_row, first kernel: (m, r, c) of the chunk to the workspace.
+  void buildChunkStats(Value row, Value chunk) {
+    Value in = func.getArgument(0), workspace = func.getArgument(1);
+    Elements x = loadElements(in, row);
+    Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
+    Shifted s = shift(x, m);
+    Value r = groupReduce(s.r, kSumSlot, addFn());
+    Value c = groupReduce(s.c, kCountSlot, addFn());
+    Value isFirst =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    for (auto [i, value] : llvm::enumerate(ArrayRef<Value>{m, r, c}))
+      memref::StoreOp::create(b, loc, value, workspace,
+                              ValueRange{row, chunk, index(i)});
+  }
+
+  /// split_row, second kernel: merge the row's partials, write the chunk.
+  void buildChunkOutput(Value row) {
+    Value in = func.getArgument(0), out = func.getArgument(1),
+          workspace = func.getArgument(2);
+    // The chunk's loads first: they overlap the merge.
+    Elements x = loadElements(in, row);
+    int64_t chunks = getSplitRowChunks(config);
+    int64_t rounds = llvm::divideCeil(chunks, groupThreads);
+    SmallVector<std::array<Value, 3>> partials;
+    for (int64_t i = 0; i < rounds; ++i) {
+      Value chunk =
+          arith::AddIOp::create(b, loc, index(i * groupThreads), lane);
+      auto loadPartial = [&]() -> SmallVector<Value> {
+        SmallVector<Value> values;
+        for (int64_t j = 0; j < 3; ++j)
+          values.push_back(memref::LoadOp::create(
+              b, loc, workspace, ValueRange{row, chunk, index(j)}));
+        return values;
+      };
+      SmallVector<Value> values;
+      if ((i + 1) * groupThreads <= chunks) {
+        values = loadPartial();
+      } else {
+        // Past the last chunk: m = -inf, r = c = 0 (no contribution).
+        Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                              chunk, index(chunks));
+        auto ifOp = scf::IfOp::create(
+            b, loc, inRange,
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(b, loc, loadPartial());
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{constant(-std::numeric_limits<double>::infinity()),
+                             constant(0.0), constant(0.0)});
+            });
+        values.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+      }
+      partials.push_back({values[0], values[1], values[2]});
+    }
+    Value m = nullptr;
+    for (auto &partial : partials)
+      m = m ? arith::MaximumFOp::create(b, loc, m, partial[0]) : partial[0];
+    m = groupReduce(m, kMaxSlot, maxFn());
+    // Chunks at the maximum keep their count and sum apart (for log1p);
+    // the others are rescaled into the sum.
+    Value c = constant(0.0), r = constant(0.0);
+    for (auto &[pm, pr, pc] : partials) {
+      Value atMax =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, pm, m);
+      Value scaled =
+          arith::MulFOp::create(b, loc, arith::AddFOp::create(b, loc, pc, pr),
+                                exp(arith::SubFOp::create(b, loc, pm, m)));
+      c = arith::AddFOp::create(
+          b, loc, c, arith::SelectOp::create(b, loc, atMax, pc, constant(0.0)));
+      r = arith::AddFOp::create(
+          b, loc, r, arith::SelectOp::create(b, loc, atMax, pr, scaled));
+    }
+    c = groupReduce(c, kCountSlot, addFn());
+    r = groupReduce(r, kSumSlot, addFn());
+    storeElements(out, row, normalize(shift(x, m), m, c, r));
+  }
+
+  /// t and e of each element, and the thread's r and c.
+  struct Shifted {
+    Elements t, e;
+    Value r, c;
+  };
+
+  Value localMax(const Elements &x) {
+    Value result = nullptr;
     for (ArrayRef<Value> v : x)
       for (Value value : v)
-        localMax = localMax ? arith::MaximumFOp::create(b, loc, localMax, value)
-                            : value;
-    Value m = groupReduce(localMax, kMaxSlot, [&](Value a, Value c) -> Value {
-      return arith::MaximumFOp::create(b, loc, a, c);
-    });
+        result =
+            result ? arith::MaximumFOp::create(b, loc, result, value) : value;
+    return result;
+  }
 
-    // t, e, and the thread's r and c.
-    SmallVector<SmallVector<Value>> t(x.size()), e(x.size());
-    Value r = constant(0.0), c = constant(0.0);
-    for (auto [k, v] : llvm::enumerate(x)) {
+  Value exp(Value t) {
+    return math::Exp2Op::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, t, constant(llvm::numbers::log2e)));
+  }
+
+  Shifted shift(const Elements &x, Value m) {
+    Shifted s;
+    s.r = constant(0.0);
+    s.c = constant(0.0);
+    for (ArrayRef<Value> v : x) {
+      SmallVector<Value> t, e;
       for (Value value : v) {
         Value isMax =
             arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, value, m);
         Value shifted =
             arith::SelectOp::create(b, loc, isMax, constant(0.0),
                                     arith::SubFOp::create(b, loc, value, m));
-        Value exp = math::Exp2Op::create(
-            b, loc,
-            arith::MulFOp::create(b, loc, shifted,
-                                  constant(llvm::numbers::log2e)));
-        r = arith::AddFOp::create(
-            b, loc, r,
-            arith::SelectOp::create(b, loc, isMax, constant(0.0), exp));
-        c = arith::AddFOp::create(b, loc, c,
-                                  arith::SelectOp::create(b, loc, isMax,
-                                                          constant(1.0),
-                                                          constant(0.0)));
-        t[k].push_back(shifted);
-        e[k].push_back(exp);
+        Value power = exp(shifted);
+        s.r = arith::AddFOp::create(
+            b, loc, s.r,
+            arith::SelectOp::create(b, loc, isMax, constant(0.0), power));
+        s.c = arith::AddFOp::create(b, loc, s.c,
+                                    arith::SelectOp::create(b, loc, isMax,
+                                                            constant(1.0),
+                                                            constant(0.0)));
+        t.push_back(shifted);
+        e.push_back(power);
       }
+      s.t.push_back(t);
+      s.e.push_back(e);
     }
-    auto add = [&](Value a, Value d) -> Value {
-      return arith::AddFOp::create(b, loc, a, d);
-    };
-    r = groupReduce(r, kSumSlot, add);
-    c = groupReduce(c, kCountSlot, add);
+    return s;
+  }
 
+  /// The outputs, in the element type.
+  Elements normalize(const Shifted &s, Value m, Value c, Value r) {
     Value isNegInf = arith::CmpFOp::create(
         b, loc, arith::CmpFPredicate::OEQ, m,
         constant(-std::numeric_limits<double>::infinity()));
@@ -152,46 +281,58 @@ private:
       factor =
           arith::SelectOp::create(b, loc, isNegInf, constant(0.0), inverse);
     }
-
+    Elements y;
     for (int64_t k = 0; k < vectorsPerThread; ++k) {
-      SmallVector<Value> y;
+      SmallVector<Value> values;
       for (int64_t j = 0; j < vectorElements; ++j) {
         Value value =
             config.logarithmic
-                ? arith::SubFOp::create(b, loc, t[k][j], factor).getResult()
-                : arith::MulFOp::create(b, loc, e[k][j], factor).getResult();
+                ? arith::SubFOp::create(b, loc, s.t[k][j], factor).getResult()
+                : arith::MulFOp::create(b, loc, s.e[k][j], factor).getResult();
         if (elementType != accType)
           value = arith::TruncFOp::create(b, loc, elementType, value);
-        y.push_back(value);
+        values.push_back(value);
       }
-      storeVector(out, row, k, y);
+      y.push_back(values);
     }
+    return y;
   }
 
-  /// The first column of the thread's vector k.
-  Value column(int64_t k) {
-    Value chunk = arith::AddIOp::create(b, loc, index(k * groupThreads), lane);
-    return arith::MulIOp::create(b, loc, chunk, index(vectorElements));
+  /// The index, in vectors, of the thread's vector k.
+  Value vectorIndex(int64_t k) {
+    return arith::AddIOp::create(
+        b, loc, base,
+        arith::AddIOp::create(b, loc, index(k * groupThreads), lane));
   }
 
-  /// Whether the thread's vector k lies in the row for every thread.
+  /// Whether the thread's vector k lies in the row for every thread and
+  /// chunk.
   bool alwaysInRow(int64_t k) const {
-    return (k + 1) * groupThreads <= vectors;
+    if ((k + 1) * groupThreads > chunkVectors)
+      return false;
+    return config.strategy != GPUStrategy::SplitRow ||
+           vectors % chunkVectors == 0;
   }
 
   /// True where the thread's vector k lies in the row.
   Value inRow(int64_t k) {
-    return arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ult,
-        arith::AddIOp::create(b, loc, index(k * groupThreads), lane),
-        index(vectors));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                 vectorIndex(k), index(vectors));
+  }
+
+  Elements loadElements(Value in, Value row) {
+    Elements x;
+    for (int64_t k = 0; k < vectorsPerThread; ++k)
+      x.push_back(loadVector(in, row, k));
+    return x;
   }
 
   /// The elements of the thread's vector k of `row`, in f32; -inf past the
   /// end of the row.
   SmallVector<Value> loadVector(Value in, Value row, int64_t k) {
     auto load = [&]() -> Value {
-      Value col = column(k);
+      Value col =
+          arith::MulIOp::create(b, loc, vectorIndex(k), index(vectorElements));
       if (vectorElements == 1)
         return memref::LoadOp::create(b, loc, in, ValueRange{row, col});
       return vector::LoadOp::create(
@@ -235,36 +376,49 @@ private:
     return elements;
   }
 
-  /// Stores `elements` as the thread's vector k of `row`, where it lies in
-  /// the row.
-  void storeVector(Value out, Value row, int64_t k, ArrayRef<Value> elements) {
-    auto store = [&]() {
-      Value col = column(k);
-      if (vectorElements == 1) {
-        memref::StoreOp::create(b, loc, elements[0], out, ValueRange{row, col});
-        return;
+  /// Stores each vector of `y` where it lies in the row.
+  void storeElements(Value out, Value row, const Elements &y) {
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      auto store = [&]() {
+        Value col = arith::MulIOp::create(b, loc, vectorIndex(k),
+                                          index(vectorElements));
+        if (vectorElements == 1) {
+          memref::StoreOp::create(b, loc, y[k][0], out, ValueRange{row, col});
+          return;
+        }
+        Value vector = vector::FromElementsOp::create(
+            b, loc, VectorType::get({vectorElements}, elementType), y[k]);
+        vector::StoreOp::create(
+            b, loc, vector, out, ValueRange{row, col}, /*nontemporal=*/false,
+            b.getI64IntegerAttr(vectorElements * elementType.getWidth() / 8));
+      };
+      if (alwaysInRow(k)) {
+        store();
+        continue;
       }
-      Value vector = vector::FromElementsOp::create(
-          b, loc, VectorType::get({vectorElements}, elementType), elements);
-      vector::StoreOp::create(
-          b, loc, vector, out, ValueRange{row, col}, /*nontemporal=*/false,
-          b.getI64IntegerAttr(vectorElements * elementType.getWidth() / 8));
-    };
-    if (alwaysInRow(k)) {
+      auto ifOp = scf::IfOp::create(b, loc, inRow(k), /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
       store();
-      return;
     }
-    auto ifOp = scf::IfOp::create(b, loc, inRow(k), /*withElse=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    store();
+  }
+
+  using Combine = std::function<Value(Value, Value)>;
+  Combine maxFn() {
+    return [this](Value a, Value c) -> Value {
+      return arith::MaximumFOp::create(b, loc, a, c);
+    };
+  }
+  Combine addFn() {
+    return [this](Value a, Value c) -> Value {
+      return arith::AddFOp::create(b, loc, a, c);
+    };
   }
 
   /// `combine` over the group's values of `value`: a butterfly of
-  /// shuffles in each warp, then (block per row) the warps' results through
-  /// row `slot` of the shared buffer. Every thread gets the result.
-  Value groupReduce(Value value, SharedSlot slot,
-                    function_ref<Value(Value, Value)> combine) {
+  /// shuffles in each warp, then (a block per group) the warps' results
+  /// through row `slot` of the shared buffer. Every thread gets the result.
+  Value groupReduce(Value value, SharedSlot slot, const Combine &combine) {
     for (int64_t offset = kGPUWarpSize / 2; offset > 0; offset /= 2) {
       auto shuffle = gpu::ShuffleOp::create(b, loc, value, offset, kGPUWarpSize,
                                             gpu::ShuffleMode::XOR);
@@ -310,10 +464,11 @@ private:
   OpBuilder &b;
   Location loc;
   const RowKernelConfig &config;
+  RowKernelRole role;
   gpu::GPUFuncOp func;
   FloatType elementType, accType;
-  int64_t vectorElements, vectors, groupThreads, vectorsPerThread;
-  Value lane;
+  int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
+  Value lane, base;
 };
 
 } // namespace
@@ -326,28 +481,61 @@ mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
              : 1;
 }
 
+SmallVector<RowKernelRole>
+mlir::softmax::getRowKernelRoles(const RowKernelConfig &config) {
+  if (config.strategy == GPUStrategy::SplitRow)
+    return {RowKernelRole::SplitStats, RowKernelRole::SplitOutput};
+  return {RowKernelRole::Row};
+}
+
+int64_t mlir::softmax::getSplitRowChunks(const RowKernelConfig &config) {
+  return llvm::divideCeil(config.length,
+                          kGPUSplitThreads * kGPUSplitElementsPerThread);
+}
+
+MemRefType
+mlir::softmax::getSplitRowWorkspaceType(MLIRContext *context,
+                                        const RowKernelConfig &config) {
+  return MemRefType::get({config.rows, getSplitRowChunks(config), 3},
+                         Float32Type::get(context));
+}
+
 RowKernelLaunch
 mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
-  if (config.strategy == GPUStrategy::WarpRow)
+  switch (config.strategy) {
+  case GPUStrategy::WarpRow:
     return {{llvm::divideCeilSigned(config.rows, kGPUWarpRowsPerBlock), 1, 1},
             {kGPUWarpSize, kGPUWarpRowsPerBlock, 1}};
-  int64_t vectors =
-      llvm::divideCeil(config.length, getRowKernelVectorElements(config));
-  return {{config.rows, 1, 1}, {getGPUBlockRowThreads(vectors), 1, 1}};
+  case GPUStrategy::BlockRow: {
+    int64_t vectors =
+        llvm::divideCeil(config.length, getRowKernelVectorElements(config));
+    return {{config.rows, 1, 1}, {getGPUBlockRowThreads(vectors), 1, 1}};
+  }
+  case GPUStrategy::SplitRow:
+    return {{getSplitRowChunks(config), config.rows, 1},
+            {kGPUSplitThreads, 1, 1}};
+  }
+  llvm_unreachable("unknown GPU strategy");
 }
 
 gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
                                              StringRef name,
-                                             const RowKernelConfig &config) {
+                                             const RowKernelConfig &config,
+                                             RowKernelRole role) {
   auto type = MemRefType::get({config.rows, config.length}, config.elementType);
+  SmallVector<Type> arguments = {type};
+  if (role != RowKernelRole::SplitStats)
+    arguments.push_back(type);
+  if (role != RowKernelRole::Row)
+    arguments.push_back(getSplitRowWorkspaceType(b.getContext(), config));
   SmallVector<Type> workgroup;
-  if (config.strategy == GPUStrategy::BlockRow)
+  if (config.strategy != GPUStrategy::WarpRow)
     workgroup.push_back(
         MemRefType::get({kNumSlots * kGPUWarpSize}, b.getF32Type(), AffineMap(),
                         gpu::AddressSpaceAttr::get(
                             b.getContext(), gpu::AddressSpace::Workgroup)));
   auto func = gpu::GPUFuncOp::create(
-      b, loc, name, b.getFunctionType({type, type}, {}), workgroup);
+      b, loc, name, b.getFunctionType(arguments, {}), workgroup);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   RowKernelLaunch launch = getRowKernelLaunch(config);
   func.setKnownBlockSizeAttr(
@@ -356,6 +544,6 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
                               static_cast<int32_t>(launch.block[2])}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
-  RowKernelBuilder(b, loc, config, func).build();
+  RowKernelBuilder(b, loc, config, role, func).build();
   return func;
 }

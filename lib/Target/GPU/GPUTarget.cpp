@@ -49,33 +49,55 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
                                                   StringRef moduleKind,
                                                   StringRef moduleFile,
                                                   StringRef chip) {
-  auto string = [&](StringRef key) {
-    return cast<StringAttr>(kernel.info.get(key)).getValue().str();
+  auto string = [](DictionaryAttr dict, StringRef key) {
+    return cast<StringAttr>(dict.get(key)).getValue().str();
   };
-  auto ints = [&](StringRef key) {
+  auto ints = [](DictionaryAttr dict, StringRef key) {
     llvm::json::Array values;
-    for (Attribute value : cast<ArrayAttr>(kernel.info.get(key)))
+    for (Attribute value : cast<ArrayAttr>(dict.get(key)))
       values.push_back(cast<IntegerAttr>(value).getInt());
     return values;
   };
+  auto strings = [](DictionaryAttr dict, StringRef key) {
+    llvm::json::Array values;
+    for (Attribute value : cast<ArrayAttr>(dict.get(key)))
+      values.push_back(cast<StringAttr>(value).getValue().str());
+    return values;
+  };
+  // Each launch: the kernel, its arguments (bare device pointers: the
+  // input, the output, the workspace), grid and block.
+  auto launches = cast<ArrayAttr>(kernel.info.get("launches"));
+  auto last = cast<DictionaryAttr>(launches[launches.size() - 1]);
   llvm::json::Object sidecar{
-      {"kernel", kernel.name},
+      {"kernel", string(last, "kernel")},
       {moduleKind, moduleFile},
       {"chip", chip},
-      {"op", string("op")},
-      {"dtype", string("dtype")},
-      {"strategy", string("strategy")},
-      {"shape", ints("shape")},
-      // The kernel's arguments are the rank-2 memref descriptors of the
-      // input and the output: (allocated, aligned, offset, rows, length,
-      // length, 1), pointers to device memory with at least `alignment`
-      // bytes' alignment.
-      {"params", llvm::json::Array{"memref:in", "memref:out"}},
-      {"alignment", cast<IntegerAttr>(kernel.info.get("alignment")).getInt()},
-      {"grid", ints("grid")},
-      {"block", ints("block")},
+      {"op", string(kernel.info, "op")},
+      {"dtype", string(kernel.info, "dtype")},
+      {"strategy", string(kernel.info, "strategy")},
+      {"shape", ints(kernel.info, "shape")},
+      {"params", strings(last, "params")},
+      {"grid", ints(last, "grid")},
+      {"block", ints(last, "block")},
       {"shared_mem", 0},
+      // The buffers' alignment the kernels need (16 bytes for vector
+      // accesses, else the element's).
+      {"alignment", cast<IntegerAttr>(kernel.info.get("alignment")).getInt()},
   };
+  if (launches.size() > 1) {
+    llvm::json::Array list;
+    for (Attribute launch : launches) {
+      auto dict = cast<DictionaryAttr>(launch);
+      list.push_back(llvm::json::Object{{"kernel", string(dict, "kernel")},
+                                        {"params", strings(dict, "params")},
+                                        {"grid", ints(dict, "grid")},
+                                        {"block", ints(dict, "block")},
+                                        {"shared_mem", 0}});
+    }
+    sidecar["launches"] = std::move(list);
+    // Scratch device memory the launches share, in bytes: ws0, ...
+    sidecar["workspace"] = ints(kernel.info, "workspace");
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(sidecar))) << "\n";

@@ -3,17 +3,17 @@
 // RUN:   --verify-diagnostics
 
 func.func @dynamic(%x: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
-  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for static shapes reduced along the innermost dim, with rows of at most 32768 elements; other cases have no GPU lowering yet)}}
+  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for static shapes reduced along the innermost dim; other cases have no GPU lowering yet)}}
   %y = softmax.softmax %x dim(1) : tensor<?x1024xf32>
   return %y : tensor<?x1024xf32>
 }
 
 // -----
 
-func.func @long(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
-  // expected-error @below {{no GPU strategy for this op}}
-  %y = softmax.softmax %x dim(1) : tensor<2x65536xf32>
-  return %y : tensor<2x65536xf32>
+func.func @too_many_split_rows(%x: tensor<65536x16384xbf16>) -> tensor<65536x16384xbf16> {
+  // expected-error @below {{split_row takes at most 65535 rows (the grid's y dimension), not 65536}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "split_row"} : tensor<65536x16384xbf16>
+  return %y : tensor<65536x16384xbf16>
 }
 
 // -----

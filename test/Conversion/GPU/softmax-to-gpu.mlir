@@ -20,7 +20,7 @@
 // CHECK: gpu.module @softmax_kernels
 // CHECK: gpu.func @warp_softmax_0(%[[IN:.*]]: memref<6x1024xf32>, %[[OUT:.*]]: memref<6x1024xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
-// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, block = [32, 4, 1], dtype = "f32", grid = [2, 1, 1], op = "softmax", shape = [6, 1024], strategy = "warp_row"}
+// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, dtype = "f32", launches = [{block = [32, 4, 1], grid = [2, 1, 1], kernel = "warp_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [6, 1024], strategy = "warp_row", workspace = []}
 // CHECK: scf.if
 // CHECK-COUNT-8: vector.load %[[IN]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<6x1024xf32>, vector<4xf32>
 // CHECK-COUNT-5: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
@@ -29,7 +29,7 @@
 // CHECK: arith.divf
 // CHECK-COUNT-8: vector.store %{{.*}}, %[[OUT]][%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<6x1024xf32>, vector<4xf32>
 // CHECK: gpu.func @warp_softmax_0_unaligned
-// CHECK-SAME: softmax.kernel = {alignment = 4 : i64, block = [32, 4, 1]
+// CHECK-SAME: softmax.kernel = {alignment = 4 : i64, dtype = "f32", launches = [{block = [32, 4, 1]
 // CHECK-COUNT-32: memref.load %{{.*}} : memref<6x1024xf32>
 // CHECK-NOT: vector.load
 func.func @warp(%x: tensor<6x1024xf32>) -> tensor<6x1024xf32> {
@@ -49,7 +49,7 @@ func.func @warp(%x: tensor<6x1024xf32>) -> tensor<6x1024xf32> {
 // CHECK: gpu.launch_func @softmax_kernels::@block_log_softmax_0_unaligned
 // CHECK: gpu.func @block_log_softmax_0(%[[IN:.*]]: memref<6x4096xbf16>, %{{.*}}: memref<6x4096xbf16>) workgroup(%[[SHARED:.*]] : memref<96xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
-// CHECK-SAME: grid = [6, 1, 1], op = "log_softmax", shape = [6, 4096], strategy = "block_row"
+// CHECK-SAME: grid = [6, 1, 1], kernel = "block_log_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "log_softmax", shape = [6, 4096], strategy = "block_row"
 // CHECK: gpu.block_id x
 // CHECK-COUNT-4: vector.load %[[IN]]{{.*}} {alignment = 16 : i64} : memref<6x4096xbf16>, vector<8xbf16>
 // CHECK: arith.extf %{{.*}} : bf16 to f32
@@ -82,4 +82,35 @@ func.func @block(%x: tensor<2x3x4096xbf16>) -> tensor<2x3x4096xbf16> {
 func.func @odd(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
   %y = softmax.softmax %x dim(1) : tensor<5x1025xf32>
   return %y : tensor<5x1025xf32>
+}
+
+// -----
+
+// Split rows: 2 rows of 20000 f32 (3 chunks of 8192, the last partial):
+// a workspace of (max, sum, count) per chunk for the call, the stats
+// kernel then the output kernel on one stream, blocks of 512 threads over
+// (chunk, row).
+// CHECK-LABEL: func.func @split
+// CHECK: %[[T0:.*]] = gpu.wait async
+// CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<2x3x3xf32>
+// CHECK: %[[T2:.*]] = gpu.launch_func async [%[[T1]]] @softmax_kernels::@split_log_softmax_0_stats blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%{{.*}} : memref<2x20000xf32>, %[[WS]] : memref<2x3x3xf32>)
+// CHECK: %[[T3:.*]] = gpu.launch_func async [%[[T2]]] @softmax_kernels::@split_log_softmax_0 blocks in
+// CHECK-SAME: args(%{{.*}} : memref<2x20000xf32>, %{{.*}} : memref<2x20000xf32>, %[[WS]] : memref<2x3x3xf32>)
+// CHECK: %[[T4:.*]] = gpu.dealloc async [%[[T3]]] %[[WS]]
+// CHECK: gpu.wait [%[[T4]]]
+// CHECK: gpu.func @split_log_softmax_0_stats(%{{.*}}: memref<2x20000xf32>, %[[W:.*]]: memref<2x3x3xf32>) workgroup
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK: %[[CHUNK:.*]] = gpu.block_id x
+// CHECK: %[[ROW:.*]] = gpu.block_id y
+// CHECK: gpu.barrier
+// CHECK-COUNT-3: memref.store %{{.*}}, %[[W]][%[[ROW]], %[[CHUNK]], %{{.*}}] : memref<2x3x3xf32>
+// CHECK: gpu.func @split_log_softmax_0(%{{.*}}: memref<2x20000xf32>, %{{.*}}: memref<2x20000xf32>, %[[W2:.*]]: memref<2x3x3xf32>) workgroup
+// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, dtype = "f32", launches = [{block = [512, 1, 1], grid = [3, 2, 1], kernel = "split_log_softmax_0_stats", params = ["ptr:in", "ptr:ws0"]}, {block = [512, 1, 1], grid = [3, 2, 1], kernel = "split_log_softmax_0", params = ["ptr:in", "ptr:out", "ptr:ws0"]}], op = "log_softmax", shape = [2, 20000], strategy = "split_row", workspace = [72]}
+// CHECK: scf.if
+// CHECK: memref.load %[[W2]]
+// CHECK: math.exp2
+// CHECK: math.log1p
+func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
+  %y = softmax.log_softmax %x dim(1) : tensor<2x20000xf32>
+  return %y : tensor<2x20000xf32>
 }

@@ -17,41 +17,55 @@ func.func @warp_rows(%a: tensor<4096x1024xf32>, %b: tensor<2x8x128xbf16>,
 // -----
 
 // Longer rows (1025 elements would take 33 a lane), up to 32 elements a
-// thread of 1024.
+// thread of 1024; few rows shorter than two chunks (16384) too.
 // CHECK-LABEL: func.func @block_rows
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<64x1025xf32>
-// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<8x32768xf32>
-// CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<4x32768xbf16>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<64x32768xf32>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<128x32768xbf16>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<2x8193xf32>
-func.func @block_rows(%a: tensor<64x1025xf32>, %b: tensor<8x32768xf32>,
-                      %c: tensor<4x32768xbf16>, %d: tensor<2x8193xf32>)
-    -> (tensor<64x1025xf32>, tensor<8x32768xf32>, tensor<4x32768xbf16>,
+func.func @block_rows(%a: tensor<64x1025xf32>, %b: tensor<64x32768xf32>,
+                      %c: tensor<128x32768xbf16>, %d: tensor<2x8193xf32>)
+    -> (tensor<64x1025xf32>, tensor<64x32768xf32>, tensor<128x32768xbf16>,
         tensor<2x8193xf32>) {
   %0 = softmax.softmax %a dim(1) : tensor<64x1025xf32>
-  %1 = softmax.softmax %b dim(1) : tensor<8x32768xf32>
-  %2 = softmax.log_softmax %c dim(1) : tensor<4x32768xbf16>
+  %1 = softmax.softmax %b dim(1) : tensor<64x32768xf32>
+  %2 = softmax.log_softmax %c dim(1) : tensor<128x32768xbf16>
   %3 = softmax.softmax %d dim(1) : tensor<2x8193xf32>
-  return %0, %1, %2, %3 : tensor<64x1025xf32>, tensor<8x32768xf32>, tensor<4x32768xbf16>, tensor<2x8193xf32>
+  return %0, %1, %2, %3 : tensor<64x1025xf32>, tensor<64x32768xf32>, tensor<128x32768xbf16>, tensor<2x8193xf32>
 }
 
 // -----
 
-// Left alone: rows longer than a block holds (any type), dynamic sizes, a
-// dim other than the innermost. A pinned strategy stays.
+// Split rows: longer than a block holds (any number of rows, any type), or
+// fewer than 64 rows of at least two chunks of 8192.
+// CHECK-LABEL: func.func @split_rows
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<256x65536xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<1x1048576xbf16>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<8x16384xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<2x32769xf32>
+func.func @split_rows(%a: tensor<256x65536xf32>, %b: tensor<1x1048576xbf16>,
+                      %c: tensor<8x16384xf32>, %d: tensor<2x32769xf32>)
+    -> (tensor<256x65536xf32>, tensor<1x1048576xbf16>, tensor<8x16384xf32>,
+        tensor<2x32769xf32>) {
+  %0 = softmax.softmax %a dim(1) : tensor<256x65536xf32>
+  %1 = softmax.softmax %b dim(1) : tensor<1x1048576xbf16>
+  %2 = softmax.log_softmax %c dim(1) : tensor<8x16384xf32>
+  %3 = softmax.softmax %d dim(1) : tensor<2x32769xf32>
+  return %0, %1, %2, %3 : tensor<256x65536xf32>, tensor<1x1048576xbf16>, tensor<8x16384xf32>, tensor<2x32769xf32>
+}
+
+// -----
+
+// Left alone: dynamic sizes, a dim other than the innermost. A pinned
+// strategy stays.
 // CHECK-LABEL: func.func @unmarked
-// CHECK: softmax.softmax %{{.*}} dim(1) : tensor<2x65536xf32>
-// CHECK: softmax.softmax %{{.*}} dim(1) : tensor<2x65536xbf16>
 // CHECK: softmax.softmax %{{.*}} dim(1) : tensor<?x1024xf32>
 // CHECK: softmax.softmax %{{.*}} dim(0) : tensor<64x64xf32>
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-func.func @unmarked(%a: tensor<2x65536xf32>, %b: tensor<2x65536xbf16>,
-                    %c: tensor<?x1024xf32>, %d: tensor<64x64xf32>)
-    -> (tensor<2x65536xf32>, tensor<2x65536xbf16>, tensor<?x1024xf32>,
-        tensor<64x64xf32>, tensor<64x64xf32>) {
-  %0 = softmax.softmax %a dim(1) : tensor<2x65536xf32>
-  %1 = softmax.softmax %b dim(1) : tensor<2x65536xbf16>
+func.func @unmarked(%c: tensor<?x1024xf32>, %d: tensor<64x64xf32>)
+    -> (tensor<?x1024xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
   %2 = softmax.softmax %c dim(1) : tensor<?x1024xf32>
   %3 = softmax.softmax %d dim(0) : tensor<64x64xf32>
   %4 = softmax.softmax %d dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-  return %0, %1, %2, %3, %4 : tensor<2x65536xf32>, tensor<2x65536xbf16>, tensor<?x1024xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+  return %2, %3, %4 : tensor<?x1024xf32>, tensor<64x64xf32>, tensor<64x64xf32>
 }

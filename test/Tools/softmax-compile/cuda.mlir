@@ -27,9 +27,10 @@
 // ROWS-DAG: "strategy": "warp_row"
 // ROWS-DAG: "shared_mem": 0
 // RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['shape'], d['grid'], d['block'], d['params'])" %t/k.rows_softmax_0.json | FileCheck %s --check-prefix=ROWSJ
-// ROWSJ: [4096, 1024] [1024, 1, 1] [32, 4, 1] ['memref:in', 'memref:out']
-// RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['op'], d['dtype'], d['shape'], d['grid'], d['block'])" %t/k.wide_log_softmax_0.json | FileCheck %s --check-prefix=WIDEJ
-// WIDEJ: log_softmax bf16 [8, 16384] [8, 1, 1] [512, 1, 1]
+// ROWSJ: [4096, 1024] [1024, 1, 1] [32, 4, 1] ['ptr:in', 'ptr:out']
+// 8 rows of 16384: split rows, two launches sharing a workspace.
+// RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['op'], d['dtype'], d['shape'], d['strategy'], d['workspace'], [(l['kernel'], l['params'], l['grid'], l['block']) for l in d['launches']])" %t/k.wide_log_softmax_0.json | FileCheck %s --check-prefix=WIDEJ
+// WIDEJ: log_softmax bf16 [8, 16384] split_row [192] [('wide_log_softmax_0_stats', ['ptr:in', 'ptr:ws0'], [2, 8, 1], [512, 1, 1]), ('wide_log_softmax_0', ['ptr:in', 'ptr:out', 'ptr:ws0'], [2, 8, 1], [512, 1, 1])]
 
 // sm_80 PTX.
 // RUN: softmax-compile %s --target=cuda --chip=sm_80 --emit=ptx -o %t/k80.ptx

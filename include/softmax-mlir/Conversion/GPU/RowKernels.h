@@ -4,10 +4,13 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Builds the gpu.func kernels that `convert-softmax-to-gpu` launches: one
-// per softmax op, normalising the rows of a [rows x length] buffer in one
-// read and one write of each element (see GPUStrategy in
-// Dialect/Softmax/Transforms/Transforms.h for the strategies).
+// Builds the gpu.func kernels that `convert-softmax-to-gpu` launches for
+// one softmax op over a [rows x length] buffer (see GPUStrategy in
+// Dialect/Softmax/Transforms/Transforms.h for the strategies): one kernel
+// for warp_row and block_row, which read and write each element once; two
+// for split_row, whose blocks each take a chunk of a row: the first writes
+// each chunk's (max, sum, count) to a workspace, the second merges a row's
+// partials and writes its chunk.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,7 +25,7 @@
 
 namespace mlir::softmax {
 
-/// What one row kernel computes.
+/// What one softmax op's kernels compute.
 struct RowKernelConfig {
   GPUStrategy strategy;
   bool logarithmic;
@@ -34,23 +37,41 @@ struct RowKernelConfig {
   bool vectorized = true;
 };
 
-/// Elements of one access of the kernel for `config`.
-int64_t getRowKernelVectorElements(const RowKernelConfig &config);
+/// What a kernel of a config does.
+enum class RowKernelRole {
+  Row,        // warp_row, block_row: the whole row, in and out
+  SplitStats, // split_row: each chunk's (max, sum, count) to the workspace
+  SplitOutput // split_row: merge the row's partials, write the chunk
+};
 
-/// The launch a row kernel needs: grid and block sizes (x, y, z).
+/// The launch a kernel needs: grid and block sizes (x, y, z).
 struct RowKernelLaunch {
   std::array<int64_t, 3> grid;
   std::array<int64_t, 3> block;
 };
 
-/// The launch of the kernel for `config`.
+/// Elements of one access of the kernels for `config`.
+int64_t getRowKernelVectorElements(const RowKernelConfig &config);
+
+/// The roles of the kernels `config` takes, in launch order.
+SmallVector<RowKernelRole> getRowKernelRoles(const RowKernelConfig &config);
+
+/// The launch of the kernels for `config` (all of them take the same one).
 RowKernelLaunch getRowKernelLaunch(const RowKernelConfig &config);
 
-/// Builds the kernel `name` for `config` at the builder's insertion point,
-/// which must be in a gpu.module: `(in, out: memref<rows x length x T>)`,
-/// marked with its known block size.
+/// The chunks a split_row row is cut into, and the type of the workspace
+/// that holds their (max, sum, count): memref<rows x chunks x 3 x f32>.
+int64_t getSplitRowChunks(const RowKernelConfig &config);
+MemRefType getSplitRowWorkspaceType(MLIRContext *context,
+                                    const RowKernelConfig &config);
+
+/// Builds the `role` kernel `name` for `config` at the builder's insertion
+/// point, which must be in a gpu.module, marked with its known block size.
+/// Its arguments: (in, out) for Row, (in, workspace) for SplitStats, (in,
+/// out, workspace) for SplitOutput; in and out are memref<rows x length x T>.
 gpu::GPUFuncOp buildRowKernel(OpBuilder &b, Location loc, StringRef name,
-                              const RowKernelConfig &config);
+                              const RowKernelConfig &config,
+                              RowKernelRole role = RowKernelRole::Row);
 
 } // namespace mlir::softmax
 

@@ -10,7 +10,10 @@
 // (one read and one write per element), load and store 16 bytes a thread
 // where the row allows, and reduce with warp shuffles. A warp per row needs
 // no block-wide synchronisation and suits rows of up to 1024 elements; a
-// longer row spreads over a block, whose warps meet in shared memory.
+// longer row spreads over a block, whose warps meet in shared memory; a
+// row longer than a block holds, or one of a few long rows that would leave
+// most of the GPU idle, is cut into chunks of a block each, read twice.
+// (Not yet measured on a GPU: the thresholds are the design's.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +29,7 @@ std::optional<GPUStrategy> mlir::softmax::parseGPUStrategy(StringRef name) {
   return llvm::StringSwitch<std::optional<GPUStrategy>>(name)
       .Case("warp_row", GPUStrategy::WarpRow)
       .Case("block_row", GPUStrategy::BlockRow)
+      .Case("split_row", GPUStrategy::SplitRow)
       .Default(std::nullopt);
 }
 
@@ -35,6 +39,8 @@ StringRef mlir::softmax::stringifyGPUStrategy(GPUStrategy strategy) {
     return "warp_row";
   case GPUStrategy::BlockRow:
     return "block_row";
+  case GPUStrategy::SplitRow:
+    return "split_row";
   }
   llvm_unreachable("unknown GPU strategy");
 }
@@ -45,10 +51,11 @@ int64_t mlir::softmax::getGPUVectorElements(int64_t length,
   return length % elements == 0 ? elements : 1;
 }
 
-std::optional<GPUStrategy>
-mlir::softmax::chooseGPUStrategy(int64_t length, int64_t elementBytes) {
-  if (length > kGPUMaxRowLength)
-    return std::nullopt;
+GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
+                                             int64_t elementBytes) {
+  int64_t chunk = kGPUSplitThreads * kGPUSplitElementsPerThread;
+  if (length > kGPUMaxRowLength || (rows < kGPUFewRows && length >= 2 * chunk))
+    return GPUStrategy::SplitRow;
   if (length <= kGPUWarpSize * kGPUMaxElementsPerThread)
     return GPUStrategy::WarpRow;
   return GPUStrategy::BlockRow;

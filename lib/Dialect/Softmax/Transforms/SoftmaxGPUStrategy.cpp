@@ -32,7 +32,7 @@ struct SoftmaxGPUStrategyPass
         if (!name || !parseGPUStrategy(name.getValue())) {
           op->emitError("unknown ")
               << kGPUStrategyAttrName << " " << pinned
-              << " (expected \"warp_row\" or \"block_row\")";
+              << " (expected \"warp_row\", \"block_row\" or \"split_row\")";
           return WalkResult::interrupt();
         }
         return WalkResult::advance();
@@ -42,12 +42,13 @@ struct SoftmaxGPUStrategyPass
       if (!type || !type.hasStaticShape() || dim != type.getRank() - 1)
         return WalkResult::advance();
       int64_t elementBytes = type.getElementTypeBitWidth() / 8;
-      std::optional<GPUStrategy> strategy =
-          chooseGPUStrategy(type.getShape().back(), elementBytes);
-      if (strategy)
-        op->setAttr(
-            kGPUStrategyAttrName,
-            StringAttr::get(op->getContext(), stringifyGPUStrategy(*strategy)));
+      int64_t length = type.getShape().back();
+      GPUStrategy strategy = chooseGPUStrategy(type.getNumElements() /
+                                                   std::max<int64_t>(length, 1),
+                                               length, elementBytes);
+      op->setAttr(
+          kGPUStrategyAttrName,
+          StringAttr::get(op->getContext(), stringifyGPUStrategy(strategy)));
       return WalkResult::advance();
     });
     if (result.wasInterrupted())

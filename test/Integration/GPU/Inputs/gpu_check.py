@@ -37,8 +37,8 @@ from softmax_check import (  # noqa: E402
     reference_rows,
 )
 
-# (name, op, dtype, shape): the strategies (warp and block per row,
-# vectorized and element-wise), partial warp blocks, ranks 1 to 3.
+# (name, op, dtype, shape): the strategies (warp and block per row, split
+# rows; vectorized and element-wise), partial warp blocks, ranks 1 to 3.
 CASES = [
     ("warp_f32", "softmax", "f32", (64, 1024)),
     ("warp_log_f32", "log_softmax", "f32", (6, 1024)),
@@ -50,6 +50,12 @@ CASES = [
     ("block_max_bf16", "softmax", "bf16", (2, 32768)),
     ("rank3_f32", "softmax", "f32", (2, 3, 256)),
     ("rank1_f32", "log_softmax", "f32", (512,)),
+    # split_row: longer than a block holds; few rows; a partial last chunk;
+    # element-wise (40001 is no whole number of vectors).
+    ("split_f32", "softmax", "f32", (3, 65536)),
+    ("split_few_bf16", "log_softmax", "bf16", (2, 20000)),
+    ("split_odd_f32", "log_softmax", "f32", (2, 40001)),
+    ("split_one_row_f32", "softmax", "f32", (1, 262144)),
 ]
 
 MLIR_TYPES = {"f32": "f32", "f16": "f16", "bf16": "bf16"}

@@ -185,9 +185,14 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       number of them) in registers, reductions by `gpu.shuffle xor`;
     * `"block_row"` for longer rows, up to 32768 elements (32 a thread of
       1024: more spill registers): a block per row of 64 to 1024 threads
-      (about 4 vectors each), warps combined through shared memory.
+      (about 4 vectors each), warps combined through shared memory;
+    * `"split_row"` for rows longer than that, and for fewer than 64 rows
+      of at least 16384 elements (a block per row would leave most of the
+      GPU idle): chunks of 8192 elements, a block of 512 threads each; one
+      kernel writes each chunk's (max, sum, count), a second merges a row's
+      and writes the chunk, which it reads again.
 
-    Both read and write each element once. Longer rows, dynamic sizes and
+    The first two read and write each element once. Dynamic sizes and
     other dimensions are left unmarked (the conversion reports them). An
     attribute already present is kept, so a test can pin a strategy; an
     unknown one is an error.

@@ -150,12 +150,13 @@ StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
 
 /// How a GPU kernel covers the rows of a softmax over the innermost
 /// dimension, as the string attribute `softmax.gpu_strategy` pins it
-/// ("warp_row", "block_row"). Both hold the row in registers, in 16-byte
-/// vectors where the row length allows, and read and write each element
-/// once.
+/// ("warp_row", "block_row", "split_row"). All hold the elements in
+/// registers, in 16-byte vectors where the row length allows.
 enum class GPUStrategy {
-  WarpRow, // a warp per row, several rows per block, shuffle reductions
-  BlockRow // a block per row, shuffles then shared memory across warps
+  WarpRow,  // a warp per row, several rows per block, shuffle reductions
+  BlockRow, // a block per row, shuffles then shared memory across warps
+  SplitRow  // a block per chunk of a row: chunk (max, sum) partials, then
+            // a second kernel merges them and writes the chunk
 };
 inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
 std::optional<GPUStrategy> parseGPUStrategy(StringRef name);
@@ -176,12 +177,19 @@ inline constexpr int64_t kGPUMaxRowLength =
 /// it (every row then starts 16-byte aligned), else 1.
 int64_t getGPUVectorElements(int64_t length, int64_t elementBytes);
 
-/// The strategy for rows of `length` elements (static), or none when the
-/// row is longer than kGPUMaxRowLength: a warp per row up to 1024
-/// elements (at most 32 a lane, no block-wide synchronisation), a block
-/// per row above.
-std::optional<GPUStrategy> chooseGPUStrategy(int64_t length,
-                                             int64_t elementBytes);
+/// split_row blocks: threads, and elements a thread (a chunk of 8192).
+inline constexpr int64_t kGPUSplitThreads = 512;
+inline constexpr int64_t kGPUSplitElementsPerThread = 16;
+/// Fewer rows than this leave most of a GPU idle with a block per row:
+/// rows of at least two chunks are split then.
+inline constexpr int64_t kGPUFewRows = 64;
+
+/// The strategy for `rows` rows of `length` elements (static): a warp per
+/// row up to 1024 elements (at most 32 a lane, no block-wide
+/// synchronisation), a block per row up to kGPUMaxRowLength, split rows
+/// beyond, and for fewer than kGPUFewRows rows of at least two chunks.
+GPUStrategy chooseGPUStrategy(int64_t rows, int64_t length,
+                              int64_t elementBytes);
 
 /// The threads a block-per-row kernel gives a row of `vectors` vector
 /// accesses: enough for at most 4 a thread, a power of two from 64 to 1024
