@@ -74,24 +74,31 @@ def SoftmaxOpenMPThreadCount
 def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower softmax ops to GPU row kernels and their launches";
   let description = [{
-    Replaces every `softmax.softmax` and `softmax.log_softmax` with a
-    `gpu.launch_func` of a kernel built for it in the `gpu.module`
+    Replaces every `softmax.softmax` and `softmax.log_softmax` with
+    `gpu.launch_func`s of kernels built for it in the `gpu.module`
     `@softmax_kernels`, by the strategy `softmax-gpu-strategy` recorded in
-    `softmax.gpu_strategy` (`warp_row` or `block_row`; see that pass). The
-    kernel reads the op's input and writes its output once each, in 16-byte
-    vectors where the row length allows, with warp shuffles for the
-    reductions (`gpu.shuffle xor`), `exp2` of a `log2(e)`-scaled argument,
-    and f32 math for f16 and bf16.
+    `softmax.gpu_strategy` (see that pass): one kernel for `warp_row` and
+    `block_row`, which read the op's input and write its output once each;
+    two for `split_row`, which share a workspace allocated for the call
+    (`gpu.alloc async`, one stream): the first writes each chunk's (max,
+    sum, count), the second merges a row's and writes the chunk. Accesses
+    are 16-byte vectors where the row length allows, and buffers that turn
+    out not to be 16-byte aligned at run time take element-wise variants of
+    the kernels (the C ABI promises only the element's alignment).
+    Reductions use warp shuffles (`gpu.shuffle xor`) and, across warps,
+    shared memory; `exp2` of a `log2(e)`-scaled argument; f32 math for f16
+    and bf16.
 
     The op must read a buffer and write its result to one, as
     `softmax-export-c-abi` and inlining leave a public function: its input a
     `bufferization.to_tensor` of a memref, its only use a
     `bufferization.materialize_in_destination` into a memref with the
-    identity layout. The launch then works on those buffers (collapsed to
-    rows x length), which hold device memory. Every other case is an error
-    for now, as is any tensor computation left in a function (it would run
-    on the host over device memory): static shapes, f16/bf16/f32, the
-    innermost dim, rows of at most 32768 elements.
+    identity layout. The launches then work on those buffers (collapsed to
+    rows x length), which hold device memory. The rows may be dynamic: the
+    grid is computed at run time, and no kernel runs for zero rows. Every
+    other case is an error for now, as is any tensor computation left in a
+    function (it would run on the host over device memory): f16/bf16/f32,
+    the innermost dim, of a static size.
 
     ```mlir
     %t = bufferization.to_tensor %x restrict : memref<64x1024xf32> to tensor<64x1024xf32>
@@ -99,15 +106,17 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     bufferization.materialize_in_destination %y in restrict writable %out : (tensor<64x1024xf32>, memref<64x1024xf32>) -> ()
     ```
 
-    becomes
+    becomes (the unaligned branch aside)
 
     ```mlir
     gpu.launch_func @softmax_kernels::@f_softmax_0 blocks in (%c16, %c1, %c1) threads in (%c32, %c4, %c1) args(%x : memref<64x1024xf32>, %out : memref<64x1024xf32>)
     ```
 
-    Each kernel carries `softmax.kernel`, a dictionary of what a launcher
-    needs (`op`, `dtype`, `strategy`, `shape`, `grid`, `block`), from which
-    `softmax-compile` writes its JSON sidecar.
+    The last kernel of each op carries `softmax.kernel`, a dictionary of
+    what a launcher needs (`op`, `dtype`, `strategy`, `shape`, `alignment`,
+    `launches` with each kernel's `params`, `grid` and `block`, and the
+    `workspace` bytes), from which `softmax-compile` writes its JSON
+    sidecar; sizes that depend on dynamic rows are expressions in `M`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -103,9 +103,9 @@ struct ConvertSoftmaxToGPUPass
     if (!strategyName)
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
-             << " is set by softmax-gpu-strategy for static shapes reduced "
-                "along the innermost dim; other cases have no GPU lowering "
-                "yet)";
+             << " is set by softmax-gpu-strategy for ops reduced along the "
+                "innermost dim, of a static size; other cases have no GPU "
+                "lowering yet)";
     std::optional<GPUStrategy> strategy =
         parseGPUStrategy(strategyName.getValue());
     if (!strategy)
@@ -116,19 +116,24 @@ struct ConvertSoftmaxToGPUPass
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
              << elementType << " has no GPU lowering yet (f16, bf16, f32)";
-    if (!type.hasStaticShape() || dim != type.getRank() - 1)
-      return op->emitError("the GPU lowering needs static sizes and the "
-                           "innermost dim so far");
+    if (dim != type.getRank() - 1 || type.isDynamicDim(dim))
+      return op->emitError("the GPU lowering needs the innermost dim, of a "
+                           "static size, so far");
     int64_t length = type.getShape().back();
-    int64_t rows = type.getNumElements() / std::max<int64_t>(length, 1);
+    int64_t rows = 1;
+    for (int64_t size : type.getShape().drop_back())
+      rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
+                 ? ShapedType::kDynamic
+                 : rows * size;
+    bool dynamicRows = ShapedType::isDynamic(rows);
     if (*strategy != GPUStrategy::SplitRow && length > kGPUMaxRowLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << kGPUMaxRowLength << ")";
-    if (*strategy == GPUStrategy::SplitRow && rows > kMaxGridY)
+    if (*strategy == GPUStrategy::SplitRow && !dynamicRows && rows > kMaxGridY)
       return op->emitError("split_row takes at most ")
              << kMaxGridY << " rows (the grid's y dimension), not " << rows;
-    if (*strategy == GPUStrategy::WarpRow &&
+    if (*strategy == GPUStrategy::WarpRow && !dynamicRows &&
         llvm::divideCeil(rows, kGPUWarpRowsPerBlock) > kMaxGridX)
       return op->emitError("too many rows for one grid: ") << rows;
 
@@ -172,6 +177,21 @@ struct ConvertSoftmaxToGPUPass
                            .str();
     Builder attrs(op->getContext());
     int64_t elementBytes = elementType.getWidth() / 8;
+    // Grid sizes for the kernel's description: a number, or the launcher's
+    // expression in the rows M when they are dynamic.
+    auto sizesAttr = [&](ArrayRef<int64_t> sizes) {
+      SmallVector<Attribute> values;
+      for (int64_t size : sizes)
+        values.push_back(
+            !ShapedType::isDynamic(size)
+                ? Attribute(attrs.getI64IntegerAttr(size))
+                : Attribute(attrs.getStringAttr(
+                      *strategy == GPUStrategy::WarpRow
+                          ? "cdiv(M, " + std::to_string(kGPUWarpRowsPerBlock) +
+                                ")"
+                          : "M")));
+      return attrs.getArrayAttr(values);
+    };
     // The kernels of `c` under `kernelName` (split_row's first one with the
     // suffix _stats), with the launch description the last one carries.
     auto makeKernels = [&](StringRef kernelName, const RowKernelConfig &c) {
@@ -192,17 +212,24 @@ struct ConvertSoftmaxToGPUPass
           params.push_back("ptr:out");
         if (role != RowKernelRole::Row)
           params.push_back("ptr:ws0");
+        if (dynamicRows)
+          params.push_back("i64:M");
         launches.push_back(attrs.getDictionaryAttr({
             attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
             attrs.getNamedAttr("params", attrs.getStrArrayAttr(params)),
-            attrs.getNamedAttr("grid", attrs.getI64ArrayAttr(launch.grid)),
+            attrs.getNamedAttr("grid", sizesAttr(launch.grid)),
             attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
         }));
       }
-      SmallVector<int64_t> workspace;
-      if (c.strategy == GPUStrategy::SplitRow)
+      SmallVector<Attribute> workspace;
+      if (c.strategy == GPUStrategy::SplitRow) {
+        // rows x chunks x (max, sum, count) f32.
+        int64_t perRow = getSplitRowChunks(c) * 3 * 4;
         workspace.push_back(
-            getSplitRowWorkspaceType(op->getContext(), c).getNumElements() * 4);
+            dynamicRows ? Attribute(attrs.getStringAttr("M * " +
+                                                        std::to_string(perRow)))
+                        : Attribute(attrs.getI64IntegerAttr(c.rows * perRow)));
+      }
       made.back()->setAttr(
           kKernelInfoAttrName,
           attrs.getDictionaryAttr({
@@ -213,14 +240,15 @@ struct ConvertSoftmaxToGPUPass
                                                : elementType.isF16() ? "f16"
                                                                      : "bf16")),
               attrs.getNamedAttr("strategy", strategyName),
-              attrs.getNamedAttr("shape",
-                                 attrs.getI64ArrayAttr({c.rows, c.length})),
+              attrs.getNamedAttr(
+                  "shape", attrs.getI64ArrayAttr(
+                               {dynamicRows ? int64_t(-1) : c.rows, c.length})),
               attrs.getNamedAttr(
                   "alignment",
                   attrs.getI64IntegerAttr(getRowKernelVectorElements(c) *
                                           elementBytes)),
               attrs.getNamedAttr("launches", attrs.getArrayAttr(launches)),
-              attrs.getNamedAttr("workspace", attrs.getI64ArrayAttr(workspace)),
+              attrs.getNamedAttr("workspace", attrs.getArrayAttr(workspace)),
           }));
       return std::make_pair(made, launch);
     };
@@ -229,41 +257,87 @@ struct ConvertSoftmaxToGPUPass
     Location loc = op->getLoc();
     Value inputRows = asRows(b, loc, toTensor.getBuffer());
     Value outputRows = asRows(b, loc, materialize.getDest());
+    Value rowsValue =
+        dynamicRows ? memref::DimOp::create(b, loc, inputRows, 0).getResult()
+                    : arith::ConstantIndexOp::create(b, loc, rows).getResult();
+    // No rows, no launch (a grid of size 0 is an error in CUDA).
+    std::optional<OpBuilder::InsertionGuard> nonEmptyGuard;
+    if (dynamicRows) {
+      auto ifOp = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rowsValue,
+                                arith::ConstantIndexOp::create(b, loc, 0)),
+          /*withElse=*/false);
+      nonEmptyGuard.emplace(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+    }
+    // The kernels' arguments: the buffers, or, for dynamic rows, their
+    // first row's static views and the rows (see getRowKernelArgumentTypes).
+    auto kernelArgs = [&](ArrayRef<Value> buffers) -> SmallVector<Value> {
+      if (!dynamicRows)
+        return SmallVector<Value>(buffers);
+      SmallVector<Value> args;
+      for (Value buffer : buffers) {
+        auto type = cast<MemRefType>(buffer.getType());
+        ArrayRef<int64_t> inner = type.getShape().drop_front();
+        SmallVector<OpFoldResult> sizes, strides;
+        int64_t stride = 1;
+        for (int64_t size : llvm::reverse(inner)) {
+          strides.insert(strides.begin(), b.getIndexAttr(stride));
+          sizes.insert(sizes.begin(), b.getIndexAttr(size));
+          stride *= size;
+        }
+        args.push_back(memref::ReinterpretCastOp::create(
+            b, loc, MemRefType::get(inner, type.getElementType()), buffer,
+            b.getIndexAttr(0), sizes, strides));
+      }
+      args.push_back(rowsValue);
+      return args;
+    };
     auto launchAll = [&](const RowKernelConfig &c,
                          ArrayRef<gpu::GPUFuncOp> made,
                          const RowKernelLaunch &launch) {
+      auto size = [&](int64_t value) -> Value {
+        if (!ShapedType::isDynamic(value))
+          return arith::ConstantIndexOp::create(b, loc, value);
+        if (c.strategy != GPUStrategy::WarpRow)
+          return rowsValue;
+        return arith::CeilDivUIOp::create(
+            b, loc, rowsValue,
+            arith::ConstantIndexOp::create(b, loc, kGPUWarpRowsPerBlock));
+      };
       auto dim3 = [&](ArrayRef<int64_t> sizes) {
-        return gpu::KernelDim3{
-            arith::ConstantIndexOp::create(b, loc, sizes[0]),
-            arith::ConstantIndexOp::create(b, loc, sizes[1]),
-            arith::ConstantIndexOp::create(b, loc, sizes[2])};
+        return gpu::KernelDim3{size(sizes[0]), size(sizes[1]), size(sizes[2])};
       };
       if (made.size() == 1) {
         gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
                                   dim3(launch.block),
                                   /*dynamicSharedMemorySize=*/nullptr,
-                                  ValueRange{inputRows, outputRows});
+                                  kernelArgs({inputRows, outputRows}));
         return;
       }
       // split_row: the workspace lives for the call, on one stream.
       Type tokenType = gpu::AsyncTokenType::get(op->getContext());
       Value token =
           gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+      SmallVector<Value> workspaceSizes;
+      if (dynamicRows)
+        workspaceSizes.push_back(rowsValue);
       auto alloc = gpu::AllocOp::create(
           b, loc, getSplitRowWorkspaceType(op->getContext(), c), tokenType,
-          ValueRange{token}, ValueRange{}, ValueRange{});
+          ValueRange{token}, workspaceSizes, ValueRange{});
       Value workspace = alloc.getMemref();
       token = alloc.getAsyncToken();
       token = gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
                                         dim3(launch.block),
                                         /*dynamicSharedMemorySize=*/nullptr,
-                                        ValueRange{inputRows, workspace},
+                                        kernelArgs({inputRows, workspace}),
                                         tokenType, ValueRange{token})
                   .getAsyncToken();
       token = gpu::LaunchFuncOp::create(
                   b, loc, made[1], dim3(launch.grid), dim3(launch.block),
                   /*dynamicSharedMemorySize=*/nullptr,
-                  ValueRange{inputRows, outputRows, workspace}, tokenType,
+                  kernelArgs({inputRows, outputRows, workspace}), tokenType,
                   ValueRange{token})
                   .getAsyncToken();
       token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token},

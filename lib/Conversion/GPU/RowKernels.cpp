@@ -72,6 +72,7 @@ public:
   }
 
   void build() {
+    setUpBuffers();
     lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     switch (config.strategy) {
     case GPUStrategy::WarpRow:
@@ -96,6 +97,45 @@ public:
   }
 
 private:
+  /// The kernel's buffers as [rows x length] (and the workspace as [rows x
+  /// chunks x 3]). With dynamic rows the arguments are one row's static
+  /// view (so that they pass as bare pointers) and the row count: the full
+  /// views are built here.
+  void setUpBuffers() {
+    unsigned next = 0;
+    in = func.getArgument(next++);
+    if (role != RowKernelRole::SplitStats)
+      out = func.getArgument(next++);
+    if (role != RowKernelRole::Row)
+      workspace = func.getArgument(next++);
+    if (!ShapedType::isDynamic(config.rows))
+      return;
+    rowsArgument = func.getArgument(next);
+    auto view = [&](Value buffer, ArrayRef<int64_t> inner) -> Value {
+      auto type = cast<MemRefType>(buffer.getType());
+      SmallVector<int64_t> shape = {ShapedType::kDynamic};
+      shape.append(inner.begin(), inner.end());
+      SmallVector<OpFoldResult> sizes = {rowsArgument};
+      SmallVector<OpFoldResult> strides;
+      int64_t stride = 1;
+      for (int64_t size : llvm::reverse(inner)) {
+        strides.insert(strides.begin(), b.getIndexAttr(stride));
+        stride *= size;
+      }
+      strides.insert(strides.begin(), b.getIndexAttr(stride));
+      for (int64_t size : inner)
+        sizes.push_back(b.getIndexAttr(size));
+      return memref::ReinterpretCastOp::create(
+          b, loc, MemRefType::get(shape, type.getElementType()), buffer,
+          b.getIndexAttr(0), sizes, strides);
+    };
+    in = view(in, {config.length});
+    if (out)
+      out = view(out, {config.length});
+    if (workspace)
+      workspace = view(workspace, {getSplitRowChunks(config), 3});
+  }
+
   /// A warp per row, kGPUWarpRowsPerBlock rows a block.
   void buildWarpRows() {
     base = index(0);
@@ -105,13 +145,15 @@ private:
                               gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
                               index(kGPUWarpRowsPerBlock)),
         gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y));
-    if (config.rows % kGPUWarpRowsPerBlock == 0) {
+    bool dynamicRows = ShapedType::isDynamic(config.rows);
+    if (!dynamicRows && config.rows % kGPUWarpRowsPerBlock == 0) {
       buildRow(row);
       return;
     }
     // A whole warp shares its row, so the test is uniform in the warp.
-    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row,
-                                         index(config.rows));
+    Value rows = dynamicRows ? rowsArgument : index(config.rows);
+    Value inside =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, rows);
     auto ifOp = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
@@ -120,7 +162,6 @@ private:
 
   /// A whole row, in and out.
   void buildRow(Value row) {
-    Value in = func.getArgument(0), out = func.getArgument(1);
     Elements x = loadElements(in, row);
     Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
     Shifted s = shift(x, m);
@@ -131,7 +172,7 @@ private:
 
   /// split_row, first kernel: (m, r, c) of the chunk to the workspace.
   void buildChunkStats(Value row, Value chunk) {
-    Value in = func.getArgument(0), workspace = func.getArgument(1);
+
     Elements x = loadElements(in, row);
     Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
     Shifted s = shift(x, m);
@@ -149,8 +190,7 @@ private:
 
   /// split_row, second kernel: merge the row's partials, write the chunk.
   void buildChunkOutput(Value row) {
-    Value in = func.getArgument(0), out = func.getArgument(1),
-          workspace = func.getArgument(2);
+
     // The chunk's loads first: they overlap the merge.
     Elements x = loadElements(in, row);
     int64_t chunks = getSplitRowChunks(config);
@@ -469,6 +509,7 @@ private:
   FloatType elementType, accType;
   int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
   Value lane, base;
+  Value in, out, workspace, rowsArgument;
 };
 
 } // namespace
@@ -479,6 +520,28 @@ mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
   return config.vectorized
              ? getGPUVectorElements(config.length, elementType.getWidth() / 8)
              : 1;
+}
+
+SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
+    MLIRContext *context, const RowKernelConfig &config, RowKernelRole role) {
+  // Dynamic rows: one row's (one row's chunks') static view and the rows.
+  bool dynamicRows = ShapedType::isDynamic(config.rows);
+  auto type = dynamicRows ? MemRefType::get({config.length}, config.elementType)
+                          : MemRefType::get({config.rows, config.length},
+                                            config.elementType);
+  SmallVector<Type> arguments = {type};
+  if (role != RowKernelRole::SplitStats)
+    arguments.push_back(type);
+  if (role != RowKernelRole::Row) {
+    MemRefType workspace = getSplitRowWorkspaceType(context, config);
+    arguments.push_back(dynamicRows
+                            ? MemRefType::get(workspace.getShape().drop_front(),
+                                              workspace.getElementType())
+                            : workspace);
+  }
+  if (dynamicRows)
+    arguments.push_back(IndexType::get(context));
+  return arguments;
 }
 
 SmallVector<RowKernelRole>
@@ -504,7 +567,10 @@ RowKernelLaunch
 mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
   switch (config.strategy) {
   case GPUStrategy::WarpRow:
-    return {{llvm::divideCeilSigned(config.rows, kGPUWarpRowsPerBlock), 1, 1},
+    return {{ShapedType::isDynamic(config.rows)
+                 ? ShapedType::kDynamic
+                 : llvm::divideCeilSigned(config.rows, kGPUWarpRowsPerBlock),
+             1, 1},
             {kGPUWarpSize, kGPUWarpRowsPerBlock, 1}};
   case GPUStrategy::BlockRow: {
     int64_t vectors =
@@ -522,12 +588,8 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
                                              StringRef name,
                                              const RowKernelConfig &config,
                                              RowKernelRole role) {
-  auto type = MemRefType::get({config.rows, config.length}, config.elementType);
-  SmallVector<Type> arguments = {type};
-  if (role != RowKernelRole::SplitStats)
-    arguments.push_back(type);
-  if (role != RowKernelRole::Row)
-    arguments.push_back(getSplitRowWorkspaceType(b.getContext(), config));
+  SmallVector<Type> arguments =
+      getRowKernelArgumentTypes(b.getContext(), config, role);
   SmallVector<Type> workgroup;
   if (config.strategy != GPUStrategy::WarpRow)
     workgroup.push_back(

@@ -52,10 +52,16 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
   auto string = [](DictionaryAttr dict, StringRef key) {
     return cast<StringAttr>(dict.get(key)).getValue().str();
   };
+  // Sizes: numbers, or expressions in the rows M of the launcher's
+  // buffers where they are dynamic.
   auto ints = [](DictionaryAttr dict, StringRef key) {
     llvm::json::Array values;
-    for (Attribute value : cast<ArrayAttr>(dict.get(key)))
-      values.push_back(cast<IntegerAttr>(value).getInt());
+    for (Attribute value : cast<ArrayAttr>(dict.get(key))) {
+      if (auto expression = dyn_cast<StringAttr>(value))
+        values.push_back(expression.getValue().str());
+      else
+        values.push_back(cast<IntegerAttr>(value).getInt());
+    }
     return values;
   };
   auto strings = [](DictionaryAttr dict, StringRef key) {
@@ -75,7 +81,7 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
       {"op", string(kernel.info, "op")},
       {"dtype", string(kernel.info, "dtype")},
       {"strategy", string(kernel.info, "strategy")},
-      {"shape", ints(kernel.info, "shape")},
+
       {"params", strings(last, "params")},
       {"grid", ints(last, "grid")},
       {"block", ints(last, "block")},
@@ -84,6 +90,12 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
       // accesses, else the element's).
       {"alignment", cast<IntegerAttr>(kernel.info.get("alignment")).getInt()},
   };
+  // A static shape, or (rows known at run time) the row length.
+  auto shape = cast<ArrayAttr>(kernel.info.get("shape"));
+  if (int64_t rows = cast<IntegerAttr>(shape[0]).getInt(); rows >= 0)
+    sidecar["shape"] = ints(kernel.info, "shape");
+  else
+    sidecar["length"] = cast<IntegerAttr>(shape[1]).getInt();
   if (launches.size() > 1) {
     llvm::json::Array list;
     for (Attribute launch : launches) {

@@ -2,10 +2,10 @@
 // RUN:   --canonicalize --convert-softmax-to-gpu --split-input-file \
 // RUN:   --verify-diagnostics
 
-func.func @dynamic(%x: tensor<?x1024xf32>) -> tensor<?x1024xf32> {
-  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for static shapes reduced along the innermost dim; other cases have no GPU lowering yet)}}
-  %y = softmax.softmax %x dim(1) : tensor<?x1024xf32>
-  return %y : tensor<?x1024xf32>
+func.func @dynamic(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, of a static size; other cases have no GPU lowering yet)}}
+  %y = softmax.softmax %x dim(1) : tensor<4x?xf32>
+  return %y : tensor<4x?xf32>
 }
 
 // -----
@@ -27,7 +27,7 @@ func.func @f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
 // -----
 
 func.func @pinned_outer_dim(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
-  // expected-error @below {{the GPU lowering needs static sizes and the innermost dim so far}}
+  // expected-error @below {{the GPU lowering needs the innermost dim, of a static size, so far}}
   %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "warp_row"} : tensor<64x64xf32>
   return %y : tensor<64x64xf32>
 }

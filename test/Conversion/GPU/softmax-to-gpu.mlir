@@ -114,3 +114,39 @@ func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
   %y = softmax.log_softmax %x dim(1) : tensor<2x20000xf32>
   return %y : tensor<2x20000xf32>
 }
+
+// -----
+
+// Dynamic rows: the launch counts them (warp_row: a block per 4 rows, the
+// kernel guarding its rows against the buffer's size), and launches
+// nothing for none; a split row's workspace is sized at run time.
+// CHECK-LABEL: func.func @dynamic
+// CHECK-SAME: (%[[X:.*]]: memref<?x3x512xf32>, %[[S:.*]]: memref<?x65536xf32>, %[[Y:.*]]: memref<?x3x512xf32>, %[[T:.*]]: memref<?x65536xf32>)
+// CHECK: %[[XR:.*]] = memref.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : memref<?x3x512xf32> into memref<?x512xf32>
+// CHECK: %[[ROWS:.*]] = memref.dim %[[XR]], %{{.*}} : memref<?x512xf32>
+// CHECK: %[[ANY:.*]] = arith.cmpi ne, %[[ROWS]], %{{.*}} : index
+// CHECK: scf.if %[[ANY]] {
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui %[[ROWS]], %{{.*}} : index
+// CHECK: %[[XV:.*]] = memref.reinterpret_cast %[[XR]] to offset: [0], sizes: [512], strides: [1] : memref<?x512xf32> to memref<512xf32>
+// CHECK: gpu.launch_func @softmax_kernels::@dynamic_softmax_0 blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}}) threads in ({{.*}}) args(%[[XV]] : memref<512xf32>, %{{.*}} : memref<512xf32>, %[[ROWS]] : index)
+// CHECK: %[[SROWS:.*]] = memref.dim %[[S]], %{{.*}} : memref<?x65536xf32>
+// CHECK: gpu.alloc async [%{{.*}}] (%[[SROWS]]) : memref<?x8x3xf32>
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@dynamic_softmax_1_stats blocks in (%{{.*}}, %[[SROWS]], %{{.*}})
+// Each kernel takes its buffers' first row (static: bare pointers) and the
+// rows, and views the buffers whole.
+// CHECK: gpu.func @dynamic_softmax_0(%[[IN:.*]]: memref<512xf32>, %{{.*}}: memref<512xf32>, %[[N:.*]]: index) kernel
+// CHECK-SAME: launches = [{block = [32, 4, 1], grid = ["cdiv(M, 4)", 1, 1], kernel = "dynamic_softmax_0", params = ["ptr:in", "ptr:out", "i64:M"]}]
+// CHECK-SAME: shape = [-1, 512]
+// CHECK: memref.reinterpret_cast %[[IN]] to offset: [0], sizes: [%[[N]], 512], strides: [512, 1] : memref<512xf32> to memref<?x512xf32>
+// CHECK: arith.cmpi ult, %{{.*}}, %[[N]] : index
+// CHECK: gpu.func @dynamic_softmax_1_stats(%{{.*}}: memref<65536xf32>, %[[WS:.*]]: memref<8x3xf32>, %[[M:.*]]: index)
+// CHECK: memref.reinterpret_cast %[[WS]] to offset: [0], sizes: [%[[M]], 8, 3], strides: [24, 3, 1] : memref<8x3xf32> to memref<?x8x3xf32>
+// CHECK: gpu.func @dynamic_softmax_1(
+// CHECK-SAME: launches = [{block = [512, 1, 1], grid = [8, "M", 1], kernel = "dynamic_softmax_1_stats", params = ["ptr:in", "ptr:ws0", "i64:M"]}
+// CHECK-SAME: workspace = ["M * 96"]
+func.func @dynamic(%x: tensor<?x3x512xf32>, %s: tensor<?x65536xf32>)
+    -> (tensor<?x3x512xf32>, tensor<?x65536xf32>) {
+  %y = softmax.softmax %x dim(2) : tensor<?x3x512xf32>
+  %t = softmax.softmax %s dim(1) : tensor<?x65536xf32>
+  return %y, %t : tensor<?x3x512xf32>, tensor<?x65536xf32>
+}

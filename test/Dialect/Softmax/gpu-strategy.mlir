@@ -56,16 +56,33 @@ func.func @split_rows(%a: tensor<256x65536xf32>, %b: tensor<1x1048576xbf16>,
 
 // -----
 
-// Left alone: dynamic sizes, a dim other than the innermost. A pinned
-// strategy stays.
+// Dynamic rows count as many (no split below two chunks of a static row
+// length).
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "warp_row"} : tensor<?x1024xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<?x2x16384xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<?x65536xbf16>
+func.func @dynamic_rows(%a: tensor<?x1024xf32>, %b: tensor<?x2x16384xf32>,
+                        %c: tensor<?x65536xbf16>)
+    -> (tensor<?x1024xf32>, tensor<?x2x16384xf32>, tensor<?x65536xbf16>) {
+  %0 = softmax.softmax %a dim(1) : tensor<?x1024xf32>
+  %1 = softmax.softmax %b dim(2) : tensor<?x2x16384xf32>
+  %2 = softmax.softmax %c dim(1) : tensor<?x65536xbf16>
+  return %0, %1, %2 : tensor<?x1024xf32>, tensor<?x2x16384xf32>, tensor<?x65536xbf16>
+}
+
+// -----
+
+// Left alone: a dynamic row length, a dim other than the innermost. A
+// pinned strategy stays.
 // CHECK-LABEL: func.func @unmarked
-// CHECK: softmax.softmax %{{.*}} dim(1) : tensor<?x1024xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) : tensor<64x?xf32>
 // CHECK: softmax.softmax %{{.*}} dim(0) : tensor<64x64xf32>
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-func.func @unmarked(%c: tensor<?x1024xf32>, %d: tensor<64x64xf32>)
-    -> (tensor<?x1024xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
-  %2 = softmax.softmax %c dim(1) : tensor<?x1024xf32>
+func.func @unmarked(%c: tensor<64x?xf32>, %d: tensor<64x64xf32>)
+    -> (tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+  %2 = softmax.softmax %c dim(1) : tensor<64x?xf32>
   %3 = softmax.softmax %d dim(0) : tensor<64x64xf32>
   %4 = softmax.softmax %d dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-  return %2, %3, %4 : tensor<?x1024xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+  return %2, %3, %4 : tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>
 }

@@ -30,6 +30,7 @@ struct RowKernelConfig {
   GPUStrategy strategy;
   bool logarithmic;
   FloatType elementType;
+  /// ShapedType::kDynamic when known only at run time.
   int64_t rows;
   int64_t length;
   /// Access the row in 16-byte vectors where its length allows (the
@@ -44,7 +45,9 @@ enum class RowKernelRole {
   SplitOutput // split_row: merge the row's partials, write the chunk
 };
 
-/// The launch a kernel needs: grid and block sizes (x, y, z).
+/// The launch a kernel needs: grid and block sizes (x, y, z); a grid size
+/// that depends on dynamic rows is ShapedType::kDynamic (a block per row,
+/// or a block per kGPUWarpRowsPerBlock rows for warp_row).
 struct RowKernelLaunch {
   std::array<int64_t, 3> grid;
   std::array<int64_t, 3> block;
@@ -65,10 +68,19 @@ int64_t getSplitRowChunks(const RowKernelConfig &config);
 MemRefType getSplitRowWorkspaceType(MLIRContext *context,
                                     const RowKernelConfig &config);
 
+/// The arguments of the `role` kernel for `config`: (in, out) for Row,
+/// (in, workspace) for SplitStats, (in, out, workspace) for SplitOutput; in
+/// and out are memref<rows x length x T>. With dynamic rows, each buffer is
+/// its first row's static view instead (memref<length x T>, the workspace
+/// memref<chunks x 3 x f32>) and the rows follow as an index: every buffer
+/// argument has a static shape and passes as a bare pointer.
+SmallVector<Type> getRowKernelArgumentTypes(MLIRContext *context,
+                                            const RowKernelConfig &config,
+                                            RowKernelRole role);
+
 /// Builds the `role` kernel `name` for `config` at the builder's insertion
-/// point, which must be in a gpu.module, marked with its known block size.
-/// Its arguments: (in, out) for Row, (in, workspace) for SplitStats, (in,
-/// out, workspace) for SplitOutput; in and out are memref<rows x length x T>.
+/// point, which must be in a gpu.module, marked with its known block size,
+/// with the arguments getRowKernelArgumentTypes gives.
 gpu::GPUFuncOp buildRowKernel(OpBuilder &b, Location loc, StringRef name,
                               const RowKernelConfig &config,
                               RowKernelRole role = RowKernelRole::Row);

@@ -19,6 +19,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -54,7 +55,8 @@ int64_t mlir::softmax::getGPUVectorElements(int64_t length,
 GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
                                              int64_t elementBytes) {
   int64_t chunk = kGPUSplitThreads * kGPUSplitElementsPerThread;
-  if (length > kGPUMaxRowLength || (rows < kGPUFewRows && length >= 2 * chunk))
+  bool fewRows = !ShapedType::isDynamic(rows) && rows < kGPUFewRows;
+  if (length > kGPUMaxRowLength || (fewRows && length >= 2 * chunk))
     return GPUStrategy::SplitRow;
   if (length <= kGPUWarpSize * kGPUMaxElementsPerThread)
     return GPUStrategy::WarpRow;

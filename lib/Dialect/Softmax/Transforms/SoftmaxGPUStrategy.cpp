@@ -39,13 +39,18 @@ struct SoftmaxGPUStrategyPass
       }
       auto [input, dim] = *operands;
       auto type = dyn_cast<RankedTensorType>(input.getType());
-      if (!type || !type.hasStaticShape() || dim != type.getRank() - 1)
+      // Rows may be dynamic (the launch counts them at run time); the row
+      // length must be static.
+      if (!type || dim != type.getRank() - 1 || type.isDynamicDim(dim))
         return WalkResult::advance();
       int64_t elementBytes = type.getElementTypeBitWidth() / 8;
       int64_t length = type.getShape().back();
-      GPUStrategy strategy = chooseGPUStrategy(type.getNumElements() /
-                                                   std::max<int64_t>(length, 1),
-                                               length, elementBytes);
+      int64_t rows = 1;
+      for (int64_t size : type.getShape().drop_back())
+        rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
+                   ? ShapedType::kDynamic
+                   : rows * size;
+      GPUStrategy strategy = chooseGPUStrategy(rows, length, elementBytes);
       op->setAttr(
           kGPUStrategyAttrName,
           StringAttr::get(op->getContext(), stringifyGPUStrategy(strategy)));

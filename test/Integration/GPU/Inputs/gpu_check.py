@@ -56,7 +56,11 @@ CASES = [
     ("split_few_bf16", "log_softmax", "bf16", (2, 20000)),
     ("split_odd_f32", "log_softmax", "f32", (2, 40001)),
     ("split_one_row_f32", "softmax", "f32", (1, 262144)),
+    # Rows known at run time (the MLIR type says ?).
+    ("dyn_warp_f32", "softmax", "f32", (37, 1024)),
+    ("dyn_split_bf16", "log_softmax", "bf16", (3, 65536)),
 ]
+DYNAMIC_ROWS = {"dyn_warp_f32", "dyn_split_bf16"}
 
 MLIR_TYPES = {"f32": "f32", "f16": "f16", "bf16": "bf16"}
 
@@ -65,7 +69,10 @@ def build(args):
     os.makedirs(args.dir, exist_ok=True)
     funcs = []
     for name, op, dt, shape in CASES:
-        t = "tensor<%sx%s>" % ("x".join(map(str, shape)), MLIR_TYPES[dt])
+        dims = [str(d) for d in shape]
+        if name in DYNAMIC_ROWS:
+            dims[0] = "?"
+        t = "tensor<%sx%s>" % ("x".join(dims), MLIR_TYPES[dt])
         funcs.append(
             "func.func @%s(%%x: %s) -> %s {\n"
             "  %%y = softmax.%s %%x dim(%d) : %s\n"

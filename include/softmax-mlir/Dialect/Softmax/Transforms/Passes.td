@@ -175,8 +175,9 @@ def SoftmaxTile : Pass<"softmax-tile"> {
 def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
   let summary = "Choose how a GPU kernel covers the rows, by a cost model";
   let description = [{
-    Records on every `softmax.softmax` and `softmax.log_softmax` over the
-    innermost dimension with static sizes the strategy
+        Records on every `softmax.softmax` and `softmax.log_softmax` over the
+    innermost dimension, of a static size (the other dims may be dynamic:
+    the launch counts the rows at run time), the strategy
     `convert-softmax-to-gpu` lowers it with, as `softmax.gpu_strategy`:
 
     * `"warp_row"` for rows of at most 1024 elements: a warp per row, 4
@@ -192,8 +193,9 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       kernel writes each chunk's (max, sum, count), a second merges a row's
       and writes the chunk, which it reads again.
 
-    The first two read and write each element once. Dynamic sizes and
-    other dimensions are left unmarked (the conversion reports them). An
+        The first two read and write each element once. A dynamic row length
+    and other dimensions are left unmarked (the conversion reports them);
+    dynamic rows count as many. An
     attribute already present is kept, so a test can pin a strategy; an
     unknown one is an error.
 

@@ -184,7 +184,8 @@ inline constexpr int64_t kGPUSplitElementsPerThread = 16;
 /// rows of at least two chunks are split then.
 inline constexpr int64_t kGPUFewRows = 64;
 
-/// The strategy for `rows` rows of `length` elements (static): a warp per
+/// The strategy for `rows` rows (ShapedType::kDynamic: many) of `length`
+/// elements (static): a warp per
 /// row up to 1024 elements (at most 32 a lane, no block-wide
 /// synchronisation), a block per row up to kGPUMaxRowLength, split rows
 /// beyond, and for fewer than kGPUFewRows rows of at least two chunks.
