@@ -46,6 +46,23 @@ Value asRows(OpBuilder &b, Location loc, Value buffer) {
       ArrayRef<ReassociationIndices>{outer, ReassociationIndices{rank - 1}});
 }
 
+/// `buffer` (static, identity layout) as [rows x length x inner] for the
+/// column strategy.
+Value asColumns(OpBuilder &b, Location loc, Value buffer,
+                const RowKernelConfig &config) {
+  auto type = cast<MemRefType>(buffer.getType());
+  return memref::ReinterpretCastOp::create(
+      b, loc,
+      MemRefType::get({config.rows, config.length, config.inner},
+                      type.getElementType()),
+      buffer, b.getIndexAttr(0),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(config.rows),
+                             b.getIndexAttr(config.length),
+                             b.getIndexAttr(config.inner)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(config.length * config.inner),
+                             b.getIndexAttr(config.inner), b.getIndexAttr(1)});
+}
+
 struct ConvertSoftmaxToGPUPass
     : softmax::impl::ConvertSoftmaxToGPUBase<ConvertSoftmaxToGPUPass> {
   using Base::Base;
@@ -104,8 +121,8 @@ struct ConvertSoftmaxToGPUPass
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
              << " is set by softmax-gpu-strategy for ops reduced along the "
-                "innermost dim, of a static size; other cases have no GPU "
-                "lowering yet)";
+                "innermost dim, of a static size, or along another dim of a "
+                "static shape; other cases have no GPU lowering yet)";
     std::optional<GPUStrategy> strategy =
         parseGPUStrategy(strategyName.getValue());
     if (!strategy)
@@ -116,17 +133,28 @@ struct ConvertSoftmaxToGPUPass
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
              << elementType << " has no GPU lowering yet (f16, bf16, f32)";
-    if (dim != type.getRank() - 1 || type.isDynamicDim(dim))
-      return op->emitError("the GPU lowering needs the innermost dim, of a "
-                           "static size, so far");
-    int64_t length = type.getShape().back();
-    int64_t rows = 1;
-    for (int64_t size : type.getShape().drop_back())
-      rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
+    bool isColumn = *strategy == GPUStrategy::Column;
+    if (isColumn ? !type.hasStaticShape()
+                 : dim != type.getRank() - 1 || type.isDynamicDim(dim))
+      return op->emitError(
+          isColumn ? "the column strategy needs static sizes so far"
+                   : "the row strategies need the innermost dim, of a static "
+                     "size (other dims take the column strategy)");
+    // [rows x length x inner] around the reduced dim.
+    int64_t length = type.getDimSize(dim);
+    int64_t rows = 1, inner = 1;
+    for (int64_t i = 0; i < dim; ++i)
+      rows = type.isDynamicDim(i) || ShapedType::isDynamic(rows)
                  ? ShapedType::kDynamic
-                 : rows * size;
+                 : rows * type.getDimSize(i);
+    for (int64_t i = dim + 1; i < type.getRank(); ++i)
+      inner *= type.getDimSize(i);
     bool dynamicRows = ShapedType::isDynamic(rows);
-    if (*strategy != GPUStrategy::SplitRow && length > kGPUMaxRowLength)
+    if (isColumn && (rows > kMaxGridY ||
+                     llvm::divideCeil(inner, kGPUColumnThreads) > kMaxGridX))
+      return op->emitError("too many columns for one grid");
+    if (*strategy != GPUStrategy::SplitRow && !isColumn &&
+        length > kGPUMaxRowLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << kGPUMaxRowLength << ")";
@@ -161,7 +189,8 @@ struct ConvertSoftmaxToGPUPass
     config.elementType = elementType;
     config.length = length;
     config.rows = rows;
-    if (config.rows == 0 || length == 0) {
+    config.inner = inner;
+    if (config.rows == 0 || length == 0 || inner == 0) {
       // Nothing to compute.
       materialize.erase();
       op->erase();
@@ -255,8 +284,11 @@ struct ConvertSoftmaxToGPUPass
 
     OpBuilder b(materialize);
     Location loc = op->getLoc();
-    Value inputRows = asRows(b, loc, toTensor.getBuffer());
-    Value outputRows = asRows(b, loc, materialize.getDest());
+    Value inputRows = isColumn ? asColumns(b, loc, toTensor.getBuffer(), config)
+                               : asRows(b, loc, toTensor.getBuffer());
+    Value outputRows = isColumn
+                           ? asColumns(b, loc, materialize.getDest(), config)
+                           : asRows(b, loc, materialize.getDest());
     Value rowsValue =
         dynamicRows ? memref::DimOp::create(b, loc, inputRows, 0).getResult()
                     : arith::ConstantIndexOp::create(b, loc, rows).getResult();

@@ -61,7 +61,9 @@ public:
         getRowKernelLaunch(config).block[0] *
         getRowKernelLaunch(config).block[1] /
         (config.strategy == GPUStrategy::WarpRow ? kGPUWarpRowsPerBlock : 1);
-    if (config.strategy == GPUStrategy::SplitRow) {
+    if (config.strategy == GPUStrategy::Column) {
+      chunkVectors = vectorsPerThread = 0;
+    } else if (config.strategy == GPUStrategy::SplitRow) {
       chunkVectors = kGPUSplitThreads * kGPUSplitElementsPerThread /
                      std::max<int64_t>(vectorElements, 1);
       vectorsPerThread = chunkVectors / groupThreads;
@@ -81,6 +83,9 @@ public:
     case GPUStrategy::BlockRow:
       base = index(0);
       buildRow(gpu::BlockIdOp::create(b, loc, gpu::Dimension::x));
+      break;
+    case GPUStrategy::Column:
+      buildColumn();
       break;
     case GPUStrategy::SplitRow: {
       Value chunk = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
@@ -134,6 +139,75 @@ private:
       out = view(out, {config.length});
     if (workspace)
       workspace = view(workspace, {getSplitRowChunks(config), 3});
+  }
+
+  /// column: a thread per (outer, inner) column of [rows x length x
+  /// inner]; neighbouring threads read neighbouring elements. Pass 1 keeps
+  /// an online (max M, count C at M, rescaled sum R of the rest); pass 2
+  /// writes the outputs.
+  void buildColumn() {
+    Value column = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc,
+                              gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                              index(kGPUColumnThreads)),
+        lane);
+    Value outer = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    auto ifOp = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column,
+                              index(config.inner)),
+        /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    auto load = [&](Value k) -> Value {
+      Value x =
+          memref::LoadOp::create(b, loc, in, ValueRange{outer, k, column});
+      return elementType == accType
+                 ? x
+                 : arith::ExtFOp::create(b, loc, accType, x).getResult();
+    };
+    auto sums = scf::ForOp::create(
+        b, loc, index(0), index(config.length), index(1),
+        ValueRange{constant(-std::numeric_limits<double>::infinity()),
+                   constant(0.0), constant(0.0)},
+        [&](OpBuilder &, Location, Value k, ValueRange acc) {
+          Value m = acc[0], c = acc[1], r = acc[2];
+          Value x = load(k);
+          // M' = max(M, x), NaN-propagating. Same maximum: x joins C (at
+          // it) or R. A new one (or NaN): C = [x at it], R = (C + R)
+          // rescaled (0 from -inf, NaN from NaN).
+          Value next = arith::MaximumFOp::create(b, loc, m, x);
+          Value same =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, next);
+          Value atMax =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, next);
+          Value one = arith::SelectOp::create(b, loc, atMax, constant(1.0),
+                                              constant(0.0));
+          Value sameC = arith::AddFOp::create(b, loc, c, one);
+          Value sameR = arith::AddFOp::create(
+              b, loc, r,
+              arith::SelectOp::create(
+                  b, loc, atMax, constant(0.0),
+                  exp(arith::SubFOp::create(b, loc, x, next))));
+          Value newR = arith::MulFOp::create(
+              b, loc, arith::AddFOp::create(b, loc, c, r),
+              exp(arith::SubFOp::create(b, loc, m, next)));
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{next,
+                         arith::SelectOp::create(b, loc, same, sameC, one),
+                         arith::SelectOp::create(b, loc, same, sameR, newR)});
+        });
+    Value m = sums.getResult(0), c = sums.getResult(1), r = sums.getResult(2);
+    scf::ForOp::create(
+        b, loc, index(0), index(config.length), index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value k, ValueRange) {
+          Shifted s = shift({{load(k)}}, m);
+          Value y = normalize(s, m, c, r)[0][0];
+          memref::StoreOp::create(b, loc, y, out, ValueRange{outer, k, column});
+          scf::YieldOp::create(b, loc);
+        });
   }
 
   /// A warp per row, kGPUWarpRowsPerBlock rows a block.
@@ -322,9 +396,9 @@ private:
           arith::SelectOp::create(b, loc, isNegInf, constant(0.0), inverse);
     }
     Elements y;
-    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+    for (size_t k = 0; k < s.t.size(); ++k) {
       SmallVector<Value> values;
-      for (int64_t j = 0; j < vectorElements; ++j) {
+      for (size_t j = 0; j < s.t[k].size(); ++j) {
         Value value =
             config.logarithmic
                 ? arith::SubFOp::create(b, loc, s.t[k][j], factor).getResult()
@@ -517,7 +591,7 @@ private:
 int64_t
 mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
   FloatType elementType = config.elementType;
-  return config.vectorized
+  return config.vectorized && config.strategy != GPUStrategy::Column
              ? getGPUVectorElements(config.length, elementType.getWidth() / 8)
              : 1;
 }
@@ -526,6 +600,11 @@ SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
     MLIRContext *context, const RowKernelConfig &config, RowKernelRole role) {
   // Dynamic rows: one row's (one row's chunks') static view and the rows.
   bool dynamicRows = ShapedType::isDynamic(config.rows);
+  if (config.strategy == GPUStrategy::Column) {
+    auto type = MemRefType::get({config.rows, config.length, config.inner},
+                                config.elementType);
+    return {type, type};
+  }
   auto type = dynamicRows ? MemRefType::get({config.length}, config.elementType)
                           : MemRefType::get({config.rows, config.length},
                                             config.elementType);
@@ -580,6 +659,10 @@ mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
   case GPUStrategy::SplitRow:
     return {{getSplitRowChunks(config), config.rows, 1},
             {kGPUSplitThreads, 1, 1}};
+  case GPUStrategy::Column:
+    return {{llvm::divideCeilSigned(config.inner, kGPUColumnThreads),
+             config.rows, 1},
+            {kGPUColumnThreads, 1, 1}};
   }
   llvm_unreachable("unknown GPU strategy");
 }
@@ -591,7 +674,8 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
   SmallVector<Type> arguments =
       getRowKernelArgumentTypes(b.getContext(), config, role);
   SmallVector<Type> workgroup;
-  if (config.strategy != GPUStrategy::WarpRow)
+  if (config.strategy == GPUStrategy::BlockRow ||
+      config.strategy == GPUStrategy::SplitRow)
     workgroup.push_back(
         MemRefType::get({kNumSlots * kGPUWarpSize}, b.getF32Type(), AffineMap(),
                         gpu::AddressSpaceAttr::get(

@@ -3,7 +3,7 @@
 // RUN:   --verify-diagnostics
 
 func.func @dynamic(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
-  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, of a static size; other cases have no GPU lowering yet)}}
+  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, of a static size, or along another dim of a static shape; other cases have no GPU lowering yet)}}
   %y = softmax.softmax %x dim(1) : tensor<4x?xf32>
   return %y : tensor<4x?xf32>
 }
@@ -27,7 +27,7 @@ func.func @f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
 // -----
 
 func.func @pinned_outer_dim(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
-  // expected-error @below {{the GPU lowering needs the innermost dim, of a static size, so far}}
+  // expected-error @below {{the row strategies need the innermost dim, of a static size (other dims take the column strategy)}}
   %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "warp_row"} : tensor<64x64xf32>
   return %y : tensor<64x64xf32>
 }
@@ -60,4 +60,12 @@ func.func @other(%x: tensor<4x64xf32>, %b: tensor<4x64xf32>)
   // expected-error @below {{the GPU pipeline compiles softmax ops only so far; 'arith.addf' would run on the host over device memory}}
   %s = arith.addf %b, %b : tensor<4x64xf32>
   return %y, %s : tensor<4x64xf32>, tensor<4x64xf32>
+}
+
+// -----
+
+func.func @pinned_dynamic_column(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @below {{the column strategy needs static sizes so far}}
+  %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "column"} : tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
 }

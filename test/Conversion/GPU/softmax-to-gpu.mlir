@@ -150,3 +150,33 @@ func.func @dynamic(%x: tensor<?x3x512xf32>, %s: tensor<?x65536xf32>)
   %t = softmax.softmax %s dim(1) : tensor<?x65536xf32>
   return %y, %t : tensor<?x3x512xf32>, tensor<?x65536xf32>
 }
+
+// -----
+
+// Another dim than the innermost: the buffer viewed as [outer x dim x
+// inner], a thread per (outer, inner) column (neighbouring threads read
+// neighbouring elements), an online (max, count, sum) over the dim, then
+// the outputs; no transpose.
+// CHECK-LABEL: func.func @columns
+// CHECK: %[[XV:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [8, 300, 5], strides: [1500, 5, 1]
+// CHECK: gpu.launch_func @softmax_kernels::@columns_softmax_0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[XV]] : memref<8x300x5xf32>
+// CHECK: %[[Z:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [1, 1000, 600], strides: [600000, 600, 1] : memref<1000x600xbf16> to memref<1x1000x600xbf16>
+// CHECK: gpu.func @columns_softmax_0(%[[IN:.*]]: memref<8x300x5xf32>, %[[OUT:.*]]: memref<8x300x5xf32>) kernel
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: launches = [{block = [256, 1, 1], grid = [1, 8, 1], kernel = "columns_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [8, 300], strategy = "column"
+// CHECK: %[[COL:.*]] = arith.addi
+// CHECK: %[[OUTER:.*]] = gpu.block_id y
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: memref.load %[[IN]][%[[OUTER]], %[[K]], %[[COL]]]
+// CHECK: arith.maximumf
+// CHECK: scf.for %[[K2:.*]] =
+// CHECK: memref.store %{{.*}}, %[[OUT]][%[[OUTER]], %[[K2]], %[[COL]]]
+// CHECK-NOT: gpu.barrier
+// CHECK: gpu.func @columns_log_softmax_1(
+// CHECK-SAME: grid = [3, 1, 1]
+func.func @columns(%x: tensor<8x300x5xf32>, %z: tensor<1000x600xbf16>)
+    -> (tensor<8x300x5xf32>, tensor<1000x600xbf16>) {
+  %y = softmax.softmax %x dim(1) : tensor<8x300x5xf32>
+  %w = softmax.log_softmax %z dim(0) : tensor<1000x600xbf16>
+  return %y, %w : tensor<8x300x5xf32>, tensor<1000x600xbf16>
+}

@@ -73,16 +73,21 @@ func.func @dynamic_rows(%a: tensor<?x1024xf32>, %b: tensor<?x2x16384xf32>,
 
 // -----
 
-// Left alone: a dynamic row length, a dim other than the innermost. A
+// Another dim than the innermost: a thread per column (static shapes).
+// Left alone: a dynamic row length, or dynamic sizes with another dim. A
 // pinned strategy stays.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: softmax.softmax %{{.*}} dim(1) : tensor<64x?xf32>
-// CHECK: softmax.softmax %{{.*}} dim(0) : tensor<64x64xf32>
+// CHECK: softmax.softmax %{{.*}} dim(0) {softmax.gpu_strategy = "column"} : tensor<64x64xf32>
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-func.func @unmarked(%c: tensor<64x?xf32>, %d: tensor<64x64xf32>)
-    -> (tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+// CHECK: softmax.log_softmax %{{.*}} dim(0) : tensor<?x64xf32>
+func.func @unmarked(%c: tensor<64x?xf32>, %d: tensor<64x64xf32>,
+                    %e: tensor<?x64xf32>)
+    -> (tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>,
+        tensor<?x64xf32>) {
   %2 = softmax.softmax %c dim(1) : tensor<64x?xf32>
   %3 = softmax.softmax %d dim(0) : tensor<64x64xf32>
   %4 = softmax.softmax %d dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-  return %2, %3, %4 : tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+  %5 = softmax.log_softmax %e dim(0) : tensor<?x64xf32>
+  return %2, %3, %4, %5 : tensor<64x?xf32>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<?x64xf32>
 }

@@ -36,6 +36,9 @@ struct RowKernelConfig {
   /// Access the row in 16-byte vectors where its length allows (the
   /// buffers must then be 16-byte aligned), else element by element.
   bool vectorized = true;
+  /// column: the product of the dims after the reduced one (rows: of those
+  /// before it; length: its size); the buffers are rows x length x inner.
+  int64_t inner = 1;
 };
 
 /// What a kernel of a config does.

@@ -31,6 +31,7 @@ std::optional<GPUStrategy> mlir::softmax::parseGPUStrategy(StringRef name) {
       .Case("warp_row", GPUStrategy::WarpRow)
       .Case("block_row", GPUStrategy::BlockRow)
       .Case("split_row", GPUStrategy::SplitRow)
+      .Case("column", GPUStrategy::Column)
       .Default(std::nullopt);
 }
 
@@ -42,6 +43,8 @@ StringRef mlir::softmax::stringifyGPUStrategy(GPUStrategy strategy) {
     return "block_row";
   case GPUStrategy::SplitRow:
     return "split_row";
+  case GPUStrategy::Column:
+    return "column";
   }
   llvm_unreachable("unknown GPU strategy");
 }

@@ -32,16 +32,28 @@ struct SoftmaxGPUStrategyPass
         if (!name || !parseGPUStrategy(name.getValue())) {
           op->emitError("unknown ")
               << kGPUStrategyAttrName << " " << pinned
-              << " (expected \"warp_row\", \"block_row\" or \"split_row\")";
+              << " (expected \"warp_row\", \"block_row\", \"split_row\" or "
+                 "\"column\")";
           return WalkResult::interrupt();
         }
         return WalkResult::advance();
       }
       auto [input, dim] = *operands;
       auto type = dyn_cast<RankedTensorType>(input.getType());
+      if (!type)
+        return WalkResult::advance();
+      // Another dim than the innermost: a thread per column (static shapes).
+      if (dim != type.getRank() - 1) {
+        if (type.hasStaticShape())
+          op->setAttr(
+              kGPUStrategyAttrName,
+              StringAttr::get(op->getContext(),
+                              stringifyGPUStrategy(GPUStrategy::Column)));
+        return WalkResult::advance();
+      }
       // Rows may be dynamic (the launch counts them at run time); the row
       // length must be static.
-      if (!type || dim != type.getRank() - 1 || type.isDynamicDim(dim))
+      if (type.isDynamicDim(dim))
         return WalkResult::advance();
       int64_t elementBytes = type.getElementTypeBitWidth() / 8;
       int64_t length = type.getShape().back();

@@ -33,6 +33,7 @@ from softmax_check import (  # noqa: E402
     GUARD,
     compare,
     descriptor_type,
+    from_rows,
     make_rows,
     reference_rows,
 )
@@ -61,6 +62,13 @@ CASES = [
     ("dyn_split_bf16", "log_softmax", "bf16", (3, 65536)),
 ]
 DYNAMIC_ROWS = {"dyn_warp_f32", "dyn_split_bf16"}
+CASES += [
+    # Another dim than the innermost: a thread per column.
+    ("col_f32", "softmax", "f32", (8, 300, 5)),
+    ("col0_bf16", "log_softmax", "bf16", (1000, 600)),
+]
+# The reduced dim where it is not the last one.
+REDUCED_DIM = {"col_f32": 1, "col0_bf16": 0}
 
 MLIR_TYPES = {"f32": "f32", "f16": "f16", "bf16": "bf16"}
 
@@ -75,8 +83,9 @@ def build(args):
         t = "tensor<%sx%s>" % ("x".join(dims), MLIR_TYPES[dt])
         funcs.append(
             "func.func @%s(%%x: %s) -> %s {\n"
-            "  %%y = softmax.%s %%x dim(%d) : %s\n"
-            "  return %%y : %s\n}\n" % (name, t, t, op, len(shape) - 1, t, t)
+                        "  %%y = softmax.%s %%x dim(%d) : %s\n"
+            "  return %%y : %s\n}\n"
+            % (name, t, t, op, REDUCED_DIM.get(name, len(shape) - 1), t, t)
         )
     src = os.path.join(args.dir, "check.mlir")
     with open(src, "w") as f:
@@ -124,10 +133,13 @@ def run_case(lib, name, op, dt, shape, shift, rng):
     """Runs one case with its output `shift` elements into a fenced buffer;
     returns a list of problems."""
     dtype = DTYPES[dt]
-    n = shape[-1]
-    num_rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    dim = REDUCED_DIM.get(name, len(shape) - 1)
+    n = shape[dim]
+    num_rows = int(np.prod(shape)) // n
     rows = make_rows(rng, num_rows, n, dtype, special=True)
-    x = dtype.from_f64(rows).reshape(shape)
+    # The rows run along `dim` in the buffer.
+    moved_shape = np.moveaxis(np.empty(shape), dim, -1).shape
+    x = np.ascontiguousarray(dtype.from_f64(from_rows(rows, moved_shape, dim)))
     size, item = x.size, x.itemsize
     # Device buffers: the input at `shift` elements, the output between
     # guards of sentinel values.
@@ -163,7 +175,8 @@ def run_case(lib, name, op, dt, shape, shift, rng):
     unwritten = (dtype.bits(y) == dtype.sentinel_bits).sum()
     if unwritten:
         problems.append("%d output elements were not written" % unwritten)
-    ref = reference_rows(rows, op == "log_softmax").reshape(-1)
+    ref = from_rows(reference_rows(rows, op == "log_softmax"), moved_shape, dim)
+    ref = np.ascontiguousarray(ref).reshape(-1)
     problems += compare(dtype.to_f64(y), ref, dtype, op == "log_softmax")
     return problems
 

@@ -193,9 +193,16 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       kernel writes each chunk's (max, sum, count), a second merges a row's
       and writes the chunk, which it reads again.
 
-        The first two read and write each element once. A dynamic row length
-    and other dimensions are left unmarked (the conversion reports them);
-    dynamic rows count as many. An
+            and, on static shapes, over another dimension:
+
+    * `"column"`: a thread per (outer, inner) column of the buffer viewed
+      as [outer x dim x inner], neighbouring threads reading neighbouring
+      elements, an online (max, count, sum) over the dim and then the
+      outputs: no transpose.
+
+    The first two read and write each element once. A dynamic row length,
+    and dynamic sizes with another dim, are left unmarked (the conversion
+    reports them); dynamic rows count as many. An
     attribute already present is kept, so a test can pin a strategy; an
     unknown one is an error.
 

@@ -150,13 +150,17 @@ StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
 
 /// How a GPU kernel covers the rows of a softmax over the innermost
 /// dimension, as the string attribute `softmax.gpu_strategy` pins it
-/// ("warp_row", "block_row", "split_row"). All hold the elements in
-/// registers, in 16-byte vectors where the row length allows.
+/// ("warp_row", "block_row", "split_row"; "column" for another dimension). All
+/// hold the elements in registers, in 16-byte vectors where the row length
+/// allows.
 enum class GPUStrategy {
   WarpRow,  // a warp per row, several rows per block, shuffle reductions
   BlockRow, // a block per row, shuffles then shared memory across warps
-  SplitRow  // a block per chunk of a row: chunk (max, sum) partials, then
+  SplitRow, // a block per chunk of a row: chunk (max, sum) partials, then
             // a second kernel merges them and writes the chunk
+  Column    // a reduced dim that is not the innermost: a thread per
+            // (outer, inner) column, coalesced across threads, looping over
+            // the dim twice (an online max/sum, then the output)
 };
 inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
 std::optional<GPUStrategy> parseGPUStrategy(StringRef name);
@@ -176,6 +180,9 @@ inline constexpr int64_t kGPUMaxRowLength =
 /// `elementBytes` bytes: 16 bytes' worth when the length is a multiple of
 /// it (every row then starts 16-byte aligned), else 1.
 int64_t getGPUVectorElements(int64_t length, int64_t elementBytes);
+
+/// column blocks: threads, one per column.
+inline constexpr int64_t kGPUColumnThreads = 256;
 
 /// split_row blocks: threads, and elements a thread (a chunk of 8192).
 inline constexpr int64_t kGPUSplitThreads = 512;
