@@ -175,7 +175,7 @@ def SoftmaxTile : Pass<"softmax-tile"> {
 def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
   let summary = "Choose how a GPU kernel covers the rows, by a cost model";
   let description = [{
-        Records on every `softmax.softmax` and `softmax.log_softmax` over the
+    Records on every `softmax.softmax` and `softmax.log_softmax` over the
     innermost dimension, of a static size (the other dims may be dynamic:
     the launch counts the rows at run time), the strategy
     `convert-softmax-to-gpu` lowers it with, as `softmax.gpu_strategy`:
@@ -193,7 +193,7 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       kernel writes each chunk's (max, sum, count), a second merges a row's
       and writes the chunk, which it reads again.
 
-            and, on static shapes, over another dimension:
+    and, on static shapes, over another dimension:
 
     * `"column"`: a thread per (outer, inner) column of the buffer viewed
       as [outer x dim x inner], neighbouring threads reading neighbouring
