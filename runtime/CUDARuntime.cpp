@@ -13,14 +13,15 @@
 // of the process.
 //
 // Semantics (the shared-library ABI for --target=cuda):
-// - kernels run in the current CUDA context of the calling thread, or, if
-//   there is none, in the primary context of device 0, made current (the
-//   context PyTorch, CuPy and the runtime API use);
+// - the kernels' module loads when the library does, into the CUDA context
+//   current then, or, if there is none, the primary context of device 0,
+//   made current (the context PyTorch, CuPy and the runtime API use); calls
+//   must run in that context (another one fails with a reported error);
 // - a call runs on the legacy default stream and returns once its kernels
 //   are done;
-// - an error (no driver, no device, a failed launch) skips the rest of the
-//   call, is printed once on stderr as `error: ...`, and stays readable
-//   through softmax_mlir_cuda_last_error() until
+// - an error (no driver, no device, a failed launch) skips the rest of that
+//   call; the first error is printed on stderr as `error: ...` and stays
+//   readable through softmax_mlir_cuda_last_error() until
 //   softmax_mlir_cuda_clear_error().
 //
 //===----------------------------------------------------------------------===//
@@ -76,8 +77,14 @@ std::string &lastError() {
   return error;
 }
 
-/// Records (and prints, the first time) an error.
+/// Whether the current call (on this thread) has failed: its remaining
+/// launches are skipped. Every call starts with mgpuStreamCreate, which
+/// resets it.
+thread_local bool callFailed = false;
+
+/// Records (and prints, the first time) an error; fails the current call.
 void setError(const std::string &message) {
+  callFailed = true;
   std::lock_guard<std::mutex> lock(mutex);
   if (!lastError().empty())
     return;
@@ -86,10 +93,7 @@ void setError(const std::string &message) {
                message.c_str());
 }
 
-bool hasError() {
-  std::lock_guard<std::mutex> lock(mutex);
-  return !lastError().empty();
-}
+bool hasError() { return callFailed; }
 
 /// The driver, opened and initialised once; null (with the error set) if
 /// it is not there.
@@ -170,10 +174,15 @@ const Driver *getDriverInContext() {
 
 extern "C" {
 
-/// The first error since the last clear, or null.
+/// The first error since the last clear, or null: a copy of this thread's,
+/// valid until its next call here.
 const char *softmax_mlir_cuda_last_error(void) {
+  thread_local std::string copy;
   std::lock_guard<std::mutex> lock(mutex);
-  return lastError().empty() ? nullptr : lastError().c_str();
+  if (lastError().empty())
+    return nullptr;
+  copy = lastError();
+  return copy.c_str();
 }
 
 void softmax_mlir_cuda_clear_error(void) {
@@ -216,8 +225,12 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   return function;
 }
 
-// Streams: every call runs on the default stream, synchronously.
-void *mgpuStreamCreate() { return nullptr; }
+// Streams: every call runs on the default stream, synchronously. A call
+// (each launch, or a split row's launches) starts here.
+void *mgpuStreamCreate() {
+  callFailed = false;
+  return nullptr;
+}
 
 void mgpuStreamDestroy(void * /*stream*/) {}
 
@@ -249,6 +262,7 @@ namespace {
 struct Block {
   std::uint64_t bytes;
   CUdeviceptr ptr;
+  CUcontext context;
 };
 constexpr std::size_t kMaxFreeBlocks = 16;
 // Guarded by `mutex`: blocks handed out (mgpuMemFree is not told a size),
@@ -273,12 +287,15 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   }
   if (!bytes)
     return nullptr;
+  // A block is reused only in the context it was allocated in.
+  CUcontext context = nullptr;
+  d->ctxGetCurrent(&context);
   CUdeviceptr ptr = 0;
   {
     std::lock_guard<std::mutex> lock(mutex);
     std::vector<Block> &blocks = freeBlocks();
     for (auto it = blocks.begin(); it != blocks.end(); ++it) {
-      if (it->bytes == bytes) {
+      if (it->bytes == bytes && it->context == context) {
         ptr = it->ptr;
         blocks.erase(it);
         break;
@@ -288,7 +305,7 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   if (!ptr && !check(d, d->memAlloc(&ptr, bytes), "cuMemAlloc"))
     return nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  liveBlocks().push_back({bytes, ptr});
+  liveBlocks().push_back({bytes, ptr, context});
   return reinterpret_cast<void *>(ptr);
 }
 

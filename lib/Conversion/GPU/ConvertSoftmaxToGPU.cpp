@@ -150,14 +150,20 @@ struct ConvertSoftmaxToGPUPass
     for (int64_t i = dim + 1; i < type.getRank(); ++i)
       inner *= type.getDimSize(i);
     bool dynamicRows = ShapedType::isDynamic(rows);
-    if (isColumn && (rows > kMaxGridY ||
-                     llvm::divideCeil(inner, kGPUColumnThreads) > kMaxGridX))
-      return op->emitError("too many columns for one grid");
-    if (*strategy != GPUStrategy::SplitRow && !isColumn &&
-        length > kGPUMaxRowLength)
+    if (isColumn && rows > kMaxGridY)
+      return op->emitError("the column strategy takes at most ")
+             << kMaxGridY << " outer columns (the grid's y dimension), not "
+             << rows;
+    if (isColumn && llvm::divideCeil(inner, kGPUColumnThreads) > kMaxGridX)
+      return op->emitError("too many inner columns for one grid: ") << inner;
+    // The most a row holds: 32 elements a thread of a warp, or of a block.
+    int64_t maxLength = *strategy == GPUStrategy::WarpRow
+                            ? kGPUWarpSize * kGPUMaxElementsPerThread
+                            : kGPUMaxRowLength;
+    if (*strategy != GPUStrategy::SplitRow && !isColumn && length > maxLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
-             << " strategy holds (" << kGPUMaxRowLength << ")";
+             << " strategy holds (" << maxLength << ")";
     if (*strategy == GPUStrategy::SplitRow && !dynamicRows && rows > kMaxGridY)
       return op->emitError("split_row takes at most ")
              << kMaxGridY << " rows (the grid's y dimension), not " << rows;

@@ -69,3 +69,19 @@ func.func @pinned_dynamic_column(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "column"} : tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
+
+// -----
+
+func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
+  // expected-error @below {{rows of 2048 elements are longer than the "warp_row" strategy holds (1024)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4x2048xf32>
+  return %y : tensor<4x2048xf32>
+}
+
+// -----
+
+func.func @too_many_outer_columns(%x: tensor<70000x16x8xf32>) -> tensor<70000x16x8xf32> {
+  // expected-error @below {{the column strategy takes at most 65535 outer columns (the grid's y dimension), not 70000}}
+  %y = softmax.softmax %x dim(1) : tensor<70000x16x8xf32>
+  return %y : tensor<70000x16x8xf32>
+}
