@@ -155,20 +155,34 @@ static LogicalResult writeFile(llvm::StringRef path, llvm::StringRef contents) {
   return success();
 }
 
-/// Parses the input into `context`, or reports and returns null.
-static OwningOpRef<ModuleOp> parseInput(const Options &options,
-                                        MLIRContext &context,
-                                        llvm::SourceMgr &sourceMgr) {
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> inputBuffer =
-      openInputFile(options.input, &errorMessage);
-  if (!inputBuffer) {
-    fail(errorMessage);
-    return nullptr;
+/// A context with everything the tool accepts, whose diagnostics print
+/// with their source lines.
+struct Session {
+  static DialectRegistry makeRegistry() {
+    DialectRegistry registry;
+    softmax::registerSoftmaxToolDialectsAndPasses(registry);
+    return registry;
   }
-  sourceMgr.AddNewSourceBuffer(std::move(inputBuffer), llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
-}
+
+  Session() : context(makeRegistry()), handler(sourceMgr, &context) {}
+
+  /// Parses the input, or reports and returns null.
+  OwningOpRef<ModuleOp> parse(const Options &options) {
+    std::string errorMessage;
+    std::unique_ptr<llvm::MemoryBuffer> inputBuffer =
+        openInputFile(options.input, &errorMessage);
+    if (!inputBuffer) {
+      fail(errorMessage);
+      return nullptr;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(inputBuffer), llvm::SMLoc());
+    return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  }
+
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler;
+};
 
 /// The C header of `module`'s functions (as written, on tensors) and its
 /// path: --header, else the output's with the extension .h.
@@ -264,12 +278,9 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
     hostMachine = std::move(*tm);
   }
 
-  DialectRegistry registry;
-  softmax::registerSoftmaxToolDialectsAndPasses(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseInput(options, context, sourceMgr);
+  Session session;
+  MLIRContext &context = session.context;
+  OwningOpRef<ModuleOp> module = session.parse(options);
   if (!module)
     return 1;
 
@@ -386,12 +397,9 @@ int main(int argc, char **argv) {
   if (!tm)
     return fail(llvm::toString(tm.takeError()));
 
-  DialectRegistry registry;
-  softmax::registerSoftmaxToolDialectsAndPasses(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseInput(options, context, sourceMgr);
+  Session session;
+  MLIRContext &context = session.context;
+  OwningOpRef<ModuleOp> module = session.parse(options);
   if (!module)
     return 1;
 

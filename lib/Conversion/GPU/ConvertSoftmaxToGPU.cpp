@@ -21,8 +21,6 @@ using namespace mlir::softmax;
 
 namespace {
 
-constexpr StringLiteral kKernelModuleName = "softmax_kernels";
-constexpr StringLiteral kKernelInfoAttrName = "softmax.kernel";
 /// CUDA's grid limits.
 constexpr int64_t kMaxGridX = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxGridY = 65535;
@@ -81,10 +79,11 @@ struct ConvertSoftmaxToGPUPass
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
-        SymbolTable::lookupSymbolIn(module, kKernelModuleName));
+        SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
     if (!kernels) {
       OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), kKernelModuleName);
+      kernels =
+          gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
     }
     SymbolTable symbols(kernels);
     llvm::DenseMap<Operation *, int64_t> opsPerFunction;
@@ -142,11 +141,7 @@ struct ConvertSoftmaxToGPUPass
                      "size (other dims take the column strategy)");
     // [rows x length x inner] around the reduced dim.
     int64_t length = type.getDimSize(dim);
-    int64_t rows = 1, inner = 1;
-    for (int64_t i = 0; i < dim; ++i)
-      rows = type.isDynamicDim(i) || ShapedType::isDynamic(rows)
-                 ? ShapedType::kDynamic
-                 : rows * type.getDimSize(i);
+    int64_t rows = getGPURowCount(type, dim), inner = 1;
     for (int64_t i = dim + 1; i < type.getRank(); ++i)
       inner *= type.getDimSize(i);
     bool dynamicRows = ShapedType::isDynamic(rows);
@@ -266,7 +261,7 @@ struct ConvertSoftmaxToGPUPass
                         : Attribute(attrs.getI64IntegerAttr(c.rows * perRow)));
       }
       made.back()->setAttr(
-          kKernelInfoAttrName,
+          kGPUKernelInfoAttrName,
           attrs.getDictionaryAttr({
               attrs.getNamedAttr(
                   "op", attrs.getStringAttr(op->getName().stripDialect())),

@@ -57,10 +57,11 @@ public:
         elementType(config.elementType), accType(b.getF32Type()) {
     vectorElements = getRowKernelVectorElements(config);
     vectors = llvm::divideCeil(config.length, vectorElements);
-    groupThreads =
-        getRowKernelLaunch(config).block[0] *
-        getRowKernelLaunch(config).block[1] /
-        (config.strategy == GPUStrategy::WarpRow ? kGPUWarpRowsPerBlock : 1);
+    // The threads of a row or chunk: a warp of a warp_row block, else the
+    // block.
+    groupThreads = config.strategy == GPUStrategy::WarpRow
+                       ? kGPUWarpSize
+                       : getRowKernelLaunch(config).block[0];
     if (config.strategy == GPUStrategy::Column) {
       chunkVectors = vectorsPerThread = 0;
     } else if (config.strategy == GPUStrategy::SplitRow) {

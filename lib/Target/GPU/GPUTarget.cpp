@@ -6,6 +6,8 @@
 
 #include "softmax-mlir/Target/GPU/GPUTarget.h"
 
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringSet.h"
@@ -14,23 +16,21 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
-static constexpr StringLiteral kKernelModuleName = "softmax_kernels";
-
 SmallVector<GPUKernelInfo> mlir::softmax::collectGPUKernels(ModuleOp module) {
   SmallVector<GPUKernelInfo> kernels;
   auto kernelModule = dyn_cast_or_null<gpu::GPUModuleOp>(
-      SymbolTable::lookupSymbolIn(module, kKernelModuleName));
+      SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
   if (!kernelModule)
     return kernels;
   for (auto func : kernelModule.getOps<gpu::GPUFuncOp>())
-    if (auto info = func->getAttrOfType<DictionaryAttr>("softmax.kernel"))
+    if (auto info = func->getAttrOfType<DictionaryAttr>(kGPUKernelInfoAttrName))
       kernels.push_back({func.getName().str(), info});
   return kernels;
 }
 
 FailureOr<std::string> mlir::softmax::getGPUKernelBinary(ModuleOp module) {
   auto binary = dyn_cast_or_null<gpu::BinaryOp>(
-      SymbolTable::lookupSymbolIn(module, kKernelModuleName));
+      SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
   if (!binary || binary.getObjects().size() != 1)
     return module.emitError("no GPU kernels to write: the module has no "
                             "softmax op");

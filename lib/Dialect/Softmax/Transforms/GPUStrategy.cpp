@@ -66,6 +66,16 @@ GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
   return GPUStrategy::BlockRow;
 }
 
+int64_t mlir::softmax::getGPURowCount(ShapedType type, int64_t dim) {
+  int64_t rows = 1;
+  for (int64_t i = 0; i < dim; ++i) {
+    if (type.isDynamicDim(i))
+      return ShapedType::kDynamic;
+    rows *= type.getDimSize(i);
+  }
+  return rows;
+}
+
 int64_t mlir::softmax::getGPUBlockRowThreads(int64_t vectors) {
   int64_t threads = llvm::PowerOf2Ceil(llvm::divideCeil(vectors, 4));
   return std::clamp<int64_t>(threads, 64, kGPUMaxBlockThreads);

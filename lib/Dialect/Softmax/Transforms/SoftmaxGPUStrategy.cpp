@@ -57,12 +57,8 @@ struct SoftmaxGPUStrategyPass
         return WalkResult::advance();
       int64_t elementBytes = type.getElementTypeBitWidth() / 8;
       int64_t length = type.getShape().back();
-      int64_t rows = 1;
-      for (int64_t size : type.getShape().drop_back())
-        rows = ShapedType::isDynamic(size) || ShapedType::isDynamic(rows)
-                   ? ShapedType::kDynamic
-                   : rows * size;
-      GPUStrategy strategy = chooseGPUStrategy(rows, length, elementBytes);
+      GPUStrategy strategy =
+          chooseGPUStrategy(getGPURowCount(type, dim), length, elementBytes);
       op->setAttr(
           kGPUStrategyAttrName,
           StringAttr::get(op->getContext(), stringifyGPUStrategy(strategy)));

@@ -163,6 +163,14 @@ enum class GPUStrategy {
             // the dim twice (an online max/sum, then the output)
 };
 inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
+/// The gpu.module convert-softmax-to-gpu builds its kernels in, and the
+/// dictionary attribute that describes an op's launches on its last kernel.
+inline constexpr StringLiteral kGPUKernelModuleName = "softmax_kernels";
+inline constexpr StringLiteral kGPUKernelInfoAttrName = "softmax.kernel";
+
+/// The rows of a softmax over `dim` of `type`: the product of the dims
+/// before it (ShapedType::kDynamic if one is dynamic).
+int64_t getGPURowCount(ShapedType type, int64_t dim);
 std::optional<GPUStrategy> parseGPUStrategy(StringRef name);
 StringRef stringifyGPUStrategy(GPUStrategy strategy);
 
