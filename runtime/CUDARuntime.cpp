@@ -47,11 +47,14 @@ using CUfunction = void *;
 using CUstream = void *;
 using CUdeviceptr = std::uint64_t;
 constexpr CUresult kSuccess = 0;
+constexpr int kMultiprocessorCountAttribute = 16; // CU_DEVICE_ATTRIBUTE_...
 
 struct Driver {
   CUresult (*init)(unsigned);
   CUresult (*deviceGet)(CUdevice *, int);
   CUresult (*ctxGetCurrent)(CUcontext *);
+  CUresult (*ctxGetDevice)(CUdevice *);
+  CUresult (*deviceGetAttribute)(int *, int, CUdevice);
   CUresult (*ctxSetCurrent)(CUcontext);
   CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*moduleLoadData)(CUmodule *, const void *);
@@ -114,6 +117,8 @@ const Driver *getDriver() {
     load(d.init, "cuInit");
     load(d.deviceGet, "cuDeviceGet");
     load(d.ctxGetCurrent, "cuCtxGetCurrent");
+    load(d.ctxGetDevice, "cuCtxGetDevice");
+    load(d.deviceGetAttribute, "cuDeviceGetAttribute");
     load(d.ctxSetCurrent, "cuCtxSetCurrent");
     load(d.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
     load(d.moduleLoadData, "cuModuleLoadData");
@@ -190,6 +195,35 @@ void softmax_mlir_cuda_clear_error(void) {
   lastError().clear();
 }
 
+/// The multiprocessors of the current context's device, which a persistent
+/// grid's size is a multiple of (at most); 1 after an error, which fails the
+/// call. Devices are asked once.
+std::int32_t softmax_mlir_cuda_multiprocessor_count(void) {
+  constexpr int kMaxDevices = 64;
+  static std::int32_t counts[kMaxDevices] = {};
+  const Driver *d = getDriverInContext();
+  CUdevice device = 0;
+  if (!d || !check(d, d->ctxGetDevice(&device), "cuCtxGetDevice"))
+    return 1;
+  if (device >= 0 && device < kMaxDevices) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (counts[device])
+      return counts[device];
+  }
+  int count = 0;
+  if (!check(
+          d,
+          d->deviceGetAttribute(&count, kMultiprocessorCountAttribute, device),
+          "cuDeviceGetAttribute") ||
+      count < 1)
+    return 1;
+  if (device >= 0 && device < kMaxDevices) {
+    std::lock_guard<std::mutex> lock(mutex);
+    counts[device] = count;
+  }
+  return count;
+}
+
 // Modules: the binary (cubin, fatbin, or PTX the driver compiles) embedded
 // in the library, loaded when it is.
 void *mgpuModuleLoad(void *data, std::int64_t /*size*/) {
@@ -255,6 +289,8 @@ void mgpuLaunchKernel(void *function, std::int64_t gridX, std::int64_t gridY,
           "cuLaunchKernel");
 }
 
+} // extern "C"
+
 // Memory, for host code that allocates (device memory only): a split row's
 // workspace each call. Freed blocks are kept for reuse by size (a few of
 // them), so that a call does not pay cuMemAlloc and cuMemFree each time.
@@ -276,6 +312,8 @@ std::vector<Block> &freeBlocks() {
   return blocks;
 }
 } // namespace
+
+extern "C" {
 
 void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   const Driver *d = getDriverInContext();

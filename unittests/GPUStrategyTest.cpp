@@ -35,13 +35,22 @@ TEST(GPUStrategy, Choice) {
   EXPECT_EQ(chooseGPUStrategy(64, 16384, 4), GPUStrategy::BlockRow);
   EXPECT_EQ(chooseGPUStrategy(ShapedType::kDynamic, 16384, 4),
             GPUStrategy::BlockRow);
+  // Many short rows, or short rows counted at run time: a persistent grid.
+  EXPECT_EQ(chooseGPUStrategy(kGPUPersistentMinRows - 1, 1024, 4),
+            GPUStrategy::WarpRow);
+  EXPECT_EQ(chooseGPUStrategy(kGPUPersistentMinRows, 1024, 4),
+            GPUStrategy::PersistentRow);
+  EXPECT_EQ(chooseGPUStrategy(ShapedType::kDynamic, 7, 2),
+            GPUStrategy::PersistentRow);
+  EXPECT_EQ(chooseGPUStrategy(1 << 20, 1025, 4), GPUStrategy::BlockRow);
   EXPECT_EQ(chooseGPUStrategy(ShapedType::kDynamic, 65536, 4),
             GPUStrategy::SplitRow);
 }
 
 TEST(GPUStrategy, Names) {
   for (GPUStrategy s :
-       {GPUStrategy::WarpRow, GPUStrategy::BlockRow, GPUStrategy::SplitRow})
+       {GPUStrategy::WarpRow, GPUStrategy::BlockRow, GPUStrategy::SplitRow,
+        GPUStrategy::Column, GPUStrategy::PersistentRow})
     EXPECT_EQ(parseGPUStrategy(stringifyGPUStrategy(s)), s);
   EXPECT_FALSE(parseGPUStrategy("thread_row"));
 }
@@ -84,6 +93,58 @@ TEST(GPUStrategy, Coverage) {
         EXPECT_LE(perThread, kGPUMaxElementsPerThread)
             << "length " << length << " "
             << stringifyGPUStrategy(config.strategy).str();
+      }
+    }
+  }
+}
+
+/// persistent_row, every length a warp holds: a group of lanes (a power of
+/// two, aligned in its warp) covers its row, a lane holds at most the limit
+/// and at least two vectors when the row has that many per lane of a
+/// smaller group; the blocks asked to be resident fit a multiprocessor
+/// (2048 threads, 64K registers) with the registers a lane's elements need.
+TEST(GPUStrategy, PersistentGroups) {
+  MLIRContext context;
+  Builder b(&context);
+  for (FloatType type : {FloatType(b.getF32Type()), FloatType(b.getF16Type()),
+                         FloatType(b.getBF16Type())}) {
+    for (int64_t length = 1; length <= kGPUWarpSize * kGPUMaxElementsPerThread;
+         ++length) {
+      for (bool vectorized : {true, false}) {
+        for (int64_t rows : {int64_t(100000), ShapedType::kDynamic}) {
+          RowKernelConfig config{GPUStrategy::PersistentRow,
+                                 false,
+                                 type,
+                                 rows,
+                                 length,
+                                 vectorized};
+          RowKernelLaunch launch = getRowKernelLaunch(config);
+          int64_t elements = getRowKernelVectorElements(config);
+          int64_t vectors = llvm::divideCeil(length, elements);
+          int64_t lanes = getGPUPersistentGroupThreads(vectors);
+          ASSERT_TRUE(llvm::isPowerOf2_64(lanes));
+          ASSERT_LE(lanes, kGPUWarpSize);
+          int64_t perLane = llvm::divideCeil(vectors, lanes);
+          EXPECT_GE(lanes * perLane, vectors);
+          EXPECT_LE(perLane * elements, kGPUMaxElementsPerThread);
+          if (lanes > 1)
+            EXPECT_GE(perLane, 2) << "length " << length;
+          EXPECT_EQ(launch.block[0], kGPUWarpSize);
+          EXPECT_EQ(launch.block[1], kGPUWarpRowsPerBlock);
+          EXPECT_EQ(launch.rowsPerBlock,
+                    kGPUWarpSize / lanes * kGPUWarpRowsPerBlock);
+          EXPECT_EQ(launch.grid[0],
+                    ShapedType::isDynamic(rows)
+                        ? ShapedType::kDynamic
+                        : llvm::divideCeil(rows, launch.rowsPerBlock));
+          int64_t blocks = launch.blocksPerMultiprocessor;
+          int64_t threads = blocks * kGPUWarpSize * kGPUWarpRowsPerBlock;
+          EXPECT_LE(threads, 2048);
+          // Registers a thread may use then, against its elements plus
+          // what the kernel needs besides (addresses, sums): 24.
+          EXPECT_GE(65536 / threads, perLane * elements + 24)
+              << "length " << length;
+        }
       }
     }
   }

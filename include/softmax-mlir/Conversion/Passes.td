@@ -77,8 +77,9 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     Replaces every `softmax.softmax` and `softmax.log_softmax` with
     `gpu.launch_func`s of kernels built for it in the `gpu.module`
     `@softmax_kernels`, by the strategy `softmax-gpu-strategy` recorded in
-    `softmax.gpu_strategy` (see that pass): one kernel for `warp_row` and
-    `block_row`, which read the op's input and write its output once each;
+    `softmax.gpu_strategy` (see that pass): one kernel for `warp_row`,
+    `persistent_row` and `block_row`, which read the op's input and write
+    its output once each;
     two for `split_row`, which share a workspace allocated for the call
     (`gpu.alloc async`, one stream): the first writes each chunk's (max,
     sum, count), the second merges a row's and writes the chunk. Accesses
@@ -117,10 +118,15 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     `launches` with each kernel's `params`, `grid` and `block`, and the
     `workspace` bytes), from which `softmax-compile` writes its JSON
     sidecar; sizes that depend on dynamic rows are expressions in `M`.
+    A persistent grid is at most a number of blocks per multiprocessor of
+    the device: the host code asks the runtime for them
+    (`softmax_mlir_cuda_multiprocessor_count`), the sidecar's grid says
+    `min(..., num_sms * B)`.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",

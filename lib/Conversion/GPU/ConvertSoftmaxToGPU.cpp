@@ -61,6 +61,19 @@ Value asColumns(OpBuilder &b, Location loc, Value buffer,
                              b.getIndexAttr(config.inner), b.getIndexAttr(1)});
 }
 
+/// The runtime function that gives the current device's multiprocessors
+/// (runtime/CUDARuntime.cpp), declared in `module` on first use.
+func::FuncOp getMultiprocessorCount(ModuleOp module) {
+  constexpr StringLiteral name = "softmax_mlir_cuda_multiprocessor_count";
+  if (auto func = module.lookupSymbol<func::FuncOp>(name))
+    return func;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto func = func::FuncOp::create(
+      b, module.getLoc(), name, b.getFunctionType({}, {b.getIntegerType(32)}));
+  func.setPrivate();
+  return func;
+}
+
 struct ConvertSoftmaxToGPUPass
     : softmax::impl::ConvertSoftmaxToGPUBase<ConvertSoftmaxToGPUPass> {
   using Base::Base;
@@ -127,7 +140,8 @@ struct ConvertSoftmaxToGPUPass
     if (!strategy)
       return op->emitError("unknown ")
              << kGPUStrategyAttrName << " '" << strategyName.getValue()
-             << "' (expected warp_row, block_row or split_row)";
+             << "' (expected warp_row, persistent_row, block_row, split_row "
+                "or column)";
     auto elementType = cast<FloatType>(type.getElementType());
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
@@ -152,9 +166,10 @@ struct ConvertSoftmaxToGPUPass
     if (isColumn && llvm::divideCeil(inner, kGPUColumnThreads) > kMaxGridX)
       return op->emitError("too many inner columns for one grid: ") << inner;
     // The most a row holds: 32 elements a thread of a warp, or of a block.
-    int64_t maxLength = *strategy == GPUStrategy::WarpRow
-                            ? kGPUWarpSize * kGPUMaxElementsPerThread
-                            : kGPUMaxRowLength;
+    bool warpGroups = *strategy == GPUStrategy::WarpRow ||
+                      *strategy == GPUStrategy::PersistentRow;
+    int64_t maxLength =
+        warpGroups ? kGPUWarpSize * kGPUMaxElementsPerThread : kGPUMaxRowLength;
     if (*strategy != GPUStrategy::SplitRow && !isColumn && length > maxLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
@@ -208,18 +223,25 @@ struct ConvertSoftmaxToGPUPass
     Builder attrs(op->getContext());
     int64_t elementBytes = elementType.getWidth() / 8;
     // Grid sizes for the kernel's description: a number, or the launcher's
-    // expression in the rows M when they are dynamic.
-    auto sizesAttr = [&](ArrayRef<int64_t> sizes) {
+    // expression in the rows M when they are dynamic, and in the device's
+    // multiprocessors num_sms for a persistent grid.
+    auto gridAttr = [&](const RowKernelLaunch &launch) {
       SmallVector<Attribute> values;
-      for (int64_t size : sizes)
-        values.push_back(
-            !ShapedType::isDynamic(size)
-                ? Attribute(attrs.getI64IntegerAttr(size))
-                : Attribute(attrs.getStringAttr(
-                      *strategy == GPUStrategy::WarpRow
-                          ? "cdiv(M, " + std::to_string(kGPUWarpRowsPerBlock) +
-                                ")"
-                          : "M")));
+      for (int64_t size : launch.grid) {
+        std::string blocks =
+            !ShapedType::isDynamic(size) ? std::to_string(size)
+            : launch.rowsPerBlock == 1
+                ? "M"
+                : "cdiv(M, " + std::to_string(launch.rowsPerBlock) + ")";
+        if (launch.blocksPerMultiprocessor && values.empty())
+          blocks = "min(" + blocks + ", num_sms * " +
+                   std::to_string(launch.blocksPerMultiprocessor) + ")";
+        else if (!ShapedType::isDynamic(size)) {
+          values.push_back(attrs.getI64IntegerAttr(size));
+          continue;
+        }
+        values.push_back(attrs.getStringAttr(blocks));
+      }
       return attrs.getArrayAttr(values);
     };
     // The kernels of `c` under `kernelName` (split_row's first one with the
@@ -247,7 +269,7 @@ struct ConvertSoftmaxToGPUPass
         launches.push_back(attrs.getDictionaryAttr({
             attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
             attrs.getNamedAttr("params", attrs.getStrArrayAttr(params)),
-            attrs.getNamedAttr("grid", sizesAttr(launch.grid)),
+            attrs.getNamedAttr("grid", gridAttr(launch)),
             attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
         }));
       }
@@ -333,18 +355,31 @@ struct ConvertSoftmaxToGPUPass
       auto size = [&](int64_t value) -> Value {
         if (!ShapedType::isDynamic(value))
           return arith::ConstantIndexOp::create(b, loc, value);
-        if (c.strategy != GPUStrategy::WarpRow)
+        if (launch.rowsPerBlock == 1)
           return rowsValue;
         return arith::CeilDivUIOp::create(
             b, loc, rowsValue,
-            arith::ConstantIndexOp::create(b, loc, kGPUWarpRowsPerBlock));
+            arith::ConstantIndexOp::create(b, loc, launch.rowsPerBlock));
       };
       auto dim3 = [&](ArrayRef<int64_t> sizes) {
         return gpu::KernelDim3{size(sizes[0]), size(sizes[1]), size(sizes[2])};
       };
+      gpu::KernelDim3 grid = dim3(launch.grid);
+      if (launch.blocksPerMultiprocessor) {
+        // A persistent grid: no more blocks than the device holds at once.
+        Value multiprocessors = arith::IndexCastOp::create(
+            b, loc, b.getIndexType(),
+            func::CallOp::create(b, loc, getMultiprocessorCount(getOperation()),
+                                 ValueRange{})
+                .getResult(0));
+        grid.x = arith::MinUIOp::create(
+            b, loc, grid.x,
+            arith::MulIOp::create(b, loc, multiprocessors,
+                                  arith::ConstantIndexOp::create(
+                                      b, loc, launch.blocksPerMultiprocessor)));
+      }
       if (made.size() == 1) {
-        gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
-                                  dim3(launch.block),
+        gpu::LaunchFuncOp::create(b, loc, made[0], grid, dim3(launch.block),
                                   /*dynamicSharedMemorySize=*/nullptr,
                                   kernelArgs({inputRows, outputRows}));
         return;
@@ -361,14 +396,14 @@ struct ConvertSoftmaxToGPUPass
           ValueRange{token}, workspaceSizes, ValueRange{});
       Value workspace = alloc.getMemref();
       token = alloc.getAsyncToken();
-      token = gpu::LaunchFuncOp::create(b, loc, made[0], dim3(launch.grid),
-                                        dim3(launch.block),
-                                        /*dynamicSharedMemorySize=*/nullptr,
-                                        kernelArgs({inputRows, workspace}),
-                                        tokenType, ValueRange{token})
-                  .getAsyncToken();
+      token =
+          gpu::LaunchFuncOp::create(b, loc, made[0], grid, dim3(launch.block),
+                                    /*dynamicSharedMemorySize=*/nullptr,
+                                    kernelArgs({inputRows, workspace}),
+                                    tokenType, ValueRange{token})
+              .getAsyncToken();
       token = gpu::LaunchFuncOp::create(
-                  b, loc, made[1], dim3(launch.grid), dim3(launch.block),
+                  b, loc, made[1], grid, dim3(launch.block),
                   /*dynamicSharedMemorySize=*/nullptr,
                   kernelArgs({inputRows, outputRows, workspace}), tokenType,
                   ValueRange{token})

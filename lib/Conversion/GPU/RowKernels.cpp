@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // A kernel gives each row (or, for split_row, each chunk of a row) a group
-// of G threads (a warp, or a block) and each thread K vectors of V
-// elements: vector k of thread g holds the elements
+// of G threads (a warp, a power-of-two part of one for persistent_row, or a
+// block) and each thread K vectors of V elements: vector k of thread g
+// holds the elements
 // [base + (k G + g) V, base + (k G + g + 1) V), so that a group's loads of
 // one k are contiguous (coalesced) and each thread's are 16 bytes. The
 // elements stay in registers from the load to the store:
@@ -59,8 +60,9 @@ public:
     vectors = llvm::divideCeil(config.length, vectorElements);
     // The threads of a row or chunk: a warp of a warp_row block, else the
     // block.
-    groupThreads = config.strategy == GPUStrategy::WarpRow
-                       ? kGPUWarpSize
+    groupThreads = config.strategy == GPUStrategy::WarpRow ? kGPUWarpSize
+                   : config.strategy == GPUStrategy::PersistentRow
+                       ? getGPUPersistentGroupThreads(vectors)
                        : getRowKernelLaunch(config).block[0];
     if (config.strategy == GPUStrategy::Column) {
       chunkVectors = vectorsPerThread = 0;
@@ -80,6 +82,9 @@ public:
     switch (config.strategy) {
     case GPUStrategy::WarpRow:
       buildWarpRows();
+      break;
+    case GPUStrategy::PersistentRow:
+      buildPersistentRows();
       break;
     case GPUStrategy::BlockRow:
       base = index(0);
@@ -233,6 +238,44 @@ private:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     buildRow(row);
+  }
+
+  /// persistent_row: groups of G lanes take a row each, 32 / G rows a
+  /// warp, R rows a block; the grid's blocks loop over the rows, R x the
+  /// grid apart. The loop's bounds are the same for the whole block (the
+  /// shuffles need every lane of a warp): a group past the last row loads
+  /// nothing, reduces -inf and stores nothing.
+  void buildPersistentRows() {
+    base = index(0);
+    int64_t groupsPerWarp = kGPUWarpSize / groupThreads;
+    int64_t rowsPerBlock = getRowKernelLaunch(config).rowsPerBlock;
+    Value x = lane;
+    Value group = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::y);
+    if (groupsPerWarp > 1) {
+      lane = arith::RemUIOp::create(b, loc, x, index(groupThreads));
+      group = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, group, index(groupsPerWarp)),
+          arith::DivUIOp::create(b, loc, x, index(groupThreads)));
+    }
+    bool dynamicRows = ShapedType::isDynamic(config.rows);
+    Value rows = dynamicRows ? rowsArgument : index(config.rows);
+    Value start = arith::MulIOp::create(
+        b, loc, gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+        index(rowsPerBlock));
+    Value step = arith::MulIOp::create(
+        b, loc, gpu::GridDimOp::create(b, loc, gpu::Dimension::x),
+        index(rowsPerBlock));
+    scf::ForOp::create(b, loc, start, rows, step, ValueRange{},
+                       [&](OpBuilder &, Location, Value blockRow, ValueRange) {
+                         Value row =
+                             arith::AddIOp::create(b, loc, blockRow, group);
+                         if (dynamicRows || config.rows % rowsPerBlock != 0)
+                           rowValid = arith::CmpIOp::create(
+                               b, loc, arith::CmpIPredicate::ult, row, rows);
+                         buildRow(row);
+                         rowValid = nullptr;
+                         scf::YieldOp::create(b, loc);
+                       });
   }
 
   /// A whole row, in and out.
@@ -435,6 +478,16 @@ private:
                                  vectorIndex(k), index(vectors));
   }
 
+  /// Whether the thread accesses its vector k (in its row, of a row that
+  /// exists), or null when it always does.
+  Value accessed(int64_t k) {
+    Value valid = alwaysInRow(k) ? nullptr : inRow(k);
+    if (!rowValid)
+      return valid;
+    return valid ? arith::AndIOp::create(b, loc, rowValid, valid).getResult()
+                 : rowValid;
+  }
+
   Elements loadElements(Value in, Value row) {
     Elements x;
     for (int64_t k = 0; k < vectorsPerThread; ++k)
@@ -456,14 +509,14 @@ private:
           b.getI64IntegerAttr(vectorElements * elementType.getWidth() / 8));
     };
     Value loaded;
-    if (alwaysInRow(k)) {
+    if (Value valid = accessed(k); !valid) {
       loaded = load();
     } else {
       Type type = vectorElements == 1
                       ? Type(elementType)
                       : VectorType::get({vectorElements}, elementType);
       auto ifOp = scf::IfOp::create(
-          b, loc, inRow(k),
+          b, loc, valid,
           [&](OpBuilder &, Location) {
             scf::YieldOp::create(b, loc, ValueRange{load()});
           },
@@ -507,11 +560,12 @@ private:
             b, loc, vector, out, ValueRange{row, col}, /*nontemporal=*/false,
             b.getI64IntegerAttr(vectorElements * elementType.getWidth() / 8));
       };
-      if (alwaysInRow(k)) {
+      Value valid = accessed(k);
+      if (!valid) {
         store();
         continue;
       }
-      auto ifOp = scf::IfOp::create(b, loc, inRow(k), /*withElse=*/false);
+      auto ifOp = scf::IfOp::create(b, loc, valid, /*withElse=*/false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       store();
@@ -534,12 +588,16 @@ private:
   /// shuffles in each warp, then (a block per group) the warps' results
   /// through row `slot` of the shared buffer. Every thread gets the result.
   Value groupReduce(Value value, SharedSlot slot, const Combine &combine) {
-    for (int64_t offset = kGPUWarpSize / 2; offset > 0; offset /= 2) {
+    // A group of fewer lanes than a warp is aligned to its size: the
+    // butterfly stays inside it.
+    int64_t width = std::min(groupThreads, kGPUWarpSize);
+    for (int64_t offset = width / 2; offset > 0; offset /= 2) {
       auto shuffle = gpu::ShuffleOp::create(b, loc, value, offset, kGPUWarpSize,
                                             gpu::ShuffleMode::XOR);
       value = combine(value, shuffle.getShuffleResult());
     }
-    if (config.strategy == GPUStrategy::WarpRow)
+    if (config.strategy == GPUStrategy::WarpRow ||
+        config.strategy == GPUStrategy::PersistentRow)
       return value;
 
     Value shared = func.getWorkgroupAttributions()[0];
@@ -585,6 +643,8 @@ private:
   int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
   Value lane, base;
   Value in, out, workspace, rowsArgument;
+  /// persistent_row: whether the group's row exists (null: it does).
+  Value rowValid;
 };
 
 } // namespace
@@ -651,7 +711,22 @@ mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
                  ? ShapedType::kDynamic
                  : llvm::divideCeilSigned(config.rows, kGPUWarpRowsPerBlock),
              1, 1},
-            {kGPUWarpSize, kGPUWarpRowsPerBlock, 1}};
+            {kGPUWarpSize, kGPUWarpRowsPerBlock, 1},
+            kGPUWarpRowsPerBlock};
+  case GPUStrategy::PersistentRow: {
+    int64_t vectorElements = getRowKernelVectorElements(config);
+    int64_t vectors = llvm::divideCeil(config.length, vectorElements);
+    int64_t lanes = getGPUPersistentGroupThreads(vectors);
+    int64_t rowsPerBlock = kGPUWarpSize / lanes * kGPUWarpRowsPerBlock;
+    return {{ShapedType::isDynamic(config.rows)
+                 ? ShapedType::kDynamic
+                 : llvm::divideCeilSigned(config.rows, rowsPerBlock),
+             1, 1},
+            {kGPUWarpSize, kGPUWarpRowsPerBlock, 1},
+            rowsPerBlock,
+            getGPUPersistentBlocksPerMultiprocessor(
+                llvm::divideCeil(vectors, lanes) * vectorElements)};
+  }
   case GPUStrategy::BlockRow: {
     int64_t vectors =
         llvm::divideCeil(config.length, getRowKernelVectorElements(config));
@@ -689,6 +764,11 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
       b.getDenseI32ArrayAttr({static_cast<int32_t>(launch.block[0]),
                               static_cast<int32_t>(launch.block[1]),
                               static_cast<int32_t>(launch.block[2])}));
+  // The blocks a persistent grid counts on being resident together: ptxas
+  // keeps the registers low enough for them.
+  if (launch.blocksPerMultiprocessor)
+    func->setAttr("nvvm.minctasm",
+                  b.getI32IntegerAttr(launch.blocksPerMultiprocessor));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   RowKernelBuilder(b, loc, config, role, func).build();

@@ -146,9 +146,58 @@ func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
 // CHECK-SAME: workspace = ["M * 96"]
 func.func @dynamic(%x: tensor<?x3x512xf32>, %s: tensor<?x65536xf32>)
     -> (tensor<?x3x512xf32>, tensor<?x65536xf32>) {
-  %y = softmax.softmax %x dim(2) : tensor<?x3x512xf32>
+  %y = softmax.softmax %x dim(2) {softmax.gpu_strategy = "warp_row"} : tensor<?x3x512xf32>
   %t = softmax.softmax %s dim(1) : tensor<?x65536xf32>
   return %y, %t : tensor<?x3x512xf32>, tensor<?x65536xf32>
+}
+
+// -----
+
+// Many short rows: a persistent grid. 128 f32 are 32 vectors: 16 lanes a
+// row with 2 vectors each, 2 rows a warp, 8 a block; the grid is at most 16
+// blocks a multiprocessor (the runtime counts them), each looping over
+// rows 8 x the grid apart; the butterfly stays in the 16 lanes. Rows that
+// are no whole number of blocks' (10 rows of 100 bf16, counted at run
+// time: 32 lanes of 4 elements) guard their loads and stores, not the
+// shuffles.
+// CHECK: func.func private @softmax_mlir_cuda_multiprocessor_count() -> i32
+// CHECK-LABEL: func.func @persistent
+// CHECK: %[[SMS:.*]] = func.call @softmax_mlir_cuda_multiprocessor_count() : () -> i32
+// CHECK: %[[SMSI:.*]] = arith.index_cast %[[SMS]] : i32 to index
+// CHECK: %[[CAP:.*]] = arith.muli %[[SMSI]], %[[C16:.*]] : index
+// CHECK: %[[GRID:.*]] = arith.minui %{{.*}}, %[[CAP]] : index
+// CHECK: gpu.launch_func @softmax_kernels::@persistent_softmax_0 blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in
+// CHECK: gpu.func @persistent_softmax_0(%[[IN:.*]]: memref<16384x128xf32>, %[[OUT:.*]]: memref<16384x128xf32>) kernel
+// CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
+// CHECK-SAME: nvvm.minctasm = 16 : i32
+// CHECK-SAME: launches = [{block = [32, 4, 1], grid = ["min(2048, num_sms * 16)", 1, 1], kernel = "persistent_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [16384, 128], strategy = "persistent_row"
+// CHECK: %[[TX:.*]] = gpu.thread_id x
+// CHECK: %[[TY:.*]] = gpu.thread_id y
+// CHECK: %[[LANE:.*]] = arith.remui %[[TX]], %{{.*}} : index
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[START:.*]] = arith.muli %{{.*}}, %[[C8]] : index
+// CHECK: %[[GX:.*]] = gpu.grid_dim x
+// CHECK: %[[STEP:.*]] = arith.muli %[[GX]], %{{.*}} : index
+// CHECK: scf.for %{{.*}} = %[[START]] to %{{.*}} step %[[STEP]] {
+// CHECK-NOT: scf.if
+// CHECK-COUNT-2: vector.load %[[IN]]{{.*}} : memref<16384x128xf32>, vector<4xf32>
+// CHECK-COUNT-4: gpu.shuffle  xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK-NOT: gpu.shuffle
+// CHECK: math.exp2
+// CHECK: gpu.func @persistent_log_softmax_1(
+// CHECK-SAME: grid = ["min(cdiv(M, 4), num_sms * 16)", 1, 1]
+// CHECK-SAME: params = ["ptr:in", "ptr:out", "i64:M"]
+// CHECK: scf.for
+// CHECK: %[[VALID:.*]] = arith.cmpi ult, %{{.*}}, %{{.*}} : index
+// CHECK: %[[IN_ROW:.*]] = arith.cmpi ult
+// CHECK: %[[BOTH:.*]] = arith.andi %[[VALID]], %[[IN_ROW]] : i1
+// CHECK: scf.if %[[BOTH]] -> (bf16)
+// CHECK-COUNT-5: gpu.shuffle  xor
+func.func @persistent(%x: tensor<16384x128xf32>, %s: tensor<?x100xbf16>)
+    -> (tensor<16384x128xf32>, tensor<?x100xbf16>) {
+  %y = softmax.softmax %x dim(1) : tensor<16384x128xf32>
+  %t = softmax.log_softmax %s dim(1) : tensor<?x100xbf16>
+  return %y, %t : tensor<16384x128xf32>, tensor<?x100xbf16>
 }
 
 // -----

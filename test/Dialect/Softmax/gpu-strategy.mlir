@@ -1,17 +1,41 @@
 // RUN: softmax-opt %s --softmax-gpu-strategy --split-input-file | FileCheck %s
 
-// Rows of up to 1024 elements: a warp per row.
+// Rows of up to 1024 elements: a warp per row; fewer than 16384 of them.
 // CHECK-LABEL: func.func @warp_rows
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "warp_row"}
 // CHECK: softmax.log_softmax %{{.*}} dim(2) {softmax.gpu_strategy = "warp_row"}
 // CHECK: softmax.softmax %{{.*}} dim(0) {softmax.gpu_strategy = "warp_row"}
+// CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<16383x1024xf32>
 func.func @warp_rows(%a: tensor<4096x1024xf32>, %b: tensor<2x8x128xbf16>,
-                     %c: tensor<32xf16>)
-    -> (tensor<4096x1024xf32>, tensor<2x8x128xbf16>, tensor<32xf16>) {
+                     %c: tensor<32xf16>, %d: tensor<16383x1024xf32>)
+    -> (tensor<4096x1024xf32>, tensor<2x8x128xbf16>, tensor<32xf16>,
+        tensor<16383x1024xf32>) {
   %0 = softmax.softmax %a dim(1) : tensor<4096x1024xf32>
   %1 = softmax.log_softmax %b dim(2) : tensor<2x8x128xbf16>
   %2 = softmax.softmax %c dim(0) : tensor<32xf16>
-  return %0, %1, %2 : tensor<4096x1024xf32>, tensor<2x8x128xbf16>, tensor<32xf16>
+  %3 = softmax.softmax %d dim(1) : tensor<16383x1024xf32>
+  return %0, %1, %2, %3 : tensor<4096x1024xf32>, tensor<2x8x128xbf16>, tensor<32xf16>, tensor<16383x1024xf32>
+}
+
+// -----
+
+// Many such rows (16384 or more), or rows counted at run time: a persistent
+// grid. Rows of 1025 elements are too long for it.
+// CHECK-LABEL: func.func @persistent_rows
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<16384x1024xf32>
+// CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<128x4096x32xbf16>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<?x100xf16>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<65536x1025xf32>
+func.func @persistent_rows(%a: tensor<16384x1024xf32>,
+                           %b: tensor<128x4096x32xbf16>, %c: tensor<?x100xf16>,
+                           %d: tensor<65536x1025xf32>)
+    -> (tensor<16384x1024xf32>, tensor<128x4096x32xbf16>, tensor<?x100xf16>,
+        tensor<65536x1025xf32>) {
+  %0 = softmax.softmax %a dim(1) : tensor<16384x1024xf32>
+  %1 = softmax.log_softmax %b dim(2) : tensor<128x4096x32xbf16>
+  %2 = softmax.softmax %c dim(1) : tensor<?x100xf16>
+  %3 = softmax.softmax %d dim(1) : tensor<65536x1025xf32>
+  return %0, %1, %2, %3 : tensor<16384x1024xf32>, tensor<128x4096x32xbf16>, tensor<?x100xf16>, tensor<65536x1025xf32>
 }
 
 // -----
@@ -56,10 +80,10 @@ func.func @split_rows(%a: tensor<256x65536xf32>, %b: tensor<1x1048576xbf16>,
 
 // -----
 
-// Dynamic rows count as many (no split below two chunks of a static row
-// length).
+// Dynamic rows count as many (a persistent grid for short rows, no split
+// below two chunks of a static row length).
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "warp_row"} : tensor<?x1024xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<?x1024xf32>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<?x2x16384xf32>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "split_row"} : tensor<?x65536xbf16>
 func.func @dynamic_rows(%a: tensor<?x1024xf32>, %b: tensor<?x2x16384xf32>,

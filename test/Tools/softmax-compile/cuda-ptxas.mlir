@@ -8,13 +8,16 @@
 // RUN: %ptxas -arch=sm_90 -v %t/k.ptx -o %t/k.cubin 2> %t/ptxas.log
 // RUN: softmax-compile %s --target=cuda --chip=sm_80 --emit=ptx -o %t/k80.ptx
 // RUN: %ptxas -arch=sm_80 -v %t/k80.ptx -o %t/k80.cubin 2> %t/ptxas80.log
-// 13 kernels (the two 4-row ones of 32768 and the dynamic one of 65536 are
-// split: two kernels each; two columns) and the element-wise variants of
-// the 10 whose rows are whole 16-byte vectors (for unaligned buffers).
+// 15 kernels (the two 4-row ones of 32768 and the dynamic one of 65536 are
+// split: two kernels each; two columns; three persistent grids, which ask
+// ptxas for 8 or 16 resident blocks) and the element-wise variants of the
+// 11 whose rows are whole 16-byte vectors (for unaligned buffers).
 // RUN: grep -c "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" %t/ptxas.log | FileCheck %s
 // RUN: grep -c "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads" %t/ptxas80.log | FileCheck %s
 // RUN: not grep -E "[1-9][0-9]* bytes (stack frame|spill)" %t/ptxas.log %t/ptxas80.log
-// CHECK: 23
+// CHECK: 26
+// RUN: grep -c minnctapersm %t/k.ptx | FileCheck %s --check-prefix=PERSISTENT
+// PERSISTENT: 5
 
 // RUN: softmax-compile %s --target=cuda --emit=cubin -o %t/c.cubin
 // RUN: llvm-readelf -h %t/c.cubin | FileCheck %s --check-prefix=ELF
@@ -61,4 +64,12 @@ func.func @f32_column(%x: tensor<8x300x5xf32>) -> tensor<8x300x5xf32> {
 func.func @bf16_column(%x: tensor<1000x600xbf16>) -> tensor<1000x600xbf16> {
   %y = softmax.log_softmax %x dim(0) : tensor<1000x600xbf16>
   return %y : tensor<1000x600xbf16>
+}
+func.func @bf16_many_64(%x: tensor<65536x64xbf16>) -> tensor<65536x64xbf16> {
+  %y = softmax.softmax %x dim(1) : tensor<65536x64xbf16>
+  return %y : tensor<65536x64xbf16>
+}
+func.func @f16_dynamic_100(%x: tensor<?x100xf16>) -> tensor<?x100xf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<?x100xf16>
+  return %y : tensor<?x100xf16>
 }

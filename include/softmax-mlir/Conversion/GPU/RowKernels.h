@@ -7,10 +7,10 @@
 // Builds the gpu.func kernels that `convert-softmax-to-gpu` launches for
 // one softmax op over a [rows x length] buffer (see GPUStrategy in
 // Dialect/Softmax/Transforms/Transforms.h for the strategies): one kernel
-// for warp_row and block_row, which read and write each element once; two
-// for split_row, whose blocks each take a chunk of a row: the first writes
-// each chunk's (max, sum, count) to a workspace, the second merges a row's
-// partials and writes its chunk.
+// for warp_row, persistent_row and block_row, which read and write each
+// element once; two for split_row, whose blocks each take a chunk of a row:
+// the first writes each chunk's (max, sum, count) to a workspace, the
+// second merges a row's partials and writes its chunk.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,10 +50,15 @@ enum class RowKernelRole {
 
 /// The launch a kernel needs: grid and block sizes (x, y, z); a grid size
 /// that depends on dynamic rows is ShapedType::kDynamic (a block per row,
-/// or a block per kGPUWarpRowsPerBlock rows for warp_row).
+/// or a block per rowsPerBlock rows).
 struct RowKernelLaunch {
   std::array<int64_t, 3> grid;
   std::array<int64_t, 3> block;
+  /// Rows a block takes at a time (warp_row, persistent_row), else 1.
+  int64_t rowsPerBlock = 1;
+  /// persistent_row: grid.x is at most this many blocks a multiprocessor
+  /// (times the device's multiprocessors, known at run time); else 0.
+  int64_t blocksPerMultiprocessor = 0;
 };
 
 /// Elements of one access of the kernels for `config`.

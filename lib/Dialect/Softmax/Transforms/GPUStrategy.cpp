@@ -32,6 +32,7 @@ std::optional<GPUStrategy> mlir::softmax::parseGPUStrategy(StringRef name) {
       .Case("block_row", GPUStrategy::BlockRow)
       .Case("split_row", GPUStrategy::SplitRow)
       .Case("column", GPUStrategy::Column)
+      .Case("persistent_row", GPUStrategy::PersistentRow)
       .Default(std::nullopt);
 }
 
@@ -45,6 +46,8 @@ StringRef mlir::softmax::stringifyGPUStrategy(GPUStrategy strategy) {
     return "split_row";
   case GPUStrategy::Column:
     return "column";
+  case GPUStrategy::PersistentRow:
+    return "persistent_row";
   }
   llvm_unreachable("unknown GPU strategy");
 }
@@ -62,7 +65,9 @@ GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
   if (length > kGPUMaxRowLength || (fewRows && length >= 2 * chunk))
     return GPUStrategy::SplitRow;
   if (length <= kGPUWarpSize * kGPUMaxElementsPerThread)
-    return GPUStrategy::WarpRow;
+    return ShapedType::isDynamic(rows) || rows >= kGPUPersistentMinRows
+               ? GPUStrategy::PersistentRow
+               : GPUStrategy::WarpRow;
   return GPUStrategy::BlockRow;
 }
 
@@ -79,4 +84,14 @@ int64_t mlir::softmax::getGPURowCount(ShapedType type, int64_t dim) {
 int64_t mlir::softmax::getGPUBlockRowThreads(int64_t vectors) {
   int64_t threads = llvm::PowerOf2Ceil(llvm::divideCeil(vectors, 4));
   return std::clamp<int64_t>(threads, 64, kGPUMaxBlockThreads);
+}
+
+int64_t mlir::softmax::getGPUPersistentGroupThreads(int64_t vectors) {
+  return std::clamp<int64_t>(llvm::PowerOf2Ceil(llvm::divideCeil(vectors, 2)),
+                             1, kGPUWarpSize);
+}
+
+int64_t mlir::softmax::getGPUPersistentBlocksPerMultiprocessor(
+    int64_t elementsPerLane) {
+  return elementsPerLane <= 8 ? 16 : 8;
 }

@@ -32,8 +32,8 @@ struct SoftmaxGPUStrategyPass
         if (!name || !parseGPUStrategy(name.getValue())) {
           op->emitError("unknown ")
               << kGPUStrategyAttrName << " " << pinned
-              << " (expected \"warp_row\", \"block_row\", \"split_row\" or "
-                 "\"column\")";
+              << " (expected \"warp_row\", \"persistent_row\", "
+                 "\"block_row\", \"split_row\" or \"column\")";
           return WalkResult::interrupt();
         }
         return WalkResult::advance();

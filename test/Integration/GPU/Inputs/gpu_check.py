@@ -39,7 +39,8 @@ from softmax_check import (  # noqa: E402
 )
 
 # (name, op, dtype, shape): the strategies (warp and block per row, split
-# rows; vectorized and element-wise), partial warp blocks, ranks 1 to 3.
+# rows, persistent grids, columns; vectorized and element-wise), partial
+# blocks, ranks 1 to 3.
 CASES = [
     ("warp_f32", "softmax", "f32", (64, 1024)),
     ("warp_log_f32", "log_softmax", "f32", (6, 1024)),
@@ -57,11 +58,17 @@ CASES = [
     ("split_few_bf16", "log_softmax", "bf16", (2, 20000)),
     ("split_odd_f32", "log_softmax", "f32", (2, 40001)),
     ("split_one_row_f32", "softmax", "f32", (1, 262144)),
-    # Rows known at run time (the MLIR type says ?).
-    ("dyn_warp_f32", "softmax", "f32", (37, 1024)),
+    # Many short rows: a persistent grid; groups of 16 and 2 lanes a row
+    # (several rows a warp), rows that are no whole number of blocks'.
+    ("persistent_f32", "softmax", "f32", (20001, 128)),
+    ("persistent_bf16", "log_softmax", "bf16", (16390, 24)),
+    # Rows known at run time (the MLIR type says ?): a persistent grid for
+    # short rows, element-wise for 100 f16.
+    ("dyn_rows_f32", "softmax", "f32", (37, 1024)),
+    ("dyn_rows_f16", "log_softmax", "f16", (1000, 100)),
     ("dyn_split_bf16", "log_softmax", "bf16", (3, 65536)),
 ]
-DYNAMIC_ROWS = {"dyn_warp_f32", "dyn_split_bf16"}
+DYNAMIC_ROWS = {"dyn_rows_f32", "dyn_rows_f16", "dyn_split_bf16"}
 CASES += [
     # Another dim than the innermost: a thread per column.
     ("col_f32", "softmax", "f32", (8, 300, 5)),

@@ -184,6 +184,12 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       rows per block of 32 x 4 threads, each lane holding its part of the
       row (at most 32 elements, in 16-byte vectors when the row is a whole
       number of them) in registers, reductions by `gpu.shuffle xor`;
+    * `"persistent_row"` for such rows when there are many (at least
+      16384, or a count known only at run time): a group of 1 to 32 lanes
+      per row (a power of two that leaves a lane at least two vectors, so
+      a warp takes several short rows), and a grid of no more blocks than
+      the device holds at once (8 or 16 a multiprocessor, by the
+      registers a lane needs), each looping over rows;
     * `"block_row"` for longer rows, up to 32768 elements (32 a thread of
       1024: more spill registers): a block per row of 64 to 1024 threads
       (about 4 vectors each), warps combined through shared memory;
@@ -200,7 +206,7 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       elements, an online (max, count, sum) over the dim and then the
       outputs: no transpose.
 
-    The first two read and write each element once. A dynamic row length,
+    The first three read and write each element once. A dynamic row length,
     and dynamic sizes with another dim, are left unmarked (the conversion
     reports them); dynamic rows count as many. An
     attribute already present is kept, so a test can pin a strategy; an

@@ -150,17 +150,21 @@ StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
 
 /// How a GPU kernel covers the rows of a softmax over the innermost
 /// dimension, as the string attribute `softmax.gpu_strategy` pins it
-/// ("warp_row", "block_row", "split_row"; "column" for another dimension). All
+/// ("warp_row", "block_row", "split_row", "persistent_row"; "column" for
+/// another dimension). All
 /// hold the elements in registers, in 16-byte vectors where the row length
 /// allows.
 enum class GPUStrategy {
-  WarpRow,  // a warp per row, several rows per block, shuffle reductions
-  BlockRow, // a block per row, shuffles then shared memory across warps
-  SplitRow, // a block per chunk of a row: chunk (max, sum) partials, then
-            // a second kernel merges them and writes the chunk
-  Column    // a reduced dim that is not the innermost: a thread per
-            // (outer, inner) column, coalesced across threads, looping over
-            // the dim twice (an online max/sum, then the output)
+  WarpRow,      // a warp per row, several rows per block, shuffle reductions
+  BlockRow,     // a block per row, shuffles then shared memory across warps
+  SplitRow,     // a block per chunk of a row: chunk (max, sum) partials, then
+                // a second kernel merges them and writes the chunk
+  Column,       // a reduced dim that is not the innermost: a thread per
+                // (outer, inner) column, coalesced across threads, looping over
+                // the dim twice (an online max/sum, then the output)
+  PersistentRow // many short rows: a group of up to a warp per row, a grid
+                // of as many blocks as the GPU holds at once, each looping
+                // over rows
 };
 inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
 /// The gpu.module convert-softmax-to-gpu builds its kernels in, and the
@@ -200,10 +204,11 @@ inline constexpr int64_t kGPUSplitElementsPerThread = 16;
 inline constexpr int64_t kGPUFewRows = 64;
 
 /// The strategy for `rows` rows (ShapedType::kDynamic: many) of `length`
-/// elements (static): a warp per
-/// row up to 1024 elements (at most 32 a lane, no block-wide
-/// synchronisation), a block per row up to kGPUMaxRowLength, split rows
-/// beyond, and for fewer than kGPUFewRows rows of at least two chunks.
+/// elements (static): a warp per row up to 1024 elements (at most 32 a
+/// lane, no block-wide synchronisation), as a persistent grid from
+/// kGPUPersistentMinRows rows on; a block per row up to kGPUMaxRowLength,
+/// split rows beyond, and for fewer than kGPUFewRows rows of at least two
+/// chunks.
 GPUStrategy chooseGPUStrategy(int64_t rows, int64_t length,
                               int64_t elementBytes);
 
@@ -214,6 +219,24 @@ int64_t getGPUBlockRowThreads(int64_t vectors);
 
 /// Rows a warp-per-row block holds (one per warp).
 inline constexpr int64_t kGPUWarpRowsPerBlock = 4;
+
+/// From this many rows (of at most a warp's 1024 elements) on, or for
+/// rows counted at run time, a persistent grid: blocks that each loop over
+/// rows instead of one block per kGPUWarpRowsPerBlock rows (launching and
+/// retiring that many short blocks costs more than their loads).
+inline constexpr int64_t kGPUPersistentMinRows = 16384;
+
+/// The lanes a persistent_row kernel gives a row of `vectors` vector
+/// accesses: a power of two from 1 to a warp, so that a lane holds at least
+/// two vectors where the row has them (a warp then takes 32 / lanes rows).
+int64_t getGPUPersistentGroupThreads(int64_t vectors);
+
+/// The blocks of kGPUWarpSize x kGPUWarpRowsPerBlock threads a persistent
+/// kernel whose lanes hold `elementsPerLane` elements asks each
+/// multiprocessor to hold at once (its grid is that times the
+/// multiprocessors, at most): 16 (2048 threads, 32 registers a thread) for
+/// at most 8 elements a lane, else 8 (64 registers).
+int64_t getGPUPersistentBlocksPerMultiprocessor(int64_t elementsPerLane);
 
 /// The unit attribute `softmax-fuse` sets on a softmax op whose input the
 /// vector row loops compute from its elementwise producer.
