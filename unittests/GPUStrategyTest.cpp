@@ -50,7 +50,7 @@ TEST(GPUStrategy, Choice) {
 TEST(GPUStrategy, Names) {
   for (GPUStrategy s :
        {GPUStrategy::WarpRow, GPUStrategy::BlockRow, GPUStrategy::SplitRow,
-        GPUStrategy::Column, GPUStrategy::PersistentRow})
+        GPUStrategy::Column, GPUStrategy::PersistentRow, GPUStrategy::ByLength})
     EXPECT_EQ(parseGPUStrategy(stringifyGPUStrategy(s)), s);
   EXPECT_FALSE(parseGPUStrategy("thread_row"));
 }
@@ -146,6 +146,55 @@ TEST(GPUStrategy, PersistentGroups) {
               << "length " << length;
         }
       }
+    }
+  }
+}
+
+/// by_length: the variants cover every length from 1 on, in order, each
+/// with a strategy that holds its longest row (at most the register limit
+/// a thread, vectorized or element-wise), whatever the rows.
+TEST(GPUStrategy, LengthVariants) {
+  MLIRContext context;
+  Builder b(&context);
+  for (FloatType type : {FloatType(b.getF32Type()), FloatType(b.getF16Type()),
+                         FloatType(b.getBF16Type())}) {
+    for (int64_t rows : {int64_t(1), int64_t(8), int64_t(4096),
+                         int64_t(1) << 20, ShapedType::kDynamic}) {
+      RowKernelConfig config{GPUStrategy::ByLength, false, type, rows,
+                             ShapedType::kDynamic};
+      SmallVector<LengthVariant> variants =
+          getLengthVariants(config, type.getWidth() / 8);
+      ASSERT_FALSE(variants.empty());
+      int64_t next = 1;
+      for (const LengthVariant &variant : variants) {
+        EXPECT_EQ(variant.minLength, next);
+        EXPECT_TRUE(variant.config.dynamicLength);
+        EXPECT_EQ(variant.config.rows, rows);
+        for (const RowKernelConfig &c :
+             {variant.config, getElementwiseConfig(variant.config)}) {
+          if (c.strategy == GPUStrategy::SplitRow)
+            continue; // any length, a chunk a block
+          ASSERT_NE(variant.maxLength, -1);
+          EXPECT_LE(variant.maxLength, c.length);
+          int64_t elements = getRowKernelVectorElements(c);
+          int64_t vectors = llvm::divideCeil(c.length, elements);
+          int64_t threads = c.strategy == GPUStrategy::BlockRow
+                                ? getRowKernelLaunch(c).block[0]
+                            : c.strategy == GPUStrategy::PersistentRow
+                                ? getGPUPersistentGroupThreads(vectors)
+                                : kGPUWarpSize;
+          int64_t perThread = llvm::divideCeil(vectors, threads) * elements;
+          EXPECT_LE(perThread, kGPUMaxElementsPerThread);
+          // Element-wise with a bounds test each: at most 16 a thread of a
+          // full block.
+          if (!c.vectorized && c.strategy == GPUStrategy::BlockRow &&
+              threads == kGPUMaxBlockThreads)
+            EXPECT_LE(perThread, kGPUMaxElementsPerThread / 2);
+        }
+        next = variant.maxLength + 1;
+      }
+      EXPECT_EQ(variants.back().maxLength, -1);
+      EXPECT_EQ(variants.back().config.strategy, GPUStrategy::SplitRow);
     }
   }
 }

@@ -96,10 +96,13 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     `bufferization.materialize_in_destination` into a memref with the
     identity layout. The launches then work on those buffers (collapsed to
     rows x length), which hold device memory. The rows may be dynamic: the
-    grid is computed at run time, and no kernel runs for zero rows. Every
-    other case is an error for now, as is any tensor computation left in a
-    function (it would run on the host over device memory): f16/bf16/f32,
-    the innermost dim, of a static size.
+    grid is computed at run time, and no kernel runs for zero rows. A row
+    length known at run time (`by_length`) compiles to a kernel variant
+    for each range of lengths, the host choosing the one that holds it
+    (and the vector kernels only if the rows are whole 16-byte vectors).
+    Every other case is an error for now, as is any tensor computation left
+    in a function (it would run on the host over device memory):
+    f16/bf16/f32, the innermost dim, or another dim of a static shape.
 
     ```mlir
     %t = bufferization.to_tensor %x restrict : memref<64x1024xf32> to tensor<64x1024xf32>

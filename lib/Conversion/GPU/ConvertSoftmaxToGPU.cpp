@@ -133,26 +133,29 @@ struct ConvertSoftmaxToGPUPass
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
              << " is set by softmax-gpu-strategy for ops reduced along the "
-                "innermost dim, of a static size, or along another dim of a "
-                "static shape; other cases have no GPU lowering yet)";
+                "innermost dim, or along another dim of a static shape; "
+                "other cases have no GPU lowering yet)";
     std::optional<GPUStrategy> strategy =
         parseGPUStrategy(strategyName.getValue());
     if (!strategy)
       return op->emitError("unknown ")
              << kGPUStrategyAttrName << " '" << strategyName.getValue()
-             << "' (expected warp_row, persistent_row, block_row, split_row "
-                "or column)";
+             << "' (expected warp_row, persistent_row, block_row, split_row, "
+                "by_length or column)";
     auto elementType = cast<FloatType>(type.getElementType());
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
              << elementType << " has no GPU lowering yet (f16, bf16, f32)";
     bool isColumn = *strategy == GPUStrategy::Column;
+    bool byLength = *strategy == GPUStrategy::ByLength;
     if (isColumn ? !type.hasStaticShape()
-                 : dim != type.getRank() - 1 || type.isDynamicDim(dim))
+                 : dim != type.getRank() - 1 ||
+                       (type.isDynamicDim(dim) && !byLength))
       return op->emitError(
           isColumn ? "the column strategy needs static sizes so far"
                    : "the row strategies need the innermost dim, of a static "
-                     "size (other dims take the column strategy)");
+                     "size (by_length takes one known at run time; other "
+                     "dims take the column strategy)");
     // [rows x length x inner] around the reduced dim.
     int64_t length = type.getDimSize(dim);
     int64_t rows = getGPURowCount(type, dim), inner = 1;
@@ -170,7 +173,8 @@ struct ConvertSoftmaxToGPUPass
                       *strategy == GPUStrategy::PersistentRow;
     int64_t maxLength =
         warpGroups ? kGPUWarpSize * kGPUMaxElementsPerThread : kGPUMaxRowLength;
-    if (*strategy != GPUStrategy::SplitRow && !isColumn && length > maxLength)
+    if (*strategy != GPUStrategy::SplitRow && !isColumn && !byLength &&
+        length > maxLength)
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << maxLength << ")";
@@ -198,7 +202,20 @@ struct ConvertSoftmaxToGPUPass
       if (!cast<MemRefType>(buffer.getType()).getLayout().isIdentity())
         return op->emitError("the GPU lowering needs buffers with the "
                              "identity layout");
+    auto eraseOp = [&]() {
+      materialize.erase();
+      op->erase();
+      if (toTensor->use_empty())
+        toTensor.erase();
+    };
+    if (rows == 0 || length == 0 || inner == 0) {
+      // Nothing to compute.
+      eraseOp();
+      return success();
+    }
 
+    // The variants the op compiles to: one, or for by_length one for each
+    // range of row lengths, chosen at run time.
     RowKernelConfig config;
     config.strategy = *strategy;
     config.logarithmic = isa<LogSoftmaxOp>(op);
@@ -206,14 +223,12 @@ struct ConvertSoftmaxToGPUPass
     config.length = length;
     config.rows = rows;
     config.inner = inner;
-    if (config.rows == 0 || length == 0 || inner == 0) {
-      // Nothing to compute.
-      materialize.erase();
-      op->erase();
-      if (toTensor->use_empty())
-        toTensor.erase();
-      return success();
-    }
+    int64_t elementBytes = elementType.getWidth() / 8;
+    SmallVector<LengthVariant> variants;
+    if (byLength)
+      variants = getLengthVariants(config, elementBytes);
+    else
+      variants.push_back({config, length, length, ""});
 
     auto function = op->getParentOfType<FunctionOpInterface>();
     int64_t &count = opsPerFunction[function];
@@ -221,32 +236,40 @@ struct ConvertSoftmaxToGPUPass
                         op->getName().stripDialect() + "_" + Twine(count++))
                            .str();
     Builder attrs(op->getContext());
-    int64_t elementBytes = elementType.getWidth() / 8;
-    // Grid sizes for the kernel's description: a number, or the launcher's
-    // expression in the rows M when they are dynamic, and in the device's
-    // multiprocessors num_sms for a persistent grid.
-    auto gridAttr = [&](const RowKernelLaunch &launch) {
+    // A size for the kernel's description: a number, or the launcher's
+    // expression in the rows M and the row length N where they are dynamic
+    // (split rows: chunks), and in the device's multiprocessors num_sms for
+    // a persistent grid.
+    auto rowsText = dynamicRows ? std::string("M") : std::to_string(rows);
+    auto gridAttr = [&](const RowKernelConfig &c,
+                        const RowKernelLaunch &launch) {
       SmallVector<Attribute> values;
-      for (int64_t size : launch.grid) {
-        std::string blocks =
-            !ShapedType::isDynamic(size) ? std::to_string(size)
-            : launch.rowsPerBlock == 1
-                ? "M"
-                : "cdiv(M, " + std::to_string(launch.rowsPerBlock) + ")";
-        if (launch.blocksPerMultiprocessor && values.empty())
-          blocks = "min(" + blocks + ", num_sms * " +
-                   std::to_string(launch.blocksPerMultiprocessor) + ")";
+      for (auto [i, size] : llvm::enumerate(launch.grid)) {
+        std::string text;
+        if (!ShapedType::isDynamic(size))
+          text = std::to_string(size);
+        else if (c.strategy == GPUStrategy::SplitRow && i == 0)
+          text = "cdiv(N, " + std::to_string(kGPUSplitChunkElements) + ")";
+        else if (launch.rowsPerBlock == 1)
+          text = rowsText;
+        else
+          text = "cdiv(M, " + std::to_string(launch.rowsPerBlock) + ")";
+        if (launch.blocksPerMultiprocessor && i == 0)
+          text = "min(" + text + ", num_sms * " +
+                 std::to_string(launch.blocksPerMultiprocessor) + ")";
         else if (!ShapedType::isDynamic(size)) {
           values.push_back(attrs.getI64IntegerAttr(size));
           continue;
         }
-        values.push_back(attrs.getStringAttr(blocks));
+        values.push_back(attrs.getStringAttr(text));
       }
       return attrs.getArrayAttr(values);
     };
-    // The kernels of `c` under `kernelName` (split_row's first one with the
-    // suffix _stats), with the launch description the last one carries.
-    auto makeKernels = [&](StringRef kernelName, const RowKernelConfig &c) {
+    // The kernels of `variant` under `kernelName` (split_row's first one
+    // with the suffix _stats), with the launch description the last one
+    // carries.
+    auto makeKernels = [&](StringRef kernelName, const LengthVariant &variant) {
+      const RowKernelConfig &c = variant.config;
       SmallVector<gpu::GPUFuncOp> made;
       SmallVector<Attribute> launches;
       RowKernelLaunch launch = getRowKernelLaunch(c);
@@ -264,44 +287,56 @@ struct ConvertSoftmaxToGPUPass
           params.push_back("ptr:out");
         if (role != RowKernelRole::Row)
           params.push_back("ptr:ws0");
-        if (dynamicRows)
+        if (dynamicRows || c.dynamicLength)
           params.push_back("i64:M");
+        if (c.dynamicLength)
+          params.push_back("i64:N");
         launches.push_back(attrs.getDictionaryAttr({
             attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
             attrs.getNamedAttr("params", attrs.getStrArrayAttr(params)),
-            attrs.getNamedAttr("grid", gridAttr(launch)),
+            attrs.getNamedAttr("grid", gridAttr(c, launch)),
             attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
         }));
       }
       SmallVector<Attribute> workspace;
       if (c.strategy == GPUStrategy::SplitRow) {
         // rows x chunks x (max, sum, count) f32.
-        int64_t perRow = getSplitRowChunks(c) * 3 * 4;
-        workspace.push_back(
-            dynamicRows ? Attribute(attrs.getStringAttr("M * " +
-                                                        std::to_string(perRow)))
-                        : Attribute(attrs.getI64IntegerAttr(c.rows * perRow)));
+        int64_t chunks = getSplitRowChunks(c);
+        if (!dynamicRows && !c.dynamicLength)
+          workspace.push_back(attrs.getI64IntegerAttr(c.rows * chunks * 12));
+        else
+          workspace.push_back(attrs.getStringAttr(
+              rowsText + " * " +
+              (c.dynamicLength
+                   ? "cdiv(N, " + std::to_string(kGPUSplitChunkElements) + ")"
+                   : std::to_string(chunks)) +
+              " * 12"));
       }
-      made.back()->setAttr(
-          kGPUKernelInfoAttrName,
-          attrs.getDictionaryAttr({
-              attrs.getNamedAttr(
-                  "op", attrs.getStringAttr(op->getName().stripDialect())),
-              attrs.getNamedAttr(
-                  "dtype", attrs.getStringAttr(elementType.isF32()   ? "f32"
-                                               : elementType.isF16() ? "f16"
-                                                                     : "bf16")),
-              attrs.getNamedAttr("strategy", strategyName),
-              attrs.getNamedAttr(
-                  "shape", attrs.getI64ArrayAttr(
-                               {dynamicRows ? int64_t(-1) : c.rows, c.length})),
-              attrs.getNamedAttr(
-                  "alignment",
-                  attrs.getI64IntegerAttr(getRowKernelVectorElements(c) *
-                                          elementBytes)),
-              attrs.getNamedAttr("launches", attrs.getArrayAttr(launches)),
-              attrs.getNamedAttr("workspace", attrs.getArrayAttr(workspace)),
-          }));
+      SmallVector<NamedAttribute> info = {
+          attrs.getNamedAttr("op",
+                             attrs.getStringAttr(op->getName().stripDialect())),
+          attrs.getNamedAttr(
+              "dtype", attrs.getStringAttr(elementType.isF32()   ? "f32"
+                                           : elementType.isF16() ? "f16"
+                                                                 : "bf16")),
+          attrs.getNamedAttr("strategy", attrs.getStringAttr(
+                                             stringifyGPUStrategy(c.strategy))),
+          attrs.getNamedAttr("shape",
+                             attrs.getI64ArrayAttr(
+                                 {dynamicRows ? int64_t(-1) : c.rows,
+                                  c.dynamicLength ? int64_t(-1) : c.length})),
+          attrs.getNamedAttr("alignment",
+                             attrs.getI64IntegerAttr(
+                                 getRowKernelVectorElements(c) * elementBytes)),
+          attrs.getNamedAttr("launches", attrs.getArrayAttr(launches)),
+          attrs.getNamedAttr("workspace", attrs.getArrayAttr(workspace)),
+      };
+      if (c.dynamicLength)
+        info.push_back(attrs.getNamedAttr(
+            "lengths",
+            attrs.getI64ArrayAttr({variant.minLength, variant.maxLength})));
+      made.back()->setAttr(kGPUKernelInfoAttrName,
+                           attrs.getDictionaryAttr(info));
       return std::make_pair(made, launch);
     };
 
@@ -312,29 +347,47 @@ struct ConvertSoftmaxToGPUPass
     Value outputRows = isColumn
                            ? asColumns(b, loc, materialize.getDest(), config)
                            : asRows(b, loc, materialize.getDest());
+    auto constant = [&](int64_t value) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, value);
+    };
     Value rowsValue =
         dynamicRows ? memref::DimOp::create(b, loc, inputRows, 0).getResult()
-                    : arith::ConstantIndexOp::create(b, loc, rows).getResult();
-    // No rows, no launch (a grid of size 0 is an error in CUDA).
+                    : constant(rows);
+    Value lengthValue =
+        ShapedType::isDynamic(length)
+            ? memref::DimOp::create(b, loc, inputRows, 1).getResult()
+            : constant(length);
+    // No rows, no launch (a grid of size 0 is an error in CUDA), nor for
+    // empty rows.
     std::optional<OpBuilder::InsertionGuard> nonEmptyGuard;
-    if (dynamicRows) {
-      auto ifOp = scf::IfOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rowsValue,
-                                arith::ConstantIndexOp::create(b, loc, 0)),
-          /*withElse=*/false);
+    if (dynamicRows || ShapedType::isDynamic(length)) {
+      auto nonZero = [&](Value value) -> Value {
+        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
+                                     constant(0));
+      };
+      Value any = dynamicRows ? nonZero(rowsValue) : nullptr;
+      if (ShapedType::isDynamic(length))
+        any = any ? arith::AndIOp::create(b, loc, any, nonZero(lengthValue))
+                        .getResult()
+                  : nonZero(lengthValue);
+      auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
       nonEmptyGuard.emplace(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
     }
     // The kernels' arguments: the buffers, or, for dynamic rows, their
-    // first row's static views and the rows (see getRowKernelArgumentTypes).
-    auto kernelArgs = [&](ArrayRef<Value> buffers) -> SmallVector<Value> {
-      if (!dynamicRows)
+    // first row's static views and the rows, or for a dynamic length stubs
+    // and the rows and length (see getRowKernelArgumentTypes).
+    auto kernelArgs = [&](const RowKernelConfig &c,
+                          ArrayRef<Value> buffers) -> SmallVector<Value> {
+      if (!dynamicRows && !c.dynamicLength)
         return SmallVector<Value>(buffers);
       SmallVector<Value> args;
       for (Value buffer : buffers) {
         auto type = cast<MemRefType>(buffer.getType());
-        ArrayRef<int64_t> inner = type.getShape().drop_front();
+        // A stub: one element (the workspace: one (max, sum, count)).
+        SmallVector<int64_t> inner(type.getShape().drop_front());
+        if (c.dynamicLength)
+          inner = {type.getRank() == 3 ? int64_t(3) : int64_t(1)};
         SmallVector<OpFoldResult> sizes, strides;
         int64_t stride = 1;
         for (int64_t size : llvm::reverse(inner)) {
@@ -347,24 +400,29 @@ struct ConvertSoftmaxToGPUPass
             b.getIndexAttr(0), sizes, strides));
       }
       args.push_back(rowsValue);
+      if (c.dynamicLength)
+        args.push_back(lengthValue);
       return args;
     };
     auto launchAll = [&](const RowKernelConfig &c,
                          ArrayRef<gpu::GPUFuncOp> made,
                          const RowKernelLaunch &launch) {
-      auto size = [&](int64_t value) -> Value {
+      auto size = [&](int64_t i) -> Value {
+        int64_t value = launch.grid[i];
         if (!ShapedType::isDynamic(value))
-          return arith::ConstantIndexOp::create(b, loc, value);
+          return constant(value);
+        if (c.strategy == GPUStrategy::SplitRow && i == 0)
+          return arith::CeilDivUIOp::create(b, loc, lengthValue,
+                                            constant(kGPUSplitChunkElements));
         if (launch.rowsPerBlock == 1)
           return rowsValue;
-        return arith::CeilDivUIOp::create(
-            b, loc, rowsValue,
-            arith::ConstantIndexOp::create(b, loc, launch.rowsPerBlock));
+        return arith::CeilDivUIOp::create(b, loc, rowsValue,
+                                          constant(launch.rowsPerBlock));
       };
-      auto dim3 = [&](ArrayRef<int64_t> sizes) {
-        return gpu::KernelDim3{size(sizes[0]), size(sizes[1]), size(sizes[2])};
-      };
-      gpu::KernelDim3 grid = dim3(launch.grid);
+      gpu::KernelDim3 grid{size(0), size(1), size(2)};
+      gpu::KernelDim3 block{constant(launch.block[0]),
+                            constant(launch.block[1]),
+                            constant(launch.block[2])};
       if (launch.blocksPerMultiprocessor) {
         // A persistent grid: no more blocks than the device holds at once.
         Value multiprocessors = arith::IndexCastOp::create(
@@ -375,37 +433,38 @@ struct ConvertSoftmaxToGPUPass
         grid.x = arith::MinUIOp::create(
             b, loc, grid.x,
             arith::MulIOp::create(b, loc, multiprocessors,
-                                  arith::ConstantIndexOp::create(
-                                      b, loc, launch.blocksPerMultiprocessor)));
+                                  constant(launch.blocksPerMultiprocessor)));
       }
       if (made.size() == 1) {
-        gpu::LaunchFuncOp::create(b, loc, made[0], grid, dim3(launch.block),
+        gpu::LaunchFuncOp::create(b, loc, made[0], grid, block,
                                   /*dynamicSharedMemorySize=*/nullptr,
-                                  kernelArgs({inputRows, outputRows}));
+                                  kernelArgs(c, {inputRows, outputRows}));
         return;
       }
       // split_row: the workspace lives for the call, on one stream.
       Type tokenType = gpu::AsyncTokenType::get(op->getContext());
       Value token =
           gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+      MemRefType workspaceType = getSplitRowWorkspaceType(op->getContext(), c);
       SmallVector<Value> workspaceSizes;
-      if (dynamicRows)
+      if (workspaceType.isDynamicDim(0))
         workspaceSizes.push_back(rowsValue);
-      auto alloc = gpu::AllocOp::create(
-          b, loc, getSplitRowWorkspaceType(op->getContext(), c), tokenType,
-          ValueRange{token}, workspaceSizes, ValueRange{});
+      if (workspaceType.isDynamicDim(1))
+        workspaceSizes.push_back(grid.x);
+      auto alloc =
+          gpu::AllocOp::create(b, loc, workspaceType, tokenType,
+                               ValueRange{token}, workspaceSizes, ValueRange{});
       Value workspace = alloc.getMemref();
       token = alloc.getAsyncToken();
-      token =
-          gpu::LaunchFuncOp::create(b, loc, made[0], grid, dim3(launch.block),
-                                    /*dynamicSharedMemorySize=*/nullptr,
-                                    kernelArgs({inputRows, workspace}),
-                                    tokenType, ValueRange{token})
-              .getAsyncToken();
+      token = gpu::LaunchFuncOp::create(b, loc, made[0], grid, block,
+                                        /*dynamicSharedMemorySize=*/nullptr,
+                                        kernelArgs(c, {inputRows, workspace}),
+                                        tokenType, ValueRange{token})
+                  .getAsyncToken();
       token = gpu::LaunchFuncOp::create(
-                  b, loc, made[1], grid, dim3(launch.block),
+                  b, loc, made[1], grid, block,
                   /*dynamicSharedMemorySize=*/nullptr,
-                  kernelArgs({inputRows, outputRows, workspace}), tokenType,
+                  kernelArgs(c, {inputRows, outputRows, workspace}), tokenType,
                   ValueRange{token})
                   .getAsyncToken();
       token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{token},
@@ -413,39 +472,62 @@ struct ConvertSoftmaxToGPUPass
                   .getAsyncToken();
       gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
     };
-
-    auto [vectorKernels, vectorLaunch] = makeKernels(name, config);
-    if (getRowKernelVectorElements(config) == 1) {
-      launchAll(config, vectorKernels, vectorLaunch);
-    } else {
+    // A variant: its vector kernels where the buffers allow, else the
+    // element-wise ones.
+    auto launchVariant = [&](const LengthVariant &variant) {
+      const RowKernelConfig &c = variant.config;
+      std::string kernelName = name + variant.suffix;
+      auto [vectorKernels, vectorLaunch] = makeKernels(kernelName, variant);
+      int64_t vectorElements = getRowKernelVectorElements(c);
+      if (vectorElements == 1) {
+        launchAll(c, vectorKernels, vectorLaunch);
+        return;
+      }
       // The C ABI assumes only the element's alignment: buffers that are
-      // not 16-byte aligned take kernels that read element by element.
-      RowKernelConfig scalar = config;
-      scalar.vectorized = false;
+      // not 16-byte aligned take kernels that read element by element, as
+      // do rows (of a length known at run time) that are no whole number
+      // of vectors.
+      LengthVariant scalar = variant;
+      scalar.config = getElementwiseConfig(c);
       auto [scalarKernels, scalarLaunch] =
-          makeKernels(name + "_unaligned", scalar);
+          makeKernels(kernelName + "_unaligned", scalar);
       Value address = arith::OrIOp::create(
           b, loc,
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, inputRows),
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, outputRows));
+      if (c.dynamicLength)
+        address = arith::OrIOp::create(
+            b, loc, address,
+            arith::MulIOp::create(b, loc, lengthValue, constant(elementBytes)));
       Value aligned = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::eq,
-          arith::RemUIOp::create(
-              b, loc, address,
-              arith::ConstantIndexOp::create(
-                  b, loc, getRowKernelVectorElements(config) * elementBytes)),
-          arith::ConstantIndexOp::create(b, loc, 0));
+          arith::RemUIOp::create(b, loc, address,
+                                 constant(vectorElements * elementBytes)),
+          constant(0));
       auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      launchAll(config, vectorKernels, vectorLaunch);
+      launchAll(c, vectorKernels, vectorLaunch);
       b.setInsertionPointToStart(ifOp.elseBlock());
-      launchAll(scalar, scalarKernels, scalarLaunch);
+      launchAll(scalar.config, scalarKernels, scalarLaunch);
+    };
+
+    // by_length: the first variant whose range holds the row length.
+    for (auto [i, variant] : llvm::enumerate(variants)) {
+      if (i + 1 == variants.size()) {
+        launchVariant(variant);
+        break;
+      }
+      auto ifOp = scf::IfOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, lengthValue,
+                                constant(variant.maxLength)),
+          /*withElse=*/true);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      launchVariant(variant);
+      b.setInsertionPointToStart(ifOp.elseBlock());
     }
-    materialize.erase();
-    op->erase();
-    if (toTensor->use_empty())
-      toTensor.erase();
+    eraseOp();
     return success();
   }
 };

@@ -31,6 +31,7 @@
 #include "softmax-mlir/Conversion/GPU/RowKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -67,8 +68,8 @@ public:
     if (config.strategy == GPUStrategy::Column) {
       chunkVectors = vectorsPerThread = 0;
     } else if (config.strategy == GPUStrategy::SplitRow) {
-      chunkVectors = kGPUSplitThreads * kGPUSplitElementsPerThread /
-                     std::max<int64_t>(vectorElements, 1);
+      chunkVectors =
+          kGPUSplitChunkElements / std::max<int64_t>(vectorElements, 1);
       vectorsPerThread = chunkVectors / groupThreads;
     } else {
       chunkVectors = vectors;
@@ -119,6 +120,11 @@ private:
       out = func.getArgument(next++);
     if (role != RowKernelRole::Row)
       workspace = func.getArgument(next++);
+    vectorCount = index(vectors);
+    if (config.dynamicLength) {
+      setUpDynamicLengthBuffers(next);
+      return;
+    }
     if (!ShapedType::isDynamic(config.rows))
       return;
     rowsArgument = func.getArgument(next);
@@ -145,6 +151,61 @@ private:
       out = view(out, {config.length});
     if (workspace)
       workspace = view(workspace, {getSplitRowChunks(config), 3});
+  }
+
+  /// A dynamic length: the buffers are stubs, the rows M and the length N
+  /// follow; views [M x N] (the workspace [M x chunks x 3]).
+  void setUpDynamicLengthBuffers(unsigned next) {
+    rowsArgument = func.getArgument(next++);
+    lengthArgument = func.getArgument(next);
+    auto view = [&](Value buffer, ArrayRef<OpFoldResult> sizes) -> Value {
+      // Row-major strides: static as long as the sizes inside are.
+      SmallVector<OpFoldResult> strides(sizes.size());
+      SmallVector<int64_t> shape, staticStrides(sizes.size());
+      OpFoldResult stride = b.getIndexAttr(1);
+      for (size_t i = sizes.size(); i-- > 0;) {
+        strides[i] = stride;
+        std::optional<int64_t> known = getConstantIntValue(stride);
+        staticStrides[i] = known ? *known : ShapedType::kDynamic;
+        std::optional<int64_t> size = getConstantIntValue(sizes[i]);
+        if (known && size)
+          stride = b.getIndexAttr(*known * *size);
+        else
+          stride = arith::MulIOp::create(
+                       b, loc, getValueOrCreateConstantIndexOp(b, loc, stride),
+                       getValueOrCreateConstantIndexOp(b, loc, sizes[i]))
+                       .getResult();
+      }
+      for (OpFoldResult size : sizes)
+        shape.push_back(
+            getConstantIntValue(size).value_or(ShapedType::kDynamic));
+      auto type = cast<MemRefType>(buffer.getType());
+      return memref::ReinterpretCastOp::create(
+          b, loc,
+          MemRefType::get(
+              shape, type.getElementType(),
+              StridedLayoutAttr::get(b.getContext(), 0, staticStrides)),
+          buffer, b.getIndexAttr(0), sizes, strides);
+    };
+    in = view(in, {rowsArgument, lengthArgument});
+    if (out)
+      out = view(out, {rowsArgument, lengthArgument});
+    if (workspace)
+      workspace =
+          view(workspace, {rowsArgument, chunkCount(), b.getIndexAttr(3)});
+    vectorCount = vectorElements == 1
+                      ? lengthArgument
+                      : arith::DivUIOp::create(b, loc, lengthArgument,
+                                               index(vectorElements))
+                            .getResult();
+  }
+
+  /// The chunks of a split row.
+  Value chunkCount() {
+    if (!config.dynamicLength)
+      return index(getSplitRowChunks(config));
+    return arith::CeilDivUIOp::create(b, loc, lengthArgument,
+                                      index(kGPUSplitChunkElements));
   }
 
   /// column: a thread per (outer, inner) column of [rows x length x
@@ -309,63 +370,81 @@ private:
   /// split_row, second kernel: merge the row's partials, write the chunk.
   void buildChunkOutput(Value row) {
 
-    // The chunk's loads first: they overlap the merge.
-    Elements x = loadElements(in, row);
-    int64_t chunks = getSplitRowChunks(config);
-    int64_t rounds = llvm::divideCeil(chunks, groupThreads);
-    SmallVector<std::array<Value, 3>> partials;
-    for (int64_t i = 0; i < rounds; ++i) {
-      Value chunk =
-          arith::AddIOp::create(b, loc, index(i * groupThreads), lane);
-      auto loadPartial = [&]() -> SmallVector<Value> {
-        SmallVector<Value> values;
-        for (int64_t j = 0; j < 3; ++j)
-          values.push_back(memref::LoadOp::create(
-              b, loc, workspace, ValueRange{row, chunk, index(j)}));
-        return values;
-      };
-      SmallVector<Value> values;
-      if ((i + 1) * groupThreads <= chunks) {
-        values = loadPartial();
-      } else {
-        // Past the last chunk: m = -inf, r = c = 0 (no contribution).
-        Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                              chunk, index(chunks));
-        auto ifOp = scf::IfOp::create(
-            b, loc, inRange,
-            [&](OpBuilder &, Location) {
-              scf::YieldOp::create(b, loc, loadPartial());
-            },
-            [&](OpBuilder &, Location) {
-              scf::YieldOp::create(
-                  b, loc,
-                  ValueRange{constant(-std::numeric_limits<double>::infinity()),
-                             constant(0.0), constant(0.0)});
-            });
-        values.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-      }
-      partials.push_back({values[0], values[1], values[2]});
-    }
-    Value m = nullptr;
-    for (auto &partial : partials)
-      m = m ? arith::MaximumFOp::create(b, loc, m, partial[0]) : partial[0];
-    m = groupReduce(m, kMaxSlot, maxFn());
+    // The chunk's loads first: they overlap the merge, unless the partials
+    // are merged in a loop (a row length known at run time), around which
+    // ptxas spills some of them.
+    Elements x;
+    if (!config.dynamicLength)
+      x = loadElements(in, row);
+    // The row's partials, a chunk a thread at a time: first their maximum
+    // M, then the counts at M and the other sums rescaled to it.
+    Value chunks = chunkCount();
+    Value rounds =
+        arith::CeilDivUIOp::create(b, loc, chunks, index(groupThreads));
+    auto loadPartial = [&](Value round) -> SmallVector<Value> {
+      Value chunk = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, round, index(groupThreads)),
+          lane);
+      // Past the last chunk: m = -inf, r = c = 0 (no contribution).
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            chunk, chunks);
+      auto ifOp = scf::IfOp::create(
+          b, loc, inRange,
+          [&](OpBuilder &, Location) {
+            SmallVector<Value> values;
+            for (int64_t j = 0; j < 3; ++j)
+              values.push_back(memref::LoadOp::create(
+                  b, loc, workspace, ValueRange{row, chunk, index(j)}));
+            scf::YieldOp::create(b, loc, values);
+          },
+          [&](OpBuilder &, Location) {
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{constant(-std::numeric_limits<double>::infinity()),
+                           constant(0.0), constant(0.0)});
+          });
+      return SmallVector<Value>(ifOp.getResults());
+    };
+    // The first round is peeled: rows of up to a chunk a thread (4M
+    // elements) need no other, and a loop around it keeps more registers.
+    SmallVector<Value> first = loadPartial(index(0));
+    auto maxLoop = scf::ForOp::create(
+        b, loc, index(1), rounds, index(1), ValueRange{first[0]},
+        [&](OpBuilder &, Location, Value round, ValueRange acc) {
+          scf::YieldOp::create(b, loc,
+                               ValueRange{arith::MaximumFOp::create(
+                                   b, loc, acc[0], loadPartial(round)[0])});
+        });
+    Value m = groupReduce(maxLoop.getResult(0), kMaxSlot, maxFn());
     // Chunks at the maximum keep their count and sum apart (for log1p);
     // the others are rescaled into the sum.
-    Value c = constant(0.0), r = constant(0.0);
-    for (auto &[pm, pr, pc] : partials) {
+    auto merge = [&](ArrayRef<Value> partial, Value c,
+                     Value r) -> SmallVector<Value> {
+      Value pm = partial[0], pr = partial[1], pc = partial[2];
       Value atMax =
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, pm, m);
       Value scaled =
           arith::MulFOp::create(b, loc, arith::AddFOp::create(b, loc, pc, pr),
                                 exp(arith::SubFOp::create(b, loc, pm, m)));
-      c = arith::AddFOp::create(
-          b, loc, c, arith::SelectOp::create(b, loc, atMax, pc, constant(0.0)));
-      r = arith::AddFOp::create(
-          b, loc, r, arith::SelectOp::create(b, loc, atMax, pr, scaled));
-    }
+      return {
+          arith::AddFOp::create(
+              b, loc, c,
+              arith::SelectOp::create(b, loc, atMax, pc, constant(0.0))),
+          arith::AddFOp::create(
+              b, loc, r, arith::SelectOp::create(b, loc, atMax, pr, scaled))};
+    };
+    auto sumLoop = scf::ForOp::create(
+        b, loc, index(1), rounds, index(1),
+        merge(first, constant(0.0), constant(0.0)),
+        [&](OpBuilder &, Location, Value round, ValueRange acc) {
+          scf::YieldOp::create(b, loc,
+                               merge(loadPartial(round), acc[0], acc[1]));
+        });
+    Value c = sumLoop.getResult(0), r = sumLoop.getResult(1);
     c = groupReduce(c, kCountSlot, addFn());
     r = groupReduce(r, kSumSlot, addFn());
+    if (config.dynamicLength)
+      x = loadElements(in, row);
     storeElements(out, row, normalize(shift(x, m), m, c, r));
   }
 
@@ -466,7 +545,7 @@ private:
   /// Whether the thread's vector k lies in the row for every thread and
   /// chunk.
   bool alwaysInRow(int64_t k) const {
-    if ((k + 1) * groupThreads > chunkVectors)
+    if (config.dynamicLength || (k + 1) * groupThreads > chunkVectors)
       return false;
     return config.strategy != GPUStrategy::SplitRow ||
            vectors % chunkVectors == 0;
@@ -475,7 +554,7 @@ private:
   /// True where the thread's vector k lies in the row.
   Value inRow(int64_t k) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                 vectorIndex(k), index(vectors));
+                                 vectorIndex(k), vectorCount);
   }
 
   /// Whether the thread accesses its vector k (in its row, of a row that
@@ -642,7 +721,9 @@ private:
   FloatType elementType, accType;
   int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
   Value lane, base;
-  Value in, out, workspace, rowsArgument;
+  Value in, out, workspace, rowsArgument, lengthArgument;
+  /// The vectors of a row (at run time for a dynamic length).
+  Value vectorCount;
   /// persistent_row: whether the group's row exists (null: it does).
   Value rowValid;
 };
@@ -659,6 +740,17 @@ mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
 
 SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
     MLIRContext *context, const RowKernelConfig &config, RowKernelRole role) {
+  if (config.dynamicLength) {
+    // Stubs of the buffers, then the rows and the length.
+    auto stub = MemRefType::get({1}, config.elementType);
+    SmallVector<Type> arguments = {stub};
+    if (role != RowKernelRole::SplitStats)
+      arguments.push_back(stub);
+    if (role != RowKernelRole::Row)
+      arguments.push_back(MemRefType::get({3}, Float32Type::get(context)));
+    arguments.append(2, IndexType::get(context));
+    return arguments;
+  }
   // Dynamic rows: one row's (one row's chunks') static view and the rows.
   bool dynamicRows = ShapedType::isDynamic(config.rows);
   if (config.strategy == GPUStrategy::Column) {
@@ -692,8 +784,9 @@ mlir::softmax::getRowKernelRoles(const RowKernelConfig &config) {
 }
 
 int64_t mlir::softmax::getSplitRowChunks(const RowKernelConfig &config) {
-  return llvm::divideCeil(config.length,
-                          kGPUSplitThreads * kGPUSplitElementsPerThread);
+  if (config.dynamicLength)
+    return ShapedType::kDynamic;
+  return llvm::divideCeil(config.length, kGPUSplitChunkElements);
 }
 
 MemRefType
@@ -773,4 +866,37 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
   b.setInsertionPointToStart(&func.getBody().front());
   RowKernelBuilder(b, loc, config, role, func).build();
   return func;
+}
+
+SmallVector<LengthVariant>
+mlir::softmax::getLengthVariants(const RowKernelConfig &config,
+                                 int64_t elementBytes) {
+  SmallVector<LengthVariant> variants;
+  int64_t minLength = 1;
+  for (int64_t maxLength : {32, 256, 1024, 4096, 32768}) {
+    RowKernelConfig c = config;
+    c.dynamicLength = true;
+    c.length = maxLength;
+    c.strategy = chooseGPUStrategy(config.rows, maxLength, elementBytes);
+    variants.push_back(
+        {c, minLength, maxLength, "_n" + std::to_string(maxLength)});
+    minLength = maxLength + 1;
+  }
+  RowKernelConfig c = config;
+  c.dynamicLength = true;
+  // Any length in chunks: its vectors are 16 bytes.
+  c.length = kGPUSplitChunkElements;
+  c.strategy = GPUStrategy::SplitRow;
+  variants.push_back({c, minLength, -1, "_long"});
+  return variants;
+}
+
+RowKernelConfig
+mlir::softmax::getElementwiseConfig(const RowKernelConfig &config) {
+  RowKernelConfig scalar = config;
+  scalar.vectorized = false;
+  if (config.dynamicLength && config.strategy == GPUStrategy::BlockRow &&
+      config.length > kGPUMaxBlockThreads * kGPUMaxElementsPerThread / 2)
+    scalar.strategy = GPUStrategy::SplitRow;
+  return scalar;
 }

@@ -90,12 +90,25 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
       // accesses, else the element's).
       {"alignment", cast<IntegerAttr>(kernel.info.get("alignment")).getInt()},
   };
-  // A static shape, or (rows known at run time) the row length.
+  // A static shape, or (rows known at run time) the row length; for a
+  // length known at run time, the lengths this variant takes (no upper
+  // bound: null), the rows M and the length N being arguments.
   auto shape = cast<ArrayAttr>(kernel.info.get("shape"));
-  if (int64_t rows = cast<IntegerAttr>(shape[0]).getInt(); rows >= 0)
+  int64_t rows = cast<IntegerAttr>(shape[0]).getInt();
+  int64_t length = cast<IntegerAttr>(shape[1]).getInt();
+  if (rows >= 0 && length >= 0)
     sidecar["shape"] = ints(kernel.info, "shape");
-  else
-    sidecar["length"] = cast<IntegerAttr>(shape[1]).getInt();
+  else if (length >= 0)
+    sidecar["length"] = length;
+  if (rows >= 0 && length < 0)
+    sidecar["rows"] = rows;
+  if (auto lengths = kernel.info.getAs<ArrayAttr>("lengths")) {
+    int64_t maxLength = cast<IntegerAttr>(lengths[1]).getInt();
+    sidecar["lengths"] =
+        llvm::json::Array{cast<IntegerAttr>(lengths[0]).getInt(),
+                          maxLength < 0 ? llvm::json::Value(nullptr)
+                                        : llvm::json::Value(maxLength)};
+  }
   if (launches.size() > 1) {
     llvm::json::Array list;
     for (Attribute launch : launches) {

@@ -2,9 +2,17 @@
 // RUN:   --canonicalize --convert-softmax-to-gpu --split-input-file \
 // RUN:   --verify-diagnostics
 
-func.func @dynamic(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
-  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, of a static size, or along another dim of a static shape; other cases have no GPU lowering yet)}}
-  %y = softmax.softmax %x dim(1) : tensor<4x?xf32>
+func.func @dynamic_columns(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, or along another dim of a static shape; other cases have no GPU lowering yet)}}
+  %y = softmax.softmax %x dim(0) : tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @pinned_dynamic_length(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  // expected-error @below {{the row strategies need the innermost dim, of a static size (by_length takes one known at run time; other dims take the column strategy)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "block_row"} : tensor<4x?xf32>
   return %y : tensor<4x?xf32>
 }
 
@@ -27,7 +35,7 @@ func.func @f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
 // -----
 
 func.func @pinned_outer_dim(%x: tensor<64x64xf32>) -> tensor<64x64xf32> {
-  // expected-error @below {{the row strategies need the innermost dim, of a static size (other dims take the column strategy)}}
+  // expected-error @below {{the row strategies need the innermost dim, of a static size (by_length takes one known at run time; other dims take the column strategy)}}
   %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "warp_row"} : tensor<64x64xf32>
   return %y : tensor<64x64xf32>
 }

@@ -143,7 +143,7 @@ func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
 // CHECK: memref.reinterpret_cast %[[WS]] to offset: [0], sizes: [%[[M]], 8, 3], strides: [24, 3, 1] : memref<8x3xf32> to memref<?x8x3xf32>
 // CHECK: gpu.func @dynamic_softmax_1(
 // CHECK-SAME: launches = [{block = [512, 1, 1], grid = [8, "M", 1], kernel = "dynamic_softmax_1_stats", params = ["ptr:in", "ptr:ws0", "i64:M"]}
-// CHECK-SAME: workspace = ["M * 96"]
+// CHECK-SAME: workspace = ["M * 8 * 12"]
 func.func @dynamic(%x: tensor<?x3x512xf32>, %s: tensor<?x65536xf32>)
     -> (tensor<?x3x512xf32>, tensor<?x65536xf32>) {
   %y = softmax.softmax %x dim(2) {softmax.gpu_strategy = "warp_row"} : tensor<?x3x512xf32>
@@ -228,4 +228,65 @@ func.func @columns(%x: tensor<8x300x5xf32>, %z: tensor<1000x600xbf16>)
   %y = softmax.softmax %x dim(1) : tensor<8x300x5xf32>
   %w = softmax.log_softmax %z dim(0) : tensor<1000x600xbf16>
   return %y, %w : tensor<8x300x5xf32>, tensor<1000x600xbf16>
+}
+
+// -----
+
+// A row length known at run time (by_length): a variant for each range of
+// lengths (up to 32, 256, 1024, 4096, 32768, and split rows beyond), the
+// first whose range holds the length taken at run time; each with vector
+// kernels where the buffers and the length allow (16 bytes), else
+// element-wise ones. The kernels take stubs of the buffers, the rows M and
+// the length N.
+// CHECK-LABEL: func.func @by_length
+// CHECK-SAME: (%[[X:.*]]: memref<?x?xf32>, %[[Y:.*]]: memref<?x?xf32>)
+// CHECK: %[[M:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x?xf32>
+// CHECK: %[[N:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x?xf32>
+// CHECK: %[[ANY_M:.*]] = arith.cmpi ne, %[[M]], %{{.*}} : index
+// CHECK: %[[ANY_N:.*]] = arith.cmpi ne, %[[N]], %{{.*}} : index
+// CHECK: %[[ANY:.*]] = arith.andi %[[ANY_M]], %[[ANY_N]] : i1
+// CHECK: scf.if %[[ANY]] {
+// CHECK: %[[LE32:.*]] = arith.cmpi ule, %[[N]], %c32 : index
+// CHECK: scf.if %[[LE32]] {
+// CHECK: %[[PTRS:.*]] = arith.ori
+// CHECK: %[[BYTES:.*]] = arith.muli %[[N]], %c4 : index
+// CHECK: %[[ALL:.*]] = arith.ori %[[PTRS]], %[[BYTES]] : index
+// CHECK: arith.remui %[[ALL]], %c16 : index
+// CHECK: %[[XS:.*]] = memref.reinterpret_cast %[[X]] to offset: [0], sizes: [1], strides: [1] : memref<?x?xf32> to memref<1xf32>
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n32 blocks in {{.*}} args(%[[XS]] : memref<1xf32>, %{{.*}} : memref<1xf32>, %[[M]] : index, %[[N]] : index)
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n32_unaligned
+// CHECK: arith.cmpi ule, %[[N]], %c256 : index
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n256 blocks
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n256_unaligned
+// CHECK: arith.cmpi ule, %[[N]], %c1024 : index
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n1024 blocks
+// CHECK: arith.cmpi ule, %[[N]], %c4096 : index
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n4096 blocks
+// CHECK: arith.cmpi ule, %[[N]], %c32768 : index
+// CHECK: gpu.launch_func @softmax_kernels::@by_length_softmax_0_n32768 blocks
+// Element-wise rows of up to 32768: split (a bounds test for each of 32
+// elements a thread would spill).
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_n32768_unaligned_stats
+// CHECK: } else {
+// CHECK: %[[CHUNKS:.*]] = arith.ceildivui %[[N]], %c8192 : index
+// CHECK: gpu.alloc async [%{{.*}}] (%[[M]], %[[CHUNKS]]) : memref<?x?x3xf32>
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long_stats blocks in (%[[CHUNKS]], %[[M]], %{{.*}})
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long blocks in (%[[CHUNKS]], %[[M]], %{{.*}})
+// CHECK: gpu.func @by_length_softmax_0_n32(
+// CHECK-SAME: launches = [{block = [32, 4, 1], grid = ["min(cdiv(M, 32), num_sms * 16)", 1, 1], kernel = "by_length_softmax_0_n32", params = ["ptr:in", "ptr:out", "i64:M", "i64:N"]}], lengths = [1, 32]
+// CHECK-SAME: shape = [-1, -1], strategy = "persistent_row"
+// CHECK: gpu.func @by_length_softmax_0_n1024(%[[IN:.*]]: memref<1xf32>, %{{.*}}: memref<1xf32>, %[[KM:.*]]: index, %[[KN:.*]]: index) kernel
+// CHECK-SAME: lengths = [257, 1024]
+// CHECK: memref.reinterpret_cast %[[IN]] to offset: [0], sizes: [%[[KM]], %[[KN]]], strides: [%{{.*}}, 1] : memref<1xf32> to memref<?x?xf32, strided<[?, 1]>>
+// CHECK: %[[VECTORS:.*]] = arith.divui %[[KN]], %c4{{.*}} : index
+// CHECK: scf.for
+// CHECK: arith.cmpi ult, %{{.*}}, %[[VECTORS]] : index
+// CHECK: gpu.func @by_length_softmax_0_n4096(
+// CHECK-SAME: strategy = "block_row"
+// CHECK: gpu.func @by_length_softmax_0_long(
+// CHECK-SAME: lengths = [32769, -1]
+// CHECK-SAME: strategy = "split_row", workspace = ["M * cdiv(N, 8192) * 12"]
+func.func @by_length(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
 }

@@ -72,9 +72,9 @@ func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   return %y : tensor<4x8xf32>
 }
 //--- dynamic.mlir
-func.func @f(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
-  %y = softmax.softmax %x dim(1) : tensor<4x?xf32>
-  return %y : tensor<4x?xf32>
+func.func @f(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = softmax.softmax %x dim(0) : tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
 }
 //--- unparsable.mlir
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {

@@ -39,6 +39,11 @@ struct RowKernelConfig {
   /// column: the product of the dims after the reduced one (rows: of those
   /// before it; length: its size); the buffers are rows x length x inner.
   int64_t inner = 1;
+  /// Rows whose length is known at run time (an argument N of the kernels;
+  /// vectorized kernels need N to be a whole number of vectors): `length`
+  /// is then the longest row the kernel takes, which sizes its threads and
+  /// registers (split_row: any row, in chunks counted at run time).
+  bool dynamicLength = false;
 };
 
 /// What a kernel of a config does.
@@ -48,9 +53,31 @@ enum class RowKernelRole {
   SplitOutput // split_row: merge the row's partials, write the chunk
 };
 
+/// A variant of an op's kernels for the rows of minLength to maxLength
+/// elements (maxLength -1: no bound), its kernels named with `suffix`.
+struct LengthVariant {
+  RowKernelConfig config;
+  int64_t minLength, maxLength;
+  std::string suffix;
+};
+
+/// The variants of a by_length op (`config` with a dynamic length), in
+/// increasing lengths, which cover every length from 1 on: rows of up to
+/// 32, 256, 1024, 4096 and 32768 elements, each with the strategy
+/// chooseGPUStrategy gives its longest row, and split rows beyond.
+SmallVector<LengthVariant> getLengthVariants(const RowKernelConfig &config,
+                                             int64_t elementBytes);
+
+/// The element-wise variant of `config`, for buffers that are not 16-byte
+/// aligned (or rows of a length known at run time that are no whole number
+/// of vectors). With a dynamic length, rows of more than 16 elements a
+/// thread of a full block are split instead: a bounds test for each of 32
+/// elements takes more than the 64 registers a thread has there.
+RowKernelConfig getElementwiseConfig(const RowKernelConfig &config);
+
 /// The launch a kernel needs: grid and block sizes (x, y, z); a grid size
-/// that depends on dynamic rows is ShapedType::kDynamic (a block per row,
-/// or a block per rowsPerBlock rows).
+/// known only at run time is ShapedType::kDynamic: the rows' blocks (one a
+/// row, or a block per rowsPerBlock rows) or split_row's chunks.
 struct RowKernelLaunch {
   std::array<int64_t, 3> grid;
   std::array<int64_t, 3> block;
@@ -70,8 +97,9 @@ SmallVector<RowKernelRole> getRowKernelRoles(const RowKernelConfig &config);
 /// The launch of the kernels for `config` (all of them take the same one).
 RowKernelLaunch getRowKernelLaunch(const RowKernelConfig &config);
 
-/// The chunks a split_row row is cut into, and the type of the workspace
-/// that holds their (max, sum, count): memref<rows x chunks x 3 x f32>.
+/// The chunks a split_row row is cut into (ShapedType::kDynamic for a
+/// dynamic length), and the type of the workspace that holds their (max,
+/// sum, count): memref<rows x chunks x 3 x f32>.
 int64_t getSplitRowChunks(const RowKernelConfig &config);
 MemRefType getSplitRowWorkspaceType(MLIRContext *context,
                                     const RowKernelConfig &config);
@@ -81,7 +109,9 @@ MemRefType getSplitRowWorkspaceType(MLIRContext *context,
 /// and out are memref<rows x length x T>. With dynamic rows, each buffer is
 /// its first row's static view instead (memref<length x T>, the workspace
 /// memref<chunks x 3 x f32>) and the rows follow as an index: every buffer
-/// argument has a static shape and passes as a bare pointer.
+/// argument has a static shape and passes as a bare pointer. With a dynamic
+/// length, each buffer is a memref<1xT> stub (memref<3xf32> for the
+/// workspace) and the rows M and the length N follow.
 SmallVector<Type> getRowKernelArgumentTypes(MLIRContext *context,
                                             const RowKernelConfig &config,
                                             RowKernelRole role);

@@ -13,6 +13,11 @@
 // longer row spreads over a block, whose warps meet in shared memory; a
 // row longer than a block holds, or one of a few long rows that would leave
 // most of the GPU idle, is cut into chunks of a block each, read twice.
+// Many short rows take a persistent grid: launching and retiring a block
+// for every few rows costs more than their loads, so a grid the device
+// holds at once loops over them, and a row shorter than two vectors a
+// lane takes part of a warp. A row length known only at run time takes
+// one of these for each range of lengths, chosen at run time.
 // (Not yet measured on a GPU: the thresholds are the design's.)
 //
 //===----------------------------------------------------------------------===//
@@ -33,6 +38,7 @@ std::optional<GPUStrategy> mlir::softmax::parseGPUStrategy(StringRef name) {
       .Case("split_row", GPUStrategy::SplitRow)
       .Case("column", GPUStrategy::Column)
       .Case("persistent_row", GPUStrategy::PersistentRow)
+      .Case("by_length", GPUStrategy::ByLength)
       .Default(std::nullopt);
 }
 
@@ -48,6 +54,8 @@ StringRef mlir::softmax::stringifyGPUStrategy(GPUStrategy strategy) {
     return "column";
   case GPUStrategy::PersistentRow:
     return "persistent_row";
+  case GPUStrategy::ByLength:
+    return "by_length";
   }
   llvm_unreachable("unknown GPU strategy");
 }
@@ -60,7 +68,7 @@ int64_t mlir::softmax::getGPUVectorElements(int64_t length,
 
 GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
                                              int64_t elementBytes) {
-  int64_t chunk = kGPUSplitThreads * kGPUSplitElementsPerThread;
+  int64_t chunk = kGPUSplitChunkElements;
   bool fewRows = !ShapedType::isDynamic(rows) && rows < kGPUFewRows;
   if (length > kGPUMaxRowLength || (fewRows && length >= 2 * chunk))
     return GPUStrategy::SplitRow;

@@ -33,7 +33,8 @@ struct SoftmaxGPUStrategyPass
           op->emitError("unknown ")
               << kGPUStrategyAttrName << " " << pinned
               << " (expected \"warp_row\", \"persistent_row\", "
-                 "\"block_row\", \"split_row\" or \"column\")";
+                 "\"block_row\", \"split_row\", \"by_length\" or "
+                 "\"column\")";
           return WalkResult::interrupt();
         }
         return WalkResult::advance();
@@ -51,14 +52,14 @@ struct SoftmaxGPUStrategyPass
                               stringifyGPUStrategy(GPUStrategy::Column)));
         return WalkResult::advance();
       }
-      // Rows may be dynamic (the launch counts them at run time); the row
-      // length must be static.
-      if (type.isDynamicDim(dim))
-        return WalkResult::advance();
+      // Rows may be dynamic (the launch counts them at run time); a row
+      // length known only at run time picks a variant then.
       int64_t elementBytes = type.getElementTypeBitWidth() / 8;
       int64_t length = type.getShape().back();
-      GPUStrategy strategy =
-          chooseGPUStrategy(getGPURowCount(type, dim), length, elementBytes);
+      GPUStrategy strategy = ShapedType::isDynamic(length)
+                                 ? GPUStrategy::ByLength
+                                 : chooseGPUStrategy(getGPURowCount(type, dim),
+                                                     length, elementBytes);
       op->setAttr(
           kGPUStrategyAttrName,
           StringAttr::get(op->getContext(), stringifyGPUStrategy(strategy)));

@@ -69,6 +69,19 @@ CASES = [
     ("dyn_split_bf16", "log_softmax", "bf16", (3, 65536)),
 ]
 DYNAMIC_ROWS = {"dyn_rows_f32", "dyn_rows_f16", "dyn_split_bf16"}
+# Rows and row length known at run time (tensor<?x?xT>): one function each
+# for f32 log_softmax and bf16 softmax, called with a length in every range
+# of its variants (32, 256, 1024, 4096, 32768, longer), whole numbers of
+# vectors (the vector kernels, when aligned) or not (element-wise).
+DYNAMIC_LENGTH = {}
+for n in (5, 32, 100, 256, 1000, 1024, 3000, 4096, 20000, 32768, 70001):
+    for op, dt, m in (("log_softmax", "f32", 33), ("softmax", "bf16", 3)):
+        name = "len%d_%s" % (n, dt)
+        CASES.append((name, op, dt, (m, n)))
+        DYNAMIC_LENGTH[name] = "dyn_len_" + dt
+# Few static rows of a length known at run time: split from 4097 on.
+CASES.append(("rows8_len10000_bf16", "log_softmax", "bf16", (8, 10000)))
+ONLY_LENGTH_DYNAMIC = {"rows8_len10000_bf16"}
 CASES += [
     # Another dim than the innermost: a thread per column.
     ("col_f32", "softmax", "f32", (8, 300, 5)),
@@ -82,21 +95,26 @@ MLIR_TYPES = {"f32": "f32", "f16": "f16", "bf16": "bf16"}
 
 def build(args):
     os.makedirs(args.dir, exist_ok=True)
-    funcs = []
+    funcs = {}
     for name, op, dt, shape in CASES:
         dims = [str(d) for d in shape]
         if name in DYNAMIC_ROWS:
             dims[0] = "?"
+        if name in DYNAMIC_LENGTH:
+            dims = ["?"] * len(dims)
+        if name in ONLY_LENGTH_DYNAMIC:
+            dims[-1] = "?"
+        func = function_name(name)
         t = "tensor<%sx%s>" % ("x".join(dims), MLIR_TYPES[dt])
-        funcs.append(
+        funcs[func] = (
             "func.func @%s(%%x: %s) -> %s {\n"
-                        "  %%y = softmax.%s %%x dim(%d) : %s\n"
+            "  %%y = softmax.%s %%x dim(%d) : %s\n"
             "  return %%y : %s\n}\n"
-            % (name, t, t, op, REDUCED_DIM.get(name, len(shape) - 1), t, t)
+            % (func, t, t, op, REDUCED_DIM.get(name, len(shape) - 1), t, t)
         )
     src = os.path.join(args.dir, "check.mlir")
     with open(src, "w") as f:
-        f.write("\n".join(funcs))
+        f.write("\n".join(funcs.values()))
     subprocess.run(
         [args.compiler, src, "--target=cuda", "--chip=" + args.chip,
          "--emit=shared-lib", "-o", os.path.join(args.dir, "libcheck.so")],
@@ -105,6 +123,11 @@ def build(args):
     with open(os.path.join(args.dir, "cases.json"), "w") as f:
         json.dump([list(c) for c in CASES], f)
     print("built %d cases in %s" % (len(CASES), args.dir))
+
+
+def function_name(case):
+    """The compiled function a case calls."""
+    return DYNAMIC_LENGTH.get(case, case)
 
 
 def load(directory):
@@ -160,7 +183,7 @@ def run_case(lib, name, op, dt, shape, shift, rng):
     try:
         lib.mgpuMemcpy(dx + shift * item, x.ctypes.data, size * item, None)
         lib.mgpuMemcpy(dy, host_out.ctypes.data, total * item, None)
-        fn = getattr(lib, "_mlir_ciface_" + name)
+        fn = getattr(lib, "_mlir_ciface_" + function_name(name))
         xd = device_descriptor(dx + shift * item, shape)
         yd = device_descriptor(dy + (GUARD + shift) * item, shape)
         fn(ctypes.byref(xd), ctypes.byref(yd))

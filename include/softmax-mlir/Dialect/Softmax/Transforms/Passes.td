@@ -176,9 +176,9 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
   let summary = "Choose how a GPU kernel covers the rows, by a cost model";
   let description = [{
     Records on every `softmax.softmax` and `softmax.log_softmax` over the
-    innermost dimension, of a static size (the other dims may be dynamic:
-    the launch counts the rows at run time), the strategy
-    `convert-softmax-to-gpu` lowers it with, as `softmax.gpu_strategy`:
+    innermost dimension (the other dims may be dynamic: the launch counts
+    the rows at run time), the strategy `convert-softmax-to-gpu` lowers it
+    with, as `softmax.gpu_strategy`:
 
     * `"warp_row"` for rows of at most 1024 elements: a warp per row, 4
       rows per block of 32 x 4 threads, each lane holding its part of the
@@ -197,7 +197,12 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       of at least 16384 elements (a block per row would leave most of the
       GPU idle): chunks of 8192 elements, a block of 512 threads each; one
       kernel writes each chunk's (max, sum, count), a second merges a row's
-      and writes the chunk, which it reads again.
+      and writes the chunk, which it reads again;
+    * `"by_length"` for a row length known only at run time: a variant of
+      the kernels for each range of lengths (up to 32, 256, 1024, 4096 and
+      32768 elements, each with the strategy above for its longest row and
+      the rows, and split rows beyond), the one that holds the length
+      launched at run time;
 
     and, on static shapes, over another dimension:
 
@@ -206,11 +211,10 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       elements, an online (max, count, sum) over the dim and then the
       outputs: no transpose.
 
-    The first three read and write each element once. A dynamic row length,
-    and dynamic sizes with another dim, are left unmarked (the conversion
-    reports them); dynamic rows count as many. An
-    attribute already present is kept, so a test can pin a strategy; an
-    unknown one is an error.
+    The first three read and write each element once. Dynamic sizes with
+    another dim are left unmarked (the conversion reports them); dynamic
+    rows count as many. An attribute already present is kept, so a test can
+    pin a strategy; an unknown one is an error.
 
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>

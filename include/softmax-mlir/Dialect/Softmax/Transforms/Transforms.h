@@ -155,16 +155,18 @@ StoreForm chooseStoreForm(bool writesOnce, int64_t length, int64_t elementBytes,
 /// hold the elements in registers, in 16-byte vectors where the row length
 /// allows.
 enum class GPUStrategy {
-  WarpRow,      // a warp per row, several rows per block, shuffle reductions
-  BlockRow,     // a block per row, shuffles then shared memory across warps
-  SplitRow,     // a block per chunk of a row: chunk (max, sum) partials, then
-                // a second kernel merges them and writes the chunk
-  Column,       // a reduced dim that is not the innermost: a thread per
-                // (outer, inner) column, coalesced across threads, looping over
-                // the dim twice (an online max/sum, then the output)
-  PersistentRow // many short rows: a group of up to a warp per row, a grid
-                // of as many blocks as the GPU holds at once, each looping
-                // over rows
+  WarpRow,  // a warp per row, several rows per block, shuffle reductions
+  BlockRow, // a block per row, shuffles then shared memory across warps
+  SplitRow, // a block per chunk of a row: chunk (max, sum) partials, then
+            // a second kernel merges them and writes the chunk
+  Column,   // a reduced dim that is not the innermost: a thread per
+            // (outer, inner) column, coalesced across threads, looping over
+            // the dim twice (an online max/sum, then the output)
+  PersistentRow, // many short rows: a group of up to a warp per row, a
+                 // grid of as many blocks as the GPU holds at once, each
+                 // looping over rows
+  ByLength       // a row length known at run time: a variant of the above
+                 // for each range of lengths, chosen at run time
 };
 inline constexpr StringLiteral kGPUStrategyAttrName = "softmax.gpu_strategy";
 /// The gpu.module convert-softmax-to-gpu builds its kernels in, and the
@@ -199,6 +201,8 @@ inline constexpr int64_t kGPUColumnThreads = 256;
 /// split_row blocks: threads, and elements a thread (a chunk of 8192).
 inline constexpr int64_t kGPUSplitThreads = 512;
 inline constexpr int64_t kGPUSplitElementsPerThread = 16;
+inline constexpr int64_t kGPUSplitChunkElements =
+    kGPUSplitThreads * kGPUSplitElementsPerThread;
 /// Fewer rows than this leave most of a GPU idle with a block per row:
 /// rows of at least two chunks are split then.
 inline constexpr int64_t kGPUFewRows = 64;
