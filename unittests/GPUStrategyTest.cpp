@@ -77,10 +77,14 @@ TEST(GPUStrategy, Coverage) {
         int64_t threads = launch.block[0];
         int64_t span = vectors; // vectors a group covers
         if (config.strategy == GPUStrategy::SplitRow) {
-          span = kGPUSplitThreads * kGPUSplitElementsPerThread / elements;
-          EXPECT_EQ(launch.grid[0] * span * elements >= length, true);
-          EXPECT_LT((launch.grid[0] - 1) * span * elements, length);
-          EXPECT_EQ(launch.grid[1], 1000);
+          // A block a chunk of each of the 1000 rows, along x.
+          span = kGPUSplitChunkElements / elements;
+          EXPECT_EQ(launch.grid[0] % 1000, 0);
+          int64_t chunks = launch.grid[0] / 1000;
+          EXPECT_EQ(chunks, getSplitRowChunks(config));
+          EXPECT_GE(chunks * span * elements, length);
+          EXPECT_LT((chunks - 1) * span * elements, length);
+          EXPECT_EQ(launch.grid[1], 1);
         } else if (config.strategy == GPUStrategy::WarpRow) {
           EXPECT_EQ(launch.block[1], kGPUWarpRowsPerBlock);
           EXPECT_EQ(launch.grid[0], 250);

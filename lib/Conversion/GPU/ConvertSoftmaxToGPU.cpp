@@ -21,9 +21,8 @@ using namespace mlir::softmax;
 
 namespace {
 
-/// CUDA's grid limits.
+/// CUDA's limit on a grid's x dimension (the kernels use only x).
 constexpr int64_t kMaxGridX = (int64_t(1) << 31) - 1;
-constexpr int64_t kMaxGridY = 65535;
 
 /// `buffer` as a rank-2 [rows x length] memref (it has the identity
 /// layout).
@@ -162,12 +161,6 @@ struct ConvertSoftmaxToGPUPass
     for (int64_t i = dim + 1; i < type.getRank(); ++i)
       inner *= type.getDimSize(i);
     bool dynamicRows = ShapedType::isDynamic(rows);
-    if (isColumn && rows > kMaxGridY)
-      return op->emitError("the column strategy takes at most ")
-             << kMaxGridY << " outer columns (the grid's y dimension), not "
-             << rows;
-    if (isColumn && llvm::divideCeil(inner, kGPUColumnThreads) > kMaxGridX)
-      return op->emitError("too many inner columns for one grid: ") << inner;
     // The most a row holds: 32 elements a thread of a warp, or of a block.
     bool warpGroups = *strategy == GPUStrategy::WarpRow ||
                       *strategy == GPUStrategy::PersistentRow;
@@ -178,12 +171,6 @@ struct ConvertSoftmaxToGPUPass
       return op->emitError("rows of ")
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << maxLength << ")";
-    if (*strategy == GPUStrategy::SplitRow && !dynamicRows && rows > kMaxGridY)
-      return op->emitError("split_row takes at most ")
-             << kMaxGridY << " rows (the grid's y dimension), not " << rows;
-    if (*strategy == GPUStrategy::WarpRow && !dynamicRows &&
-        llvm::divideCeil(rows, kGPUWarpRowsPerBlock) > kMaxGridX)
-      return op->emitError("too many rows for one grid: ") << rows;
 
     auto toTensor = input.getDefiningOp<bufferization::ToTensorOp>();
     Value result = op->getResult(0);
@@ -229,6 +216,16 @@ struct ConvertSoftmaxToGPUPass
       variants = getLengthVariants(config, elementBytes);
     else
       variants.push_back({config, length, length, ""});
+    // A grid known here must fit (a persistent one is capped at run time).
+    for (const LengthVariant &variant : variants) {
+      RowKernelLaunch launch = getRowKernelLaunch(variant.config);
+      if (!launch.blocksPerMultiprocessor &&
+          !ShapedType::isDynamic(launch.grid[0]) && launch.grid[0] > kMaxGridX)
+        return op->emitError("the ")
+               << stringifyGPUStrategy(variant.config.strategy)
+               << " strategy needs " << launch.grid[0]
+               << " blocks, more than a grid holds (" << kMaxGridX << ")";
+    }
 
     auto function = op->getParentOfType<FunctionOpInterface>();
     int64_t &count = opsPerFunction[function];
@@ -248,8 +245,12 @@ struct ConvertSoftmaxToGPUPass
         std::string text;
         if (!ShapedType::isDynamic(size))
           text = std::to_string(size);
-        else if (c.strategy == GPUStrategy::SplitRow && i == 0)
-          text = "cdiv(N, " + std::to_string(kGPUSplitChunkElements) + ")";
+        else if (c.strategy == GPUStrategy::SplitRow)
+          text =
+              rowsText + " * " +
+              (c.dynamicLength
+                   ? "cdiv(N, " + std::to_string(kGPUSplitChunkElements) + ")"
+                   : std::to_string(getSplitRowChunks(c)));
         else if (launch.rowsPerBlock == 1)
           text = rowsText;
         else
@@ -404,6 +405,13 @@ struct ConvertSoftmaxToGPUPass
         args.push_back(lengthValue);
       return args;
     };
+    // The chunks of a split row.
+    auto chunksOf = [&](const RowKernelConfig &c) -> Value {
+      if (!c.dynamicLength)
+        return constant(getSplitRowChunks(c));
+      return arith::CeilDivUIOp::create(b, loc, lengthValue,
+                                        constant(kGPUSplitChunkElements));
+    };
     auto launchAll = [&](const RowKernelConfig &c,
                          ArrayRef<gpu::GPUFuncOp> made,
                          const RowKernelLaunch &launch) {
@@ -411,9 +419,8 @@ struct ConvertSoftmaxToGPUPass
         int64_t value = launch.grid[i];
         if (!ShapedType::isDynamic(value))
           return constant(value);
-        if (c.strategy == GPUStrategy::SplitRow && i == 0)
-          return arith::CeilDivUIOp::create(b, loc, lengthValue,
-                                            constant(kGPUSplitChunkElements));
+        if (c.strategy == GPUStrategy::SplitRow)
+          return arith::MulIOp::create(b, loc, rowsValue, chunksOf(c));
         if (launch.rowsPerBlock == 1)
           return rowsValue;
         return arith::CeilDivUIOp::create(b, loc, rowsValue,
@@ -450,7 +457,7 @@ struct ConvertSoftmaxToGPUPass
       if (workspaceType.isDynamicDim(0))
         workspaceSizes.push_back(rowsValue);
       if (workspaceType.isDynamicDim(1))
-        workspaceSizes.push_back(grid.x);
+        workspaceSizes.push_back(chunksOf(c));
       auto alloc =
           gpu::AllocOp::create(b, loc, workspaceType, tokenType,
                                ValueRange{token}, workspaceSizes, ValueRange{});

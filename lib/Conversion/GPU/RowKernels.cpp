@@ -95,9 +95,12 @@ public:
       buildColumn();
       break;
     case GPUStrategy::SplitRow: {
-      Value chunk = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+      // A block a chunk, row by row along the grid's x.
+      Value id = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+      Value chunks = chunkCount();
+      Value chunk = arith::RemUIOp::create(b, loc, id, chunks);
+      Value row = arith::DivUIOp::create(b, loc, id, chunks);
       base = arith::MulIOp::create(b, loc, chunk, index(chunkVectors));
-      Value row = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
       if (role == RowKernelRole::SplitStats)
         buildChunkStats(row, chunk);
       else
@@ -213,13 +216,17 @@ private:
   /// an online (max M, count C at M, rescaled sum R of the rest); pass 2
   /// writes the outputs.
   void buildColumn() {
+    // The blocks of an outer index's columns, outer index by outer index
+    // along the grid's x.
+    Value id = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+    Value blocks = index(llvm::divideCeil(config.inner, kGPUColumnThreads));
     Value column = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc,
-                              gpu::BlockIdOp::create(b, loc, gpu::Dimension::x),
+                              arith::RemUIOp::create(b, loc, id, blocks),
                               index(kGPUColumnThreads)),
         lane);
-    Value outer = gpu::BlockIdOp::create(b, loc, gpu::Dimension::y);
+    Value outer = arith::DivUIOp::create(b, loc, id, blocks);
     auto ifOp = scf::IfOp::create(
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column,
@@ -825,13 +832,18 @@ mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
         llvm::divideCeil(config.length, getRowKernelVectorElements(config));
     return {{config.rows, 1, 1}, {getGPUBlockRowThreads(vectors), 1, 1}};
   }
-  case GPUStrategy::SplitRow:
-    return {{getSplitRowChunks(config), config.rows, 1},
+  case GPUStrategy::SplitRow: {
+    int64_t chunks = getSplitRowChunks(config);
+    bool dynamic =
+        ShapedType::isDynamic(chunks) || ShapedType::isDynamic(config.rows);
+    return {{dynamic ? ShapedType::kDynamic : chunks * config.rows, 1, 1},
             {kGPUSplitThreads, 1, 1}};
+  }
   case GPUStrategy::Column:
-    return {{llvm::divideCeilSigned(config.inner, kGPUColumnThreads),
-             config.rows, 1},
-            {kGPUColumnThreads, 1, 1}};
+    return {
+        {llvm::divideCeilSigned(config.inner, kGPUColumnThreads) * config.rows,
+         1, 1},
+        {kGPUColumnThreads, 1, 1}};
   }
   llvm_unreachable("unknown GPU strategy");
 }

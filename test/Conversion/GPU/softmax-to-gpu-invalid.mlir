@@ -18,10 +18,11 @@ func.func @pinned_dynamic_length(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
 
 // -----
 
-func.func @too_many_split_rows(%x: tensor<65536x16384xbf16>) -> tensor<65536x16384xbf16> {
-  // expected-error @below {{split_row takes at most 65535 rows (the grid's y dimension), not 65536}}
-  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "split_row"} : tensor<65536x16384xbf16>
-  return %y : tensor<65536x16384xbf16>
+// 2^30 rows of two chunks: 2^31 blocks, one more than a grid holds.
+func.func @too_many_split_blocks(%x: tensor<1073741824x16384xbf16>) -> tensor<1073741824x16384xbf16> {
+  // expected-error @below {{the split_row strategy needs 2147483648 blocks, more than a grid holds (2147483647)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "split_row"} : tensor<1073741824x16384xbf16>
+  return %y : tensor<1073741824x16384xbf16>
 }
 
 // -----
@@ -88,8 +89,9 @@ func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
 
 // -----
 
-func.func @too_many_outer_columns(%x: tensor<70000x16x8xf32>) -> tensor<70000x16x8xf32> {
-  // expected-error @below {{the column strategy takes at most 65535 outer columns (the grid's y dimension), not 70000}}
-  %y = softmax.softmax %x dim(1) : tensor<70000x16x8xf32>
-  return %y : tensor<70000x16x8xf32>
+// 2^23 outer indices of 2^16 columns: 2^31 blocks of 256 columns.
+func.func @too_many_column_blocks(%x: tensor<8388608x2x65536xf32>) -> tensor<8388608x2x65536xf32> {
+  // expected-error @below {{the column strategy needs 2147483648 blocks, more than a grid holds (2147483647)}}
+  %y = softmax.softmax %x dim(1) : tensor<8388608x2x65536xf32>
+  return %y : tensor<8388608x2x65536xf32>
 }

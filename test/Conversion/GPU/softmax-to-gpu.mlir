@@ -88,8 +88,8 @@ func.func @odd(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
 
 // Split rows: 2 rows of 20000 f32 (3 chunks of 8192, the last partial):
 // a workspace of (max, sum, count) per chunk for the call, the stats
-// kernel then the output kernel on one stream, blocks of 512 threads over
-// (chunk, row).
+// kernel then the output kernel on one stream, blocks of 512 threads, a
+// block a chunk (6, row by row along the grid's x).
 // CHECK-LABEL: func.func @split
 // CHECK: %[[T0:.*]] = gpu.wait async
 // CHECK: %[[WS:.*]], %[[T1:.*]] = gpu.alloc async [%[[T0]]] () : memref<2x3x3xf32>
@@ -100,12 +100,13 @@ func.func @odd(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
 // CHECK: gpu.wait [%[[T4]]]
 // CHECK: gpu.func @split_log_softmax_0_stats(%{{.*}}: memref<2x20000xf32>, %[[W:.*]]: memref<2x3x3xf32>) workgroup
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
-// CHECK: %[[CHUNK:.*]] = gpu.block_id x
-// CHECK: %[[ROW:.*]] = gpu.block_id y
+// CHECK: %[[ID:.*]] = gpu.block_id x
+// CHECK: %[[CHUNK:.*]] = arith.remui %[[ID]], %c3 : index
+// CHECK: %[[ROW:.*]] = arith.divui %[[ID]], %c3 : index
 // CHECK: gpu.barrier
 // CHECK-COUNT-3: memref.store %{{.*}}, %[[W]][%[[ROW]], %[[CHUNK]], %{{.*}}] : memref<2x3x3xf32>
 // CHECK: gpu.func @split_log_softmax_0(%{{.*}}: memref<2x20000xf32>, %{{.*}}: memref<2x20000xf32>, %[[W2:.*]]: memref<2x3x3xf32>) workgroup
-// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, dtype = "f32", launches = [{block = [512, 1, 1], grid = [3, 2, 1], kernel = "split_log_softmax_0_stats", params = ["ptr:in", "ptr:ws0"]}, {block = [512, 1, 1], grid = [3, 2, 1], kernel = "split_log_softmax_0", params = ["ptr:in", "ptr:out", "ptr:ws0"]}], op = "log_softmax", shape = [2, 20000], strategy = "split_row", workspace = [72]}
+// CHECK-SAME: softmax.kernel = {alignment = 16 : i64, dtype = "f32", launches = [{block = [512, 1, 1], grid = [6, 1, 1], kernel = "split_log_softmax_0_stats", params = ["ptr:in", "ptr:ws0"]}, {block = [512, 1, 1], grid = [6, 1, 1], kernel = "split_log_softmax_0", params = ["ptr:in", "ptr:out", "ptr:ws0"]}], op = "log_softmax", shape = [2, 20000], strategy = "split_row", workspace = [72]}
 // CHECK: scf.if
 // CHECK: memref.load %[[W2]]
 // CHECK: math.exp2
@@ -130,8 +131,9 @@ func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
 // CHECK: %[[XV:.*]] = memref.reinterpret_cast %[[XR]] to offset: [0], sizes: [512], strides: [1] : memref<?x512xf32> to memref<512xf32>
 // CHECK: gpu.launch_func @softmax_kernels::@dynamic_softmax_0 blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}}) threads in ({{.*}}) args(%[[XV]] : memref<512xf32>, %{{.*}} : memref<512xf32>, %[[ROWS]] : index)
 // CHECK: %[[SROWS:.*]] = memref.dim %[[S]], %{{.*}} : memref<?x65536xf32>
+// CHECK: %[[SBLOCKS:.*]] = arith.muli %[[SROWS]], %c8 : index
 // CHECK: gpu.alloc async [%{{.*}}] (%[[SROWS]]) : memref<?x8x3xf32>
-// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@dynamic_softmax_1_stats blocks in (%{{.*}}, %[[SROWS]], %{{.*}})
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@dynamic_softmax_1_stats blocks in (%[[SBLOCKS]], %{{.*}}, %{{.*}})
 // Each kernel takes its buffers' first row (static: bare pointers) and the
 // rows, and views the buffers whole.
 // CHECK: gpu.func @dynamic_softmax_0(%[[IN:.*]]: memref<512xf32>, %{{.*}}: memref<512xf32>, %[[N:.*]]: index) kernel
@@ -142,7 +144,7 @@ func.func @split(%x: tensor<2x20000xf32>) -> tensor<2x20000xf32> {
 // CHECK: gpu.func @dynamic_softmax_1_stats(%{{.*}}: memref<65536xf32>, %[[WS:.*]]: memref<8x3xf32>, %[[M:.*]]: index)
 // CHECK: memref.reinterpret_cast %[[WS]] to offset: [0], sizes: [%[[M]], 8, 3], strides: [24, 3, 1] : memref<8x3xf32> to memref<?x8x3xf32>
 // CHECK: gpu.func @dynamic_softmax_1(
-// CHECK-SAME: launches = [{block = [512, 1, 1], grid = [8, "M", 1], kernel = "dynamic_softmax_1_stats", params = ["ptr:in", "ptr:ws0", "i64:M"]}
+// CHECK-SAME: launches = [{block = [512, 1, 1], grid = ["M * 8", 1, 1], kernel = "dynamic_softmax_1_stats", params = ["ptr:in", "ptr:ws0", "i64:M"]}
 // CHECK-SAME: workspace = ["M * 8 * 12"]
 func.func @dynamic(%x: tensor<?x3x512xf32>, %s: tensor<?x65536xf32>)
     -> (tensor<?x3x512xf32>, tensor<?x65536xf32>) {
@@ -212,9 +214,10 @@ func.func @persistent(%x: tensor<16384x128xf32>, %s: tensor<?x100xbf16>)
 // CHECK: %[[Z:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [1, 1000, 600], strides: [600000, 600, 1] : memref<1000x600xbf16> to memref<1x1000x600xbf16>
 // CHECK: gpu.func @columns_softmax_0(%[[IN:.*]]: memref<8x300x5xf32>, %[[OUT:.*]]: memref<8x300x5xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK-SAME: launches = [{block = [256, 1, 1], grid = [1, 8, 1], kernel = "columns_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [8, 300], strategy = "column"
+// CHECK-SAME: launches = [{block = [256, 1, 1], grid = [8, 1, 1], kernel = "columns_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [8, 300], strategy = "column"
+// CHECK: %[[ID:.*]] = gpu.block_id x
 // CHECK: %[[COL:.*]] = arith.addi
-// CHECK: %[[OUTER:.*]] = gpu.block_id y
+// CHECK: %[[OUTER:.*]] = arith.divui %[[ID]], %c1{{.*}} : index
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: memref.load %[[IN]][%[[OUTER]], %[[K]], %[[COL]]]
 // CHECK: arith.maximumf
@@ -269,9 +272,11 @@ func.func @columns(%x: tensor<8x300x5xf32>, %z: tensor<1000x600xbf16>)
 // CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_n32768_unaligned_stats
 // CHECK: } else {
 // CHECK: %[[CHUNKS:.*]] = arith.ceildivui %[[N]], %c8192 : index
-// CHECK: gpu.alloc async [%{{.*}}] (%[[M]], %[[CHUNKS]]) : memref<?x?x3xf32>
-// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long_stats blocks in (%[[CHUNKS]], %[[M]], %{{.*}})
-// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long blocks in (%[[CHUNKS]], %[[M]], %{{.*}})
+// CHECK: %[[BLOCKS:.*]] = arith.muli %[[M]], %[[CHUNKS]] : index
+// CHECK: %[[CHUNKS2:.*]] = arith.ceildivui %[[N]], %c8192{{.*}} : index
+// CHECK: gpu.alloc async [%{{.*}}] (%[[M]], %[[CHUNKS2]]) : memref<?x?x3xf32>
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long_stats blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}})
+// CHECK: gpu.launch_func async [%{{.*}}] @softmax_kernels::@by_length_softmax_0_long blocks in (%[[BLOCKS]], %{{.*}}, %{{.*}})
 // CHECK: gpu.func @by_length_softmax_0_n32(
 // CHECK-SAME: launches = [{block = [32, 4, 1], grid = ["min(cdiv(M, 32), num_sms * 16)", 1, 1], kernel = "by_length_softmax_0_n32", params = ["ptr:in", "ptr:out", "i64:M", "i64:N"]}], lengths = [1, 32]
 // CHECK-SAME: shape = [-1, -1], strategy = "persistent_row"

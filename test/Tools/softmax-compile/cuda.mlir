@@ -30,7 +30,7 @@
 // ROWSJ: [4096, 1024] [1024, 1, 1] [32, 4, 1] ['ptr:in', 'ptr:out']
 // 8 rows of 16384: split rows, two launches sharing a workspace.
 // RUN: %PYTHON -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['op'], d['dtype'], d['shape'], d['strategy'], d['workspace'], [(l['kernel'], l['params'], l['grid'], l['block']) for l in d['launches']])" %t/k.wide_log_softmax_0.json | FileCheck %s --check-prefix=WIDEJ
-// WIDEJ: log_softmax bf16 [8, 16384] split_row [192] [('wide_log_softmax_0_stats', ['ptr:in', 'ptr:ws0'], [2, 8, 1], [512, 1, 1]), ('wide_log_softmax_0', ['ptr:in', 'ptr:out', 'ptr:ws0'], [2, 8, 1], [512, 1, 1])]
+// WIDEJ: log_softmax bf16 [8, 16384] split_row [192] [('wide_log_softmax_0_stats', ['ptr:in', 'ptr:ws0'], [16, 1, 1], [512, 1, 1]), ('wide_log_softmax_0', ['ptr:in', 'ptr:out', 'ptr:ws0'], [16, 1, 1], [512, 1, 1])]
 
 // A length known at run time: a sidecar per variant, with the lengths it
 // takes, the rows and length as arguments, and expressions in M, N and
@@ -38,8 +38,8 @@
 // RUN: %PYTHON -c "import json,sys; [print(d['kernel'], d['strategy'], d['lengths'], d.get('rows'), d['grid'], d['params'], d.get('workspace'), d['alignment']) for d in [json.load(open(f)) for f in sys.argv[1:]]]" %t/k.any_softmax_0_n256.json %t/k.any_softmax_0_n1024_unaligned.json %t/k.any_softmax_0_long.json %t/k.few_softmax_0_n32768.json | FileCheck %s --check-prefix=LENGTHS
 // LENGTHS: any_softmax_0_n256 persistent_row [33, 256] None ['min(cdiv(M, 8), num_sms * 8)', 1, 1] ['ptr:in', 'ptr:out', 'i64:M', 'i64:N'] None 16
 // LENGTHS: any_softmax_0_n1024_unaligned persistent_row [257, 1024] None ['min(cdiv(M, 4), num_sms * 8)', 1, 1] ['ptr:in', 'ptr:out', 'i64:M', 'i64:N'] None 2
-// LENGTHS: any_softmax_0_long split_row [32769, None] None ['cdiv(N, 8192)', 'M', 1] ['ptr:in', 'ptr:out', 'ptr:ws0', 'i64:M', 'i64:N'] ['M * cdiv(N, 8192) * 12'] 16
-// LENGTHS: few_softmax_0_n32768 split_row [4097, 32768] 8 ['cdiv(N, 8192)', 8, 1] ['ptr:in', 'ptr:out', 'ptr:ws0', 'i64:M', 'i64:N'] ['8 * cdiv(N, 8192) * 12'] 16
+// LENGTHS: any_softmax_0_long split_row [32769, None] None ['M * cdiv(N, 8192)', 1, 1] ['ptr:in', 'ptr:out', 'ptr:ws0', 'i64:M', 'i64:N'] ['M * cdiv(N, 8192) * 12'] 16
+// LENGTHS: few_softmax_0_n32768 split_row [4097, 32768] 8 ['8 * cdiv(N, 8192)', 1, 1] ['ptr:in', 'ptr:out', 'ptr:ws0', 'i64:M', 'i64:N'] ['8 * cdiv(N, 8192) * 12'] 16
 
 // sm_80 PTX.
 // RUN: softmax-compile %s --target=cuda --chip=sm_80 --emit=ptx -o %t/k80.ptx

@@ -77,7 +77,9 @@ RowKernelConfig getElementwiseConfig(const RowKernelConfig &config);
 
 /// The launch a kernel needs: grid and block sizes (x, y, z); a grid size
 /// known only at run time is ShapedType::kDynamic: the rows' blocks (one a
-/// row, or a block per rowsPerBlock rows) or split_row's chunks.
+/// row, or a block per rowsPerBlock rows), or split_row's rows x chunks.
+/// Grids are one-dimensional (up to 2^31 - 1 blocks): split_row and column
+/// blocks find their row (outer index) and chunk (columns) by division.
 struct RowKernelLaunch {
   std::array<int64_t, 3> grid;
   std::array<int64_t, 3> block;

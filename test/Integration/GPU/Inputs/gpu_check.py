@@ -86,9 +86,11 @@ CASES += [
     # Another dim than the innermost: a thread per column.
     ("col_f32", "softmax", "f32", (8, 300, 5)),
     ("col0_bf16", "log_softmax", "bf16", (1000, 600)),
+    # More outer indices than a grid's y dimension holds (65535).
+    ("col_outer_f32", "softmax", "f32", (70000, 3, 2)),
 ]
 # The reduced dim where it is not the last one.
-REDUCED_DIM = {"col_f32": 1, "col0_bf16": 0}
+REDUCED_DIM = {"col_f32": 1, "col0_bf16": 0, "col_outer_f32": 1}
 
 MLIR_TYPES = {"f32": "f32", "f16": "f16", "bf16": "bf16"}
 
