@@ -18,7 +18,9 @@
 //   made current (the context PyTorch, CuPy and the runtime API use); calls
 //   must run in that context (another one fails with a reported error);
 // - a call runs on the legacy default stream and returns once its kernels
-//   are done;
+//   are done, or, after softmax_mlir_cuda_set_stream(stream) on the calling
+//   thread, on that stream, returning once its kernels are queued there
+//   (the caller orders and synchronizes, as with any work on a stream);
 // - an error (no driver, no device, a failed launch) skips the rest of that
 //   call; the first error is printed on stderr as `error: ...` and stays
 //   readable through softmax_mlir_cuda_last_error() until
@@ -64,6 +66,7 @@ struct Driver {
                            unsigned, unsigned, unsigned, CUstream, void **,
                            void **);
   CUresult (*streamSynchronize)(CUstream);
+  CUresult (*ctxSynchronize)();
   CUresult (*memAlloc)(CUdeviceptr *, std::size_t);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memcpy)(CUdeviceptr, CUdeviceptr, std::size_t);
@@ -84,6 +87,10 @@ std::string &lastError() {
 /// launches are skipped. Every call starts with mgpuStreamCreate, which
 /// resets it.
 thread_local bool callFailed = false;
+
+/// The stream the calling thread's calls launch on: null, the legacy
+/// default stream (calls then wait for their kernels), or the caller's.
+thread_local CUstream callStream = nullptr;
 
 /// Records (and prints, the first time) an error; fails the current call.
 void setError(const std::string &message) {
@@ -126,6 +133,7 @@ const Driver *getDriver() {
     load(d.moduleGetFunction, "cuModuleGetFunction");
     load(d.launchKernel, "cuLaunchKernel");
     load(d.streamSynchronize, "cuStreamSynchronize");
+    load(d.ctxSynchronize, "cuCtxSynchronize");
     load(d.memAlloc, "cuMemAlloc_v2");
     load(d.memFree, "cuMemFree_v2");
     load(d.memcpy, "cuMemcpy");
@@ -259,17 +267,22 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   return function;
 }
 
-// Streams: every call runs on the default stream, synchronously. A call
-// (each launch, or a split row's launches) starts here.
+/// Sets the stream the calling thread's calls launch on (a CUstream of the
+/// library's context), or with null the legacy default stream again. On a
+/// stream of its own, a call returns once its kernels are queued.
+void softmax_mlir_cuda_set_stream(void *stream) { callStream = stream; }
+
+// Streams: a call (each launch, or a split row's launches) starts here, on
+// the thread's stream; it waits for its kernels only on the default one.
 void *mgpuStreamCreate() {
   callFailed = false;
-  return nullptr;
+  return callStream;
 }
 
 void mgpuStreamDestroy(void * /*stream*/) {}
 
 void mgpuStreamSynchronize(void *stream) {
-  if (hasError())
+  if (hasError() || stream)
     return;
   if (const Driver *d = getDriverInContext())
     check(d, d->streamSynchronize(stream), "cuStreamSynchronize");
@@ -299,6 +312,7 @@ struct Block {
   std::uint64_t bytes;
   CUdeviceptr ptr;
   CUcontext context;
+  CUstream stream;
 };
 constexpr std::size_t kMaxFreeBlocks = 16;
 // Guarded by `mutex`: blocks handed out (mgpuMemFree is not told a size),
@@ -315,7 +329,7 @@ std::vector<Block> &freeBlocks() {
 
 extern "C" {
 
-void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
+void *mgpuMemAlloc(std::uint64_t bytes, void *stream, bool isHostShared) {
   const Driver *d = getDriverInContext();
   if (!d)
     return nullptr;
@@ -325,7 +339,8 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   }
   if (!bytes)
     return nullptr;
-  // A block is reused only in the context it was allocated in.
+  // A block is reused only in the context and on the stream it was freed
+  // on: the work queued there before uses it first.
   CUcontext context = nullptr;
   d->ctxGetCurrent(&context);
   CUdeviceptr ptr = 0;
@@ -333,7 +348,8 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
     std::lock_guard<std::mutex> lock(mutex);
     std::vector<Block> &blocks = freeBlocks();
     for (auto it = blocks.begin(); it != blocks.end(); ++it) {
-      if (it->bytes == bytes && it->context == context) {
+      if (it->bytes == bytes && it->context == context &&
+          it->stream == stream) {
         ptr = it->ptr;
         blocks.erase(it);
         break;
@@ -343,7 +359,7 @@ void *mgpuMemAlloc(std::uint64_t bytes, void * /*stream*/, bool isHostShared) {
   if (!ptr && !check(d, d->memAlloc(&ptr, bytes), "cuMemAlloc"))
     return nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  liveBlocks().push_back({bytes, ptr, context});
+  liveBlocks().push_back({bytes, ptr, context, stream});
   return reinterpret_cast<void *>(ptr);
 }
 
@@ -351,8 +367,8 @@ void mgpuMemFree(void *ptr, void *stream) {
   const Driver *d = ptr ? getDriverInContext() : nullptr;
   if (!d)
     return;
-  // The block may still be in use by work queued on the stream.
-  d->streamSynchronize(stream);
+  // The block may still be in use by work queued on the stream: it is kept
+  // for that stream's next calls, which come after that work.
   CUdeviceptr block = reinterpret_cast<CUdeviceptr>(ptr);
   CUdeviceptr release = block;
   {
@@ -362,6 +378,7 @@ void mgpuMemFree(void *ptr, void *stream) {
       if (it->ptr != block)
         continue;
       freeBlocks().push_back(*it);
+      freeBlocks().back().stream = static_cast<CUstream>(stream);
       live.erase(it);
       release = 0;
       if (freeBlocks().size() > kMaxFreeBlocks) {
@@ -371,7 +388,9 @@ void mgpuMemFree(void *ptr, void *stream) {
       break;
     }
   }
-  if (release)
+  // The oldest free block goes, once whatever was queued is done (its
+  // stream may no longer exist).
+  if (release && check(d, d->ctxSynchronize(), "cuCtxSynchronize"))
     check(d, d->memFree(release), "cuMemFree");
 }
 

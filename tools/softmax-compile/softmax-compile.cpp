@@ -196,7 +196,8 @@ static LogicalResult renderHeader(const Options &options, ModuleOp module,
     headerPath = path.str().str();
   }
   llvm::raw_string_ostream headerStream(headerText);
-  return softmax::emitCHeader(module, getHeaderGuard(headerPath), headerStream);
+  return softmax::emitCHeader(module, getHeaderGuard(headerPath), headerStream,
+                              /*cudaRuntime=*/options.target == "cuda");
 }
 
 /// Writes `module` as text to `path`.

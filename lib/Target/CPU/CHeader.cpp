@@ -67,7 +67,8 @@ static void emitDescriptor(RankedTensorType type, llvm::raw_ostream &os) {
 }
 
 LogicalResult mlir::softmax::emitCHeader(ModuleOp module, llvm::StringRef guard,
-                                         llvm::raw_ostream &os) {
+                                         llvm::raw_ostream &os,
+                                         bool cudaRuntime) {
   // Check every signature first so that no partial header is written.
   SmallVector<std::pair<func::FuncOp, SmallVector<CABIParam>>> functions;
   for (auto func : module.getOps<func::FuncOp>()) {
@@ -113,6 +114,20 @@ LogicalResult mlir::softmax::emitCHeader(ModuleOp module, llvm::StringRef guard,
     os << ");\n\n";
   }
 
+  if (cudaRuntime)
+    os << "/* The CUDA runtime (--target=cuda): buffers are device pointers "
+          "of\n"
+          " * the context current when the library loaded (else device 0's\n"
+          " * primary one). A call runs on the legacy default stream and\n"
+          " * returns when done, or, after softmax_mlir_cuda_set_stream(s) on\n"
+          " * the calling thread, on the CUstream s, returning once queued "
+          "(null:\n"
+          " * the default stream again). A failure skips the rest of its "
+          "call;\n"
+          " * the first is kept until cleared (null: none). */\n"
+          "void softmax_mlir_cuda_set_stream(void *stream);\n"
+          "const char *softmax_mlir_cuda_last_error(void);\n"
+          "void softmax_mlir_cuda_clear_error(void);\n\n";
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();
 }

@@ -64,10 +64,12 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::ArrayRef<std::string> extraInputs = {});
 
 /// Writes the C header that declares the exported functions of `module`, a
-/// module before lowering (public functions on tensors). Emits an error at a
-/// function whose signature cannot cross the ABI.
+/// module before lowering (public functions on tensors), and with
+/// `cudaRuntime` the functions of the CUDA runtime a --target=cuda library
+/// carries (its errors, the stream its calls launch on). Emits an error at
+/// a function whose signature cannot cross the ABI.
 LogicalResult emitCHeader(ModuleOp module, llvm::StringRef guard,
-                          llvm::raw_ostream &os);
+                          llvm::raw_ostream &os, bool cudaRuntime = false);
 
 } // namespace mlir::softmax
 
