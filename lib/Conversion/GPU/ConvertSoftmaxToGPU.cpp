@@ -131,9 +131,8 @@ struct ConvertSoftmaxToGPUPass
     if (!strategyName)
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
-             << " is set by softmax-gpu-strategy for ops reduced along the "
-                "innermost dim, or along another dim of a static shape; "
-                "other cases have no GPU lowering yet)";
+             << " is set by softmax-gpu-strategy on ops over ranked "
+                "tensors)";
     std::optional<GPUStrategy> strategy =
         parseGPUStrategy(strategyName.getValue());
     if (!strategy)
@@ -147,20 +146,24 @@ struct ConvertSoftmaxToGPUPass
              << elementType << " has no GPU lowering yet (f16, bf16, f32)";
     bool isColumn = *strategy == GPUStrategy::Column;
     bool byLength = *strategy == GPUStrategy::ByLength;
-    if (isColumn ? !type.hasStaticShape()
-                 : dim != type.getRank() - 1 ||
-                       (type.isDynamicDim(dim) && !byLength))
+    if (!isColumn &&
+        (dim != type.getRank() - 1 || (type.isDynamicDim(dim) && !byLength)))
       return op->emitError(
-          isColumn ? "the column strategy needs static sizes so far"
-                   : "the row strategies need the innermost dim, of a static "
-                     "size (by_length takes one known at run time; other "
-                     "dims take the column strategy)");
+          "the row strategies need the innermost dim, of a static size "
+          "(by_length takes one known at run time; other dims take the "
+          "column strategy)");
     // [rows x length x inner] around the reduced dim.
     int64_t length = type.getDimSize(dim);
     int64_t rows = getGPURowCount(type, dim), inner = 1;
     for (int64_t i = dim + 1; i < type.getRank(); ++i)
-      inner *= type.getDimSize(i);
+      inner = ShapedType::isDynamic(inner) || type.isDynamicDim(i)
+                  ? ShapedType::kDynamic
+                  : inner * type.getDimSize(i);
     bool dynamicRows = ShapedType::isDynamic(rows);
+    // Columns of a size known at run time: the kernels take the sizes.
+    bool dynamicColumns =
+        isColumn && (dynamicRows || ShapedType::isDynamic(length) ||
+                     ShapedType::isDynamic(inner));
     // The most a row holds: 32 elements a thread of a warp, or of a block.
     bool warpGroups = *strategy == GPUStrategy::WarpRow ||
                       *strategy == GPUStrategy::PersistentRow;
@@ -218,13 +221,17 @@ struct ConvertSoftmaxToGPUPass
       variants.push_back({config, length, length, ""});
     // A grid known here must fit (a persistent one is capped at run time).
     for (const LengthVariant &variant : variants) {
-      RowKernelLaunch launch = getRowKernelLaunch(variant.config);
-      if (!launch.blocksPerMultiprocessor &&
-          !ShapedType::isDynamic(launch.grid[0]) && launch.grid[0] > kMaxGridX)
-        return op->emitError("the ")
-               << stringifyGPUStrategy(variant.config.strategy)
-               << " strategy needs " << launch.grid[0]
-               << " blocks, more than a grid holds (" << kMaxGridX << ")";
+      for (const RowKernelConfig &c :
+           {variant.config, getElementwiseConfig(variant.config)}) {
+        RowKernelLaunch launch = getRowKernelLaunch(c);
+        if (!launch.blocksPerMultiprocessor &&
+            !ShapedType::isDynamic(launch.grid[0]) &&
+            launch.grid[0] > kMaxGridX)
+          return op->emitError("the ")
+                 << stringifyGPUStrategy(c.strategy) << " strategy needs "
+                 << launch.grid[0] << " blocks, more than a grid holds ("
+                 << kMaxGridX << ")";
+      }
     }
 
     auto function = op->getParentOfType<FunctionOpInterface>();
@@ -245,6 +252,14 @@ struct ConvertSoftmaxToGPUPass
         std::string text;
         if (!ShapedType::isDynamic(size))
           text = std::to_string(size);
+        else if (c.strategy == GPUStrategy::Column)
+          text = rowsText + " * cdiv(" +
+                 (ShapedType::isDynamic(c.inner) ? std::string("K")
+                                                 : std::to_string(c.inner)) +
+                 ", " +
+                 std::to_string(kGPUColumnThreads *
+                                getRowKernelVectorElements(c)) +
+                 ")";
         else if (c.strategy == GPUStrategy::SplitRow)
           text =
               rowsText + " * " +
@@ -288,10 +303,14 @@ struct ConvertSoftmaxToGPUPass
           params.push_back("ptr:out");
         if (role != RowKernelRole::Row)
           params.push_back("ptr:ws0");
-        if (dynamicRows || c.dynamicLength)
-          params.push_back("i64:M");
-        if (c.dynamicLength)
-          params.push_back("i64:N");
+        if (dynamicColumns) {
+          params.append({"i64:M", "i64:N", "i64:K"});
+        } else {
+          if (dynamicRows || c.dynamicLength)
+            params.push_back("i64:M");
+          if (c.dynamicLength)
+            params.push_back("i64:N");
+        }
         launches.push_back(attrs.getDictionaryAttr({
             attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
             attrs.getNamedAttr("params", attrs.getStrArrayAttr(params)),
@@ -332,6 +351,10 @@ struct ConvertSoftmaxToGPUPass
           attrs.getNamedAttr("launches", attrs.getArrayAttr(launches)),
           attrs.getNamedAttr("workspace", attrs.getArrayAttr(workspace)),
       };
+      if (isColumn)
+        info.push_back(attrs.getNamedAttr(
+            "inner", attrs.getI64IntegerAttr(
+                         ShapedType::isDynamic(c.inner) ? -1 : c.inner)));
       if (c.dynamicLength)
         info.push_back(attrs.getNamedAttr(
             "lengths",
@@ -343,34 +366,60 @@ struct ConvertSoftmaxToGPUPass
 
     OpBuilder b(materialize);
     Location loc = op->getLoc();
-    Value inputRows = isColumn ? asColumns(b, loc, toTensor.getBuffer(), config)
-                               : asRows(b, loc, toTensor.getBuffer());
-    Value outputRows = isColumn
-                           ? asColumns(b, loc, materialize.getDest(), config)
-                           : asRows(b, loc, materialize.getDest());
     auto constant = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(b, loc, value);
     };
+    // The buffers as [rows x length] (static columns: [rows x length x
+    // inner]; columns of sizes known at run time are passed as they are,
+    // with their sizes).
+    auto view = [&](Value buffer) -> Value {
+      if (!isColumn)
+        return asRows(b, loc, buffer);
+      return dynamicColumns ? buffer : asColumns(b, loc, buffer, config);
+    };
+    Value inputRows = view(toTensor.getBuffer());
+    Value outputRows = view(materialize.getDest());
+    // The product of the input's dims [from, to), at run time.
+    auto dimsProduct = [&](int64_t from, int64_t to) -> Value {
+      Value product = nullptr;
+      for (int64_t i = from; i < to; ++i) {
+        Value size = memref::DimOp::create(b, loc, toTensor.getBuffer(), i);
+        product = product
+                      ? arith::MulIOp::create(b, loc, product, size).getResult()
+                      : size;
+      }
+      return product ? product : constant(1);
+    };
     Value rowsValue =
-        dynamicRows ? memref::DimOp::create(b, loc, inputRows, 0).getResult()
-                    : constant(rows);
+        !dynamicRows ? constant(rows)
+        : isColumn   ? dimsProduct(0, dim)
+                     : memref::DimOp::create(b, loc, inputRows, 0).getResult();
     Value lengthValue =
-        ShapedType::isDynamic(length)
-            ? memref::DimOp::create(b, loc, inputRows, 1).getResult()
-            : constant(length);
+        !ShapedType::isDynamic(length)
+            ? constant(length)
+            : memref::DimOp::create(b, loc, toTensor.getBuffer(), dim)
+                  .getResult();
+    Value innerValue = !ShapedType::isDynamic(inner)
+                           ? constant(inner)
+                           : dimsProduct(dim + 1, type.getRank());
     // No rows, no launch (a grid of size 0 is an error in CUDA), nor for
-    // empty rows.
+    // empty rows or columns.
     std::optional<OpBuilder::InsertionGuard> nonEmptyGuard;
-    if (dynamicRows || ShapedType::isDynamic(length)) {
-      auto nonZero = [&](Value value) -> Value {
-        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value,
-                                     constant(0));
-      };
-      Value any = dynamicRows ? nonZero(rowsValue) : nullptr;
-      if (ShapedType::isDynamic(length))
-        any = any ? arith::AndIOp::create(b, loc, any, nonZero(lengthValue))
-                        .getResult()
-                  : nonZero(lengthValue);
+    SmallVector<Value> sizesToTest;
+    if (dynamicRows)
+      sizesToTest.push_back(rowsValue);
+    if (ShapedType::isDynamic(length))
+      sizesToTest.push_back(lengthValue);
+    if (ShapedType::isDynamic(inner))
+      sizesToTest.push_back(innerValue);
+    if (!sizesToTest.empty()) {
+      Value any = nullptr;
+      for (Value size : sizesToTest) {
+        Value nonZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                              size, constant(0));
+        any = any ? arith::AndIOp::create(b, loc, any, nonZero).getResult()
+                  : nonZero;
+      }
       auto ifOp = scf::IfOp::create(b, loc, any, /*withElse=*/false);
       nonEmptyGuard.emplace(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
@@ -380,6 +429,19 @@ struct ConvertSoftmaxToGPUPass
     // and the rows and length (see getRowKernelArgumentTypes).
     auto kernelArgs = [&](const RowKernelConfig &c,
                           ArrayRef<Value> buffers) -> SmallVector<Value> {
+      if (dynamicColumns) {
+        SmallVector<Value> args;
+        for (Value buffer : buffers)
+          args.push_back(memref::ReinterpretCastOp::create(
+              b, loc,
+              MemRefType::get(
+                  {1}, cast<MemRefType>(buffer.getType()).getElementType()),
+              buffer, b.getIndexAttr(0),
+              ArrayRef<OpFoldResult>{b.getIndexAttr(1)},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(1)}));
+        args.append({rowsValue, lengthValue, innerValue});
+        return args;
+      }
       if (!dynamicRows && !c.dynamicLength)
         return SmallVector<Value>(buffers);
       SmallVector<Value> args;
@@ -421,6 +483,12 @@ struct ConvertSoftmaxToGPUPass
           return constant(value);
         if (c.strategy == GPUStrategy::SplitRow)
           return arith::MulIOp::create(b, loc, rowsValue, chunksOf(c));
+        if (c.strategy == GPUStrategy::Column)
+          return arith::MulIOp::create(
+              b, loc, rowsValue,
+              arith::CeilDivUIOp::create(
+                  b, loc, innerValue,
+                  constant(kGPUColumnThreads * getRowKernelVectorElements(c))));
         if (launch.rowsPerBlock == 1)
           return rowsValue;
         return arith::CeilDivUIOp::create(b, loc, rowsValue,
@@ -502,10 +570,13 @@ struct ConvertSoftmaxToGPUPass
           b, loc,
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, inputRows),
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, outputRows));
-      if (c.dynamicLength)
+      // Rows (columns: inner rows) of a size known at run time must be
+      // whole vectors too.
+      if (c.dynamicLength || (isColumn && ShapedType::isDynamic(inner)))
         address = arith::OrIOp::create(
             b, loc, address,
-            arith::MulIOp::create(b, loc, lengthValue, constant(elementBytes)));
+            arith::MulIOp::create(b, loc, isColumn ? innerValue : lengthValue,
+                                  constant(elementBytes)));
       Value aligned = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::eq,
           arith::RemUIOp::create(b, loc, address,

@@ -81,6 +81,8 @@ public:
     setUpBuffers();
     lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
     switch (config.strategy) {
+    case GPUStrategy::ByLength:
+      llvm_unreachable("by_length builds its variants' strategies");
     case GPUStrategy::WarpRow:
       buildWarpRows();
       break;
@@ -124,6 +126,10 @@ private:
     if (role != RowKernelRole::Row)
       workspace = func.getArgument(next++);
     vectorCount = index(vectors);
+    if (config.strategy == GPUStrategy::Column) {
+      setUpColumnBuffers(next);
+      return;
+    }
     if (config.dynamicLength) {
       setUpDynamicLengthBuffers(next);
       return;
@@ -156,40 +162,41 @@ private:
       workspace = view(workspace, {getSplitRowChunks(config), 3});
   }
 
+  /// `buffer` (a stub) as a row-major view of `sizes`: strides static as
+  /// long as the sizes inside are.
+  Value view(Value buffer, ArrayRef<OpFoldResult> sizes) {
+    SmallVector<OpFoldResult> strides(sizes.size());
+    SmallVector<int64_t> shape, staticStrides(sizes.size());
+    OpFoldResult stride = b.getIndexAttr(1);
+    for (size_t i = sizes.size(); i-- > 0;) {
+      strides[i] = stride;
+      std::optional<int64_t> known = getConstantIntValue(stride);
+      staticStrides[i] = known ? *known : ShapedType::kDynamic;
+      std::optional<int64_t> size = getConstantIntValue(sizes[i]);
+      if (known && size)
+        stride = b.getIndexAttr(*known * *size);
+      else
+        stride = arith::MulIOp::create(
+                     b, loc, getValueOrCreateConstantIndexOp(b, loc, stride),
+                     getValueOrCreateConstantIndexOp(b, loc, sizes[i]))
+                     .getResult();
+    }
+    for (OpFoldResult size : sizes)
+      shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+    auto type = cast<MemRefType>(buffer.getType());
+    return memref::ReinterpretCastOp::create(
+        b, loc,
+        MemRefType::get(
+            shape, type.getElementType(),
+            StridedLayoutAttr::get(b.getContext(), 0, staticStrides)),
+        buffer, b.getIndexAttr(0), sizes, strides);
+  }
+
   /// A dynamic length: the buffers are stubs, the rows M and the length N
   /// follow; views [M x N] (the workspace [M x chunks x 3]).
   void setUpDynamicLengthBuffers(unsigned next) {
     rowsArgument = func.getArgument(next++);
     lengthArgument = func.getArgument(next);
-    auto view = [&](Value buffer, ArrayRef<OpFoldResult> sizes) -> Value {
-      // Row-major strides: static as long as the sizes inside are.
-      SmallVector<OpFoldResult> strides(sizes.size());
-      SmallVector<int64_t> shape, staticStrides(sizes.size());
-      OpFoldResult stride = b.getIndexAttr(1);
-      for (size_t i = sizes.size(); i-- > 0;) {
-        strides[i] = stride;
-        std::optional<int64_t> known = getConstantIntValue(stride);
-        staticStrides[i] = known ? *known : ShapedType::kDynamic;
-        std::optional<int64_t> size = getConstantIntValue(sizes[i]);
-        if (known && size)
-          stride = b.getIndexAttr(*known * *size);
-        else
-          stride = arith::MulIOp::create(
-                       b, loc, getValueOrCreateConstantIndexOp(b, loc, stride),
-                       getValueOrCreateConstantIndexOp(b, loc, sizes[i]))
-                       .getResult();
-      }
-      for (OpFoldResult size : sizes)
-        shape.push_back(
-            getConstantIntValue(size).value_or(ShapedType::kDynamic));
-      auto type = cast<MemRefType>(buffer.getType());
-      return memref::ReinterpretCastOp::create(
-          b, loc,
-          MemRefType::get(
-              shape, type.getElementType(),
-              StridedLayoutAttr::get(b.getContext(), 0, staticStrides)),
-          buffer, b.getIndexAttr(0), sizes, strides);
-    };
     in = view(in, {rowsArgument, lengthArgument});
     if (out)
       out = view(out, {rowsArgument, lengthArgument});
@@ -211,75 +218,126 @@ private:
                                       index(kGPUSplitChunkElements));
   }
 
+  /// column: [rows x length x inner], static, or with a size known at run
+  /// time stubs followed by the three sizes.
+  void setUpColumnBuffers(unsigned next) {
+    if (!hasDynamicColumnSizes(config)) {
+      rowsValue = index(config.rows);
+      lengthValue = index(config.length);
+      innerValue = index(config.inner);
+      return;
+    }
+    rowsValue = func.getArgument(next++);
+    lengthValue = func.getArgument(next++);
+    innerValue = func.getArgument(next);
+    in = view(in, {rowsValue, lengthValue, innerValue});
+    out = view(out, {rowsValue, lengthValue, innerValue});
+  }
+
   /// column: a thread per (outer, inner) column of [rows x length x
   /// inner]; neighbouring threads read neighbouring elements. Pass 1 keeps
   /// an online (max M, count C at M, rescaled sum R of the rest); pass 2
   /// writes the outputs.
   void buildColumn() {
-    // The blocks of an outer index's columns, outer index by outer index
-    // along the grid's x.
+    // A thread takes V neighbouring columns (one 16-byte vector where the
+    // inner size allows); the blocks of an outer index's columns, outer
+    // index by outer index along the grid's x.
     Value id = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-    Value blocks = index(llvm::divideCeil(config.inner, kGPUColumnThreads));
-    Value column = arith::AddIOp::create(
+    Value groups =
+        vectorElements == 1
+            ? innerValue
+            : arith::DivUIOp::create(b, loc, innerValue, index(vectorElements))
+                  .getResult();
+    Value blocks =
+        arith::CeilDivUIOp::create(b, loc, groups, index(kGPUColumnThreads));
+    Value group = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc,
                               arith::RemUIOp::create(b, loc, id, blocks),
                               index(kGPUColumnThreads)),
         lane);
+    Value column = arith::MulIOp::create(b, loc, group, index(vectorElements));
     Value outer = arith::DivUIOp::create(b, loc, id, blocks);
     auto ifOp = scf::IfOp::create(
         b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column,
-                              index(config.inner)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, group, groups),
         /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    auto load = [&](Value k) -> Value {
-      Value x =
-          memref::LoadOp::create(b, loc, in, ValueRange{outer, k, column});
-      return elementType == accType
-                 ? x
-                 : arith::ExtFOp::create(b, loc, accType, x).getResult();
+    int64_t width = elementType.getWidth() / 8;
+    auto load = [&](Value k) -> SmallVector<Value> {
+      SmallVector<Value> elements;
+      if (vectorElements == 1) {
+        elements.push_back(
+            memref::LoadOp::create(b, loc, in, ValueRange{outer, k, column}));
+      } else {
+        Value v = vector::LoadOp::create(
+            b, loc, VectorType::get({vectorElements}, elementType), in,
+            ValueRange{outer, k, column}, /*nontemporal=*/false,
+            b.getI64IntegerAttr(vectorElements * width));
+        for (int64_t j = 0; j < vectorElements; ++j)
+          elements.push_back(vector::ExtractOp::create(b, loc, v, j));
+      }
+      for (Value &x : elements)
+        if (elementType != accType)
+          x = arith::ExtFOp::create(b, loc, accType, x);
+      return elements;
     };
+    // Per column: (M, C, R) = (max, count at it, the rest's sum rescaled).
+    SmallVector<Value> init;
+    for (int64_t j = 0; j < vectorElements; ++j)
+      init.append({constant(-std::numeric_limits<double>::infinity()),
+                   constant(0.0), constant(0.0)});
     auto sums = scf::ForOp::create(
-        b, loc, index(0), index(config.length), index(1),
-        ValueRange{constant(-std::numeric_limits<double>::infinity()),
-                   constant(0.0), constant(0.0)},
+        b, loc, index(0), lengthValue, index(1), init,
         [&](OpBuilder &, Location, Value k, ValueRange acc) {
-          Value m = acc[0], c = acc[1], r = acc[2];
-          Value x = load(k);
-          // M' = max(M, x), NaN-propagating. Same maximum: x joins C (at
-          // it) or R. A new one (or NaN): C = [x at it], R = (C + R)
-          // rescaled (0 from -inf, NaN from NaN).
-          Value next = arith::MaximumFOp::create(b, loc, m, x);
-          Value same =
-              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, next);
-          Value atMax =
-              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x, next);
-          Value one = arith::SelectOp::create(b, loc, atMax, constant(1.0),
-                                              constant(0.0));
-          Value sameC = arith::AddFOp::create(b, loc, c, one);
-          Value sameR = arith::AddFOp::create(
-              b, loc, r,
-              arith::SelectOp::create(
-                  b, loc, atMax, constant(0.0),
-                  exp(arith::SubFOp::create(b, loc, x, next))));
-          Value newR = arith::MulFOp::create(
-              b, loc, arith::AddFOp::create(b, loc, c, r),
-              exp(arith::SubFOp::create(b, loc, m, next)));
-          scf::YieldOp::create(
-              b, loc,
-              ValueRange{next,
-                         arith::SelectOp::create(b, loc, same, sameC, one),
+          SmallVector<Value> xs = load(k), next;
+          for (auto [j, x] : llvm::enumerate(xs)) {
+            Value m = acc[3 * j], c = acc[3 * j + 1], r = acc[3 * j + 2];
+            // M' = max(M, x), NaN-propagating. Same maximum: x joins C (at
+            // it) or R. A new one (or NaN): C = [x at it], R = (C + R)
+            // rescaled (0 from -inf, NaN from NaN).
+            Value max = arith::MaximumFOp::create(b, loc, m, x);
+            Value same = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, m, max);
+            Value atMax = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, x, max);
+            Value one = arith::SelectOp::create(b, loc, atMax, constant(1.0),
+                                                constant(0.0));
+            Value sameC = arith::AddFOp::create(b, loc, c, one);
+            Value sameR = arith::AddFOp::create(
+                b, loc, r,
+                arith::SelectOp::create(
+                    b, loc, atMax, constant(0.0),
+                    exp(arith::SubFOp::create(b, loc, x, max))));
+            Value newR = arith::MulFOp::create(
+                b, loc, arith::AddFOp::create(b, loc, c, r),
+                exp(arith::SubFOp::create(b, loc, m, max)));
+            next.append({max, arith::SelectOp::create(b, loc, same, sameC, one),
                          arith::SelectOp::create(b, loc, same, sameR, newR)});
+          }
+          scf::YieldOp::create(b, loc, next);
         });
-    Value m = sums.getResult(0), c = sums.getResult(1), r = sums.getResult(2);
     scf::ForOp::create(
-        b, loc, index(0), index(config.length), index(1), ValueRange{},
+        b, loc, index(0), lengthValue, index(1), ValueRange{},
         [&](OpBuilder &, Location, Value k, ValueRange) {
-          Shifted s = shift({{load(k)}}, m);
-          Value y = normalize(s, m, c, r)[0][0];
-          memref::StoreOp::create(b, loc, y, out, ValueRange{outer, k, column});
+          SmallVector<Value> ys;
+          for (auto [j, x] : llvm::enumerate(load(k))) {
+            Value m = sums.getResult(3 * j), c = sums.getResult(3 * j + 1),
+                  r = sums.getResult(3 * j + 2);
+            ys.push_back(normalize(shift({{x}}, m), m, c, r)[0][0]);
+          }
+          if (vectorElements == 1) {
+            memref::StoreOp::create(b, loc, ys[0], out,
+                                    ValueRange{outer, k, column});
+          } else {
+            vector::StoreOp::create(
+                b, loc,
+                vector::FromElementsOp::create(
+                    b, loc, VectorType::get({vectorElements}, elementType), ys),
+                out, ValueRange{outer, k, column}, /*nontemporal=*/false,
+                b.getI64IntegerAttr(vectorElements * width));
+          }
           scf::YieldOp::create(b, loc);
         });
   }
@@ -729,6 +787,8 @@ private:
   int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
   Value lane, base;
   Value in, out, workspace, rowsArgument, lengthArgument;
+  /// column: the sizes of [rows x length x inner].
+  Value rowsValue, lengthValue, innerValue;
   /// The vectors of a row (at run time for a dynamic length).
   Value vectorCount;
   /// persistent_row: whether the group's row exists (null: it does).
@@ -740,9 +800,16 @@ private:
 int64_t
 mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
   FloatType elementType = config.elementType;
-  return config.vectorized && config.strategy != GPUStrategy::Column
-             ? getGPUVectorElements(config.length, elementType.getWidth() / 8)
-             : 1;
+  int64_t bytes = elementType.getWidth() / 8;
+  if (!config.vectorized)
+    return 1;
+  // Columns: vectors across the inner dim (a size known at run time is
+  // checked to be a whole number of them).
+  if (config.strategy == GPUStrategy::Column)
+    return ShapedType::isDynamic(config.inner)
+               ? 16 / bytes
+               : getGPUVectorElements(config.inner, bytes);
+  return getGPUVectorElements(config.length, bytes);
 }
 
 SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
@@ -761,6 +828,12 @@ SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
   // Dynamic rows: one row's (one row's chunks') static view and the rows.
   bool dynamicRows = ShapedType::isDynamic(config.rows);
   if (config.strategy == GPUStrategy::Column) {
+    if (hasDynamicColumnSizes(config)) {
+      // Stubs, then the rows, the length and the inner size.
+      auto stub = MemRefType::get({1}, config.elementType);
+      auto indexType = IndexType::get(context);
+      return {stub, stub, indexType, indexType, indexType};
+    }
     auto type = MemRefType::get({config.rows, config.length, config.inner},
                                 config.elementType);
     return {type, type};
@@ -806,6 +879,8 @@ mlir::softmax::getSplitRowWorkspaceType(MLIRContext *context,
 RowKernelLaunch
 mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
   switch (config.strategy) {
+  case GPUStrategy::ByLength:
+    llvm_unreachable("by_length launches its variants' strategies");
   case GPUStrategy::WarpRow:
     return {{ShapedType::isDynamic(config.rows)
                  ? ShapedType::kDynamic
@@ -839,11 +914,15 @@ mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
     return {{dynamic ? ShapedType::kDynamic : chunks * config.rows, 1, 1},
             {kGPUSplitThreads, 1, 1}};
   }
-  case GPUStrategy::Column:
+  case GPUStrategy::Column: {
+    if (ShapedType::isDynamic(config.rows) ||
+        ShapedType::isDynamic(config.inner))
+      return {{ShapedType::kDynamic, 1, 1}, {kGPUColumnThreads, 1, 1}};
+    int64_t groups = config.inner / getRowKernelVectorElements(config);
     return {
-        {llvm::divideCeilSigned(config.inner, kGPUColumnThreads) * config.rows,
-         1, 1},
+        {llvm::divideCeilSigned(groups, kGPUColumnThreads) * config.rows, 1, 1},
         {kGPUColumnThreads, 1, 1}};
+  }
   }
   llvm_unreachable("unknown GPU strategy");
 }
@@ -911,4 +990,10 @@ mlir::softmax::getElementwiseConfig(const RowKernelConfig &config) {
       config.length > kGPUMaxBlockThreads * kGPUMaxElementsPerThread / 2)
     scalar.strategy = GPUStrategy::SplitRow;
   return scalar;
+}
+
+bool mlir::softmax::hasDynamicColumnSizes(const RowKernelConfig &config) {
+  return ShapedType::isDynamic(config.rows) ||
+         ShapedType::isDynamic(config.length) ||
+         ShapedType::isDynamic(config.inner);
 }

@@ -102,6 +102,11 @@ std::string mlir::softmax::renderGPUKernelSidecar(const GPUKernelInfo &kernel,
     sidecar["length"] = length;
   if (rows >= 0 && length < 0)
     sidecar["rows"] = rows;
+  // Columns: the product of the dims after the reduced one (null: the
+  // argument K).
+  if (auto inner = kernel.info.getAs<IntegerAttr>("inner"))
+    sidecar["inner"] = inner.getInt() < 0 ? llvm::json::Value(nullptr)
+                                          : llvm::json::Value(inner.getInt());
   if (auto lengths = kernel.info.getAs<ArrayAttr>("lengths")) {
     int64_t maxLength = cast<IntegerAttr>(lengths[1]).getInt();
     sidecar["lengths"] =

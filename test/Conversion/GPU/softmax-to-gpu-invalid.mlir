@@ -2,14 +2,6 @@
 // RUN:   --canonicalize --convert-softmax-to-gpu --split-input-file \
 // RUN:   --verify-diagnostics
 
-func.func @dynamic_columns(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  // expected-error @below {{no GPU strategy for this op (softmax.gpu_strategy is set by softmax-gpu-strategy for ops reduced along the innermost dim, or along another dim of a static shape; other cases have no GPU lowering yet)}}
-  %y = softmax.softmax %x dim(0) : tensor<?x64xf32>
-  return %y : tensor<?x64xf32>
-}
-
-// -----
-
 func.func @pinned_dynamic_length(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   // expected-error @below {{the row strategies need the innermost dim, of a static size (by_length takes one known at run time; other dims take the column strategy)}}
   %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "block_row"} : tensor<4x?xf32>
@@ -73,14 +65,6 @@ func.func @other(%x: tensor<4x64xf32>, %b: tensor<4x64xf32>)
 
 // -----
 
-func.func @pinned_dynamic_column(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  // expected-error @below {{the column strategy needs static sizes so far}}
-  %y = softmax.softmax %x dim(0) {softmax.gpu_strategy = "column"} : tensor<?x64xf32>
-  return %y : tensor<?x64xf32>
-}
-
-// -----
-
 func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
   // expected-error @below {{rows of 2048 elements are longer than the "warp_row" strategy holds (1024)}}
   %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4x2048xf32>
@@ -89,7 +73,8 @@ func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
 
 // -----
 
-// 2^23 outer indices of 2^16 columns: 2^31 blocks of 256 columns.
+// 2^23 outer indices of 2^16 columns: 2^31 blocks of 256 columns (for
+// buffers that are not aligned: a column a thread).
 func.func @too_many_column_blocks(%x: tensor<8388608x2x65536xf32>) -> tensor<8388608x2x65536xf32> {
   // expected-error @below {{the column strategy needs 2147483648 blocks, more than a grid holds (2147483647)}}
   %y = softmax.softmax %x dim(1) : tensor<8388608x2x65536xf32>

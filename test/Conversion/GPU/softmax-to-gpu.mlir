@@ -206,25 +206,38 @@ func.func @persistent(%x: tensor<16384x128xf32>, %s: tensor<?x100xbf16>)
 
 // Another dim than the innermost: the buffer viewed as [outer x dim x
 // inner], a thread per (outer, inner) column (neighbouring threads read
-// neighbouring elements), an online (max, count, sum) over the dim, then
-// the outputs; no transpose.
+// neighbouring elements), or per 16 bytes of columns where the inner size
+// is whole vectors of them (600 bf16: 75 vectors of 8, 1 block; 3 blocks of
+// single columns where the buffers are not aligned), an online (max,
+// count, sum) over the dim for each column, then the outputs; no
+// transpose.
 // CHECK-LABEL: func.func @columns
 // CHECK: %[[XV:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [8, 300, 5], strides: [1500, 5, 1]
 // CHECK: gpu.launch_func @softmax_kernels::@columns_softmax_0 blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) args(%[[XV]] : memref<8x300x5xf32>
 // CHECK: %[[Z:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [1, 1000, 600], strides: [600000, 600, 1] : memref<1000x600xbf16> to memref<1x1000x600xbf16>
+// CHECK: gpu.launch_func @softmax_kernels::@columns_log_softmax_1 blocks
+// CHECK: gpu.launch_func @softmax_kernels::@columns_log_softmax_1_unaligned blocks
 // CHECK: gpu.func @columns_softmax_0(%[[IN:.*]]: memref<8x300x5xf32>, %[[OUT:.*]]: memref<8x300x5xf32>) kernel
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK-SAME: launches = [{block = [256, 1, 1], grid = [8, 1, 1], kernel = "columns_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [8, 300], strategy = "column"
+// CHECK-SAME: inner = 5 : i64, launches = [{block = [256, 1, 1], grid = [8, 1, 1], kernel = "columns_softmax_0", params = ["ptr:in", "ptr:out"]}], op = "softmax", shape = [8, 300], strategy = "column"
 // CHECK: %[[ID:.*]] = gpu.block_id x
-// CHECK: %[[COL:.*]] = arith.addi
-// CHECK: %[[OUTER:.*]] = arith.divui %[[ID]], %c1{{.*}} : index
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivui
+// CHECK: %[[GROUP:.*]] = arith.addi
+// CHECK: %[[COL:.*]] = arith.muli %[[GROUP]], %c1 : index
+// CHECK: %[[OUTER:.*]] = arith.divui %[[ID]], %[[BLOCKS]] : index
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: memref.load %[[IN]][%[[OUTER]], %[[K]], %[[COL]]]
 // CHECK: arith.maximumf
 // CHECK: scf.for %[[K2:.*]] =
 // CHECK: memref.store %{{.*}}, %[[OUT]][%[[OUTER]], %[[K2]], %[[COL]]]
 // CHECK-NOT: gpu.barrier
-// CHECK: gpu.func @columns_log_softmax_1(
+// CHECK: gpu.func @columns_log_softmax_1(%[[IN2:[^:]*]]: memref<1x1000x600xbf16>
+// CHECK-SAME: alignment = 16 : i64
+// CHECK-SAME: grid = [1, 1, 1]
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: vector.load %[[IN2]]{{.*}} {alignment = 16 : i64} : memref<1x1000x600xbf16>, vector<8xbf16>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<1x1000x600xbf16>, vector<8xbf16>
+// CHECK: gpu.func @columns_log_softmax_1_unaligned(
 // CHECK-SAME: grid = [3, 1, 1]
 func.func @columns(%x: tensor<8x300x5xf32>, %z: tensor<1000x600xbf16>)
     -> (tensor<8x300x5xf32>, tensor<1000x600xbf16>) {
@@ -294,4 +307,30 @@ func.func @columns(%x: tensor<8x300x5xf32>, %z: tensor<1000x600xbf16>)
 func.func @by_length(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
   return %y : tensor<?x?xf32>
+}
+
+// -----
+
+// Columns of sizes known at run time: the kernels take stubs and the outer
+// size M, the length N and the inner size K; the vector kernels need K to
+// be whole 16-byte vectors as well as the buffers aligned.
+// CHECK-LABEL: func.func @dynamic_columns
+// CHECK-SAME: (%[[X:.*]]: memref<?x?x?xf32>, %[[Y:.*]]: memref<?x?x?xf32>)
+// CHECK-DAG: %[[M:.*]] = memref.dim %[[X]], %c0
+// CHECK-DAG: %[[N:.*]] = memref.dim %[[X]], %c1
+// CHECK-DAG: %[[K:.*]] = memref.dim %[[X]], %c2
+// CHECK: scf.if
+// CHECK: %[[KB:.*]] = arith.muli %[[K]], %c4{{.*}} : index
+// CHECK: arith.ori %{{.*}}, %[[KB]] : index
+// CHECK: %[[XS:.*]] = memref.reinterpret_cast %[[X]] to offset: [0], sizes: [1], strides: [1] : memref<?x?x?xf32> to memref<1xf32>
+// CHECK: gpu.launch_func @softmax_kernels::@dynamic_columns_softmax_0 blocks in {{.*}} args(%[[XS]] : memref<1xf32>, %{{.*}} : memref<1xf32>, %[[M]] : index, %[[N]] : index, %[[K]] : index)
+// CHECK: gpu.func @dynamic_columns_softmax_0(%[[IN:[^:]*]]: memref<1xf32>, %{{.*}}: memref<1xf32>, %[[KM:.*]]: index, %[[KN:.*]]: index, %[[KK:.*]]: index)
+// CHECK-SAME: grid = ["M * cdiv(K, 1024)", 1, 1]
+// CHECK-SAME: params = ["ptr:in", "ptr:out", "i64:M", "i64:N", "i64:K"]
+// CHECK: memref.reinterpret_cast %[[IN]] to offset: [0], sizes: [%[[KM]], %[[KN]], %[[KK]]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[KN]]
+// CHECK: vector.load {{.*}} vector<4xf32>
+func.func @dynamic_columns(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x?x?xf32>
+  return %y : tensor<?x?x?xf32>
 }

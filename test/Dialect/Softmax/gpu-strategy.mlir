@@ -98,14 +98,14 @@ func.func @dynamic_rows(%a: tensor<?x1024xf32>, %b: tensor<?x2x16384xf32>,
 // -----
 
 // A row length known at run time: variants by length, chosen at run time.
-// Another dim than the innermost: a thread per column (static shapes); left
-// alone with dynamic sizes. A pinned strategy stays.
+// Another dim than the innermost: a thread per column (or 16 bytes of
+// them), any sizes. A pinned strategy stays.
 // CHECK-LABEL: func.func @other_cases
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "by_length"} : tensor<64x?xf32>
 // CHECK: softmax.log_softmax %{{.*}} dim(0) {softmax.gpu_strategy = "by_length"} : tensor<?xbf16>
 // CHECK: softmax.softmax %{{.*}} dim(0) {softmax.gpu_strategy = "column"} : tensor<64x64xf32>
 // CHECK: softmax.softmax %{{.*}} dim(1) {softmax.gpu_strategy = "block_row"} : tensor<64x64xf32>
-// CHECK: softmax.log_softmax %{{.*}} dim(0) : tensor<?x64xf32>
+// CHECK: softmax.log_softmax %{{.*}} dim(0) {softmax.gpu_strategy = "column"} : tensor<?x64xf32>
 func.func @other_cases(%c: tensor<64x?xf32>, %f: tensor<?xbf16>,
                        %d: tensor<64x64xf32>, %e: tensor<?x64xf32>)
     -> (tensor<64x?xf32>, tensor<?xbf16>, tensor<64x64xf32>,

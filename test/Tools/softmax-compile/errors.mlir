@@ -18,8 +18,8 @@
 // RUN: not softmax-compile %t.split/valid.mlir --target=cuda --emit=ptx 2>&1 | FileCheck %s --check-prefix=PTXOUT
 // PTXOUT: error: --emit=ptx needs an output file (-o): the sidecars go beside it
 
-// RUN: not softmax-compile %t.split/dynamic.mlir --target=cuda --emit=ptx -o %t.ptx 2>&1 | FileCheck %s --check-prefix=NOGPU
-// NOGPU: dynamic.mlir:2:8: error: no GPU strategy for this op
+// RUN: not softmax-compile %t.split/f64.mlir --target=cuda --emit=ptx -o %t.ptx 2>&1 | FileCheck %s --check-prefix=NOGPU
+// NOGPU: f64.mlir:2:8: error: element type 'f64' has no GPU lowering yet (f16, bf16, f32)
 
 // RUN: not softmax-compile %t.split/valid.mlir --emit=ptx -o %t 2>&1 | FileCheck %s --check-prefix=PTX
 // PTX: error: --emit=ptx needs --target=cuda
@@ -71,10 +71,10 @@ func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = softmax.softmax %x dim(1) : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
-//--- dynamic.mlir
-func.func @f(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
-  %y = softmax.softmax %x dim(0) : tensor<?x64xf32>
-  return %y : tensor<?x64xf32>
+//--- f64.mlir
+func.func @f(%x: tensor<?x64xf64>) -> tensor<?x64xf64> {
+  %y = softmax.softmax %x dim(0) : tensor<?x64xf64>
+  return %y : tensor<?x64xf64>
 }
 //--- unparsable.mlir
 func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {

@@ -38,6 +38,9 @@ struct RowKernelConfig {
   bool vectorized = true;
   /// column: the product of the dims after the reduced one (rows: of those
   /// before it; length: its size); the buffers are rows x length x inner.
+  /// Any of the three may be dynamic; vectorized column kernels take 16
+  /// bytes of neighbouring columns a thread (the inner size a whole number
+  /// of vectors).
   int64_t inner = 1;
   /// Rows whose length is known at run time (an argument N of the kernels;
   /// vectorized kernels need N to be a whole number of vectors): `length`
@@ -92,6 +95,10 @@ struct RowKernelLaunch {
 
 /// Elements of one access of the kernels for `config`.
 int64_t getRowKernelVectorElements(const RowKernelConfig &config);
+
+/// Whether a column config has a size known only at run time: its kernel
+/// then takes stubs of the buffers and the rows, length and inner size.
+bool hasDynamicColumnSizes(const RowKernelConfig &config);
 
 /// The roles of the kernels `config` takes, in launch order.
 SmallVector<RowKernelRole> getRowKernelRoles(const RowKernelConfig &config);

@@ -43,13 +43,12 @@ struct SoftmaxGPUStrategyPass
       auto type = dyn_cast<RankedTensorType>(input.getType());
       if (!type)
         return WalkResult::advance();
-      // Another dim than the innermost: a thread per column (static shapes).
+      // Another dim than the innermost: a thread per column (or 16 bytes'
+      // worth of columns).
       if (dim != type.getRank() - 1) {
-        if (type.hasStaticShape())
-          op->setAttr(
-              kGPUStrategyAttrName,
-              StringAttr::get(op->getContext(),
-                              stringifyGPUStrategy(GPUStrategy::Column)));
+        op->setAttr(kGPUStrategyAttrName,
+                    StringAttr::get(op->getContext(),
+                                    stringifyGPUStrategy(GPUStrategy::Column)));
         return WalkResult::advance();
       }
       // Rows may be dynamic (the launch counts them at run time); a row

@@ -88,9 +88,16 @@ CASES += [
     ("col0_bf16", "log_softmax", "bf16", (1000, 600)),
     # More outer indices than a grid's y dimension holds (65535).
     ("col_outer_f32", "softmax", "f32", (70000, 3, 2)),
+    # 16 bytes of columns a thread (64 f32), and columns of sizes known at
+    # run time (tensor<?x?x?xT>): 40 bf16 are whole vectors, 7 f32 not.
+    ("col_vec_f32", "softmax", "f32", (6, 50, 64)),
+    ("dyn_col_bf16", "log_softmax", "bf16", (5, 77, 40)),
+    ("dyn_col_odd_f32", "softmax", "f32", (3, 20, 7)),
 ]
+ALL_DYNAMIC = {"dyn_col_bf16", "dyn_col_odd_f32"}
 # The reduced dim where it is not the last one.
-REDUCED_DIM = {"col_f32": 1, "col0_bf16": 0, "col_outer_f32": 1}
+REDUCED_DIM = {"col_f32": 1, "col0_bf16": 0, "col_outer_f32": 1,
+               "col_vec_f32": 1, "dyn_col_bf16": 1, "dyn_col_odd_f32": 1}
 
 # Run again on a stream of the caller's.
 STREAM_CASES = ["warp_f32", "split_f32", "len70001_f32", "persistent_bf16"]
@@ -106,7 +113,7 @@ def build(args):
         dims = [str(d) for d in shape]
         if name in DYNAMIC_ROWS:
             dims[0] = "?"
-        if name in DYNAMIC_LENGTH:
+        if name in DYNAMIC_LENGTH or name in ALL_DYNAMIC:
             dims = ["?"] * len(dims)
         if name in ONLY_LENGTH_DYNAMIC:
             dims[-1] = "?"

@@ -204,16 +204,16 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
       the rows, and split rows beyond), the one that holds the length
       launched at run time;
 
-    and, on static shapes, over another dimension:
+    and over another dimension:
 
     * `"column"`: a thread per (outer, inner) column of the buffer viewed
-      as [outer x dim x inner], neighbouring threads reading neighbouring
+      as [outer x dim x inner], or per 16 bytes of columns where the inner
+      size is whole vectors, neighbouring threads reading neighbouring
       elements, an online (max, count, sum) over the dim and then the
-      outputs: no transpose.
+      outputs: no transpose. Any sizes, static or known at run time.
 
-    The first three read and write each element once. Dynamic sizes with
-    another dim are left unmarked (the conversion reports them); dynamic
-    rows count as many. An attribute already present is kept, so a test can
+    The first three read and write each element once. Dynamic rows count
+    as many. An attribute already present is kept, so a test can
     pin a strategy; an unknown one is an error.
 
     ```mlir
