@@ -66,3 +66,15 @@ def _has_cuda_gpu():
 
 if _has_cuda_gpu():
     config.available_features.add("cuda-gpu")
+
+# PyTorch, where it is installed (the test setup does not install it: it
+# pulls gigabytes): tests that compare with its kernels need it.
+import subprocess
+
+if (
+    subprocess.run(
+        [config.python_executable, "-c", "import torch"], capture_output=True
+    ).returncode
+    == 0
+):
+    config.available_features.add("torch")

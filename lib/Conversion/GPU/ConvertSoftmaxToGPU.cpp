@@ -80,28 +80,36 @@ struct ConvertSoftmaxToGPUPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<Operation *> ops;
-    module.walk([&](Operation *op) {
-      if (getNormalizeOperands(op))
+    WalkResult unsupported = module.walk([&](Operation *op) {
+      if (getNormalizeOperands(op)) {
         ops.push_back(op);
+      } else if (isa<SoftmaxDialect>(op->getDialect())) {
+        op->emitError("'") << op->getName()
+                           << "' has no GPU lowering yet (softmax and "
+                              "log_softmax do)";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
     });
-    if (ops.empty())
-      return;
-
-    MLIRContext *ctx = &getContext();
-    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                    UnitAttr::get(ctx));
-    auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
-        SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
-    if (!kernels) {
-      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      kernels =
-          gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
+    if (!ops.empty()) {
+      MLIRContext *ctx = &getContext();
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                      UnitAttr::get(ctx));
+      auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
+          SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
+      if (!kernels) {
+        OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+        kernels =
+            gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
+      }
+      SymbolTable symbols(kernels);
+      llvm::DenseMap<Operation *, int64_t> opsPerFunction;
+      for (Operation *op : ops)
+        if (failed(convert(op, kernels, symbols, opsPerFunction)))
+          return signalPassFailure();
     }
-    SymbolTable symbols(kernels);
-    llvm::DenseMap<Operation *, int64_t> opsPerFunction;
-    for (Operation *op : ops)
-      if (failed(convert(op, kernels, symbols, opsPerFunction)))
-        return signalPassFailure();
 
     // What is left of a function runs on the host, over device buffers:
     // any tensor computation there would be silently wrong.

@@ -80,3 +80,19 @@ func.func @too_many_column_blocks(%x: tensor<8388608x2x65536xf32>) -> tensor<838
   %y = softmax.softmax %x dim(1) : tensor<8388608x2x65536xf32>
   return %y : tensor<8388608x2x65536xf32>
 }
+
+// -----
+
+func.func @grad(%y: tensor<4x64xf32>, %dy: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @below {{'softmax.softmax_grad' has no GPU lowering yet (softmax and log_softmax do)}}
+  %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<4x64xf32>
+  return %dx : tensor<4x64xf32>
+}
+
+// -----
+
+func.func @not_softmax(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @below {{the GPU pipeline compiles softmax ops only so far; 'math.exp' would run on the host over device memory}}
+  %y = math.exp %x : tensor<4xf32>
+  return %y : tensor<4xf32>
+}

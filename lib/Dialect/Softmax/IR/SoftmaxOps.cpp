@@ -62,5 +62,13 @@ LogicalResult LogSoftmaxOp::verify() {
   return verifyNormalizeOp(*this, getInput().getType(), getDim());
 }
 
+LogicalResult SoftmaxGradOp::verify() {
+  return verifyNormalizeOp(*this, getOutput().getType(), getDim());
+}
+
+LogicalResult LogSoftmaxGradOp::verify() {
+  return verifyNormalizeOp(*this, getOutput().getType(), getDim());
+}
+
 #define GET_OP_CLASSES
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.cpp.inc"

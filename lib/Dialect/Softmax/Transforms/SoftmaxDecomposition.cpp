@@ -214,8 +214,12 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     if constexpr (std::is_same_v<OpTy, SoftmaxOp>)
       return decomposeSoftmax(rewriter, op);
-    else
+    else if constexpr (std::is_same_v<OpTy, LogSoftmaxOp>)
       return decomposeLogSoftmax(rewriter, op);
+    else if constexpr (std::is_same_v<OpTy, SoftmaxGradOp>)
+      return decomposeSoftmaxGrad(rewriter, op);
+    else
+      return decomposeLogSoftmaxGrad(rewriter, op);
   }
 };
 
@@ -282,6 +286,8 @@ FailureOr<Value> mlir::softmax::decomposeLogSoftmax(RewriterBase &rewriter,
 
 void mlir::softmax::populateSoftmaxDecompositionPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<DecomposePattern<SoftmaxOp>, DecomposePattern<LogSoftmaxOp>>(
-      patterns.getContext());
+  patterns
+      .add<DecomposePattern<SoftmaxOp>, DecomposePattern<LogSoftmaxOp>,
+           DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>>(
+          patterns.getContext());
 }

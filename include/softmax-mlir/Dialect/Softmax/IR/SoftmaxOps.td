@@ -68,4 +68,56 @@ def Softmax_LogSoftmaxOp : Softmax_NormalizeOp<"log_softmax"> {
   }];
 }
 
+// The gradients of a normalisation: from its output and the gradient of a
+// loss with respect to that output, the gradient with respect to its input
+// (a vector-Jacobian product along `dim`). All three have one type.
+class Softmax_GradOp<string mnemonic, list<Trait> traits = []>
+    : Softmax_Op<mnemonic, !listconcat(traits, [
+        Pure, AllTypesMatch<["output", "output_grad", "input_grad"]>])> {
+  let arguments = (ins AnyTensor:$output, AnyTensor:$output_grad,
+                       I64Attr:$dim);
+  let results = (outs AnyTensor:$input_grad);
+
+  let assemblyFormat = [{
+    $output `,` $output_grad `dim` `(` $dim `)` attr-dict `:` type($output)
+  }];
+
+  let hasVerifier = 1;
+}
+
+def Softmax_SoftmaxGradOp : Softmax_GradOp<"softmax_grad"> {
+  let summary = "Gradient of softmax along one dimension";
+  let description = [{
+    From `y = softmax(x)` along `dim` and `dy`, the gradient of a loss with
+    respect to `y`, computes the gradient with respect to `x`:
+    `dx = y * (dy - sum(dy * y))`, the sum along `dim` (accumulated in f32
+    for f16/bf16 and in f64 for f32).
+
+    Example:
+
+    ```mlir
+    %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x1024xf32>
+    ```
+
+    The generic form is
+    `"softmax.softmax_grad"(%y, %dy) <{dim = 1 : i64}> : (tensor<?x1024xf32>, tensor<?x1024xf32>) -> tensor<?x1024xf32>`.
+  }];
+}
+
+def Softmax_LogSoftmaxGradOp : Softmax_GradOp<"log_softmax_grad"> {
+  let summary = "Gradient of log-softmax along one dimension";
+  let description = [{
+    From `y = log_softmax(x)` along `dim` and `dy`, the gradient of a loss
+    with respect to `y`, computes the gradient with respect to `x`:
+    `dx = dy - exp(y) * sum(dy)`, the sum along `dim` (accumulated as for
+    softmax_grad). Where `y` is `-inf` (a probability of 0), `dx = dy`.
+
+    Example:
+
+    ```mlir
+    %dx = softmax.log_softmax_grad %y, %dy dim(0) : tensor<16xbf16>
+    ```
+  }];
+}
+
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD

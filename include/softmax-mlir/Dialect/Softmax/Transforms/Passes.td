@@ -46,6 +46,11 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
     %r = linalg.generic ... ins(%m, %s ...) outs(... : tensor<4xf32>)
     %y = linalg.generic ... ins(%x, %m, %r ...) outs(... : tensor<4x?xf32>)
     ```
+
+    `softmax.softmax_grad` and `softmax.log_softmax_grad` become a row
+    reduction `s = sum(dy * y)` (`sum(dy)`) and an elementwise
+    `dx = y * (dy - s)` (`dx = dy - exp(y) * s`), in f32 for f16/bf16 and
+    in f64 for f32, rounded once.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

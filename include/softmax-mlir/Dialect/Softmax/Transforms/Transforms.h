@@ -19,11 +19,19 @@ namespace softmax {
 
 class SoftmaxOp;
 class LogSoftmaxOp;
+class SoftmaxGradOp;
+class LogSoftmaxGradOp;
 
 /// Rewrites `op` into the stable max-exp-sum form in linalg on tensors and
 /// replaces it. See the `softmax-decompose` pass for the exact form.
 FailureOr<Value> decomposeSoftmax(RewriterBase &rewriter, SoftmaxOp op);
 FailureOr<Value> decomposeLogSoftmax(RewriterBase &rewriter, LogSoftmaxOp op);
+
+/// Rewrites a gradient op into a row reduction and an elementwise
+/// linalg.generic on tensors and replaces it (see GradDecomposition.cpp).
+FailureOr<Value> decomposeSoftmaxGrad(RewriterBase &rewriter, SoftmaxGradOp op);
+FailureOr<Value> decomposeLogSoftmaxGrad(RewriterBase &rewriter,
+                                         LogSoftmaxGradOp op);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);

@@ -1,0 +1,128 @@
+//===- GradDecomposition.cpp - softmax gradients in linalg ----------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites the gradient ops into two linalg.generic ops on tensors: a row
+// reduction s = sum(dy * y) (softmax_grad) or s = sum(dy) (log_softmax_grad)
+// along dim, then dx = y * (dy - s) or dx = dy - exp(y) * s elementwise.
+// f16 and bf16 compute in f32, f32 sums and combines in f64 (a long row
+// summed in f32 drifts by ~sqrt(n) ulps), and the result is rounded once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+/// dx of the normalisation along `dim` whose output is `y`, given `dy`.
+static Value buildGrad(RewriterBase &b, Location loc, Value y, Value dy,
+                       int64_t dim, bool logarithmic) {
+  auto type = cast<RankedTensorType>(y.getType());
+  auto elementType = cast<FloatType>(type.getElementType());
+  FloatType accType = getAccumulatorType(elementType);
+  FloatType sumType =
+      elementType.isF32() ? Float64Type::get(b.getContext()) : accType;
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<AffineExpr> rowExprs;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != dim)
+      rowExprs.push_back(getAffineDimExpr(i, ctx));
+  AffineMap rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
+  SmallVector<OpFoldResult> fullSizes = tensor::getMixedSizes(b, loc, y);
+  SmallVector<OpFoldResult> rowSizes = fullSizes;
+  rowSizes.erase(rowSizes.begin() + dim);
+  auto extend = [&](OpBuilder &nb, Location nl, Value x, Type to) -> Value {
+    return x.getType() == to ? x : arith::ExtFOp::create(nb, nl, to, x);
+  };
+
+  // s = sum(dy * y) or sum(dy) along dim.
+  Value zero =
+      arith::ConstantOp::create(b, loc, sumType, b.getFloatAttr(sumType, 0.0));
+  Value init =
+      linalg::FillOp::create(
+          b, loc, ValueRange{zero},
+          ValueRange{
+              tensor::EmptyOp::create(b, loc, rowSizes, sumType).getResult()})
+          .getResult(0);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> reduction = iterators;
+  reduction[dim] = utils::IteratorType::reduction;
+  Value rowSum =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{y, dy}, ValueRange{init},
+          ArrayRef<AffineMap>{fullMap, fullMap, rowMap}, reduction,
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value term = extend(nb, nl, args[1], sumType);
+            if (!logarithmic)
+              term = arith::MulFOp::create(
+                  nb, nl, extend(nb, nl, args[0], sumType), term);
+            linalg::YieldOp::create(
+                nb, nl,
+                arith::AddFOp::create(nb, nl, args[2], term).getResult());
+          })
+          .getResult(0);
+
+  // dx = y * (dy - s) or dy - exp(y) * s.
+  Value empty =
+      tensor::EmptyOp::create(b, loc, fullSizes, elementType).getResult();
+  return linalg::GenericOp::create(
+             b, loc, empty.getType(), ValueRange{y, dy, rowSum},
+             ValueRange{empty},
+             ArrayRef<AffineMap>{fullMap, fullMap, rowMap, fullMap}, iterators,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value yv = args[0], s = args[2];
+               Value g = extend(nb, nl, args[1], sumType);
+               Value dx;
+               if (logarithmic) {
+                 Value p =
+                     math::ExpOp::create(nb, nl, extend(nb, nl, yv, accType));
+                 dx = arith::SubFOp::create(
+                     nb, nl, g,
+                     arith::MulFOp::create(nb, nl, extend(nb, nl, p, sumType),
+                                           s));
+               } else {
+                 dx =
+                     arith::MulFOp::create(nb, nl, extend(nb, nl, yv, sumType),
+                                           arith::SubFOp::create(nb, nl, g, s));
+               }
+               if (sumType != elementType)
+                 dx = arith::TruncFOp::create(nb, nl, elementType, dx);
+               linalg::YieldOp::create(nb, nl, dx);
+             })
+      .getResult(0);
+}
+
+FailureOr<Value> mlir::softmax::decomposeSoftmaxGrad(RewriterBase &rewriter,
+                                                     SoftmaxGradOp op) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Value result = buildGrad(rewriter, op.getLoc(), op.getOutput(),
+                           op.getOutputGrad(), op.getDim(),
+                           /*logarithmic=*/false);
+  rewriter.replaceOp(op, result);
+  return result;
+}
+
+FailureOr<Value> mlir::softmax::decomposeLogSoftmaxGrad(RewriterBase &rewriter,
+                                                        LogSoftmaxGradOp op) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Value result = buildGrad(rewriter, op.getLoc(), op.getOutput(),
+                           op.getOutputGrad(), op.getDim(),
+                           /*logarithmic=*/true);
+  rewriter.replaceOp(op, result);
+  return result;
+}

@@ -1,0 +1,199 @@
+"""Compiles softmax_grad and log_softmax_grad with softmax-compile, runs them
+through the shared-library C ABI, and compares every output with a
+reference computed in float64 from the same (rounded) inputs.
+
+Usage: grad_check.py --compiler softmax-compile --dtype f32 --workdir DIR
+                     [--reference numpy|torch]
+
+The reference is the formula in NumPy (dx = y * (dy - sum(dy * y)) and
+dx = dy - exp(y) * sum(dy)), or PyTorch's backward of softmax and
+log_softmax from their output (torch._softmax_backward_data and
+torch._log_softmax_backward_data, what torch.autograd runs), in float64. The inputs y are outputs of the
+forward op (rounded to the element type), with rows holding zeros (-inf
+logits), an all -inf row, one-hot rows and large gradients; a NaN in dy
+makes its row NaN. Each call also checks the ABI contract as
+softmax_check.py does.
+"""
+
+import argparse
+import ctypes
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from softmax_check import (
+    DTYPES,
+    GUARD,
+    descriptor,
+    from_rows,
+    reference_rows,
+)
+
+# (shape, dim, dims spelled in the function type).
+CASES = [
+    ([7], 0, ["7"]),
+    ([1025], 0, ["?"]),
+    ([9, 33], 1, ["9", "33"]),
+    ([9, 33], 0, ["?", "?"]),
+    ([3, 4, 1025], 2, ["?", "4", "?"]),
+    ([3, 17, 5], 1, ["3", "?", "5"]),
+    ([2, 65536], 1, ["?", "65536"]),
+    ([9, 1], 1, ["9", "1"]),
+]
+
+
+def make_inputs(rng, shape, dim, dtype, log):
+    """(y, dy) in float64, exactly representable in dtype: y the forward
+    output of random logits x, dy random."""
+    n = shape[dim]
+    num_rows = int(np.prod(shape)) // n
+    x = rng.standard_normal((num_rows, n)) * 3.0
+    x[rng.random((num_rows, n)) < 0.05] = -np.inf
+    if num_rows > 2:
+        x[0] = -np.inf  # no probability anywhere: y = 0 (or -inf)
+        x[1] = -50.0
+        x[1, n // 2] = 50.0  # one-hot to rounding
+    dy = rng.standard_normal((num_rows, n))
+    if num_rows > 3:
+        dy[2] *= 1.0e4 if dtype.name != "f16" else 1.0e3
+    if num_rows > 4:
+        dy[3, n // 3] = np.nan
+    y = reference_rows(x, log)
+    y = dtype.to_f64(dtype.from_f64(y))
+    dy = dtype.to_f64(dtype.from_f64(dy))
+    moved = list(np.moveaxis(np.empty(shape), dim, -1).shape)
+    back = lambda rows: np.ascontiguousarray(from_rows(rows, moved, dim))
+    return back(y), back(dy)
+
+
+def numpy_reference(y, dy, dim, log):
+    if log:
+        return dy - np.exp(y) * dy.sum(axis=dim, keepdims=True)
+    return y * (dy - (dy * y).sum(axis=dim, keepdims=True))
+
+
+def torch_reference(y, dy, dim, log):
+    import torch
+
+    yt = torch.tensor(y, dtype=torch.float64)
+    dyt = torch.tensor(dy, dtype=torch.float64)
+    backward = torch._log_softmax_backward_data if log else torch._softmax_backward_data
+    return backward(dyt, yt, dim, torch.float64).numpy()
+
+
+def call2(fn, y, dy, dtype):
+    """Runs fn(y, dy) -> dx into a fenced buffer; returns (dx, problems)
+    with the ABI contract checked (inputs unchanged, every output element
+    written, nothing outside it)."""
+    problems = []
+    before = (y.copy(), dy.copy())
+    buf = np.empty(y.size + 2 * GUARD, dtype=dtype.storage)
+    dtype.bits(buf)[:] = dtype.sentinel_bits
+    dx = buf[GUARD : GUARD + y.size].reshape(y.shape)
+    fn(ctypes.byref(descriptor(y)), ctypes.byref(descriptor(dy)),
+       ctypes.byref(descriptor(dx)))
+    for a, b in zip((y, dy), before):
+        if not np.array_equal(dtype.bits(a), dtype.bits(b)):
+            problems.append("an input was written")
+    guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
+    if (guards != dtype.sentinel_bits).any():
+        problems.append("memory outside the output was written")
+    unwritten = (dtype.bits(dx) == dtype.sentinel_bits).sum()
+    if unwritten:
+        problems.append("%d output elements were not written" % unwritten)
+    return dx, problems
+
+
+def compare_grad(got, ref, y, dy, dim, dtype, log):
+    """Problems with got against ref: NaN where the reference has NaN, and
+    within the rounding of the output type plus what the computation's
+    precision (f32 for f16/bf16, f64 for f32) loses in the row sum and the
+    difference (a bound on the rounding of the terms, p the probability)."""
+    problems = []
+    nan = np.isnan(ref)
+    if (np.isnan(got) != nan).any():
+        problems.append("NaN mismatch at %d elements" % (np.isnan(got) != nan).sum())
+    p = np.exp(y) if log else y
+    terms = np.abs(dy) if log else np.abs(p * dy)
+    row = np.nansum(terms, axis=dim, keepdims=True)
+    n = y.shape[dim]
+    compute_eps = 2.0**-24 if dtype.name in ("f16", "bf16") else 2.0**-53
+    slack = 2 * (n + 2) * compute_eps * (np.abs(dy) + row) * (1.0 if log else p)
+    slack = np.where(np.isfinite(slack), slack, 0.0)
+    fin = ~nan
+    g, r, s = got[fin], ref[fin], slack[fin]
+    if dtype.name == "f32":
+        tol = 1e-6 * np.abs(r) + 1e-30 + s
+    elif dtype.name == "f64":
+        tol = 1e-12 * np.abs(r) + 1e-300 + s
+    else:
+        tol = dtype.ulp(r) + s
+    err = np.abs(g - r)
+    bad = ~(err <= tol)
+    if bad.any():
+        i = np.argmax(np.where(bad, err - tol, -np.inf))
+        problems.append(
+            "%d elements off; worst got %r, want %r (tolerance %.3g)"
+            % (bad.sum(), g[i], r[i], tol[i])
+        )
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compiler", required=True)
+    parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--reference", choices=["numpy", "torch"], default="numpy")
+    parser.add_argument("--flags", default="", help="extra softmax-compile flags")
+    parser.add_argument("--tag", default="")
+    args = parser.parse_args()
+    dtype = DTYPES[args.dtype]
+    cases = [(c, op) for c in CASES for op in ("softmax_grad", "log_softmax_grad")]
+    funcs = []
+    for i, ((shape, dim, spelled), op) in enumerate(cases):
+        t = "tensor<%sx%s>" % ("x".join(spelled), dtype.name)
+        funcs.append(
+            "func.func @case%d(%%y: %s, %%dy: %s) -> %s {\n"
+            "  %%dx = softmax.%s %%y, %%dy dim(%d) : %s\n"
+            "  return %%dx : %s\n}\n" % (i, t, t, t, op, dim, t, t)
+        )
+    os.makedirs(args.workdir, exist_ok=True)
+    stem = os.path.join(args.workdir, "grad_%s%s" % (dtype.name, args.tag))
+    with open(stem + ".mlir", "w") as f:
+        f.write("\n".join(funcs))
+    subprocess.run(
+        [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
+        + args.flags.split(),
+        check=True,
+    )
+    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    rng = np.random.default_rng(99)
+    failures = 0
+    with np.errstate(all="ignore"):
+        for i, ((shape, dim, spelled), op) in enumerate(cases):
+            log = op == "log_softmax_grad"
+            y64, dy64 = make_inputs(rng, shape, dim, dtype, log)
+            y = np.ascontiguousarray(dtype.from_f64(y64))
+            dy = np.ascontiguousarray(dtype.from_f64(dy64))
+            fn = getattr(lib, "_mlir_ciface_case%d" % i)
+            fn.restype = None
+            dx, problems = call2(fn, y, dy, dtype)
+            if args.reference == "torch":
+                ref = torch_reference(y64, dy64, dim, log)
+            else:
+                ref = numpy_reference(y64, dy64, dim, log)
+            problems += compare_grad(dtype.to_f64(dx), ref, y64, dy64, dim, dtype, log)
+            if problems:
+                failures += 1
+                print("FAIL %s shape=%s dim=%d type=tensor<%sx%s>: %s"
+                      % (op, shape, dim, "x".join(spelled), dtype.name, "; ".join(problems)))
+    print("grad %s (%s reference): %d functions, %d failures"
+          % (dtype.name, args.reference, len(cases), failures))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
