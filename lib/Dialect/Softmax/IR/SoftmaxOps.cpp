@@ -7,6 +7,7 @@
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::softmax;
@@ -68,6 +69,39 @@ LogicalResult SoftmaxGradOp::verify() {
 
 LogicalResult LogSoftmaxGradOp::verify() {
   return verifyNormalizeOp(*this, getOutput().getType(), getDim());
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  int64_t dim = getDim();
+  if (failed(verifyNormalizeOp(*this, getLogits().getType(), dim)))
+    return failure();
+  auto logitsType = cast<RankedTensorType>(getLogits().getType());
+  auto labelsType = dyn_cast<RankedTensorType>(getLabels().getType());
+  if (!labelsType || !labelsType.getElementType().isSignlessInteger())
+    return emitOpError("expects labels as a ranked tensor of signless "
+                       "integers, but got ")
+           << getLabels().getType();
+  SmallVector<int64_t> rowShape(logitsType.getShape());
+  rowShape.erase(rowShape.begin() + dim);
+  if (labelsType.getRank() != static_cast<int64_t>(rowShape.size()) ||
+      failed(verifyCompatibleShape(labelsType.getShape(), rowShape)))
+    return emitOpError("expects labels of the logits' shape without dim ")
+           << dim << " ("
+           << RankedTensorType::get(rowShape, labelsType.getElementType())
+           << "), but got " << labelsType;
+  auto lossType = dyn_cast<RankedTensorType>(getLoss().getType());
+  if (!lossType || lossType.getShape() != labelsType.getShape() ||
+      lossType.getElementType() != logitsType.getElementType())
+    return emitOpError("expects a loss of the labels' shape and the logits' "
+                       "element type (")
+           << RankedTensorType::get(labelsType.getShape(),
+                                    logitsType.getElementType())
+           << "), but got " << getLoss().getType();
+  double smoothing = getLabelSmoothing().convertToDouble();
+  if (!(smoothing >= 0.0 && smoothing <= 1.0))
+    return emitOpError("expects label_smoothing in [0, 1], but got ")
+           << smoothing;
+  return success();
 }
 
 #define GET_OP_CLASSES

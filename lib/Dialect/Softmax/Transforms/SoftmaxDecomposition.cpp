@@ -218,8 +218,10 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
       return decomposeLogSoftmax(rewriter, op);
     else if constexpr (std::is_same_v<OpTy, SoftmaxGradOp>)
       return decomposeSoftmaxGrad(rewriter, op);
-    else
+    else if constexpr (std::is_same_v<OpTy, LogSoftmaxGradOp>)
       return decomposeLogSoftmaxGrad(rewriter, op);
+    else
+      return decomposeCrossEntropy(rewriter, op);
   }
 };
 
@@ -288,6 +290,6 @@ void mlir::softmax::populateSoftmaxDecompositionPatterns(
     RewritePatternSet &patterns) {
   patterns
       .add<DecomposePattern<SoftmaxOp>, DecomposePattern<LogSoftmaxOp>,
-           DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>>(
-          patterns.getContext());
+           DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>,
+           DecomposePattern<CrossEntropyOp>>(patterns.getContext());
 }

@@ -120,4 +120,39 @@ def Softmax_LogSoftmaxGradOp : Softmax_GradOp<"log_softmax_grad"> {
   }];
 }
 
+def Softmax_CrossEntropyOp : Softmax_Op<"cross_entropy", [Pure]> {
+  let summary = "Cross-entropy of logits against integer class labels";
+  let description = [{
+    The loss of each sample: `logits` holds one row of class scores along
+    `dim` per sample, `labels` (any integer type) the class of each sample,
+    with the shape of `logits` without `dim`; the result has that shape and
+    the element type of `logits`. Computed from log-softmax without
+    materialising the probabilities:
+    `loss = (1 - e) * (lse - x[label]) + e * (lse - mean(x))`, with
+    `lse = log(sum(exp(x)))` (stable: `max(x) + log(sum(exp(x - max(x))))`)
+    and `e = label_smoothing`, as PyTorch's `cross_entropy` with
+    `reduction='none'`. A sample whose label is `ignore_index` has loss 0; a
+    label outside `[0, classes)` gives NaN (never a read out of bounds).
+
+    Example:
+
+    ```mlir
+    %loss = softmax.cross_entropy %logits, %labels dim(1)
+        {ignore_index = -100 : i64, label_smoothing = 0.1 : f64}
+        : tensor<?x50257xf32>, tensor<?xi64> -> tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$logits, AnyTensor:$labels, I64Attr:$dim,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index,
+                       DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing);
+  let results = (outs AnyTensor:$loss);
+
+  let assemblyFormat = [{
+    $logits `,` $labels `dim` `(` $dim `)` attr-dict `:` type($logits) `,`
+    type($labels) `->` type($loss)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD

@@ -50,7 +50,11 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
     `softmax.softmax_grad` and `softmax.log_softmax_grad` become a row
     reduction `s = sum(dy * y)` (`sum(dy)`) and an elementwise
     `dx = y * (dy - s)` (`dx = dy - exp(y) * s`), in f32 for f16/bf16 and
-    in f64 for f32, rounded once.
+    in f64 for f32, rounded once. `softmax.cross_entropy` becomes the row
+    maximum, `sum(exp(x - m))` (and with label smoothing the row total of
+    `x - m`), and a per-sample `lse - x[label]` that reads the label's
+    logit with `tensor.extract` at a label clamped into the row: 0 for
+    `ignore_index`, NaN for a label outside the classes.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -21,6 +21,7 @@ class SoftmaxOp;
 class LogSoftmaxOp;
 class SoftmaxGradOp;
 class LogSoftmaxGradOp;
+class CrossEntropyOp;
 
 /// Rewrites `op` into the stable max-exp-sum form in linalg on tensors and
 /// replaces it. See the `softmax-decompose` pass for the exact form.
@@ -32,6 +33,12 @@ FailureOr<Value> decomposeLogSoftmax(RewriterBase &rewriter, LogSoftmaxOp op);
 FailureOr<Value> decomposeSoftmaxGrad(RewriterBase &rewriter, SoftmaxGradOp op);
 FailureOr<Value> decomposeLogSoftmaxGrad(RewriterBase &rewriter,
                                          LogSoftmaxGradOp op);
+
+/// Rewrites a cross-entropy op into row reductions and a per-sample
+/// linalg.generic on tensors and replaces it (see
+/// CrossEntropyDecomposition.cpp).
+FailureOr<Value> decomposeCrossEntropy(RewriterBase &rewriter,
+                                       CrossEntropyOp op);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
