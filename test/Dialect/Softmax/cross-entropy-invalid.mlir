@@ -37,3 +37,19 @@ func.func @dim(%x: tensor<4x8xf32>, %l: tensor<4xi64>) -> tensor<4xf32> {
   %loss = softmax.cross_entropy %x, %l dim(2) : tensor<4x8xf32>, tensor<4xi64> -> tensor<4xf32>
   return %loss : tensor<4xf32>
 }
+
+// -----
+
+func.func @grad_loss_type(%x: tensor<4x8xf32>, %l: tensor<4xi64>, %d: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{'softmax.cross_entropy_grad' op expects a loss gradient of the labels' shape and the logits' element type ('tensor<4xf32>'), but got 'tensor<4x8xf32>'}}
+  %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) : tensor<4x8xf32>, tensor<4xi64>, tensor<4x8xf32> -> tensor<4x8xf32>
+  return %dx : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @grad_result(%x: tensor<4x8xf32>, %l: tensor<4xi64>, %d: tensor<4xf32>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{'softmax.cross_entropy_grad' op failed to verify that all of {logits, logits_grad} have same type}}
+  %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) : tensor<4x8xf32>, tensor<4xi64>, tensor<4xf32> -> tensor<4x8xf16>
+  return %dx : tensor<4x8xf16>
+}

@@ -49,3 +49,29 @@ func.func @smoothed(%x: tensor<4x7x3xbf16>, %l: tensor<4x3xi32>) -> tensor<4x3xb
   %loss = softmax.cross_entropy %x, %l dim(1) {ignore_index = 0 : i64, label_smoothing = 0.1 : f64} : tensor<4x7x3xbf16>, tensor<4x3xi32> -> tensor<4x3xbf16>
   return %loss : tensor<4x3xbf16>
 }
+
+// -----
+
+// The gradient: the row max and sum(exp(t)) (no row total, even with
+// smoothing), then per logit (exp(t) / s - target) * dloss with t and exp
+// in f64 for f32, target (1 - e) at the label plus e / classes.
+// ROUND-LABEL: func.func @grad
+// ROUND: softmax.cross_entropy_grad %arg0, %arg1, %arg2 dim(1) {label_smoothing = 2.000000e-01 : f64} : tensor<?x10xf32>, tensor<?xi64>, tensor<?xf32> -> tensor<?x10xf32>
+// CHECK-LABEL: func.func @grad
+// CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>, %[[L:.*]]: tensor<?xi64>, %[[D:.*]]: tensor<?xf32>)
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x10xf32>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[M]] : tensor<?x10xf32>, tensor<?xf32>) outs(%{{.*}} : tensor<?xf64>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[L]], %[[M]], %[[S]], %[[D]] : tensor<?x10xf32>, tensor<?xi64>, tensor<?xf32>, tensor<?xf64>, tensor<?xf32>)
+// CHECK: %[[T:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f64
+// CHECK: %[[E:.*]] = math.exp %[[T]] : f64
+// CHECK: %[[P:.*]] = arith.divf %[[E]], %{{.*}} : f64
+// CHECK: %[[J:.*]] = linalg.index 1 : index
+// CHECK: arith.cmpi eq, %[[J]], %{{.*}} : index
+// CHECK: %[[TARGET:.*]] = arith.addf %{{.*}}, %cst{{.*}} : f64
+// CHECK: %[[DIFF:.*]] = arith.subf %[[P]], %[[TARGET]] : f64
+// CHECK: arith.mulf %[[DIFF]], %{{.*}} : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @grad(%x: tensor<?x10xf32>, %l: tensor<?xi64>, %d: tensor<?xf32>) -> tensor<?x10xf32> {
+  %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) {label_smoothing = 0.2 : f64} : tensor<?x10xf32>, tensor<?xi64>, tensor<?xf32> -> tensor<?x10xf32>
+  return %dx : tensor<?x10xf32>
+}

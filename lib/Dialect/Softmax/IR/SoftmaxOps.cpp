@@ -71,37 +71,52 @@ LogicalResult LogSoftmaxGradOp::verify() {
   return verifyNormalizeOp(*this, getOutput().getType(), getDim());
 }
 
-LogicalResult CrossEntropyOp::verify() {
-  int64_t dim = getDim();
-  if (failed(verifyNormalizeOp(*this, getLogits().getType(), dim)))
+/// What cross_entropy and cross_entropy_grad require of their logits,
+/// labels, per-sample loss type and smoothing.
+static LogicalResult verifyCrossEntropy(Operation *op, Value logits,
+                                        Value labels, Type lossType,
+                                        StringRef lossName, int64_t dim,
+                                        double smoothing) {
+  if (failed(verifyNormalizeOp(op, logits.getType(), dim)))
     return failure();
-  auto logitsType = cast<RankedTensorType>(getLogits().getType());
-  auto labelsType = dyn_cast<RankedTensorType>(getLabels().getType());
+  auto logitsType = cast<RankedTensorType>(logits.getType());
+  auto labelsType = dyn_cast<RankedTensorType>(labels.getType());
   if (!labelsType || !labelsType.getElementType().isSignlessInteger())
-    return emitOpError("expects labels as a ranked tensor of signless "
-                       "integers, but got ")
-           << getLabels().getType();
+    return op->emitOpError("expects labels as a ranked tensor of signless "
+                           "integers, but got ")
+           << labels.getType();
   SmallVector<int64_t> rowShape(logitsType.getShape());
   rowShape.erase(rowShape.begin() + dim);
   if (labelsType.getRank() != static_cast<int64_t>(rowShape.size()) ||
       failed(verifyCompatibleShape(labelsType.getShape(), rowShape)))
-    return emitOpError("expects labels of the logits' shape without dim ")
+    return op->emitOpError("expects labels of the logits' shape without dim ")
            << dim << " ("
            << RankedTensorType::get(rowShape, labelsType.getElementType())
            << "), but got " << labelsType;
-  auto lossType = dyn_cast<RankedTensorType>(getLoss().getType());
-  if (!lossType || lossType.getShape() != labelsType.getShape() ||
-      lossType.getElementType() != logitsType.getElementType())
-    return emitOpError("expects a loss of the labels' shape and the logits' "
-                       "element type (")
+  auto loss = dyn_cast<RankedTensorType>(lossType);
+  if (!loss || loss.getShape() != labelsType.getShape() ||
+      loss.getElementType() != logitsType.getElementType())
+    return op->emitOpError("expects ")
+           << lossName << " of the labels' shape and the logits' element type ("
            << RankedTensorType::get(labelsType.getShape(),
                                     logitsType.getElementType())
-           << "), but got " << getLoss().getType();
-  double smoothing = getLabelSmoothing().convertToDouble();
+           << "), but got " << lossType;
   if (!(smoothing >= 0.0 && smoothing <= 1.0))
-    return emitOpError("expects label_smoothing in [0, 1], but got ")
+    return op->emitOpError("expects label_smoothing in [0, 1], but got ")
            << smoothing;
   return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  return verifyCrossEntropy(*this, getLogits(), getLabels(),
+                            getLoss().getType(), "a loss", getDim(),
+                            getLabelSmoothing().convertToDouble());
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  return verifyCrossEntropy(*this, getLogits(), getLabels(),
+                            getLossGrad().getType(), "a loss gradient",
+                            getDim(), getLabelSmoothing().convertToDouble());
 }
 
 #define GET_OP_CLASSES

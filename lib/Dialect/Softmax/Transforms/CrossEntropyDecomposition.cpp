@@ -4,16 +4,20 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites softmax.cross_entropy into linalg.generic ops on tensors that
-// never form the probabilities: per sample (a row along dim), m = max(x);
-// s = sum(exp(t)) with t = x - m (and, with label smoothing, the row total
-// of t); then lse = m + log(s) and
+// Rewrites softmax.cross_entropy and its gradient into linalg.generic ops
+// on tensors that never form the probabilities: per sample (a row along
+// dim), m = max(x); s = sum(exp(t)) with t = x - m (and, with label
+// smoothing, the row total of t); then lse = m + log(s) and
 //
 //   loss = (1 - e) (lse - x[label]) + e (lse - (m + total / classes))
 //
-// reading x[label] with tensor.extract. A label equal to ignore_index gives
-// 0, one outside [0, classes) NaN (the read is clamped into the row). f16
-// and bf16 compute in f32, f32 sums in f64; the loss is rounded once.
+// reading x[label] with tensor.extract, or, elementwise,
+//
+//   dx = (exp(t) / s - (1 - e) [j == label] - e / classes) dloss.
+//
+// A label equal to ignore_index gives 0, one outside [0, classes) NaN (the
+// read is clamped into the row). f16 and bf16 compute in f32, f32 sums in
+// f64; the results are rounded once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,170 +36,289 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
-FailureOr<Value> mlir::softmax::decomposeCrossEntropy(RewriterBase &b,
-                                                      CrossEntropyOp op) {
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(op);
-  Location loc = op.getLoc();
-  Value logits = op.getLogits(), labels = op.getLabels();
-  auto type = cast<RankedTensorType>(logits.getType());
-  auto elementType = cast<FloatType>(type.getElementType());
-  FloatType accType = getAccumulatorType(elementType);
-  FloatType sumType =
-      elementType.isF32() ? Float64Type::get(b.getContext()) : accType;
-  int64_t dim = op.getDim(), rank = type.getRank();
-  double smoothing = op.getLabelSmoothing().convertToDouble();
-  MLIRContext *ctx = b.getContext();
+namespace {
 
-  AffineMap fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  SmallVector<AffineExpr> rowExprs;
-  for (int64_t i = 0; i < rank; ++i)
-    if (i != dim)
-      rowExprs.push_back(getAffineDimExpr(i, ctx));
-  AffineMap rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
-  AffineMap rowId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, logits);
-  SmallVector<OpFoldResult> rowSizes = sizes;
-  rowSizes.erase(rowSizes.begin() + dim);
-  SmallVector<utils::IteratorType> reduction(rank,
-                                             utils::IteratorType::parallel);
-  reduction[dim] = utils::IteratorType::reduction;
-  SmallVector<utils::IteratorType> rowParallel(rank - 1,
+/// The pieces both ops share, over logits with the classes along dim.
+class CrossEntropyBuilder {
+public:
+  CrossEntropyBuilder(RewriterBase &b, Location loc, Value logits, int64_t dim,
+                      double smoothing, int64_t ignoreIndex)
+      : b(b), loc(loc), logits(logits), dim(dim), smoothing(smoothing),
+        ignoreIndex(ignoreIndex) {
+    auto type = cast<RankedTensorType>(logits.getType());
+    elementType = cast<FloatType>(type.getElementType());
+    accType = getAccumulatorType(elementType);
+    sumType = elementType.isF32() ? Float64Type::get(b.getContext()) : accType;
+    rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<AffineExpr> rowExprs;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != dim)
+        rowExprs.push_back(getAffineDimExpr(i, ctx));
+    rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
+    sizes = tensor::getMixedSizes(b, loc, logits);
+    rowSizes = sizes;
+    rowSizes.erase(rowSizes.begin() + dim);
+    classes = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
+  }
+
+  /// Per row: m = max(x) (NaN-propagating), s = sum(exp(t)) and, with
+  /// `withTotal` and smoothing, the total of t, where t = (x == m) ? 0 :
+  /// x - m.
+  void buildRowStats(bool withTotal) {
+    bool total = withTotal && smoothing != 0.0;
+    Value maxInit =
+        filledRow(accType, -std::numeric_limits<double>::infinity());
+    SmallVector<utils::IteratorType> reduction(rank,
                                                utils::IteratorType::parallel);
+    reduction[dim] = utils::IteratorType::reduction;
+    rowMax = linalg::GenericOp::create(
+                 b, loc, TypeRange{maxInit.getType()}, ValueRange{logits},
+                 ValueRange{maxInit}, ArrayRef<AffineMap>{fullMap, rowMap},
+                 reduction,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   linalg::YieldOp::create(
+                       nb, nl,
+                       arith::MaximumFOp::create(
+                           nb, nl, extend(nb, nl, args[0], accType), args[1])
+                           .getResult());
+                 })
+                 .getResult(0);
+    SmallVector<Value> inits = {filledRow(sumType, 0.0)};
+    if (total)
+      inits.push_back(filledRow(sumType, 0.0));
+    SmallVector<Type> types(inits.size(), inits[0].getType());
+    SmallVector<AffineMap> maps = {fullMap, rowMap};
+    maps.append(inits.size(), rowMap);
+    auto sums = linalg::GenericOp::create(
+        b, loc, types, ValueRange{logits, rowMax}, inits, maps, reduction,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value t = shifted(nb, nl, args[0], args[1]);
+          Value e = extend(nb, nl, math::ExpOp::create(nb, nl, t), sumType);
+          SmallVector<Value> results = {
+              arith::AddFOp::create(nb, nl, args[2], e)};
+          if (total)
+            results.push_back(arith::AddFOp::create(
+                nb, nl, args[3], extend(nb, nl, t, sumType)));
+          linalg::YieldOp::create(nb, nl, results);
+        });
+    rowSum = sums.getResult(0);
+    if (total)
+      rowTotal = sums.getResult(1);
+  }
 
-  auto constant = [](OpBuilder &nb, Location nl, Type t, double v) -> Value {
+  /// The loss per sample.
+  Value buildLoss(Value labels, RankedTensorType lossType) {
+    Value init = tensor::EmptyOp::create(b, loc, rowSizes, elementType);
+    SmallVector<Value> inputs = {labels, rowMax, rowSum};
+    if (rowTotal)
+      inputs.push_back(rowTotal);
+    SmallVector<AffineMap> maps(
+        inputs.size() + 1,
+        AffineMap::getMultiDimIdentityMap(rank - 1, b.getContext()));
+    SmallVector<utils::IteratorType> parallel(rank - 1,
+                                              utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{lossType}, inputs, ValueRange{init}, maps,
+               parallel,
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value label = args[0], m = args[1], s = args[2];
+                 Value index = labelIndex(nb, nl, label);
+                 // x[label], read at a label clamped into [0, classes).
+                 Value last = arith::SubIOp::create(
+                     nb, nl, classes,
+                     arith::ConstantIndexOp::create(nb, nl, 1));
+                 Value clamped = arith::MinSIOp::create(
+                     nb, nl,
+                     arith::MaxSIOp::create(
+                         nb, nl, index,
+                         arith::ConstantIndexOp::create(nb, nl, 0)),
+                     last);
+                 SmallVector<Value> at;
+                 for (int64_t i = 0, r = 0; i < rank; ++i)
+                   at.push_back(
+                       i == dim
+                           ? clamped
+                           : linalg::IndexOp::create(nb, nl, r++).getResult());
+                 Value xl = extend(
+                     nb, nl, tensor::ExtractOp::create(nb, nl, logits, at),
+                     sumType);
+                 // lse = m + log(s); an all -inf row has m = -inf (and loss
+                 // NaN from -inf - -inf, as in PyTorch).
+                 Value lse =
+                     arith::AddFOp::create(nb, nl, extend(nb, nl, m, sumType),
+                                           math::LogOp::create(nb, nl, s));
+                 Value value = arith::SubFOp::create(nb, nl, lse, xl);
+                 if (smoothing != 0.0) {
+                   // mean(x) = m + mean(t): the row total of t, not of x,
+                   // loses only what the spread of the row does.
+                   Value mean = arith::AddFOp::create(
+                       nb, nl, extend(nb, nl, m, sumType),
+                       arith::DivFOp::create(nb, nl, args[3],
+                                             classCount(nb, nl)));
+                   value = arith::AddFOp::create(
+                       nb, nl,
+                       arith::MulFOp::create(
+                           nb, nl, constant(nb, nl, sumType, 1.0 - smoothing),
+                           value),
+                       arith::MulFOp::create(
+                           nb, nl, constant(nb, nl, sumType, smoothing),
+                           arith::SubFOp::create(nb, nl, lse, mean)));
+                 }
+                 linalg::YieldOp::create(nb, nl,
+                                         finish(nb, nl, label, index, value));
+               })
+        .getResult(0);
+  }
+
+  /// dx = (exp(t) / s - target) dloss, elementwise.
+  Value buildGrad(Value labels, Value lossGrad) {
+    Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
+    SmallVector<utils::IteratorType> parallel(rank,
+                                              utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()},
+               ValueRange{logits, labels, rowMax, rowSum, lossGrad},
+               ValueRange{init},
+               ArrayRef<AffineMap>{fullMap, rowMap, rowMap, rowMap, rowMap,
+                                   fullMap},
+               parallel,
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value label = args[1], s = args[3];
+                 // p = exp(t) / s with t and exp in the sum's type: an f32
+                 // x - m rounds to 2^-24 of |t|, which exp makes relative
+                 // and p - target can cancel.
+                 Value t = shifted(nb, nl, args[0], args[2], sumType);
+                 Value p = arith::DivFOp::create(
+                     nb, nl, math::ExpOp::create(nb, nl, t), s);
+                 Value index = labelIndex(nb, nl, label);
+                 Value atLabel = arith::CmpIOp::create(
+                     nb, nl, arith::CmpIPredicate::eq,
+                     linalg::IndexOp::create(nb, nl, dim), index);
+                 Value target = arith::SelectOp::create(
+                     nb, nl, atLabel,
+                     constant(nb, nl, sumType, 1.0 - smoothing),
+                     constant(nb, nl, sumType, 0.0));
+                 if (smoothing != 0.0)
+                   target = arith::AddFOp::create(
+                       nb, nl, target,
+                       arith::DivFOp::create(
+                           nb, nl, constant(nb, nl, sumType, smoothing),
+                           classCount(nb, nl)));
+                 Value value = arith::MulFOp::create(
+                     nb, nl, arith::SubFOp::create(nb, nl, p, target),
+                     extend(nb, nl, args[4], sumType));
+                 linalg::YieldOp::create(nb, nl,
+                                         finish(nb, nl, label, index, value));
+               })
+        .getResult(0);
+  }
+
+private:
+  Value constant(OpBuilder &nb, Location nl, Type t, double v) const {
     return arith::ConstantOp::create(nb, nl, t, nb.getFloatAttr(t, v));
-  };
-  auto extend = [](OpBuilder &nb, Location nl, Value x, Type to) -> Value {
+  }
+
+  Value extend(OpBuilder &nb, Location nl, Value x, Type to) const {
     return x.getType() == to ? x : arith::ExtFOp::create(nb, nl, to, x);
-  };
-  auto filledRow = [&](Type t, double v) -> Value {
+  }
+
+  Value filledRow(Type t, double v) {
     Value empty = tensor::EmptyOp::create(b, loc, rowSizes, t);
     return linalg::FillOp::create(b, loc, ValueRange{constant(b, loc, t, v)},
                                   ValueRange{empty})
         .getResult(0);
-  };
-  double negInf = -std::numeric_limits<double>::infinity();
+  }
 
-  // m = max(x), NaN-propagating.
-  Value maxInit = filledRow(accType, negInf);
-  Value rowMax =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{maxInit.getType()}, ValueRange{logits},
-          ValueRange{maxInit}, ArrayRef<AffineMap>{fullMap, rowMap}, reduction,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            linalg::YieldOp::create(
-                nb, nl,
-                arith::MaximumFOp::create(
-                    nb, nl, extend(nb, nl, args[0], accType), args[1])
-                    .getResult());
-          })
-          .getResult(0);
+  /// t = (x == m) ? 0 : x - m, in `type` (by default the accumulator
+  /// type).
+  Value shifted(OpBuilder &nb, Location nl, Value x, Value m,
+                Type type = nullptr) const {
+    if (!type)
+      type = accType;
+    x = extend(nb, nl, x, type);
+    m = extend(nb, nl, m, type);
+    Value isMax =
+        arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, m);
+    return arith::SelectOp::create(nb, nl, isMax, constant(nb, nl, type, 0.0),
+                                   arith::SubFOp::create(nb, nl, x, m));
+  }
 
-  // s = sum(exp(t)), t = (x == m) ? 0 : x - m; the row total of x for
-  // smoothing.
-  SmallVector<Value> inits = {filledRow(sumType, 0.0)};
-  if (smoothing != 0.0)
-    inits.push_back(filledRow(sumType, 0.0));
-  SmallVector<Type> sumTypes(inits.size(), inits[0].getType());
-  SmallVector<AffineMap> sumMaps = {fullMap, rowMap};
-  sumMaps.append(inits.size(), rowMap);
-  auto sums = linalg::GenericOp::create(
-      b, loc, sumTypes, ValueRange{logits, rowMax}, inits, sumMaps, reduction,
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value x = extend(nb, nl, args[0], accType), m = args[1];
-        Value isMax =
-            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, m);
-        Value t = arith::SelectOp::create(nb, nl, isMax,
-                                          constant(nb, nl, accType, 0.0),
-                                          arith::SubFOp::create(nb, nl, x, m));
-        Value e = extend(nb, nl, math::ExpOp::create(nb, nl, t), sumType);
-        SmallVector<Value> results = {
-            arith::AddFOp::create(nb, nl, args[2], e)};
-        if (smoothing != 0.0)
-          results.push_back(arith::AddFOp::create(nb, nl, args[3],
-                                                  extend(nb, nl, t, sumType)));
-        linalg::YieldOp::create(nb, nl, results);
-      });
+  Value labelIndex(OpBuilder &nb, Location nl, Value label) const {
+    return arith::IndexCastOp::create(nb, nl, nb.getIndexType(), label);
+  }
 
-  // The loss per sample.
-  auto lossType = cast<RankedTensorType>(op.getLoss().getType());
-  Value lossInit = tensor::EmptyOp::create(b, loc, rowSizes, elementType);
-  SmallVector<Value> rowInputs = {labels, rowMax, sums.getResult(0)};
-  if (smoothing != 0.0)
-    rowInputs.push_back(sums.getResult(1));
-  SmallVector<AffineMap> lossMaps(rowInputs.size() + 1, rowId);
-  Value classes = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
-  Value loss =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{lossType}, rowInputs, ValueRange{lossInit},
-          lossMaps, rowParallel,
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value label = args[0], m = args[1], s = args[2];
-            Type labelType = label.getType();
-            // x[label], read at a label clamped into [0, classes).
-            Value index =
-                arith::IndexCastOp::create(nb, nl, nb.getIndexType(), label);
-            Value zeroIndex = arith::ConstantIndexOp::create(nb, nl, 0);
-            Value last = arith::SubIOp::create(
-                nb, nl, classes, arith::ConstantIndexOp::create(nb, nl, 1));
-            Value clamped = arith::MinSIOp::create(
-                nb, nl, arith::MaxSIOp::create(nb, nl, index, zeroIndex), last);
-            SmallVector<Value> at;
-            for (int64_t i = 0, r = 0; i < rank; ++i)
-              at.push_back(
-                  i == dim ? clamped
-                           : linalg::IndexOp::create(nb, nl, r++).getResult());
-            Value xl = extend(
-                nb, nl, tensor::ExtractOp::create(nb, nl, logits, at), sumType);
-            // lse = m + log(s); an all -inf row has m = -inf (and loss NaN
-            // from -inf - -inf, as in PyTorch).
-            Value lse =
-                arith::AddFOp::create(nb, nl, extend(nb, nl, m, sumType),
-                                      math::LogOp::create(nb, nl, s));
-            Value value = arith::SubFOp::create(nb, nl, lse, xl);
-            if (smoothing != 0.0) {
-              Value count = arith::UIToFPOp::create(
-                  nb, nl, sumType,
-                  arith::IndexCastUIOp::create(nb, nl, nb.getI64Type(),
-                                               classes));
-              // mean(x) = m + mean(t): the row total of t, not of x,
-              // loses only what the spread of the row does.
-              Value mean = arith::AddFOp::create(
-                  nb, nl, extend(nb, nl, m, sumType),
-                  arith::DivFOp::create(nb, nl, args[3], count));
-              value = arith::AddFOp::create(
-                  nb, nl,
-                  arith::MulFOp::create(
-                      nb, nl, constant(nb, nl, sumType, 1.0 - smoothing),
-                      value),
-                  arith::MulFOp::create(
-                      nb, nl, constant(nb, nl, sumType, smoothing),
-                      arith::SubFOp::create(nb, nl, lse, mean)));
-            }
-            // Ignored: 0; outside the classes: NaN.
-            Value inRange = arith::AndIOp::create(
-                nb, nl,
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, index,
-                                      zeroIndex),
-                arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, index,
-                                      classes));
-            value = arith::SelectOp::create(
-                nb, nl, inRange, value,
-                constant(nb, nl, sumType,
-                         std::numeric_limits<double>::quiet_NaN()));
-            Value ignored = arith::CmpIOp::create(
-                nb, nl, arith::CmpIPredicate::eq, label,
-                arith::ConstantOp::create(
-                    nb, nl, labelType,
-                    nb.getIntegerAttr(labelType, op.getIgnoreIndex())));
-            value = arith::SelectOp::create(
-                nb, nl, ignored, constant(nb, nl, sumType, 0.0), value);
-            if (sumType != elementType)
-              value = arith::TruncFOp::create(nb, nl, elementType, value);
-            linalg::YieldOp::create(nb, nl, value);
-          })
-          .getResult(0);
-  b.replaceOp(op, loss);
+  Value classCount(OpBuilder &nb, Location nl) const {
+    return arith::UIToFPOp::create(
+        nb, nl, sumType,
+        arith::IndexCastUIOp::create(nb, nl, nb.getI64Type(), classes));
+  }
+
+  /// `value` in the element type: 0 for ignore_index, NaN for a label
+  /// outside the classes.
+  Value finish(OpBuilder &nb, Location nl, Value label, Value index,
+               Value value) const {
+    Value inRange = arith::AndIOp::create(
+        nb, nl,
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, index,
+                              arith::ConstantIndexOp::create(nb, nl, 0)),
+        arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, index,
+                              classes));
+    value = arith::SelectOp::create(
+        nb, nl, inRange, value,
+        constant(nb, nl, sumType, std::numeric_limits<double>::quiet_NaN()));
+    Type labelType = label.getType();
+    Value ignored = arith::CmpIOp::create(
+        nb, nl, arith::CmpIPredicate::eq, label,
+        arith::ConstantOp::create(nb, nl, labelType,
+                                  nb.getIntegerAttr(labelType, ignoreIndex)));
+    value = arith::SelectOp::create(nb, nl, ignored,
+                                    constant(nb, nl, sumType, 0.0), value);
+    if (sumType != elementType)
+      value = arith::TruncFOp::create(nb, nl, elementType, value);
+    return value;
+  }
+
+  RewriterBase &b;
+  Location loc;
+  Value logits;
+  int64_t dim, rank;
+  double smoothing;
+  int64_t ignoreIndex;
+  FloatType elementType, accType, sumType;
+  AffineMap fullMap, rowMap;
+  SmallVector<OpFoldResult> sizes, rowSizes;
+  Value classes, rowMax, rowSum, rowTotal;
+};
+
+} // namespace
+
+FailureOr<Value> mlir::softmax::decomposeCrossEntropy(RewriterBase &rewriter,
+                                                      CrossEntropyOp op) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  CrossEntropyBuilder builder(
+      rewriter, op.getLoc(), op.getLogits(), op.getDim(),
+      op.getLabelSmoothing().convertToDouble(), op.getIgnoreIndex());
+  builder.buildRowStats(/*withTotal=*/true);
+  Value loss = builder.buildLoss(
+      op.getLabels(), cast<RankedTensorType>(op.getLoss().getType()));
+  rewriter.replaceOp(op, loss);
   return loss;
+}
+
+FailureOr<Value>
+mlir::softmax::decomposeCrossEntropyGrad(RewriterBase &rewriter,
+                                         CrossEntropyGradOp op) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  CrossEntropyBuilder builder(
+      rewriter, op.getLoc(), op.getLogits(), op.getDim(),
+      op.getLabelSmoothing().convertToDouble(), op.getIgnoreIndex());
+  // The gradient needs no row total: the smoothed target is constant.
+  builder.buildRowStats(/*withTotal=*/false);
+  Value dx = builder.buildGrad(op.getLabels(), op.getLossGrad());
+  rewriter.replaceOp(op, dx);
+  return dx;
 }

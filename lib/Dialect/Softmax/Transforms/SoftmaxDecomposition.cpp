@@ -220,8 +220,10 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
       return decomposeSoftmaxGrad(rewriter, op);
     else if constexpr (std::is_same_v<OpTy, LogSoftmaxGradOp>)
       return decomposeLogSoftmaxGrad(rewriter, op);
-    else
+    else if constexpr (std::is_same_v<OpTy, CrossEntropyOp>)
       return decomposeCrossEntropy(rewriter, op);
+    else
+      return decomposeCrossEntropyGrad(rewriter, op);
   }
 };
 
@@ -291,5 +293,6 @@ void mlir::softmax::populateSoftmaxDecompositionPatterns(
   patterns
       .add<DecomposePattern<SoftmaxOp>, DecomposePattern<LogSoftmaxOp>,
            DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>,
-           DecomposePattern<CrossEntropyOp>>(patterns.getContext());
+           DecomposePattern<CrossEntropyOp>,
+           DecomposePattern<CrossEntropyGradOp>>(patterns.getContext());
 }

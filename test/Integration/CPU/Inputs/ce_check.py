@@ -1,13 +1,15 @@
-"""Compiles softmax.cross_entropy with softmax-compile, runs it through the
-shared-library C ABI, and compares every loss with a float64 reference on
-the same (rounded) logits.
+"""Compiles softmax.cross_entropy (or, with --op grad,
+softmax.cross_entropy_grad) with softmax-compile, runs it through the
+shared-library C ABI, and compares every loss (gradient) with a float64
+reference on the same (rounded) logits.
 
 Usage: ce_check.py --compiler softmax-compile --dtype f32 --workdir DIR
-                   [--reference numpy|torch]
+                   [--op loss|grad] [--reference numpy|torch]
 
 The reference is the formula in NumPy (a stable log-sum-exp, the label's
-logit, PyTorch's label smoothing) or torch.nn.functional.cross_entropy with
-reduction='none' in float64. Labels include ignore_index (loss 0); logits
+logit, PyTorch's label smoothing; for the gradient softmax(x) minus the
+smoothed one-hot label, times dloss) or torch.nn.functional.cross_entropy
+with reduction='none' in float64 (its gradient by torch.autograd). Labels include ignore_index (loss 0); logits
 include -inf entries, huge magnitudes and rows of 50257 classes; labels
 outside the classes give NaN (PyTorch raises: checked with NumPy only).
 """
@@ -53,7 +55,26 @@ def numpy_reference(x, labels, dim, ignore, smoothing):
     return loss.reshape(np.shape(labels))
 
 
-def torch_reference(x, labels, dim, ignore, smoothing):
+def numpy_grad_reference(x, labels, dloss, dim, ignore, smoothing):
+    xm = np.moveaxis(x, dim, -1)
+    classes = xm.shape[-1]
+    rows = xm.reshape(-1, classes)
+    lab = np.asarray(labels).reshape(-1)
+    m = rows.max(axis=1, keepdims=True)
+    t = np.where(rows == m, 0.0, rows - m)
+    e = np.exp(t)
+    p = e / e.sum(axis=1, keepdims=True)
+    target = np.zeros_like(p)
+    ok = (lab >= 0) & (lab < classes)
+    target[np.arange(rows.shape[0])[ok], lab[ok]] = 1.0 - smoothing
+    target += smoothing / classes
+    dx = (p - target) * np.asarray(dloss).reshape(-1)[:, None]
+    dx[~ok] = np.nan
+    dx[lab == ignore] = 0.0
+    return np.moveaxis(dx.reshape(xm.shape), -1, dim)
+
+
+def torch_reference(x, labels, dim, ignore, smoothing, dloss=None):
     import torch
     import torch.nn.functional as F
 
@@ -61,9 +82,17 @@ def torch_reference(x, labels, dim, ignore, smoothing):
     lt = torch.tensor(labels if x.ndim > 1 else labels[None], dtype=torch.int64)
     if x.ndim > 1 and dim != 1:
         raise ValueError("torch takes the classes along dim 1")
+    if dloss is not None:
+        xt.requires_grad_(True)
     loss = F.cross_entropy(xt, lt, reduction="none", ignore_index=ignore,
-                           label_smoothing=smoothing).numpy()
-    return loss if x.ndim > 1 else loss[0]
+                           label_smoothing=smoothing)
+    if dloss is None:
+        loss = loss.detach().numpy()
+        return loss if x.ndim > 1 else loss[0]
+    dl = torch.tensor(np.asarray(dloss).reshape(loss.shape), dtype=torch.float64)
+    loss.backward(dl)
+    grad = xt.grad.numpy()
+    return np.moveaxis(grad, 1, dim) if x.ndim > 1 else grad[0]
 
 
 def main():
@@ -72,7 +101,9 @@ def main():
     parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--reference", choices=["numpy", "torch"], default="numpy")
+    parser.add_argument("--op", choices=["loss", "grad"], default="loss")
     args = parser.parse_args()
+    grad = args.op == "grad"
     dtype = DTYPES[args.dtype]
     cases = CASES
     if args.reference == "torch":
@@ -84,14 +115,23 @@ def main():
         rest = [s for j, s in enumerate(spelled) if j != dim]
         lab = "tensor<%s%s>" % ("".join(d + "x" for d in rest), lt)
         out = "tensor<%s%s>" % ("".join(d + "x" for d in rest), dtype.name)
-        funcs.append(
-            "func.func @case%d(%%x: %s, %%l: %s) -> %s {\n"
-            "  %%loss = softmax.cross_entropy %%x, %%l dim(%d) "
-            "{ignore_index = %d : i64, label_smoothing = %r : f64} : %s, %s -> %s\n"
-            "  return %%loss : %s\n}\n"
-            % (i, xt, lab, out, dim, ignore, float(smoothing), xt, lab, out, out))
+        attrs = "{ignore_index = %d : i64, label_smoothing = %r : f64}" % (
+            ignore, float(smoothing))
+        if grad:
+            funcs.append(
+                "func.func @case%d(%%x: %s, %%l: %s, %%d: %s) -> %s {\n"
+                "  %%dx = softmax.cross_entropy_grad %%x, %%l, %%d dim(%d) %s"
+                " : %s, %s, %s -> %s\n"
+                "  return %%dx : %s\n}\n"
+                % (i, xt, lab, out, xt, dim, attrs, xt, lab, out, xt, xt))
+        else:
+            funcs.append(
+                "func.func @case%d(%%x: %s, %%l: %s) -> %s {\n"
+                "  %%loss = softmax.cross_entropy %%x, %%l dim(%d) %s : %s, %s -> %s\n"
+                "  return %%loss : %s\n}\n"
+                % (i, xt, lab, out, dim, attrs, xt, lab, out, out))
     os.makedirs(args.workdir, exist_ok=True)
-    stem = os.path.join(args.workdir, "ce_%s_%s" % (dtype.name, args.reference))
+    stem = os.path.join(args.workdir, "ce_%s_%s_%s" % (args.op, dtype.name, args.reference))
     with open(stem + ".mlir", "w") as f:
         f.write("\n".join(funcs))
     subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
@@ -121,17 +161,26 @@ def main():
                 flat[1] = -1
             # (A copy, not ascontiguousarray: that makes a 0-d array 1-d.)
             labels = labels.astype({"i64": np.int64, "i32": np.int32}[lt]).copy()
-            if args.reference == "torch":
-                ref = torch_reference(x64, labels.astype(np.int64), dim, ignore, smoothing)
+            l64 = labels.astype(np.int64)
+            dloss64 = dtype.to_f64(dtype.from_f64(np.atleast_1d(rng.standard_normal(lshape) * 2.0))).reshape(lshape)
+            # (from_f64 takes arrays of at least one dimension.)
+            dloss = np.asarray(dtype.from_f64(np.atleast_1d(dloss64))).reshape(lshape).copy()
+            if grad and args.reference == "torch":
+                ref = torch_reference(x64, l64, dim, ignore, smoothing, dloss64)
+            elif grad:
+                ref = numpy_grad_reference(x64, l64, dloss64, dim, ignore, smoothing)
+            elif args.reference == "torch":
+                ref = torch_reference(x64, l64, dim, ignore, smoothing)
             else:
-                ref = numpy_reference(x64, labels.astype(np.int64), dim, ignore, smoothing)
-            buf = np.empty(int(np.prod(lshape, dtype=np.int64)) + 2 * GUARD, dtype=dtype.storage)
+                ref = numpy_reference(x64, l64, dim, ignore, smoothing)
+            oshape = shape if grad else lshape
+            buf = np.empty(int(np.prod(oshape, dtype=np.int64)) + 2 * GUARD, dtype=dtype.storage)
             dtype.bits(buf)[:] = dtype.sentinel_bits
-            out = buf[GUARD:GUARD + buf.size - 2 * GUARD].reshape(lshape)
+            out = buf[GUARD:GUARD + buf.size - 2 * GUARD].reshape(oshape)
             fn = getattr(lib, "_mlir_ciface_case%d" % i)
             fn.restype = None
-            fn(ctypes.byref(descriptor(x)), ctypes.byref(descriptor(labels)),
-               ctypes.byref(descriptor(out)))
+            operands = [x, labels] + ([dloss] if grad else []) + [out]
+            fn(*[ctypes.byref(descriptor(a)) for a in operands])
             got = dtype.to_f64(out)
             problems = []
             guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
@@ -146,7 +195,15 @@ def main():
             # computation (f64 for f32, f32 for f16/bf16) loses a few ulps
             # of the magnitudes it cancels, up to the row's largest |x|.
             ax = np.abs(np.moveaxis(x64, dim, -1).reshape(-1, shape[dim]))
-            big = np.max(np.where(np.isfinite(ax), ax, 0.0), axis=1)[fin] + 1.0
+            big = np.max(np.where(np.isfinite(ax), ax, 0.0), axis=1) + 1.0
+            if grad:
+                # |dx| <= |dloss| (p + target) <= 2 |dloss|: the computation
+                # loses a few ulps of |dloss|.
+                big = np.broadcast_to(
+                    np.abs(np.asarray(dloss64)).reshape(-1)[:, None], ax.shape)
+                big = np.moveaxis(big.reshape(np.moveaxis(x64, dim, -1).shape), -1, dim)
+                big = big.reshape(-1) + 1e-30
+            big = big[fin]
             if dtype.name == "f32":
                 tol = 1e-6 * np.abs(r) + 2.0**-48 * big
             elif dtype.name == "f64":
@@ -159,10 +216,10 @@ def main():
                 problems.append("%d samples off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
             if problems:
                 failures += 1
-                print("FAIL cross_entropy shape=%s dim=%d labels=%s ignore=%d smoothing=%g: %s"
-                      % (shape, dim, lt, ignore, smoothing, "; ".join(problems)))
-    print("cross_entropy %s (%s reference): %d functions, %d failures"
-          % (dtype.name, args.reference, len(cases), failures))
+                print("FAIL cross_entropy %s shape=%s dim=%d labels=%s ignore=%d smoothing=%g: %s"
+                      % (args.op, shape, dim, lt, ignore, smoothing, "; ".join(problems)))
+    print("cross_entropy %s %s (%s reference): %d functions, %d failures"
+          % (args.op, dtype.name, args.reference, len(cases), failures))
     sys.exit(1 if failures else 0)
 
 

@@ -155,4 +155,39 @@ def Softmax_CrossEntropyOp : Softmax_Op<"cross_entropy", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Softmax_CrossEntropyGradOp
+    : Softmax_Op<"cross_entropy_grad",
+                 [Pure, AllTypesMatch<["logits", "logits_grad"]>]> {
+  let summary = "Gradient of cross-entropy with respect to the logits";
+  let description = [{
+    With the operands and attributes of `softmax.cross_entropy` and `dloss`,
+    the gradient of a loss with respect to its per-sample result (of that
+    result's type), computes the gradient with respect to `logits`:
+    `dx = (softmax(x) - target) * dloss` along `dim`, where `target` is the
+    one-hot label smoothed as PyTorch does (`(1 - e)` at the label plus
+    `e / classes` everywhere). Samples whose label is `ignore_index` get 0,
+    a label outside the classes NaN.
+
+    Example:
+
+    ```mlir
+    %dx = softmax.cross_entropy_grad %logits, %labels, %dloss dim(1)
+        : tensor<?x50257xf32>, tensor<?xi64>, tensor<?xf32> -> tensor<?x50257xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$logits, AnyTensor:$labels,
+                       AnyTensor:$loss_grad, I64Attr:$dim,
+                       DefaultValuedAttr<I64Attr, "-100">:$ignore_index,
+                       DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing);
+  let results = (outs AnyTensor:$logits_grad);
+
+  let assemblyFormat = [{
+    $logits `,` $labels `,` $loss_grad `dim` `(` $dim `)` attr-dict `:`
+    type($logits) `,` type($labels) `,` type($loss_grad) `->`
+    type($logits_grad)
+  }];
+
+  let hasVerifier = 1;
+}
+
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_TD

@@ -54,7 +54,10 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
     maximum, `sum(exp(x - m))` (and with label smoothing the row total of
     `x - m`), and a per-sample `lse - x[label]` that reads the label's
     logit with `tensor.extract` at a label clamped into the row: 0 for
-    `ignore_index`, NaN for a label outside the classes.
+    `ignore_index`, NaN for a label outside the classes;
+    `softmax.cross_entropy_grad` the same row maximum and sum and an
+    elementwise `(exp(t) / s - target) * dloss` (`t` and `exp` in f64 for
+    f32: `p - target` may cancel).
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -22,6 +22,7 @@ class LogSoftmaxOp;
 class SoftmaxGradOp;
 class LogSoftmaxGradOp;
 class CrossEntropyOp;
+class CrossEntropyGradOp;
 
 /// Rewrites `op` into the stable max-exp-sum form in linalg on tensors and
 /// replaces it. See the `softmax-decompose` pass for the exact form.
@@ -39,6 +40,8 @@ FailureOr<Value> decomposeLogSoftmaxGrad(RewriterBase &rewriter,
 /// CrossEntropyDecomposition.cpp).
 FailureOr<Value> decomposeCrossEntropy(RewriterBase &rewriter,
                                        CrossEntropyOp op);
+FailureOr<Value> decomposeCrossEntropyGrad(RewriterBase &rewriter,
+                                           CrossEntropyGradOp op);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
