@@ -67,14 +67,23 @@ def _has_cuda_gpu():
 if _has_cuda_gpu():
     config.available_features.add("cuda-gpu")
 
-# PyTorch, where it is installed (the test setup does not install it: it
-# pulls gigabytes): tests that compare with its kernels need it.
+# PyTorch and the entmax package, where they are installed (the test setup
+# does not install them: PyTorch pulls gigabytes): tests that compare with
+# their kernels need them.
 import subprocess
 
-if (
-    subprocess.run(
-        [config.python_executable, "-c", "import torch"], capture_output=True
-    ).returncode
-    == 0
-):
+
+def _imports(module):
+    return (
+        subprocess.run(
+            [config.python_executable, "-c", "import " + module],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+
+
+if _imports("torch"):
     config.available_features.add("torch")
+    if _imports("entmax"):
+        config.available_features.add("entmax")

@@ -63,6 +63,14 @@ LogicalResult LogSoftmaxOp::verify() {
   return verifyNormalizeOp(*this, getInput().getType(), getDim());
 }
 
+LogicalResult SparsemaxOp::verify() {
+  return verifyNormalizeOp(*this, getInput().getType(), getDim());
+}
+
+LogicalResult SparsemaxGradOp::verify() {
+  return verifyNormalizeOp(*this, getOutput().getType(), getDim());
+}
+
 LogicalResult SoftmaxGradOp::verify() {
   return verifyNormalizeOp(*this, getOutput().getType(), getDim());
 }

@@ -222,8 +222,12 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
       return decomposeLogSoftmaxGrad(rewriter, op);
     else if constexpr (std::is_same_v<OpTy, CrossEntropyOp>)
       return decomposeCrossEntropy(rewriter, op);
-    else
+    else if constexpr (std::is_same_v<OpTy, CrossEntropyGradOp>)
       return decomposeCrossEntropyGrad(rewriter, op);
+    else if constexpr (std::is_same_v<OpTy, SparsemaxOp>)
+      return decomposeSparsemax(rewriter, op);
+    else
+      return decomposeSparsemaxGrad(rewriter, op);
   }
 };
 
@@ -294,5 +298,6 @@ void mlir::softmax::populateSoftmaxDecompositionPatterns(
       .add<DecomposePattern<SoftmaxOp>, DecomposePattern<LogSoftmaxOp>,
            DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>,
            DecomposePattern<CrossEntropyOp>,
-           DecomposePattern<CrossEntropyGradOp>>(patterns.getContext());
+           DecomposePattern<CrossEntropyGradOp>, DecomposePattern<SparsemaxOp>,
+           DecomposePattern<SparsemaxGradOp>>(patterns.getContext());
 }

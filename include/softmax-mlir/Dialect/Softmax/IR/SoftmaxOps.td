@@ -68,6 +68,23 @@ def Softmax_LogSoftmaxOp : Softmax_NormalizeOp<"log_softmax"> {
   }];
 }
 
+def Softmax_SparsemaxOp : Softmax_NormalizeOp<"sparsemax"> {
+  let summary = "Sparsemax along one dimension";
+  let description = [{
+    The Euclidean projection of `x` onto the probability simplex along
+    `dim` (Martins & Astudillo, 2016): `y = max(x - tau, 0)` with the
+    threshold `tau` such that the row sums to 1. Unlike softmax it gives
+    exact zeros: the support is the entries above `tau`. A NaN anywhere in
+    a row gives a NaN row.
+
+    Example:
+
+    ```mlir
+    %y = softmax.sparsemax %x dim(1) : tensor<?x1024xf32>
+    ```
+  }];
+}
+
 // The gradients of a normalisation: from its output and the gradient of a
 // loss with respect to that output, the gradient with respect to its input
 // (a vector-Jacobian product along `dim`). All three have one type.
@@ -116,6 +133,21 @@ def Softmax_LogSoftmaxGradOp : Softmax_GradOp<"log_softmax_grad"> {
 
     ```mlir
     %dx = softmax.log_softmax_grad %y, %dy dim(0) : tensor<16xbf16>
+    ```
+  }];
+}
+
+def Softmax_SparsemaxGradOp : Softmax_GradOp<"sparsemax_grad"> {
+  let summary = "Gradient of sparsemax along one dimension";
+  let description = [{
+    From `y = sparsemax(x)` along `dim` and `dy`: on the support of `y`
+    (its entries above 0), `dx = dy - mean(dy over the support)`, and 0
+    elsewhere.
+
+    Example:
+
+    ```mlir
+    %dx = softmax.sparsemax_grad %y, %dy dim(1) : tensor<?x1024xf32>
     ```
   }];
 }

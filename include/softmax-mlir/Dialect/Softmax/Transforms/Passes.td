@@ -57,12 +57,17 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
     `ignore_index`, NaN for a label outside the classes;
     `softmax.cross_entropy_grad` the same row maximum and sum and an
     elementwise `(exp(t) / s - target) * dloss` (`t` and `exp` in f64 for
-    f32: `p - target` may cancel).
+    f32: `p - target` may cancel). `softmax.sparsemax` becomes the row
+    maximum and an `scf.while` refining each row's threshold `tau` from
+    `max - 1` (`S = {x > tau}`, `tau = (sum(S) - 1) / |S|`, until no
+    support changes), then `max(x - tau, 0)`; `softmax.sparsemax_grad` a
+    reduction of `dy` over the support and `dy - mean` there.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }

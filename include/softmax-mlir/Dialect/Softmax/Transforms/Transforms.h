@@ -23,6 +23,8 @@ class SoftmaxGradOp;
 class LogSoftmaxGradOp;
 class CrossEntropyOp;
 class CrossEntropyGradOp;
+class SparsemaxOp;
+class SparsemaxGradOp;
 
 /// Rewrites `op` into the stable max-exp-sum form in linalg on tensors and
 /// replaces it. See the `softmax-decompose` pass for the exact form.
@@ -42,6 +44,13 @@ FailureOr<Value> decomposeCrossEntropy(RewriterBase &rewriter,
                                        CrossEntropyOp op);
 FailureOr<Value> decomposeCrossEntropyGrad(RewriterBase &rewriter,
                                            CrossEntropyGradOp op);
+
+/// Rewrites sparsemax into linalg and an scf.while refining each row's
+/// support, and its gradient into a reduction over the support (see
+/// SparsemaxDecomposition.cpp).
+FailureOr<Value> decomposeSparsemax(RewriterBase &rewriter, SparsemaxOp op);
+FailureOr<Value> decomposeSparsemaxGrad(RewriterBase &rewriter,
+                                        SparsemaxGradOp op);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
