@@ -25,6 +25,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "RowGeometry.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -35,6 +37,7 @@
 
 using namespace mlir;
 using namespace mlir::softmax;
+using namespace mlir::softmax::detail;
 
 namespace {
 
@@ -43,24 +46,13 @@ class CrossEntropyBuilder {
 public:
   CrossEntropyBuilder(RewriterBase &b, Location loc, Value logits, int64_t dim,
                       double smoothing, int64_t ignoreIndex)
-      : b(b), loc(loc), logits(logits), dim(dim), smoothing(smoothing),
-        ignoreIndex(ignoreIndex) {
-    auto type = cast<RankedTensorType>(logits.getType());
-    elementType = cast<FloatType>(type.getElementType());
+      : b(b), loc(loc), logits(logits), g(b, loc, logits, dim), dim(dim),
+        smoothing(smoothing), ignoreIndex(ignoreIndex) {
+    elementType = cast<FloatType>(
+        cast<RankedTensorType>(logits.getType()).getElementType());
     accType = getAccumulatorType(elementType);
-    sumType = elementType.isF32() ? Float64Type::get(b.getContext()) : accType;
-    rank = type.getRank();
-    MLIRContext *ctx = b.getContext();
-    fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<AffineExpr> rowExprs;
-    for (int64_t i = 0; i < rank; ++i)
-      if (i != dim)
-        rowExprs.push_back(getAffineDimExpr(i, ctx));
-    rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
-    sizes = tensor::getMixedSizes(b, loc, logits);
-    rowSizes = sizes;
-    rowSizes.erase(rowSizes.begin() + dim);
-    classes = getValueOrCreateConstantIndexOp(b, loc, sizes[dim]);
+    sumType = getSumType(elementType);
+    classes = getValueOrCreateConstantIndexOp(b, loc, g.sizes[dim]);
   }
 
   /// Per row: m = max(x) (NaN-propagating), s = sum(exp(t)) and, with
@@ -68,14 +60,14 @@ public:
   /// x - m.
   void buildRowStats(bool withTotal) {
     bool total = withTotal && smoothing != 0.0;
-    Value maxInit =
-        filledRow(accType, -std::numeric_limits<double>::infinity());
-    SmallVector<utils::IteratorType> reduction(rank,
+    Value maxInit = filled(b, loc, g.rowSizes, accType,
+                           -std::numeric_limits<double>::infinity());
+    SmallVector<utils::IteratorType> reduction(g.rank,
                                                utils::IteratorType::parallel);
     reduction[dim] = utils::IteratorType::reduction;
     rowMax = linalg::GenericOp::create(
                  b, loc, TypeRange{maxInit.getType()}, ValueRange{logits},
-                 ValueRange{maxInit}, ArrayRef<AffineMap>{fullMap, rowMap},
+                 ValueRange{maxInit}, ArrayRef<AffineMap>{g.fullMap, g.rowMap},
                  reduction,
                  [&](OpBuilder &nb, Location nl, ValueRange args) {
                    linalg::YieldOp::create(
@@ -85,12 +77,12 @@ public:
                            .getResult());
                  })
                  .getResult(0);
-    SmallVector<Value> inits = {filledRow(sumType, 0.0)};
+    SmallVector<Value> inits = {filled(b, loc, g.rowSizes, sumType, 0.0)};
     if (total)
-      inits.push_back(filledRow(sumType, 0.0));
+      inits.push_back(filled(b, loc, g.rowSizes, sumType, 0.0));
     SmallVector<Type> types(inits.size(), inits[0].getType());
-    SmallVector<AffineMap> maps = {fullMap, rowMap};
-    maps.append(inits.size(), rowMap);
+    SmallVector<AffineMap> maps = {g.fullMap, g.rowMap};
+    maps.append(inits.size(), g.rowMap);
     auto sums = linalg::GenericOp::create(
         b, loc, types, ValueRange{logits, rowMax}, inits, maps, reduction,
         [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -110,14 +102,14 @@ public:
 
   /// The loss per sample.
   Value buildLoss(Value labels, RankedTensorType lossType) {
-    Value init = tensor::EmptyOp::create(b, loc, rowSizes, elementType);
+    Value init = tensor::EmptyOp::create(b, loc, g.rowSizes, elementType);
     SmallVector<Value> inputs = {labels, rowMax, rowSum};
     if (rowTotal)
       inputs.push_back(rowTotal);
     SmallVector<AffineMap> maps(
         inputs.size() + 1,
-        AffineMap::getMultiDimIdentityMap(rank - 1, b.getContext()));
-    SmallVector<utils::IteratorType> parallel(rank - 1,
+        AffineMap::getMultiDimIdentityMap(g.rank - 1, b.getContext()));
+    SmallVector<utils::IteratorType> parallel(g.rank - 1,
                                               utils::IteratorType::parallel);
     return linalg::GenericOp::create(
                b, loc, TypeRange{lossType}, inputs, ValueRange{init}, maps,
@@ -136,7 +128,7 @@ public:
                          arith::ConstantIndexOp::create(nb, nl, 0)),
                      last);
                  SmallVector<Value> at;
-                 for (int64_t i = 0, r = 0; i < rank; ++i)
+                 for (int64_t i = 0, r = 0; i < g.rank; ++i)
                    at.push_back(
                        i == dim
                            ? clamped
@@ -174,15 +166,15 @@ public:
 
   /// dx = (exp(t) / s - target) dloss, elementwise.
   Value buildGrad(Value labels, Value lossGrad) {
-    Value init = tensor::EmptyOp::create(b, loc, sizes, elementType);
-    SmallVector<utils::IteratorType> parallel(rank,
+    Value init = tensor::EmptyOp::create(b, loc, g.sizes, elementType);
+    SmallVector<utils::IteratorType> parallel(g.rank,
                                               utils::IteratorType::parallel);
     return linalg::GenericOp::create(
                b, loc, TypeRange{init.getType()},
                ValueRange{logits, labels, rowMax, rowSum, lossGrad},
                ValueRange{init},
-               ArrayRef<AffineMap>{fullMap, rowMap, rowMap, rowMap, rowMap,
-                                   fullMap},
+               ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.rowMap,
+                                   g.rowMap, g.fullMap},
                parallel,
                [&](OpBuilder &nb, Location nl, ValueRange args) {
                  Value label = args[1], s = args[3];
@@ -216,21 +208,6 @@ public:
   }
 
 private:
-  Value constant(OpBuilder &nb, Location nl, Type t, double v) const {
-    return arith::ConstantOp::create(nb, nl, t, nb.getFloatAttr(t, v));
-  }
-
-  Value extend(OpBuilder &nb, Location nl, Value x, Type to) const {
-    return x.getType() == to ? x : arith::ExtFOp::create(nb, nl, to, x);
-  }
-
-  Value filledRow(Type t, double v) {
-    Value empty = tensor::EmptyOp::create(b, loc, rowSizes, t);
-    return linalg::FillOp::create(b, loc, ValueRange{constant(b, loc, t, v)},
-                                  ValueRange{empty})
-        .getResult(0);
-  }
-
   /// t = (x == m) ? 0 : x - m, in `type` (by default the accumulator
   /// type).
   Value shifted(OpBuilder &nb, Location nl, Value x, Value m,
@@ -283,12 +260,11 @@ private:
   RewriterBase &b;
   Location loc;
   Value logits;
-  int64_t dim, rank;
+  RowGeometry g;
+  int64_t dim;
   double smoothing;
   int64_t ignoreIndex;
   FloatType elementType, accType, sumType;
-  AffineMap fullMap, rowMap;
-  SmallVector<OpFoldResult> sizes, rowSizes;
   Value classes, rowMax, rowSum, rowTotal;
 };
 

@@ -16,6 +16,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "RowGeometry.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -23,47 +25,23 @@
 
 using namespace mlir;
 using namespace mlir::softmax;
+using namespace mlir::softmax::detail;
 
 /// dx of the normalisation along `dim` whose output is `y`, given `dy`.
 static Value buildGrad(RewriterBase &b, Location loc, Value y, Value dy,
                        int64_t dim, bool logarithmic) {
-  auto type = cast<RankedTensorType>(y.getType());
-  auto elementType = cast<FloatType>(type.getElementType());
+  auto elementType =
+      cast<FloatType>(cast<RankedTensorType>(y.getType()).getElementType());
   FloatType accType = getAccumulatorType(elementType);
-  FloatType sumType =
-      elementType.isF32() ? Float64Type::get(b.getContext()) : accType;
-  int64_t rank = type.getRank();
-  MLIRContext *ctx = b.getContext();
-  AffineMap fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-  SmallVector<AffineExpr> rowExprs;
-  for (int64_t i = 0; i < rank; ++i)
-    if (i != dim)
-      rowExprs.push_back(getAffineDimExpr(i, ctx));
-  AffineMap rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
-  SmallVector<OpFoldResult> fullSizes = tensor::getMixedSizes(b, loc, y);
-  SmallVector<OpFoldResult> rowSizes = fullSizes;
-  rowSizes.erase(rowSizes.begin() + dim);
-  auto extend = [&](OpBuilder &nb, Location nl, Value x, Type to) -> Value {
-    return x.getType() == to ? x : arith::ExtFOp::create(nb, nl, to, x);
-  };
+  FloatType sumType = getSumType(elementType);
+  RowGeometry g(b, loc, y, dim);
 
   // s = sum(dy * y) or sum(dy) along dim.
-  Value zero =
-      arith::ConstantOp::create(b, loc, sumType, b.getFloatAttr(sumType, 0.0));
-  Value init =
-      linalg::FillOp::create(
-          b, loc, ValueRange{zero},
-          ValueRange{
-              tensor::EmptyOp::create(b, loc, rowSizes, sumType).getResult()})
-          .getResult(0);
-  SmallVector<utils::IteratorType> iterators(rank,
-                                             utils::IteratorType::parallel);
-  SmallVector<utils::IteratorType> reduction = iterators;
-  reduction[dim] = utils::IteratorType::reduction;
+  Value init = filled(b, loc, g.rowSizes, sumType, 0.0);
   Value rowSum =
       linalg::GenericOp::create(
           b, loc, init.getType(), ValueRange{y, dy}, ValueRange{init},
-          ArrayRef<AffineMap>{fullMap, fullMap, rowMap}, reduction,
+          ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap}, g.reduction(),
           [&](OpBuilder &nb, Location nl, ValueRange args) {
             Value term = extend(nb, nl, args[1], sumType);
             if (!logarithmic)
@@ -77,26 +55,27 @@ static Value buildGrad(RewriterBase &b, Location loc, Value y, Value dy,
 
   // dx = y * (dy - s) or dy - exp(y) * s.
   Value empty =
-      tensor::EmptyOp::create(b, loc, fullSizes, elementType).getResult();
+      tensor::EmptyOp::create(b, loc, g.sizes, elementType).getResult();
   return linalg::GenericOp::create(
              b, loc, empty.getType(), ValueRange{y, dy, rowSum},
              ValueRange{empty},
-             ArrayRef<AffineMap>{fullMap, fullMap, rowMap, fullMap}, iterators,
+             ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.fullMap},
+             g.parallel(),
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                Value yv = args[0], s = args[2];
-               Value g = extend(nb, nl, args[1], sumType);
+               Value grad = extend(nb, nl, args[1], sumType);
                Value dx;
                if (logarithmic) {
                  Value p =
                      math::ExpOp::create(nb, nl, extend(nb, nl, yv, accType));
                  dx = arith::SubFOp::create(
-                     nb, nl, g,
+                     nb, nl, grad,
                      arith::MulFOp::create(nb, nl, extend(nb, nl, p, sumType),
                                            s));
                } else {
-                 dx =
-                     arith::MulFOp::create(nb, nl, extend(nb, nl, yv, sumType),
-                                           arith::SubFOp::create(nb, nl, g, s));
+                 dx = arith::MulFOp::create(
+                     nb, nl, extend(nb, nl, yv, sumType),
+                     arith::SubFOp::create(nb, nl, grad, s));
                }
                if (sumType != elementType)
                  dx = arith::TruncFOp::create(nb, nl, elementType, dx);

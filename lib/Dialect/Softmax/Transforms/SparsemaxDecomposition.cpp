@@ -25,6 +25,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "RowGeometry.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -35,71 +37,7 @@
 
 using namespace mlir;
 using namespace mlir::softmax;
-
-namespace {
-
-/// Maps and sizes of rows along `dim` of a tensor.
-struct RowGeometry {
-  RowGeometry(OpBuilder &b, Location loc, Value tensor, int64_t dim)
-      : dim(dim) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    rank = type.getRank();
-    MLIRContext *ctx = b.getContext();
-    fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<AffineExpr> rowExprs;
-    for (int64_t i = 0; i < rank; ++i)
-      if (i != dim)
-        rowExprs.push_back(getAffineDimExpr(i, ctx));
-    rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
-    rowId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
-    sizes = tensor::getMixedSizes(b, loc, tensor);
-    rowSizes = sizes;
-    rowSizes.erase(rowSizes.begin() + dim);
-  }
-
-  SmallVector<utils::IteratorType> reduction() const {
-    SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
-    its[dim] = utils::IteratorType::reduction;
-    return its;
-  }
-  SmallVector<utils::IteratorType> parallel() const {
-    return SmallVector<utils::IteratorType>(rank,
-                                            utils::IteratorType::parallel);
-  }
-  SmallVector<utils::IteratorType> rowParallel() const {
-    return SmallVector<utils::IteratorType>(rank - 1,
-                                            utils::IteratorType::parallel);
-  }
-
-  int64_t dim, rank;
-  AffineMap fullMap, rowMap, rowId;
-  SmallVector<OpFoldResult> sizes, rowSizes;
-};
-
-Value constant(OpBuilder &b, Location loc, Type type, double value) {
-  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
-}
-
-Value extend(OpBuilder &b, Location loc, Value x, Type to) {
-  return x.getType() == to ? x : arith::ExtFOp::create(b, loc, to, x);
-}
-
-Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
-             Type type, double value) {
-  Value empty = tensor::EmptyOp::create(b, loc, sizes, type);
-  return linalg::FillOp::create(b, loc,
-                                ValueRange{constant(b, loc, type, value)},
-                                ValueRange{empty})
-      .getResult(0);
-}
-
-/// The float type sums are kept in: f64 for f32 and f64, f32 for f16/bf16.
-FloatType getSumType(FloatType elementType) {
-  return elementType.isF32() ? Float64Type::get(elementType.getContext())
-                             : getAccumulatorType(elementType);
-}
-
-} // namespace
+using namespace mlir::softmax::detail;
 
 FailureOr<Value> mlir::softmax::decomposeSparsemax(RewriterBase &b,
                                                    SparsemaxOp op) {

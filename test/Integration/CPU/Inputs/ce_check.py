@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, GUARD, descriptor
+from softmax_check import DTYPES, call_fenced
 
 # (logits shape, dim, dims spelled, label type, ignore_index, smoothing).
 CASES = [
@@ -173,19 +173,11 @@ def main():
                 ref = torch_reference(x64, l64, dim, ignore, smoothing)
             else:
                 ref = numpy_reference(x64, l64, dim, ignore, smoothing)
-            oshape = shape if grad else lshape
-            buf = np.empty(int(np.prod(oshape, dtype=np.int64)) + 2 * GUARD, dtype=dtype.storage)
-            dtype.bits(buf)[:] = dtype.sentinel_bits
-            out = buf[GUARD:GUARD + buf.size - 2 * GUARD].reshape(oshape)
             fn = getattr(lib, "_mlir_ciface_case%d" % i)
             fn.restype = None
-            operands = [x, labels] + ([dloss] if grad else []) + [out]
-            fn(*[ctypes.byref(descriptor(a)) for a in operands])
+            operands = [x, labels] + ([dloss] if grad else [])
+            out, problems = call_fenced(fn, operands, shape if grad else lshape, dtype)
             got = dtype.to_f64(out)
-            problems = []
-            guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
-            if (guards != dtype.sentinel_bits).any():
-                problems.append("memory outside the output was written")
             if (np.isnan(got) != np.isnan(ref)).any():
                 problems.append("NaN mismatch at %d samples" % (np.isnan(got) != np.isnan(ref)).sum())
             got, ref = got.reshape(-1), np.asarray(ref, dtype=np.float64).reshape(-1)

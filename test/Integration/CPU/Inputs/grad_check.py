@@ -11,8 +11,8 @@ log_softmax from their output (torch._softmax_backward_data and
 torch._log_softmax_backward_data, what torch.autograd runs), in float64. The inputs y are outputs of the
 forward op (rounded to the element type), with rows holding zeros (-inf
 logits), an all -inf row, one-hot rows and large gradients; a NaN in dy
-makes its row NaN. Each call also checks the ABI contract as
-softmax_check.py does.
+makes its row NaN. Each call also checks the ABI contract
+(softmax_check.call_fenced).
 """
 
 import argparse
@@ -23,13 +23,7 @@ import sys
 
 import numpy as np
 
-from softmax_check import (
-    DTYPES,
-    GUARD,
-    descriptor,
-    from_rows,
-    reference_rows,
-)
+from softmax_check import DTYPES, call_fenced, from_rows, reference_rows
 
 # (shape, dim, dims spelled in the function type).
 CASES = [
@@ -81,29 +75,6 @@ def torch_reference(y, dy, dim, log):
     dyt = torch.tensor(dy, dtype=torch.float64)
     backward = torch._log_softmax_backward_data if log else torch._softmax_backward_data
     return backward(dyt, yt, dim, torch.float64).numpy()
-
-
-def call2(fn, y, dy, dtype):
-    """Runs fn(y, dy) -> dx into a fenced buffer; returns (dx, problems)
-    with the ABI contract checked (inputs unchanged, every output element
-    written, nothing outside it)."""
-    problems = []
-    before = (y.copy(), dy.copy())
-    buf = np.empty(y.size + 2 * GUARD, dtype=dtype.storage)
-    dtype.bits(buf)[:] = dtype.sentinel_bits
-    dx = buf[GUARD : GUARD + y.size].reshape(y.shape)
-    fn(ctypes.byref(descriptor(y)), ctypes.byref(descriptor(dy)),
-       ctypes.byref(descriptor(dx)))
-    for a, b in zip((y, dy), before):
-        if not np.array_equal(dtype.bits(a), dtype.bits(b)):
-            problems.append("an input was written")
-    guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
-    if (guards != dtype.sentinel_bits).any():
-        problems.append("memory outside the output was written")
-    unwritten = (dtype.bits(dx) == dtype.sentinel_bits).sum()
-    if unwritten:
-        problems.append("%d output elements were not written" % unwritten)
-    return dx, problems
 
 
 def compare_grad(got, ref, y, dy, dim, dtype, log):
@@ -180,7 +151,7 @@ def main():
             dy = np.ascontiguousarray(dtype.from_f64(dy64))
             fn = getattr(lib, "_mlir_ciface_case%d" % i)
             fn.restype = None
-            dx, problems = call2(fn, y, dy, dtype)
+            dx, problems = call_fenced(fn, [y, dy], y.shape, dtype)
             if args.reference == "torch":
                 ref = torch_reference(y64, dy64, dim, log)
             else:

@@ -199,6 +199,29 @@ def call(fn, x, dtype, shift=0):
     return y, problems
 
 
+def call_fenced(fn, inputs, out_shape, dtype):
+    """Runs fn(*inputs, out) with out (of `out_shape` and `dtype`) between
+    guards of sentinel values; returns (out, problems), the ABI contract
+    checked: inputs unchanged, every output element written, nothing
+    outside it."""
+    problems = []
+    before = [a.copy() for a in inputs]
+    size = int(np.prod(out_shape, dtype=np.int64))
+    buf = np.empty(size + 2 * GUARD, dtype=dtype.storage)
+    dtype.bits(buf)[:] = dtype.sentinel_bits
+    out = buf[GUARD : GUARD + size].reshape(out_shape)
+    fn(*[ctypes.byref(descriptor(a)) for a in list(inputs) + [out]])
+    if any(a.tobytes() != b.tobytes() for a, b in zip(inputs, before)):
+        problems.append("an input was written")
+    guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
+    if (guards != dtype.sentinel_bits).any():
+        problems.append("memory outside the output was written")
+    unwritten = (dtype.bits(out) == dtype.sentinel_bits).sum()
+    if unwritten:
+        problems.append("%d output elements were not written" % unwritten)
+    return out, problems
+
+
 def compare(got, ref, dtype, log):
     """Returns a list of problems with got (float64) against ref."""
     problems = []

@@ -1,0 +1,89 @@
+//===- RowGeometry.h - rows of a tensor for the decompositions --*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the decompositions of the family's ops into linalg on tensors share:
+// the indexing maps and sizes of a tensor's rows along a dim, and small
+// builders of constants, extensions and filled row tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ROWGEOMETRY_H
+#define SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ROWGEOMETRY_H
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::softmax::detail {
+
+/// Maps and sizes of the rows along `dim` of a tensor, for linalg.generic
+/// ops over the tensor (fullMap) and its per-row values (rowMap; rowId on
+/// the rows themselves).
+struct RowGeometry {
+  RowGeometry(OpBuilder &b, Location loc, Value tensor, int64_t dim)
+      : dim(dim) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<AffineExpr> rowExprs;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != dim)
+        rowExprs.push_back(getAffineDimExpr(i, ctx));
+    rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
+    rowId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
+    sizes = tensor::getMixedSizes(b, loc, tensor);
+    rowSizes = sizes;
+    rowSizes.erase(rowSizes.begin() + dim);
+  }
+
+  SmallVector<utils::IteratorType> reduction() const {
+    SmallVector<utils::IteratorType> its(rank, utils::IteratorType::parallel);
+    its[dim] = utils::IteratorType::reduction;
+    return its;
+  }
+  SmallVector<utils::IteratorType> parallel() const {
+    return SmallVector<utils::IteratorType>(rank,
+                                            utils::IteratorType::parallel);
+  }
+  SmallVector<utils::IteratorType> rowParallel() const {
+    return SmallVector<utils::IteratorType>(rank - 1,
+                                            utils::IteratorType::parallel);
+  }
+
+  int64_t dim, rank;
+  AffineMap fullMap, rowMap, rowId;
+  SmallVector<OpFoldResult> sizes, rowSizes;
+};
+
+inline Value constant(OpBuilder &b, Location loc, Type type, double value) {
+  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+}
+
+inline Value extend(OpBuilder &b, Location loc, Value x, Type to) {
+  return x.getType() == to ? x : arith::ExtFOp::create(b, loc, to, x);
+}
+
+inline Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                    Type type, double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, type);
+  return linalg::FillOp::create(b, loc,
+                                ValueRange{constant(b, loc, type, value)},
+                                ValueRange{empty})
+      .getResult(0);
+}
+
+/// The float type sums are kept in: f64 for f32 and f64, f32 for f16/bf16.
+inline FloatType getSumType(FloatType elementType) {
+  return elementType.isF32() ? Float64Type::get(elementType.getContext())
+                             : getAccumulatorType(elementType);
+}
+
+} // namespace mlir::softmax::detail
+
+#endif // SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ROWGEOMETRY_H
