@@ -84,24 +84,24 @@ static Value buildGrad(RewriterBase &b, Location loc, Value y, Value dy,
       .getResult(0);
 }
 
-FailureOr<Value> mlir::softmax::decomposeSoftmaxGrad(RewriterBase &rewriter,
-                                                     SoftmaxGradOp op) {
+/// Replaces `op` (a gradient op with y, dy and dim) with its decomposition.
+static Value replaceWithGrad(RewriterBase &rewriter, Operation *op, Value y,
+                             Value dy, int64_t dim, bool logarithmic) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
-  Value result = buildGrad(rewriter, op.getLoc(), op.getOutput(),
-                           op.getOutputGrad(), op.getDim(),
-                           /*logarithmic=*/false);
+  Value result = buildGrad(rewriter, op->getLoc(), y, dy, dim, logarithmic);
   rewriter.replaceOp(op, result);
   return result;
 }
 
+FailureOr<Value> mlir::softmax::decomposeSoftmaxGrad(RewriterBase &rewriter,
+                                                     SoftmaxGradOp op) {
+  return replaceWithGrad(rewriter, op, op.getOutput(), op.getOutputGrad(),
+                         op.getDim(), /*logarithmic=*/false);
+}
+
 FailureOr<Value> mlir::softmax::decomposeLogSoftmaxGrad(RewriterBase &rewriter,
                                                         LogSoftmaxGradOp op) {
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPoint(op);
-  Value result = buildGrad(rewriter, op.getLoc(), op.getOutput(),
-                           op.getOutputGrad(), op.getDim(),
-                           /*logarithmic=*/true);
-  rewriter.replaceOp(op, result);
-  return result;
+  return replaceWithGrad(rewriter, op, op.getOutput(), op.getOutputGrad(),
+                         op.getDim(), /*logarithmic=*/true);
 }

@@ -14,6 +14,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "RowGeometry.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -30,33 +32,20 @@ class NormalizeBuilder {
 public:
   NormalizeBuilder(RewriterBase &rewriter, Location loc, Value input,
                    int64_t dim)
-      : b(rewriter), loc(loc), input(input), dim(dim),
+      : b(rewriter), loc(loc), input(input),
         inputType(cast<RankedTensorType>(input.getType())),
         elementType(cast<FloatType>(inputType.getElementType())),
         accType(getAccumulatorType(elementType)),
-        sumType(accType.isF32() && elementType.isF32()
-                    ? Float64Type::get(input.getContext())
-                    : accType) {
-    int64_t rank = inputType.getRank();
-    MLIRContext *ctx = b.getContext();
-    fullMap = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<AffineExpr> rowExprs;
-    for (int64_t i = 0; i < rank; ++i)
-      if (i != dim)
-        rowExprs.push_back(getAffineDimExpr(i, ctx));
-    rowMap = AffineMap::get(rank, /*symbolCount=*/0, rowExprs, ctx);
-    fullSizes = tensor::getMixedSizes(b, loc, input);
-    rowSizes = fullSizes;
-    rowSizes.erase(rowSizes.begin() + dim);
-  }
+        sumType(softmax::detail::getSumType(elementType)),
+        g(rewriter, loc, input, dim) {}
 
   /// m = max(x) along dim, with NaN propagation and -inf as identity.
   Value buildRowMax() {
     Value init = fillRow(constant(accType, negInf()));
-    SmallVector<utils::IteratorType> iterators = reductionIterators();
+    SmallVector<utils::IteratorType> iterators = g.reduction();
     auto op = linalg::GenericOp::create(
         b, loc, init.getType(), ValueRange{input}, ValueRange{init},
-        ArrayRef<AffineMap>{fullMap, rowMap}, iterators,
+        ArrayRef<AffineMap>{g.fullMap, g.rowMap}, iterators,
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value x = extend(nb, nl, args[0]);
           Value m = arith::MaximumFOp::create(nb, nl, x, args[1]);
@@ -77,8 +66,8 @@ public:
     auto op = linalg::GenericOp::create(
         b, loc, TypeRange{init.getType(), init.getType()},
         ValueRange{input, rowMax}, ValueRange{init, init},
-        ArrayRef<AffineMap>{fullMap, rowMap, rowMap, rowMap},
-        reductionIterators(), [&](OpBuilder &nb, Location nl, ValueRange args) {
+        ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.rowMap},
+        g.reduction(), [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value x = extend(nb, nl, args[0]), m = args[1];
           Value isMax =
               arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, x, m);
@@ -106,10 +95,11 @@ public:
   buildRowFactor(Value rowMax, std::pair<Value, Value> rowSum,
                  const APFloat &ifNegInf,
                  function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
-    Value init = tensor::EmptyOp::create(b, loc, rowSizes, accType).getResult();
-    SmallVector<utils::IteratorType> iterators(rowMap.getNumResults(),
+    Value init =
+        tensor::EmptyOp::create(b, loc, g.rowSizes, accType).getResult();
+    SmallVector<utils::IteratorType> iterators(g.rowMap.getNumResults(),
                                                utils::IteratorType::parallel);
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rowMap.getNumResults(),
+    AffineMap id = AffineMap::getMultiDimIdentityMap(g.rowMap.getNumResults(),
                                                      b.getContext());
     auto op = linalg::GenericOp::create(
         b, loc, init.getType(), ValueRange{rowMax, rowSum.first, rowSum.second},
@@ -135,12 +125,12 @@ public:
       Value rowMax, Value rowFactor,
       function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
     Value init =
-        tensor::EmptyOp::create(b, loc, fullSizes, elementType).getResult();
-    SmallVector<utils::IteratorType> iterators(inputType.getRank(),
-                                               utils::IteratorType::parallel);
+        tensor::EmptyOp::create(b, loc, g.sizes, elementType).getResult();
+    SmallVector<utils::IteratorType> iterators = g.parallel();
     auto op = linalg::GenericOp::create(
         b, loc, init.getType(), ValueRange{input, rowMax, rowFactor},
-        ValueRange{init}, ArrayRef<AffineMap>{fullMap, rowMap, rowMap, fullMap},
+        ValueRange{init},
+        ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.fullMap},
         iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value y = combine(nb, nl, shifted(nb, nl, args[0], args[1]), args[2]);
           if (accType != elementType)
@@ -164,17 +154,10 @@ private:
   }
 
   Value fillRow(Value value) {
-    Value empty =
-        tensor::EmptyOp::create(b, loc, rowSizes, value.getType()).getResult();
+    Value empty = tensor::EmptyOp::create(b, loc, g.rowSizes, value.getType())
+                      .getResult();
     return linalg::FillOp::create(b, loc, ValueRange{value}, ValueRange{empty})
         .getResult(0);
-  }
-
-  SmallVector<utils::IteratorType> reductionIterators() const {
-    SmallVector<utils::IteratorType> iterators(inputType.getRank(),
-                                               utils::IteratorType::parallel);
-    iterators[dim] = utils::IteratorType::reduction;
-    return iterators;
   }
 
   Value extend(OpBuilder &nb, Location nl, Value x) const {
@@ -199,13 +182,11 @@ private:
   RewriterBase &b;
   Location loc;
   Value input;
-  int64_t dim;
   RankedTensorType inputType;
   FloatType elementType;
   FloatType accType;
   FloatType sumType;
-  AffineMap fullMap, rowMap;
-  SmallVector<OpFoldResult> fullSizes, rowSizes;
+  softmax::detail::RowGeometry g;
 };
 
 template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {

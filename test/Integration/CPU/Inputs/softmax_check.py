@@ -178,42 +178,21 @@ def descriptor(array):
 GUARD = 64  # Elements of sentinel on each side of an output.
 
 
-def call(fn, x, dtype, shift=0):
-    """Runs fn(x) -> y, with y `shift` elements further into its buffer;
-    checks the ABI contract; returns (y, problems)."""
-    problems = []
-    x_before = x.copy()
-    size = x.size
-    buf = np.empty(size + 2 * GUARD + shift, dtype=dtype.storage)
-    dtype.bits(buf)[:] = dtype.sentinel_bits
-    y = buf[GUARD + shift : GUARD + shift + size].reshape(x.shape)
-    fn(ctypes.byref(descriptor(x)), ctypes.byref(descriptor(y)))
-    if not np.array_equal(dtype.bits(x), dtype.bits(x_before)):
-        problems.append("the input was written")
-    guard_bits = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
-    if (guard_bits != dtype.sentinel_bits).any():
-        problems.append("memory outside the output was written")
-    unwritten = (dtype.bits(y) == dtype.sentinel_bits).sum()
-    if unwritten:
-        problems.append("%d output elements were not written" % unwritten)
-    return y, problems
-
-
-def call_fenced(fn, inputs, out_shape, dtype):
-    """Runs fn(*inputs, out) with out (of `out_shape` and `dtype`) between
-    guards of sentinel values; returns (out, problems), the ABI contract
-    checked: inputs unchanged, every output element written, nothing
-    outside it."""
+def call_fenced(fn, inputs, out_shape, dtype, shift=0):
+    """Runs fn(*inputs, out) with out (of `out_shape` and `dtype`, `shift`
+    elements further into its buffer) between guards of sentinel values;
+    returns (out, problems), the ABI contract checked: inputs unchanged,
+    every output element written, nothing outside it."""
     problems = []
     before = [a.copy() for a in inputs]
     size = int(np.prod(out_shape, dtype=np.int64))
-    buf = np.empty(size + 2 * GUARD, dtype=dtype.storage)
+    buf = np.empty(size + 2 * GUARD + shift, dtype=dtype.storage)
     dtype.bits(buf)[:] = dtype.sentinel_bits
-    out = buf[GUARD : GUARD + size].reshape(out_shape)
+    out = buf[GUARD + shift : GUARD + shift + size].reshape(out_shape)
     fn(*[ctypes.byref(descriptor(a)) for a in list(inputs) + [out]])
     if any(a.tobytes() != b.tobytes() for a, b in zip(inputs, before)):
         problems.append("an input was written")
-    guards = np.concatenate([dtype.bits(buf[:GUARD]), dtype.bits(buf[-GUARD:])])
+    guards = np.concatenate([dtype.bits(buf[: GUARD + shift]), dtype.bits(buf[-GUARD:])])
     if (guards != dtype.sentinel_bits).any():
         problems.append("memory outside the output was written")
     unwritten = (dtype.bits(out) == dtype.sentinel_bits).sum()
@@ -367,7 +346,7 @@ def run_suite(args, suite):
 
         fn = getattr(lib, "_mlir_ciface_case%d" % index)
         fn.restype = None
-        y, problems = call(fn, x, dtype, index % args.shifts)
+        y, problems = call_fenced(fn, [x], x.shape, dtype, index % args.shifts)
         got = dtype.to_f64(y)
         ref_rows = reference_rows(rows, log)
         ref = from_rows(ref_rows, moved_shape, dim)
