@@ -9,6 +9,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::softmax;
 
@@ -77,6 +79,26 @@ LogicalResult SoftmaxGradOp::verify() {
 
 LogicalResult LogSoftmaxGradOp::verify() {
   return verifyNormalizeOp(*this, getOutput().getType(), getDim());
+}
+
+/// What entmax and entmax_grad require of alpha beyond their tensor.
+static LogicalResult verifyEntmax(Operation *op, Type type, int64_t dim,
+                                  double alpha) {
+  if (failed(verifyNormalizeOp(op, type, dim)))
+    return failure();
+  if (!(alpha > 1.0) || std::isinf(alpha))
+    return op->emitOpError("expects a finite alpha > 1, but got ") << alpha;
+  return success();
+}
+
+LogicalResult EntmaxOp::verify() {
+  return verifyEntmax(*this, getInput().getType(), getDim(),
+                      getAlpha().convertToDouble());
+}
+
+LogicalResult EntmaxGradOp::verify() {
+  return verifyEntmax(*this, getOutput().getType(), getDim(),
+                      getAlpha().convertToDouble());
 }
 
 /// What cross_entropy and cross_entropy_grad require of their logits,

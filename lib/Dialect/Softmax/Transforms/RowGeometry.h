@@ -65,8 +65,14 @@ inline Value constant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
 }
 
+/// `x` extended to `to`; a 16-bit float to f64 through f32 (exact), since
+/// LLVM would lower bf16 -> f64 to calls of __truncsfbf2.
 inline Value extend(OpBuilder &b, Location loc, Value x, Type to) {
-  return x.getType() == to ? x : arith::ExtFOp::create(b, loc, to, x);
+  if (x.getType() == to)
+    return x;
+  if (x.getType().getIntOrFloatBitWidth() < 32 && to.isF64())
+    x = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
+  return arith::ExtFOp::create(b, loc, to, x);
 }
 
 inline Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,

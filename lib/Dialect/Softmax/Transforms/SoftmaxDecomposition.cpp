@@ -207,8 +207,12 @@ template <typename OpTy> struct DecomposePattern : OpRewritePattern<OpTy> {
       return decomposeCrossEntropyGrad(rewriter, op);
     else if constexpr (std::is_same_v<OpTy, SparsemaxOp>)
       return decomposeSparsemax(rewriter, op);
-    else
+    else if constexpr (std::is_same_v<OpTy, SparsemaxGradOp>)
       return decomposeSparsemaxGrad(rewriter, op);
+    else if constexpr (std::is_same_v<OpTy, EntmaxOp>)
+      return decomposeEntmax(rewriter, op);
+    else
+      return decomposeEntmaxGrad(rewriter, op);
   }
 };
 
@@ -280,5 +284,6 @@ void mlir::softmax::populateSoftmaxDecompositionPatterns(
            DecomposePattern<SoftmaxGradOp>, DecomposePattern<LogSoftmaxGradOp>,
            DecomposePattern<CrossEntropyOp>,
            DecomposePattern<CrossEntropyGradOp>, DecomposePattern<SparsemaxOp>,
-           DecomposePattern<SparsemaxGradOp>>(patterns.getContext());
+           DecomposePattern<SparsemaxGradOp>, DecomposePattern<EntmaxOp>,
+           DecomposePattern<EntmaxGradOp>>(patterns.getContext());
 }

@@ -1,14 +1,20 @@
-"""Compiles softmax.sparsemax (or, with --op grad, softmax.sparsemax_grad)
-with softmax-compile, runs it through the shared-library C ABI, and
-compares every output with a float64 reference on the same inputs.
+"""Compiles softmax.sparsemax (or, with --alpha, softmax.entmax; with --op
+grad, their gradients) with softmax-compile, runs it through the
+shared-library C ABI, and compares every output with a float64 reference on
+the same inputs.
 
 Usage: sparse_check.py --compiler softmax-compile --dtype f32 --workdir DIR
-                       [--op forward|grad] [--reference numpy|entmax]
+                       [--op forward|grad] [--alpha A]
+                       [--reference numpy|entmax]
 
-The NumPy reference sorts each row (the textbook algorithm: the largest k
-with 1 + k z_k > sum of the k largest, tau = (that sum - 1) / k); the other
-is the `entmax` package's sparsemax and its backward (torch.autograd), in
-float64. Outputs must have exactly the reference's support and match it
+The NumPy references: for sparsemax (and alpha = 2) the textbook sort (the
+largest k with 1 + k z_k > sum of the k largest, tau = (that sum - 1) / k);
+for alpha = 1.5 the sort-based exact algorithm of Peters et al. (2019) (the
+largest k whose quadratic threshold lies below the k-th largest entry); for
+other alpha 200 bisection steps on the threshold, then the row rescaled to
+sum 1; the gradients by their closed form. The other reference is the
+`entmax` package (sparsemax, entmax15, entmax_bisect) and its backward
+(torch.autograd), in float64. Outputs must have exactly the reference's support and match it
 within the tolerance of softmax_check.py. Rows: random, ties, all equal,
 one dominant entry (support of size 1), tightly packed values (support of
 size N), huge ranges, -inf entries; N up to 65536.
@@ -61,6 +67,44 @@ def sparsemax_rows(rows):
     return out
 
 
+def entmax_rows(rows, alpha):
+    if alpha == 2.0:
+        return sparsemax_rows(rows)
+    out = np.zeros_like(rows)
+    p = 1.0 / (alpha - 1.0)
+    for i, z in enumerate(rows):
+        if np.isnan(z).any():
+            out[i] = np.nan
+            continue
+        if np.isposinf(z).any():
+            big = np.isposinf(z)
+            out[i] = np.where(big, 1.0 / big.sum(), 0.0)
+            continue
+        if np.isneginf(z).all():
+            continue
+        x = (alpha - 1.0) * (z - z.max())
+        if alpha == 1.5:
+            s = np.sort(x[np.isfinite(x)])[::-1]
+            k = np.arange(1, s.size + 1)
+            mean = np.cumsum(s) / k
+            mean_sq = np.cumsum(s * s) / k
+            delta = (1.0 - k * (mean_sq - mean * mean)) / k
+            taus = mean - np.sqrt(np.maximum(delta, 0.0))
+            kk = k[taus <= s][-1]
+            out[i] = np.maximum(x - taus[kk - 1], 0.0) ** 2
+        else:
+            lo, hi = -1.0, 0.0
+            for _ in range(200):
+                mid = (lo + hi) / 2
+                if (np.maximum(x - mid, 0.0) ** p).sum() >= 1.0:
+                    lo = mid
+                else:
+                    hi = mid
+            y = np.maximum(x - lo, 0.0) ** p
+            out[i] = y / y.sum()
+    return out
+
+
 def make_rows(rng, num_rows, n, dtype):
     rows = rng.standard_normal((num_rows, n)) * 2.0
     specials = [
@@ -79,19 +123,27 @@ def make_rows(rng, num_rows, n, dtype):
     return dtype.to_f64(dtype.from_f64(rows))
 
 
-def entmax_forward(rows):
+def package_op(alpha):
+    import entmax
+
+    if alpha is None or alpha == 2.0:
+        return entmax.sparsemax
+    if alpha == 1.5:
+        return entmax.entmax15
+    return lambda x, dim: entmax.entmax_bisect(x, alpha, dim=dim, n_iter=100)
+
+
+def entmax_forward(rows, alpha):
     import torch
-    from entmax import sparsemax
 
-    return sparsemax(torch.tensor(rows, dtype=torch.float64), dim=-1).numpy()
+    return package_op(alpha)(torch.tensor(rows, dtype=torch.float64), dim=-1).numpy()
 
 
-def entmax_backward(rows, dy):
+def entmax_backward(rows, dy, alpha):
     import torch
-    from entmax import sparsemax
 
     x = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
-    sparsemax(x, dim=-1).backward(torch.tensor(dy, dtype=torch.float64))
+    package_op(alpha)(x, dim=-1).backward(torch.tensor(dy, dtype=torch.float64))
     return x.grad.numpy()
 
 
@@ -101,8 +153,18 @@ def main():
     parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--op", choices=["forward", "grad"], default="forward")
+    parser.add_argument("--alpha", type=float,
+                        help="softmax.entmax with this alpha (default: softmax.sparsemax)")
     parser.add_argument("--reference", choices=["numpy", "entmax"], default="numpy")
     args = parser.parse_args()
+    alpha = args.alpha
+    if alpha is None:
+        name, attrs, forward_rows = "sparsemax", "", sparsemax_rows
+    else:
+        name, attrs = "entmax", " alpha(%r)" % alpha
+        forward_rows = lambda r: entmax_rows(r, alpha)
+    # The support's weights in the gradient: y^(2 - alpha), 1 for sparsemax.
+    exponent = 0.0 if alpha is None else 2.0 - alpha
     dtype = DTYPES[args.dtype]
     grad = args.op == "grad"
     funcs = []
@@ -110,14 +172,15 @@ def main():
         t = "tensor<%sx%s>" % ("x".join(spelled), dtype.name)
         if grad:
             funcs.append("func.func @case%d(%%y: %s, %%dy: %s) -> %s {\n"
-                         "  %%dx = softmax.sparsemax_grad %%y, %%dy dim(%d) : %s\n"
-                         "  return %%dx : %s\n}\n" % (i, t, t, t, dim, t, t))
+                         "  %%dx = softmax.%s_grad %%y, %%dy dim(%d)%s : %s\n"
+                         "  return %%dx : %s\n}\n" % (i, t, t, t, name, dim, attrs, t, t))
         else:
             funcs.append("func.func @case%d(%%x: %s) -> %s {\n"
-                         "  %%y = softmax.sparsemax %%x dim(%d) : %s\n"
-                         "  return %%y : %s\n}\n" % (i, t, t, dim, t, t))
+                         "  %%y = softmax.%s %%x dim(%d)%s : %s\n"
+                         "  return %%y : %s\n}\n" % (i, t, t, name, dim, attrs, t, t))
     os.makedirs(args.workdir, exist_ok=True)
-    stem = os.path.join(args.workdir, "sparse_%s_%s_%s" % (args.op, dtype.name, args.reference))
+    stem = os.path.join(args.workdir, "%s%s_%s_%s_%s" % (name, alpha or "", args.op, dtype.name,
+                                                       args.reference))
     with open(stem + ".mlir", "w") as f:
         f.write("\n".join(funcs))
     subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
@@ -133,21 +196,28 @@ def main():
             if args.reference == "entmax":
                 # The package has no special values: finite rows only.
                 rows = np.where(np.isfinite(rows), rows, 0.0)
+                if alpha not in (None, 1.5, 2.0):
+                    # entmax_bisect brackets the threshold by max(x) - 1 without
+                    # shifting x first, which rounds to max(x) for huge x (NaN
+                    # rows): its rows stay within 1e6.
+                    rows = np.clip(rows, -1e6, 1e6)
             back = lambda r: np.ascontiguousarray(np.moveaxis(r.reshape(moved), -1, dim))
             if grad:
-                y64 = dtype.to_f64(dtype.from_f64(sparsemax_rows(rows)))
+                y64 = dtype.to_f64(dtype.from_f64(forward_rows(rows)))
                 y64 = np.where(np.isfinite(y64), y64, 0.0)
                 dy64 = dtype.to_f64(dtype.from_f64(rng.standard_normal(rows.shape)))
                 support = y64 > 0
-                cnt = np.maximum(support.sum(axis=1, keepdims=True), 1)
-                mean = np.where(support, dy64, 0.0).sum(axis=1, keepdims=True) / cnt
+                w = np.where(support, np.where(support, y64, 1.0) ** exponent, 0.0)
+                q = (w * dy64).sum(axis=1, keepdims=True) / np.maximum(
+                    w.sum(axis=1, keepdims=True), np.finfo(np.float64).tiny)
                 if args.reference == "entmax":
-                    ref_rows = entmax_backward(rows, dy64)
+                    ref_rows = entmax_backward(rows, dy64, alpha)
                 else:
-                    ref_rows = np.where(support, dy64 - mean, 0.0)
+                    ref_rows = w * (dy64 - q)
                 inputs = [back(y64), back(dy64)]
             else:
-                ref_rows = entmax_forward(rows) if args.reference == "entmax" else sparsemax_rows(rows)
+                ref_rows = (entmax_forward(rows, alpha) if args.reference == "entmax"
+                            else forward_rows(rows))
                 inputs = [back(rows)]
             ref = back(ref_rows)
             arrays = [np.ascontiguousarray(dtype.from_f64(a)) for a in inputs]
@@ -158,9 +228,12 @@ def main():
             if (np.isnan(got) != np.isnan(ref)).any():
                 problems.append("NaN mismatch at %d elements" % (np.isnan(got) != np.isnan(ref)).sum())
             fin = ~np.isnan(ref)
-            if not grad and ((got[fin] > 0) != (ref[fin] > 0)).any():
+            # The support in the output's type (entries of a large power may
+            # underflow).
+            ref_support = dtype.to_f64(dtype.from_f64(ref[fin])) > 0
+            if not grad and ((got[fin] > 0) != ref_support).any():
                 problems.append("support differs at %d elements"
-                                % ((got[fin] > 0) != (ref[fin] > 0)).sum())
+                                % ((got[fin] > 0) != ref_support).sum())
             g, r = got[fin], ref[fin]
             if dtype.name == "f32":
                 tol = 1e-5 * np.abs(r) + 1e-7
@@ -168,16 +241,23 @@ def main():
                 tol = 1e-12 * np.abs(r) + 1e-15
             else:
                 tol = 2 * dtype.ulp(r) + 2.0**-14
+            if not grad and alpha is not None and alpha > 2.0:
+                # y = u^p with p < 1 is steep at the threshold: a few f64 ulps
+                # of tau move y by p u^(p-1) = p y^((p-1)/p) times as much.
+                p = 1.0 / (alpha - 1.0)
+                with np.errstate(divide="ignore"):
+                    steep = p * np.where(r > 0, r, np.inf) ** ((p - 1.0) / p)
+                tol = tol + 8 * np.finfo(np.float64).eps * np.where(r > 0, steep, 0.0)
             bad = ~(np.abs(g - r) <= tol)
             if bad.any():
                 j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
                 problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
             if problems:
                 failures += 1
-                print("FAIL sparsemax %s shape=%s dim=%d type=tensor<%sx%s>: %s"
-                      % (args.op, shape, dim, "x".join(spelled), dtype.name, "; ".join(problems)))
-    print("sparsemax %s %s (%s reference): %d functions, %d failures"
-          % (args.op, dtype.name, args.reference, len(CASES), failures))
+                print("FAIL %s %s shape=%s dim=%d type=tensor<%sx%s>: %s"
+                      % (name, args.op, shape, dim, "x".join(spelled), dtype.name, "; ".join(problems)))
+    print("%s%s %s %s (%s reference): %d functions, %d failures"
+          % (name, attrs, args.op, dtype.name, args.reference, len(CASES), failures))
     sys.exit(1 if failures else 0)
 
 

@@ -85,6 +85,44 @@ def Softmax_SparsemaxOp : Softmax_NormalizeOp<"sparsemax"> {
   }];
 }
 
+def Softmax_EntmaxOp
+    : Softmax_Op<"entmax", [Pure, AllTypesMatch<["input", "output"]>]> {
+  let summary = "alpha-entmax along one dimension";
+  let description = [{
+    alpha-entmax (Peters, Niculae & Martins, 2019), which interpolates
+    between softmax (`alpha` -> 1) and sparsemax (`alpha` = 2):
+    `y = max((alpha - 1) * x - tau, 0) ^ (1 / (alpha - 1))` with the
+    threshold `tau` such that the row sums to 1. `alpha` is an f64 > 1.
+    For `alpha` = 1.5 the threshold is exact (the support's quadratic is
+    solved once the support is known); for other values it is found by a
+    bracketed Newton iteration to the precision of the sums (f64 for f32),
+    and the row is rescaled to sum to 1 (in f64 for every type when
+    `alpha` > 2, where `y` is steep in `tau` at the threshold: entries within
+    an f64 ulp of it are then ill-conditioned for any method). `alpha` = 2
+    is sparsemax. Special
+    values as for sparsemax: a NaN anywhere in a row gives a NaN row, `k`
+    `+inf` entries share the mass, an all `-inf` row gives zeros.
+
+    Example:
+
+    ```mlir
+    %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<?x1024xf32>
+    ```
+
+    The generic form is
+    `"softmax.entmax"(%x) <{alpha = 1.5 : f64, dim = 1 : i64}> : (tensor<?x1024xf32>) -> tensor<?x1024xf32>`.
+  }];
+  let arguments = (ins AnyTensor:$input, I64Attr:$dim, F64Attr:$alpha);
+  let results = (outs AnyTensor:$output);
+
+  let assemblyFormat = [{
+    $input `dim` `(` $dim `)` `alpha` `(` $alpha `)` attr-dict `:`
+    type($input)
+  }];
+
+  let hasVerifier = 1;
+}
+
 // The gradients of a normalisation: from its output and the gradient of a
 // loss with respect to that output, the gradient with respect to its input
 // (a vector-Jacobian product along `dim`). All three have one type.
@@ -150,6 +188,33 @@ def Softmax_SparsemaxGradOp : Softmax_GradOp<"sparsemax_grad"> {
     %dx = softmax.sparsemax_grad %y, %dy dim(1) : tensor<?x1024xf32>
     ```
   }];
+}
+
+def Softmax_EntmaxGradOp
+    : Softmax_Op<"entmax_grad", [Pure, AllTypesMatch<["output", "output_grad",
+                                                     "input_grad"]>]> {
+  let summary = "Gradient of alpha-entmax along one dimension";
+  let description = [{
+    From `y = entmax(x)` along `dim` with the same `alpha` and `dy`: with
+    `g = y ^ (2 - alpha)` on the support of `y` (0 elsewhere),
+    `dx = g * (dy - sum(g * dy) / sum(g))`, the sums along `dim`.
+
+    Example:
+
+    ```mlir
+    %dx = softmax.entmax_grad %y, %dy dim(1) alpha(1.5) : tensor<?x1024xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$output, AnyTensor:$output_grad,
+                       I64Attr:$dim, F64Attr:$alpha);
+  let results = (outs AnyTensor:$input_grad);
+
+  let assemblyFormat = [{
+    $output `,` $output_grad `dim` `(` $dim `)` `alpha` `(` $alpha `)`
+    attr-dict `:` type($output)
+  }];
+
+  let hasVerifier = 1;
 }
 
 def Softmax_CrossEntropyOp : Softmax_Op<"cross_entropy", [Pure]> {

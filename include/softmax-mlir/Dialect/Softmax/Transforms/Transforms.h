@@ -25,6 +25,8 @@ class CrossEntropyOp;
 class CrossEntropyGradOp;
 class SparsemaxOp;
 class SparsemaxGradOp;
+class EntmaxOp;
+class EntmaxGradOp;
 
 /// Rewrites `op` into the stable max-exp-sum form in linalg on tensors and
 /// replaces it. See the `softmax-decompose` pass for the exact form.
@@ -51,6 +53,12 @@ FailureOr<Value> decomposeCrossEntropyGrad(RewriterBase &rewriter,
 FailureOr<Value> decomposeSparsemax(RewriterBase &rewriter, SparsemaxOp op);
 FailureOr<Value> decomposeSparsemaxGrad(RewriterBase &rewriter,
                                         SparsemaxGradOp op);
+
+/// Rewrites alpha-entmax into linalg and an scf.while finding each row's
+/// threshold, and its gradient into a weighted reduction over the support
+/// (see EntmaxDecomposition.cpp).
+FailureOr<Value> decomposeEntmax(RewriterBase &rewriter, EntmaxOp op);
+FailureOr<Value> decomposeEntmaxGrad(RewriterBase &rewriter, EntmaxGradOp op);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
