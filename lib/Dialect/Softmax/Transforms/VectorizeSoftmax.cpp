@@ -69,6 +69,7 @@ struct SoftmaxVectorizePass
     options.caches.l2Bytes = l2CacheKiB * 1024;
     options.nontemporal = nontemporal;
     populateSoftmaxVectorizationPatterns(patterns, options);
+    populateFamilyVectorizationPatterns(patterns, options);
     // The greedy driver, not the walk one: a fused consumer, erased with
     // the op, comes after it. Only the softmax ops are rewritten.
     GreedyRewriteConfig config;

@@ -99,6 +99,12 @@ struct RowVectorizationOptions {
 void populateSoftmaxVectorizationPatterns(
     RewritePatternSet &patterns, const RowVectorizationOptions &options);
 
+/// Adds the patterns that turn the gradients and cross-entropy ops reducing
+/// along their innermost dimension into vector row loops (see
+/// FamilyVectorization.cpp).
+void populateFamilyVectorizationPatterns(
+    RewritePatternSet &patterns, const RowVectorizationOptions &options);
+
 /// How the vector row loops cover the rows of a softmax over the innermost
 /// dim, as the string attribute `softmax.row_form` pins it ("rows",
 /// "groups", "split"); without the attribute they choose at run time.

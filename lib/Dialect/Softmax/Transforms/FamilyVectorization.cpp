@@ -1,0 +1,485 @@
+//===- FamilyVectorization.cpp - vector row loops for the family ----------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Rewrites the gradients and cross-entropy ops that reduce their innermost
+// dim into one parallel loop over the rows whose body makes the op's passes
+// over its row with vectors: the row stays in cache between the passes (the
+// generic decomposition makes each pass over the whole tensor), and every
+// pass is a loop of whole vectors and one masked vector for the tail. The
+// arithmetic is the decomposition's, in the same types (sums in f64 for f32,
+// in f32 for f16), so both give the same results to rounding:
+//
+//   softmax_grad      s = sum(y dy);       dx = y (dy - s)
+//   log_softmax_grad  s = sum(dy);         dx = dy - exp(y) s
+//   cross_entropy     m = max(x); s = sum(exp(x - m)) (and the total of
+//                     x - m with smoothing); the loss from x[label]
+//   cross_entropy_grad m, s; dx = (exp(x - m) / s - target) dloss
+//
+// bf16 stays on the generic path (x86 without AVX512-BF16 has no bf16
+// vector arithmetic).
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "RowGeometry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::softmax;
+using namespace mlir::softmax::detail;
+
+namespace {
+
+/// The vector loops over the rows of one tensor along its innermost dim.
+class FamilyRowBuilder {
+public:
+  FamilyRowBuilder(RewriterBase &b, Location loc, Value like,
+                   const RowVectorizationOptions &options)
+      : b(b), loc(loc) {
+    auto type = cast<RankedTensorType>(like.getType());
+    rank = type.getRank();
+    elementType = cast<FloatType>(type.getElementType());
+    accType = getAccumulatorType(elementType);
+    sumType = getSumType(elementType);
+    // Two registers of f32 lanes a step: the loops are memory-bound, and
+    // f64 sums of them take four more.
+    lanes = std::max<int64_t>(1, options.vectorBits / 32) * 2;
+    sizes = tensor::getMixedSizes(b, loc, like);
+    n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
+  }
+
+  VectorType vec(Type element) const {
+    return VectorType::get({lanes}, element);
+  }
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+  Value splat(Type element, double value) {
+    return arith::ConstantOp::create(
+        b, loc, vec(element),
+        DenseElementsAttr::get(vec(element),
+                               b.getFloatAttr(element, value).getValue()));
+  }
+  Value broadcast(Value scalar) {
+    return vector::BroadcastOp::create(b, loc, vec(scalar.getType()), scalar);
+  }
+  /// `value` on the lanes of `mask` (all of them without one), else
+  /// `neutral`.
+  Value keep(Value mask, Value value, Value neutral) {
+    return mask ? arith::SelectOp::create(b, loc, mask, value, neutral)
+                      .getResult()
+                : value;
+  }
+
+  /// One vector of `source` at [row, col], extended to `to`; lanes past the
+  /// row's end (where `mask` is set) read 0.
+  Value read(Value source, ValueRange row, Value col, Value mask, Type to) {
+    SmallVector<Value> at(row);
+    at.push_back(col);
+    Value zero = arith::ConstantOp::create(b, loc, elementType,
+                                           b.getFloatAttr(elementType, 0.0));
+    Value v = vector::TransferReadOp::create(b, loc, vec(elementType), source,
+                                             at, zero, ArrayRef<bool>{!mask});
+    if (to == elementType)
+      return v;
+    if (elementType.getWidth() < 32 && to.isF64())
+      v = arith::ExtFOp::create(b, loc, vec(b.getF32Type()), v);
+    return arith::ExtFOp::create(b, loc, vec(to), v);
+  }
+
+  /// Writes `value` (rounded to the element type) at column `col` of the
+  /// row slice `rowOut`.
+  Value write(Value value, Value rowOut, Value col, Value mask) {
+    auto type = cast<VectorType>(value.getType());
+    if (type.getElementType() != elementType) {
+      if (elementType.getWidth() < 32 && type.getElementType().isF64())
+        value = arith::TruncFOp::create(b, loc, vec(b.getF32Type()), value);
+      value = arith::TruncFOp::create(b, loc, vec(elementType), value);
+    }
+    SmallVector<Value> at(rank - 1, index(0));
+    at.push_back(col);
+    return vector::TransferWriteOp::create(b, loc, value, rowOut, at,
+                                           ArrayRef<bool>{!mask})
+        .getResult();
+  }
+
+  /// One pass over the row's columns carrying `inits`: whole vectors, then
+  /// one masked vector for the tail (none where the length is a static
+  /// multiple of the lanes).
+  SmallVector<Value>
+  sweep(ValueRange inits,
+        function_ref<SmallVector<Value>(Value col, Value mask, ValueRange acc)>
+            body) {
+    Value mainEnd = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, n, index(lanes)), index(lanes));
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), mainEnd, index(lanes), inits,
+        [&](OpBuilder &, Location, Value col, ValueRange acc) {
+          scf::YieldOp::create(b, loc, body(col, nullptr, acc));
+        });
+    SmallVector<Value> results(loop.getResults());
+    std::optional<int64_t> length = getConstantIntValue(sizes.back());
+    if (length && *length % lanes == 0)
+      return results;
+    Value mask = vector::CreateMaskOp::create(
+        b, loc, vec(b.getI1Type()),
+        ValueRange{arith::SubIOp::create(b, loc, n, mainEnd)});
+    return body(mainEnd, mask, results);
+  }
+
+  Value sum(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+  }
+  Value max(Value v) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                       v);
+  }
+
+  /// A parallel loop over the rows (the outer indices; one iteration for a
+  /// rank-1 tensor). With `perRow`, `init` has the outer shape and `body`
+  /// returns the row's scalar; otherwise `init` has the full shape and
+  /// `body` returns its row slice, written.
+  Value forRows(Value init, bool perRow,
+                function_ref<Value(ValueRange row, Value rowOut)> body) {
+    SmallVector<OpFoldResult> bounds(ArrayRef(sizes).drop_back());
+    if (bounds.empty())
+      bounds.push_back(b.getIndexAttr(1));
+    auto forall = scf::ForallOp::create(
+        b, loc, bounds, ValueRange{init}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          ValueRange row = args.drop_back().take_front(rank - 1);
+          Value out = args.back();
+          SmallVector<OpFoldResult> offsets(row.begin(), row.end());
+          SmallVector<OpFoldResult> one(rank - 1, b.getIndexAttr(1));
+          Value result;
+          if (perRow) {
+            Value scalar = body(row, nullptr);
+            result = tensor::FromElementsOp::create(
+                b, loc,
+                RankedTensorType::get(SmallVector<int64_t>(rank - 1, 1),
+                                      scalar.getType()),
+                scalar);
+          } else {
+            offsets.push_back(b.getIndexAttr(0));
+            one.push_back(sizes.back());
+            Value rowOut = tensor::ExtractSliceOp::create(
+                b, loc, out, offsets, one,
+                SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+            result = body(row, rowOut);
+          }
+          auto inParallel = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, result, out, offsets, one,
+              SmallVector<OpFoldResult>(offsets.size(), b.getIndexAttr(1)));
+        });
+    return forall.getResult(0);
+  }
+
+  RewriterBase &b;
+  Location loc;
+  int64_t rank, lanes;
+  FloatType elementType, accType, sumType;
+  SmallVector<OpFoldResult> sizes;
+  Value n;
+};
+
+/// Whether the family's row loops take an op over `type` along `dim`.
+LogicalResult checkApplicable(RewriterBase &rewriter, Operation *op, Type type,
+                              int64_t dim) {
+  auto tensorType = cast<RankedTensorType>(type);
+  if (dim != tensorType.getRank() - 1)
+    return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
+  if (tensorType.getElementType().isBF16())
+    return rewriter.notifyMatchFailure(op, "bf16 stays on the generic path");
+  return success();
+}
+
+/// softmax_grad and log_softmax_grad.
+template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
+  VectorizeGrad(MLIRContext *ctx, const RowVectorizationOptions &options)
+      : OpRewritePattern<OpTy>(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    constexpr bool logarithmic = std::is_same_v<OpTy, LogSoftmaxGradOp>;
+    Value y = op.getOutput(), dy = op.getOutputGrad();
+    if (failed(checkApplicable(rewriter, op, y.getType(), op.getDim())))
+      return failure();
+    Location loc = op.getLoc();
+    FamilyRowBuilder rb(rewriter, loc, y, options);
+    Type sumType = rb.sumType, accType = rb.accType;
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, rb.sizes, rb.elementType);
+    Value dx =
+        rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+          // s = sum(dy * y) or sum(dy); lanes past the end read 0.
+          Value s =
+              rb.sum(rb.sweep(rb.splat(sumType, 0.0), [&](Value col, Value mask,
+                                                          ValueRange acc) {
+                         Value term = rb.read(dy, row, col, mask, sumType);
+                         if (!logarithmic)
+                           term = arith::MulFOp::create(
+                               rewriter, loc,
+                               rb.read(y, row, col, mask, sumType), term);
+                         return SmallVector<Value>{arith::AddFOp::create(
+                             rewriter, loc, acc[0], term)};
+                       }).front());
+          Value sv = rb.broadcast(s);
+          return rb
+              .sweep(rowOut,
+                     [&](Value col, Value mask, ValueRange acc) {
+                       Value g = rb.read(dy, row, col, mask, sumType);
+                       Value value;
+                       if (logarithmic) {
+                         Value p = math::ExpOp::create(
+                             rewriter, loc,
+                             rb.read(y, row, col, mask, accType));
+                         if (accType != sumType)
+                           p = arith::ExtFOp::create(rewriter, loc,
+                                                     rb.vec(sumType), p);
+                         value = arith::SubFOp::create(
+                             rewriter, loc, g,
+                             arith::MulFOp::create(rewriter, loc, p, sv));
+                       } else {
+                         value = arith::MulFOp::create(
+                             rewriter, loc, rb.read(y, row, col, mask, sumType),
+                             arith::SubFOp::create(rewriter, loc, g, sv));
+                       }
+                       return SmallVector<Value>{
+                           rb.write(value, acc[0], col, mask)};
+                     })
+              .front();
+        });
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+
+  RowVectorizationOptions options;
+};
+
+/// cross_entropy and cross_entropy_grad.
+template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
+  VectorizeCrossEntropy(MLIRContext *ctx,
+                        const RowVectorizationOptions &options)
+      : OpRewritePattern<OpTy>(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    constexpr bool isGrad = std::is_same_v<OpTy, CrossEntropyGradOp>;
+    Value x = op.getLogits(), labels = op.getLabels();
+    if (failed(checkApplicable(rewriter, op, x.getType(), op.getDim())))
+      return failure();
+    double smoothing = op.getLabelSmoothing().convertToDouble();
+    int64_t ignoreIndex = op.getIgnoreIndex();
+    Location loc = op.getLoc();
+    auto &b = rewriter;
+    FamilyRowBuilder rb(rewriter, loc, x, options);
+    FloatType sumType = rb.sumType, accType = rb.accType;
+    double inf = std::numeric_limits<double>::infinity();
+    Value classes = rb.n;
+    Value classCount = arith::UIToFPOp::create(
+        b, loc, sumType,
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), classes));
+
+    // t = (x == m) ? 0 : x - m, in `type`.
+    auto shifted = [&](Value xv, Value mv, Type type) -> Value {
+      Value isMax =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xv, mv);
+      return arith::SelectOp::create(b, loc, isMax, rb.splat(type, 0.0),
+                                     arith::SubFOp::create(b, loc, xv, mv));
+    };
+    // Per row: m = max(x) and s = sum(exp(t)) (and the total of t).
+    auto rowStats = [&](ValueRange row, bool total) {
+      Value m =
+          rb.max(rb.sweep(rb.splat(accType, -inf), [&](Value col, Value mask,
+                                                       ValueRange acc) {
+                     Value v =
+                         rb.keep(mask, rb.read(x, row, col, mask, accType),
+                                 rb.splat(accType, -inf));
+                     return SmallVector<Value>{
+                         arith::MaximumFOp::create(b, loc, v, acc[0])};
+                   }).front());
+      Value mv = rb.broadcast(m);
+      SmallVector<Value> inits = {rb.splat(sumType, 0.0)};
+      if (total)
+        inits.push_back(rb.splat(sumType, 0.0));
+      SmallVector<Value> sums =
+          rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
+            Value t = shifted(rb.read(x, row, col, mask, accType), mv, accType);
+            Value e = math::ExpOp::create(b, loc, t);
+            if (accType != sumType)
+              e = arith::ExtFOp::create(b, loc, rb.vec(sumType), e);
+            SmallVector<Value> next = {arith::AddFOp::create(
+                b, loc, acc[0], rb.keep(mask, e, rb.splat(sumType, 0.0)))};
+            if (total) {
+              Value tt = t;
+              if (accType != sumType)
+                tt = arith::ExtFOp::create(b, loc, rb.vec(sumType), t);
+              next.push_back(arith::AddFOp::create(
+                  b, loc, acc[1], rb.keep(mask, tt, rb.splat(sumType, 0.0))));
+            }
+            return next;
+          });
+      SmallVector<Value> stats = {m, rb.sum(sums[0])};
+      if (total)
+        stats.push_back(rb.sum(sums[1]));
+      return stats;
+    };
+    // The label of a row as an index, whether it is in [0, classes), and
+    // whether it is ignore_index.
+    auto labelOf = [&](ValueRange row) {
+      Value label = tensor::ExtractOp::create(b, loc, labels, row);
+      Type labelType = label.getType();
+      Value index = arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
+      Value inRange = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index,
+                                rb.index(0)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index,
+                                classes));
+      Value ignored = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq, label,
+          arith::ConstantOp::create(b, loc, labelType,
+                                    b.getIntegerAttr(labelType, ignoreIndex)));
+      return std::make_tuple(index, inRange, ignored);
+    };
+    // `value`: 0 for ignore_index, NaN for a label outside the classes.
+    auto finish = [&](Value inRange, Value ignored, Value value, Value zero,
+                      Value nan) -> Value {
+      value = arith::SelectOp::create(b, loc, inRange, value, nan);
+      return arith::SelectOp::create(b, loc, ignored, zero, value);
+    };
+
+    Value result;
+    if constexpr (!isGrad) {
+      // A rank-1 logits' loss is a 0-d tensor: the generic path's.
+      if (rb.rank < 2)
+        return rewriter.notifyMatchFailure(op, "a single sample");
+      Value init = tensor::EmptyOp::create(
+          b, loc, ArrayRef(rb.sizes).drop_back(), rb.elementType);
+      result = rb.forRows(init, /*perRow=*/true, [&](ValueRange row, Value) {
+        SmallVector<Value> stats = rowStats(row, smoothing != 0.0);
+        auto [index, inRange, ignored] = labelOf(row);
+        // x[label], read at a label clamped into [0, classes).
+        Value clamped = arith::MinSIOp::create(
+            b, loc, arith::MaxSIOp::create(b, loc, index, rb.index(0)),
+            arith::SubIOp::create(b, loc, classes, rb.index(1)));
+        SmallVector<Value> at(row);
+        at.push_back(clamped);
+        Value xl =
+            extend(b, loc, tensor::ExtractOp::create(b, loc, x, at), sumType);
+        Value m = extend(b, loc, stats[0], sumType);
+        Value lse = arith::AddFOp::create(
+            b, loc, m, math::LogOp::create(b, loc, stats[1]));
+        Value value = arith::SubFOp::create(b, loc, lse, xl);
+        if (smoothing != 0.0) {
+          Value mean = arith::AddFOp::create(
+              b, loc, m, arith::DivFOp::create(b, loc, stats[2], classCount));
+          value = arith::AddFOp::create(
+              b, loc,
+              arith::MulFOp::create(
+                  b, loc, constant(b, loc, sumType, 1.0 - smoothing), value),
+              arith::MulFOp::create(b, loc,
+                                    constant(b, loc, sumType, smoothing),
+                                    arith::SubFOp::create(b, loc, lse, mean)));
+        }
+        value = finish(inRange, ignored, value, constant(b, loc, sumType, 0.0),
+                       constant(b, loc, sumType,
+                                std::numeric_limits<double>::quiet_NaN()));
+        if (sumType != rb.elementType)
+          value = arith::TruncFOp::create(b, loc, rb.elementType, value);
+        return value;
+      });
+    } else {
+      Value lossGrad = op.getLossGrad();
+      Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
+      result =
+          rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+            SmallVector<Value> stats = rowStats(row, /*total=*/false);
+            Value index, inRange, ignored;
+            std::tie(index, inRange, ignored) = labelOf(row);
+            Value mv = rb.broadcast(extend(b, loc, stats[0], sumType));
+            Value sv = rb.broadcast(stats[1]);
+            Value dloss = rb.broadcast(
+                extend(b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row),
+                       sumType));
+            Value labelv = rb.broadcast(
+                arith::IndexCastOp::create(b, loc, b.getI64Type(), index));
+            Value offsets = arith::ConstantOp::create(
+                b, loc, rb.vec(b.getI64Type()),
+                DenseElementsAttr::get(
+                    rb.vec(b.getI64Type()),
+                    llvm::to_vector(llvm::map_range(
+                        llvm::seq<int64_t>(0, rb.lanes),
+                        [&](int64_t i) { return APInt(64, i); }))));
+            Value base = smoothing != 0.0
+                             ? rb.broadcast(arith::DivFOp::create(
+                                   b, loc, constant(b, loc, sumType, smoothing),
+                                   classCount))
+                             : rb.splat(sumType, 0.0);
+            Value zero = rb.splat(sumType, 0.0);
+            Value nan =
+                rb.splat(sumType, std::numeric_limits<double>::quiet_NaN());
+            return rb
+                .sweep(rowOut,
+                       [&](Value col, Value mask, ValueRange acc) {
+                         // p = exp(t) / s with t and exp in the sum's type (p -
+                         // target can cancel).
+                         Value t = shifted(rb.read(x, row, col, mask, sumType),
+                                           mv, sumType);
+                         Value p = arith::DivFOp::create(
+                             b, loc, math::ExpOp::create(b, loc, t), sv);
+                         Value cols = arith::AddIOp::create(
+                             b, loc, offsets,
+                             rb.broadcast(arith::IndexCastOp::create(
+                                 b, loc, b.getI64Type(), col)));
+                         Value atLabel = arith::CmpIOp::create(
+                             b, loc, arith::CmpIPredicate::eq, cols, labelv);
+                         Value target = arith::AddFOp::create(
+                             b, loc,
+                             arith::SelectOp::create(
+                                 b, loc, atLabel,
+                                 rb.splat(sumType, 1.0 - smoothing), zero),
+                             base);
+                         Value value = arith::MulFOp::create(
+                             b, loc, arith::SubFOp::create(b, loc, p, target),
+                             dloss);
+                         value = finish(inRange, ignored, value, zero, nan);
+                         return SmallVector<Value>{
+                             rb.write(value, acc[0], col, mask)};
+                       })
+                .front();
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  RowVectorizationOptions options;
+};
+
+} // namespace
+
+void mlir::softmax::populateFamilyVectorizationPatterns(
+    RewritePatternSet &patterns, const RowVectorizationOptions &options) {
+  patterns.add<VectorizeGrad<SoftmaxGradOp>, VectorizeGrad<LogSoftmaxGradOp>,
+               VectorizeCrossEntropy<CrossEntropyOp>,
+               VectorizeCrossEntropy<CrossEntropyGradOp>>(patterns.getContext(),
+                                                          options);
+}

@@ -1,0 +1,93 @@
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
+
+// softmax_grad: per row, s = sum(y * dy) in f64 lanes over whole vectors
+// and a masked tail, then y * (dy - s) written a vector at a time.
+// CHECK-LABEL: func.func @softmax_grad
+// CHECK-SAME: (%[[Y:.*]]: tensor<?x?xf32>, %[[DY:.*]]: tensor<?x?xf32>)
+// CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x?xf32>)
+// CHECK: %[[ROWOUT:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, %{{.*}}] [1, 1]
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf64>)
+// CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
+// CHECK: vector.transfer_read %[[Y]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} : tensor<?x?xf32>, vector<16xf32>
+// CHECK: %[[S:.*]] = vector.reduction <add>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[SV:.*]] = vector.broadcast %[[S]] : f64 to vector<16xf64>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ROWOUT]]) -> (tensor<1x?xf32>)
+// CHECK: arith.subf %{{.*}}, %[[SV]] : vector<16xf64>
+// CHECK: arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x?xf32>
+// CHECK: tensor.parallel_insert_slice
+func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x?xf32>
+  return %dx : tensor<?x?xf32>
+}
+
+// -----
+
+// log_softmax_grad on f16: sums in f32, exp(y) in f32; a row length that is
+// a multiple of the lanes has no tail.
+// CHECK-LABEL: func.func @log_softmax_grad
+// CHECK: scf.forall
+// CHECK: vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+// CHECK: math.exp %{{.*}} : vector<16xf32>
+// CHECK: arith.truncf %{{.*}} : vector<16xf32> to vector<16xf16>
+// CHECK-NOT: vector.create_mask
+// CHECK: tensor.parallel_insert_slice
+func.func @log_softmax_grad(%y: tensor<8x64xf16>, %dy: tensor<8x64xf16>) -> tensor<8x64xf16> {
+  %dx = softmax.log_softmax_grad %y, %dy dim(1) : tensor<8x64xf16>
+  return %dx : tensor<8x64xf16>
+}
+
+// -----
+
+// cross_entropy: per row the max (masked lanes -inf), the sum of exp(t) and,
+// with smoothing, of t; the loss from x[label] as a scalar per row.
+// CHECK-LABEL: func.func @cross_entropy
+// CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>, %[[L:.*]]: tensor<?xi64>)
+// CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?xf32>)
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: vector.reduction <maximumf>
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
+// CHECK: math.exp %{{.*}} : vector<16xf32>
+// CHECK: tensor.extract %[[L]][%[[ROW]]] : tensor<?xi64>
+// CHECK: tensor.extract %[[X]][%[[ROW]], %{{.*}}] : tensor<?x?xf32>
+// CHECK: math.log %{{.*}} : f64
+// CHECK: tensor.from_elements %{{.*}} : tensor<1xf32>
+// CHECK: tensor.parallel_insert_slice
+func.func @cross_entropy(%x: tensor<?x?xf32>, %l: tensor<?xi64>) -> tensor<?xf32> {
+  %loss = softmax.cross_entropy %x, %l dim(1) {label_smoothing = 0.1 : f64} : tensor<?x?xf32>, tensor<?xi64> -> tensor<?xf32>
+  return %loss : tensor<?xf32>
+}
+
+// -----
+
+// cross_entropy_grad: the max and the sum, then (exp(t) / s - target) *
+// dloss with t and exp in f64, the label's column found by comparing the
+// lanes' column indices.
+// CHECK-LABEL: func.func @cross_entropy_grad
+// CHECK: scf.forall
+// CHECK: vector.reduction <maximumf>
+// CHECK: vector.reduction <add>
+// CHECK: math.exp %{{.*}} : vector<16xf64>
+// CHECK: arith.cmpi eq, %{{.*}}, %{{.*}} : vector<16xi64>
+// CHECK: vector.transfer_write
+func.func @cross_entropy_grad(%x: tensor<4x1000xf32>, %l: tensor<4xi32>, %d: tensor<4xf32>) -> tensor<4x1000xf32> {
+  %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) : tensor<4x1000xf32>, tensor<4xi32>, tensor<4xf32> -> tensor<4x1000xf32>
+  return %dx : tensor<4x1000xf32>
+}
+
+// -----
+
+// Left to the generic decomposition: an outer dim, bf16, a single sample.
+// CHECK-LABEL: func.func @generic
+// CHECK: softmax.softmax_grad %{{.*}}, %{{.*}} dim(0)
+// CHECK: softmax.log_softmax_grad %{{.*}}, %{{.*}} dim(1) : tensor<4x8xbf16>
+// CHECK: softmax.cross_entropy %{{.*}}, %{{.*}} dim(0)
+func.func @generic(%a: tensor<4x8xf32>, %b: tensor<4x8xbf16>, %x: tensor<8xf32>, %l: tensor<i64>) -> (tensor<4x8xf32>, tensor<4x8xbf16>, tensor<f32>) {
+  %0 = softmax.softmax_grad %a, %a dim(0) : tensor<4x8xf32>
+  %1 = softmax.log_softmax_grad %b, %b dim(1) : tensor<4x8xbf16>
+  %2 = softmax.cross_entropy %x, %l dim(0) : tensor<8xf32>, tensor<i64> -> tensor<f32>
+  return %0, %1, %2 : tensor<4x8xf32>, tensor<4x8xbf16>, tensor<f32>
+}
