@@ -80,6 +80,28 @@ func.func @cross_entropy_grad(%x: tensor<4x1000xf32>, %l: tensor<4xi32>, %d: ten
 
 // -----
 
+// sparsemax: the max and +inf count, then an scf.while on the row's scalar
+// (tau, |S|) whose rounds sum t and count over t > tau a vector at a time,
+// then max(t - tau, 0).
+// CHECK-LABEL: func.func @sparsemax
+// CHECK: scf.forall
+// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[LOOP:.*]]:2 = scf.while (%[[TAU:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
+// CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<16xf64>
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<16xf64>
+// CHECK: arith.andi %{{.*}}, %{{.*}} : vector<16xi1>
+// CHECK: scf.condition
+// CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: vector.transfer_write
+func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = softmax.sparsemax %x dim(1) : tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
 // Left to the generic decomposition: an outer dim, bf16, a single sample.
 // CHECK-LABEL: func.func @generic
 // CHECK: softmax.softmax_grad %{{.*}}, %{{.*}} dim(0)

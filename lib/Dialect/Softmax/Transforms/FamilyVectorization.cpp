@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Rewrites the gradients and cross-entropy ops that reduce their innermost
-// dim into one parallel loop over the rows whose body makes the op's passes
-// over its row with vectors: the row stays in cache between the passes (the
-// generic decomposition makes each pass over the whole tensor), and every
+// Rewrites the gradients, cross-entropy and sparsemax ops that reduce their
+// innermost dim into one parallel loop over the rows whose body makes the op's
+// passes over its row with vectors: the row stays in cache between the passes
+// (the generic decomposition makes each pass over the whole tensor), and every
 // pass is a loop of whole vectors and one masked vector for the tail. The
 // arithmetic is the decomposition's, in the same types (sums in f64 for f32,
 // in f32 for f16), so both give the same results to rounding:
@@ -17,6 +17,9 @@
 //   cross_entropy     m = max(x); s = sum(exp(x - m)) (and the total of
 //                     x - m with smoothing); the loss from x[label]
 //   cross_entropy_grad m, s; dx = (exp(x - m) / s - target) dloss
+//   sparsemax         m = max(x); rounds of tau = (sum of S - 1) / |S| over
+//                     S = {x - m > tau} while S shrinks, each round a pass
+//                     over the row; y = max(x - m - tau, 0)
 //
 // bf16 stays on the generic path (x86 without AVX512-BF16 has no bf16
 // vector arithmetic).
@@ -474,12 +477,134 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
   RowVectorizationOptions options;
 };
 
+/// sparsemax: per row the max and the +inf count, then the support
+/// refinement of the decomposition (tau from -1 on t = x - m, until the
+/// support stops shrinking), each round one pass over the row in cache,
+/// then max(t - tau, 0).
+struct VectorizeSparsemax : OpRewritePattern<SparsemaxOp> {
+  VectorizeSparsemax(MLIRContext *ctx, const RowVectorizationOptions &options)
+      : OpRewritePattern<SparsemaxOp>(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(SparsemaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getInput();
+    if (failed(checkApplicable(rewriter, op, x.getType(), op.getDim())))
+      return failure();
+    Location loc = op.getLoc();
+    auto &b = rewriter;
+    FamilyRowBuilder rb(rewriter, loc, x, options);
+    FloatType sumType = rb.sumType;
+    double inf = std::numeric_limits<double>::infinity();
+    auto c = [&](double value) { return constant(b, loc, sumType, value); };
+    auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
+      return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
+    };
+    Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
+    Value y =
+        rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+          SmallVector<Value> stats = rb.sweep(
+              {rb.splat(sumType, -inf), rb.splat(sumType, 0.0)},
+              [&](Value col, Value mask, ValueRange acc) {
+                Value v = rb.read(x, row, col, mask, sumType);
+                Value isInf =
+                    cmp(arith::CmpFPredicate::OEQ, v, rb.splat(sumType, inf));
+                Value one = arith::SelectOp::create(b, loc, isInf,
+                                                    rb.splat(sumType, 1.0),
+                                                    rb.splat(sumType, 0.0));
+                return SmallVector<Value>{
+                    arith::MaximumFOp::create(
+                        b, loc, rb.keep(mask, v, rb.splat(sumType, -inf)),
+                        acc[0]),
+                    arith::AddFOp::create(
+                        b, loc, acc[1],
+                        rb.keep(mask, one, rb.splat(sumType, 0.0)))};
+              });
+          Value m = rb.max(stats[0]), k = rb.sum(stats[1]);
+          Value mv = rb.broadcast(m);
+          Value finite = cmp(arith::CmpFPredicate::ONE,
+                             math::AbsFOp::create(b, loc, m), c(inf));
+          auto loop = scf::WhileOp::create(
+              b, loc, TypeRange{sumType, sumType}, ValueRange{c(-1.0), c(inf)},
+              [&](OpBuilder &, Location, ValueRange args) {
+                Value tau = args[0], count = args[1];
+                Value tauv = rb.broadcast(tau);
+                SmallVector<Value> sums = rb.sweep(
+                    {rb.splat(sumType, 0.0), rb.splat(sumType, 0.0)},
+                    [&](Value col, Value mask, ValueRange acc) {
+                      Value t = arith::SubFOp::create(
+                          b, loc, rb.read(x, row, col, mask, sumType), mv);
+                      Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
+                      if (mask)
+                        in = arith::AndIOp::create(b, loc, in, mask);
+                      Value zero = rb.splat(sumType, 0.0);
+                      return SmallVector<Value>{
+                          arith::AddFOp::create(
+                              b, loc, acc[0],
+                              arith::SelectOp::create(b, loc, in, t, zero)),
+                          arith::AddFOp::create(
+                              b, loc, acc[1],
+                              arith::SelectOp::create(
+                                  b, loc, in, rb.splat(sumType, 1.0), zero))};
+                    });
+                Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
+                Value newTau = arith::DivFOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
+                // A support that does not shrink ends the row.
+                Value changed = arith::AndIOp::create(
+                    b, loc, finite,
+                    cmp(arith::CmpFPredicate::OLT, size, count));
+                scf::ConditionOp::create(
+                    b, loc, changed,
+                    ValueRange{
+                        arith::SelectOp::create(b, loc, changed, newTau, tau),
+                        arith::SelectOp::create(b, loc, changed, size, count)});
+              },
+              [&](OpBuilder &, Location, ValueRange args) {
+                scf::YieldOp::create(b, loc, args);
+              });
+          Value tauv = rb.broadcast(loop.getResult(0));
+          Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
+          Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
+          Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
+          return rb
+              .sweep(
+                  rowOut,
+                  [&](Value col, Value mask, ValueRange acc) {
+                    Value zero = rb.splat(sumType, 0.0);
+                    Value v = rb.read(x, row, col, mask, sumType);
+                    Value value = arith::MaximumFOp::create(
+                        b, loc,
+                        arith::SubFOp::create(
+                            b, loc, arith::SubFOp::create(b, loc, v, mv), tauv),
+                        zero);
+                    // +inf rows share the mass; all -inf rows give 0.
+                    Value infShare =
+                        arith::SelectOp::create(b, loc,
+                                                cmp(arith::CmpFPredicate::OEQ,
+                                                    v, rb.splat(sumType, inf)),
+                                                share, zero);
+                    value = arith::SelectOp::create(b, loc, isPosInf, infShare,
+                                                    value);
+                    value =
+                        arith::SelectOp::create(b, loc, isNegInf, zero, value);
+                    return SmallVector<Value>{
+                        rb.write(value, acc[0], col, mask)};
+                  })
+              .front();
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+
+  RowVectorizationOptions options;
+};
+
 } // namespace
 
 void mlir::softmax::populateFamilyVectorizationPatterns(
     RewritePatternSet &patterns, const RowVectorizationOptions &options) {
   patterns.add<VectorizeGrad<SoftmaxGradOp>, VectorizeGrad<LogSoftmaxGradOp>,
                VectorizeCrossEntropy<CrossEntropyOp>,
-               VectorizeCrossEntropy<CrossEntropyGradOp>>(patterns.getContext(),
-                                                          options);
+               VectorizeCrossEntropy<CrossEntropyGradOp>, VectorizeSparsemax>(
+      patterns.getContext(), options);
 }
