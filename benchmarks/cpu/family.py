@@ -1,16 +1,18 @@
 """Times the softmax family's other ops on one CPU thread against PyTorch
-(and the entmax package for sparsemax) measured in the same run, and
-prints a Markdown table of medians and ratios.
+and oneDNN (and the entmax package for sparsemax and entmax) measured in the same run,
+and prints a Markdown table of medians and ratios.
 
 Usage: python3 benchmarks/cpu/family.py [--compiler build/bin/softmax-compile]
                                         [--reps 15] [--out FILE]
 
-Needs PyTorch (and entmax for its row); run by hand or from run.sh, not by
-the tests. Ours: the ops compiled by softmax-compile into one shared
-library, called through the C ABI on NumPy buffers. PyTorch:
-torch._softmax_backward_data / torch._log_softmax_backward_data (its
-backward kernels), entmax.sparsemax, and F.cross_entropy forward plus
-backward by autograd.
+Needs PyTorch (and entmax for its row, libdnnl-dev for oneDNN's); run by
+hand, not by the tests. Ours: the ops compiled by softmax-compile into one
+shared library, called through the C ABI on NumPy buffers. Peers:
+torch._softmax_backward_data / torch._log_softmax_backward_data (PyTorch's
+backward kernels) and oneDNN's softmax_v2_backward (through onednn_shim.cpp,
+built here as run.sh builds it, and checked once against PyTorch's result)
+for the gradients, at 4096x1024 and 16384x128; entmax.sparsemax and entmax.entmax15; and
+F.cross_entropy forward plus backward by autograd.
 """
 
 import argparse
@@ -27,17 +29,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Integration", "CPU", "Inputs"))
 from softmax_check import descriptor  # noqa: E402
 
-SOURCE = """
-func.func @softmax_grad(%y: tensor<4096x1024xf32>, %dy: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
-  %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<4096x1024xf32>
-  return %dx : tensor<4096x1024xf32>
-}
-func.func @log_softmax_grad(%y: tensor<4096x1024xf32>, %dy: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
-  %dx = softmax.log_softmax_grad %y, %dy dim(1) : tensor<4096x1024xf32>
-  return %dx : tensor<4096x1024xf32>
-}
+# The gradients' shapes: long rows, and short ones (the kernels' shapes are
+# static: one function per op and shape, @softmax_grad_4096x1024 and so on).
+GRAD_SHAPES = ((4096, 1024), (16384, 128))
+GRAD_TEMPLATE = """
+func.func @{op}_{s}(%y: tensor<{s}xf32>, %dy: tensor<{s}xf32>) -> tensor<{s}xf32> {{
+  %dx = softmax.{op} %y, %dy dim(1) : tensor<{s}xf32>
+  return %dx : tensor<{s}xf32>
+}}"""
+SOURCE = "".join(GRAD_TEMPLATE.format(op=op, s="%dx%d" % shape)
+                 for shape in GRAD_SHAPES
+                 for op in ("softmax_grad", "log_softmax_grad")) + """
 func.func @softmax(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
   %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
+  return %y : tensor<4096x1024xf32>
+}
+func.func @entmax15(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
+  %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<4096x1024xf32>
   return %y : tensor<4096x1024xf32>
 }
 func.func @sparsemax(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
@@ -65,6 +73,31 @@ def median_seconds(fn, reps):
     return float(np.median(times))
 
 
+def build_onednn(work):
+    """Builds onednn_shim.cpp as run.sh does and returns it loaded, or None
+    (with a note) when libdnnl-dev or the build is missing."""
+    if not os.path.exists("/usr/include/oneapi/dnnl/dnnl.hpp"):
+        print("note: libdnnl-dev not installed, no oneDNN rows", file=sys.stderr)
+        return None
+    so = os.path.join(work, "libonednn_shim.so")
+    build = subprocess.run(["g++", "-O2", "-std=c++17", "-fPIC", "-shared", "-fopenmp",
+                            os.path.join(HERE, "onednn_shim.cpp"), "-ldnnl", "-o", so],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if build.returncode != 0:
+        print("note: building onednn_shim.cpp failed, no oneDNN rows:\n" + build.stdout,
+              file=sys.stderr)
+        return None
+    shim = ctypes.CDLL(so)
+    shim.onednn_softmax_backward_create.restype = ctypes.c_void_p
+    shim.onednn_softmax_backward_create.argtypes = [ctypes.c_int, ctypes.c_long,
+                                                    ctypes.c_long, ctypes.c_int]
+    shim.onednn_softmax_backward_run.restype = None
+    shim.onednn_softmax_backward_run.argtypes = [ctypes.c_void_p] * 4
+    shim.onednn_softmax_backward_impl.restype = ctypes.c_char_p
+    shim.onednn_softmax_backward_impl.argtypes = [ctypes.c_void_p]
+    return shim
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", default=os.path.join(HERE, "..", "..", "build", "bin",
@@ -85,6 +118,7 @@ def main():
     subprocess.run([args.compiler, src, "-o", lib_path, "--emit=shared-lib",
                     "--num-threads=1"], check=True)
     lib = ctypes.CDLL(lib_path)
+    shim = build_onednn(work)
     rng = np.random.default_rng(0)
 
     def call(name, *arrays):
@@ -93,32 +127,62 @@ def main():
         return lambda: fn(*descs)
 
     rows = []
-    # softmax_grad / log_softmax_grad, 4096 x 1024.
     x = rng.standard_normal((4096, 1024)).astype(np.float32)
-    y = np.asarray(torch.softmax(torch.from_numpy(x), 1))
-    ly = np.asarray(torch.log_softmax(torch.from_numpy(x), 1))
-    dy = rng.standard_normal((4096, 1024)).astype(np.float32)
     out = np.empty_like(x)
-    ty, tly, tdy = torch.from_numpy(y), torch.from_numpy(ly), torch.from_numpy(dy)
     ours = median_seconds(call("softmax", x, out), args.reps)
     rows.append(("softmax (ours, for scale)", "4096x1024", ours, None, None))
-    for name, yy, tyy, backward in (
-        ("softmax_grad", y, ty, torch._softmax_backward_data),
-        ("log_softmax_grad", ly, tly, torch._log_softmax_backward_data),
-    ):
-        ours = median_seconds(call(name, yy, dy, out), args.reps)
-        peer = median_seconds(lambda: backward(tdy, tyy, 1, torch.float32), args.reps)
-        rows.append((name, "4096x1024", ours, "PyTorch", peer))
-    # sparsemax, 4096 x 1024.
-    ours = median_seconds(call("sparsemax", x, out), args.reps)
-    try:
-        from entmax import sparsemax
+    # softmax_grad / log_softmax_grad against PyTorch's and oneDNN's
+    # backward kernels.
+    for shape in GRAD_SHAPES:
+        s = "%dx%d" % shape
+        gx = rng.standard_normal(shape).astype(np.float32)
+        dy = rng.standard_normal(shape).astype(np.float32)
+        gout = np.empty_like(gx)
+        tdy = torch.from_numpy(dy)
+        for name, forward, backward in (
+            ("softmax_grad", torch.softmax, torch._softmax_backward_data),
+            ("log_softmax_grad", torch.log_softmax, torch._log_softmax_backward_data),
+        ):
+            y = np.ascontiguousarray(forward(torch.from_numpy(gx), 1).numpy())
+            ty = torch.from_numpy(y)
+            ours = median_seconds(call("%s_%s" % (name, s), y, dy, gout), args.reps)
+            peer = median_seconds(lambda: backward(tdy, ty, 1, torch.float32), args.reps)
+            rows.append((name, s, ours, "PyTorch", peer))
+            if shim is None:
+                continue
+            h = shim.onednn_softmax_backward_create(name == "log_softmax_grad",
+                                                    shape[0], shape[1], 1)
+            dx = np.empty_like(gx)
 
-        tx = torch.from_numpy(x)
-        peer = median_seconds(lambda: sparsemax(tx, dim=1), max(3, args.reps // 3))
-        rows.append(("sparsemax", "4096x1024", ours, "entmax", peer))
-    except ImportError:
-        rows.append(("sparsemax", "4096x1024", ours, None, None))
+            def onednn(h=h, y=y, dy=dy, dx=dx):
+                shim.onednn_softmax_backward_run(h, y.ctypes.data, dy.ctypes.data,
+                                                 dx.ctypes.data)
+
+            # Once before timing: oneDNN's gradient is PyTorch's (a swapped
+            # dst / diff_dst would not be).
+            onednn()
+            want = backward(tdy, ty, 1, torch.float32).numpy()
+            err = float(np.max(np.abs(dx - want)) / np.max(np.abs(want)))
+            if not err <= 1e-5:
+                raise SystemExit("oneDNN's %s at %s differs from PyTorch's: max error "
+                                 "%.3g of the largest magnitude" % (name, s, err))
+            # The peer's name says which implementation ran: oneDNN 2.6 has a
+            # JIT backward only for AVX-512, elsewhere its reference loops.
+            impl = shim.onednn_softmax_backward_impl(h).decode()
+            rows.append((name, s, ours, "oneDNN (%s)" % impl,
+                         median_seconds(onednn, args.reps)))
+    # sparsemax and entmax(1.5), 4096 x 1024.
+    tx = torch.from_numpy(x)
+    for name, peer_name in (("sparsemax", "sparsemax"), ("entmax15", "entmax15")):
+        ours = median_seconds(call(name, x, out), args.reps)
+        try:
+            import entmax
+
+            fn = getattr(entmax, peer_name)
+            peer = median_seconds(lambda: fn(tx, dim=1), max(3, args.reps // 3))
+            rows.append((name, "4096x1024", ours, "entmax", peer))
+        except ImportError:
+            rows.append((name, "4096x1024", ours, None, None))
     # cross_entropy forward + grad, 512 x 50257.
     logits = (rng.standard_normal((512, 50257)) * 2).astype(np.float32)
     labels = rng.integers(0, 50257, 512).astype(np.int64)
