@@ -102,6 +102,31 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
+// entmax(1.5): the max, then an scf.while on the row's scalar (tau, lo, hi,
+// round) whose rounds make the four sums (F, D, |S| and min u) a vector at a
+// time and update the threshold by Newton's step or the exact quadratic;
+// then the total of max(u, 0)^2 and the rescaled output. alpha = 2 takes
+// sparsemax's loop.
+// CHECK-LABEL: func.func @entmax
+// CHECK: scf.forall
+// CHECK: %[[LOOP:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>, vector<16xf64>)
+// CHECK: vector.reduction <minimumf>
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: scf.condition
+// CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
+// CHECK: vector.reduction <add>
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: vector.transfer_write
+// CHECK: scf.while ({{.*}}) : (f64, f64) -> (f64, f64)
+func.func @entmax(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
+  %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<?x?xf32>
+  %z = softmax.entmax %x dim(1) alpha(2.0) : tensor<?x?xf32>
+  return %y, %z : tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
 // Left to the generic decomposition: an outer dim, bf16, a single sample.
 // CHECK-LABEL: func.func @generic
 // CHECK: softmax.softmax_grad %{{.*}}, %{{.*}} dim(0)

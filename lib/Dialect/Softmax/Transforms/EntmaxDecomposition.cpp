@@ -43,6 +43,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "EntmaxMath.h"
 #include "RowGeometry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,11 +58,6 @@ using namespace mlir;
 using namespace mlir::softmax;
 using namespace mlir::softmax::detail;
 
-/// Rounds after which a row stops refining even if its steps have not fallen
-/// below the tolerance (rounding noise in the sums of very long rows):
-/// bisection alone would have shrunk the bracket [-1, 0] below an f64 ulp.
-static constexpr int64_t kMaxRounds = 64;
-
 /// `value` in `type`; f64 through f32 to a 16-bit type, whose truncation
 /// from f32 is all that arith-expand turns into integer arithmetic (LLVM
 /// would call __truncdfbf2 otherwise).
@@ -72,47 +68,6 @@ static Value truncate(OpBuilder &b, Location loc, Value value, FloatType type) {
     value = arith::TruncFOp::create(b, loc, b.getF32Type(), value);
   return arith::TruncFOp::create(b, loc, type, value);
 }
-
-namespace {
-/// Builds the element-wise pieces of the decomposition in the sum type.
-struct EntmaxMath {
-  EntmaxMath(FloatType sumType, double alpha)
-      : sumType(sumType), alpha(alpha), p(1.0 / (alpha - 1.0)) {}
-
-  Value c(OpBuilder &b, Location loc, double value) const {
-    return constant(b, loc, sumType, value);
-  }
-
-  /// X = (alpha - 1) * (x - m).
-  Value scaled(OpBuilder &b, Location loc, Value x, Value m) const {
-    Value t = arith::SubFOp::create(b, loc, extend(b, loc, x, sumType), m);
-    return arith::MulFOp::create(b, loc, t, c(b, loc, alpha - 1.0));
-  }
-
-  /// v^e for v > 0 (v * v and v for the exponents 2 and 1).
-  Value power(OpBuilder &b, Location loc, Value v, double e) const {
-    if (e == 2.0)
-      return arith::MulFOp::create(b, loc, v, v);
-    if (e == 1.0)
-      return v;
-    if (e == 0.5)
-      return math::SqrtOp::create(b, loc, v);
-    return math::PowFOp::create(b, loc, v, c(b, loc, e));
-  }
-
-  /// `value` where v > 0, else 0.
-  Value onSupport(OpBuilder &b, Location loc, Value v, Value value) const {
-    Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v,
-                                     c(b, loc, 0.0));
-    return arith::SelectOp::create(b, loc, in, value, c(b, loc, 0.0));
-  }
-
-  bool exactQuadratic() const { return p == 2.0; }
-
-  FloatType sumType;
-  double alpha, p;
-};
-} // namespace
 
 FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
   OpBuilder::InsertionGuard guard(b);
@@ -128,9 +83,7 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
   }
   auto elementType =
       cast<FloatType>(cast<RankedTensorType>(x.getType()).getElementType());
-  // For alpha > 2, y = u^p with p < 1 amplifies the threshold's error near
-  // it (dy/dtau = p u^(p-1)): every type then computes in f64.
-  FloatType sumType = alpha > 2.0 ? b.getF64Type() : getSumType(elementType);
+  FloatType sumType = EntmaxMath::getComputeType(elementType, alpha);
   EntmaxMath em(sumType, alpha);
   RowGeometry g(b, loc, x, op.getDim());
   double inf = std::numeric_limits<double>::infinity();
@@ -182,10 +135,6 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
       });
 
   // The rounds, while any row is not done.
-  // Two ulps at 1: at the scale of the bracket [-1, 0], a bracket that
-  // bisection can no longer split or a Newton step of rounding noise.
-  double tolerance =
-      std::ldexp(1.0, 2 - static_cast<int>(sumType.getFPMantissaWidth()));
   Value zeroIndex = arith::ConstantIndexOp::create(b, loc, 0);
   SmallVector<Value> loopInit(init.getResults());
   loopInit.push_back(zeroIndex);
@@ -198,13 +147,13 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
               round = args[4];
         // One pass: F = sum u^p and D = p * sum u^(p-1) over u = X - tau > 0;
         // for the exact quadratic, also |S| and the smallest u there.
-        int64_t numSums = em.exactQuadratic() ? 4 : 2;
+        int64_t numSums = em.numSums();
         Value zeros = filled(nb, nl, g.rowSizes, sumType, 0.0);
-        SmallVector<Value> sumInits(2, zeros);
-        if (em.exactQuadratic()) {
-          sumInits.push_back(zeros);
-          sumInits.push_back(filled(nb, nl, g.rowSizes, sumType, inf));
-        }
+        SmallVector<Value> sumInits;
+        for (int64_t i = 0; i < numSums; ++i)
+          sumInits.push_back(
+              i == 3 ? filled(nb, nl, g.rowSizes, sumType, em.sumInit(i))
+                     : zeros);
         SmallVector<AffineMap> passMaps{g.fullMap, g.rowMap, g.rowMap};
         passMaps.append(numSums, g.rowMap);
         auto pass = linalg::GenericOp::create(
@@ -212,26 +161,10 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
             ValueRange{x, rowMax, tau}, sumInits, passMaps, g.reduction(),
             [&](OpBuilder &bb, Location bl, ValueRange a) {
               Value u = arith::SubFOp::create(
-                  bb, bl, em.scaled(bb, bl, a[0], a[1]), a[2]);
-              Value pos = arith::MaximumFOp::create(bb, bl, u, em.c(bb, bl, 0));
-              SmallVector<Value> results;
-              results.push_back(arith::AddFOp::create(
-                  bb, bl, a[3],
-                  em.onSupport(bb, bl, u, em.power(bb, bl, pos, em.p))));
-              Value derivative = arith::MulFOp::create(
-                  bb, bl, em.c(bb, bl, em.p), em.power(bb, bl, pos, em.p - 1));
-              results.push_back(arith::AddFOp::create(
-                  bb, bl, a[4], em.onSupport(bb, bl, u, derivative)));
-              if (em.exactQuadratic()) {
-                results.push_back(arith::AddFOp::create(
-                    bb, bl, a[5], em.onSupport(bb, bl, u, em.c(bb, bl, 1.0))));
-                Value in = arith::CmpFOp::create(
-                    bb, bl, arith::CmpFPredicate::OGT, u, em.c(bb, bl, 0.0));
-                results.push_back(arith::SelectOp::create(
-                    bb, bl, in, arith::MinimumFOp::create(bb, bl, a[6], u),
-                    a[6]));
-              }
-              linalg::YieldOp::create(bb, bl, results);
+                  bb, bl,
+                  em.scaled(bb, bl, extend(bb, bl, a[0], sumType), a[1]), a[2]);
+              linalg::YieldOp::create(
+                  bb, bl, em.accumulate(bb, bl, u, a.drop_front(3)));
             });
 
         // The next (tau, lo, hi, done), in place in the loop's own tensors
@@ -240,88 +173,26 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
         SmallVector<Value> updateInputs(pass.getResults());
         Value last = arith::CmpIOp::create(
             nb, nl, arith::CmpIPredicate::uge, round,
-            arith::ConstantIndexOp::create(nb, nl, kMaxRounds - 1));
+            arith::ConstantIndexOp::create(nb, nl, kEntmaxMaxRounds - 1));
         auto update = linalg::GenericOp::create(
             nb, nl, TypeRange{rowType, rowType, rowType, flagType},
             updateInputs, ValueRange{tau, lo, hi, done},
             SmallVector<AffineMap>(numSums + 4, g.rowId), g.rowParallel(),
             [&](OpBuilder &bb, Location bl, ValueRange a) {
-              Value big = a[0], deriv = a[1];
               Value oldTau = a[numSums], oldLo = a[numSums + 1],
                     oldHi = a[numSums + 2], oldDone = a[numSums + 3];
-              Value f = arith::SubFOp::create(bb, bl, big, em.c(bb, bl, 1.0));
-              Value left = arith::CmpFOp::create(
-                  bb, bl, arith::CmpFPredicate::OGE, f, em.c(bb, bl, 0.0));
-              Value newLo =
-                  arith::SelectOp::create(bb, bl, left, oldTau, oldLo);
-              Value newHi =
-                  arith::SelectOp::create(bb, bl, left, oldHi, oldTau);
-              // Newton's step (f' = -D), or the midpoint outside (lo, hi).
-              Value newton = arith::AddFOp::create(
-                  bb, bl, oldTau, arith::DivFOp::create(bb, bl, f, deriv));
-              Value inside = arith::AndIOp::create(
-                  bb, bl,
-                  arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OGT,
-                                        newton, newLo),
-                  arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OLT,
-                                        newton, newHi));
-              Value mid = arith::MulFOp::create(
-                  bb, bl, arith::AddFOp::create(bb, bl, newLo, newHi),
-                  em.c(bb, bl, 0.5));
-              // For p < 1 (alpha > 2) f is concave, with an unbounded
-              // derivative where an entry meets tau: Newton could stall
-              // there, so the bracket is bisected.
-              Value next = em.p >= 1.0 ? arith::SelectOp::create(bb, bl, inside,
-                                                                 newton, mid)
-                                             .getResult()
-                                       : mid;
-              Value tol = em.c(bb, bl, tolerance);
-              Value converged = arith::OrIOp::create(
-                  bb, bl,
-                  arith::CmpFOp::create(
-                      bb, bl, arith::CmpFPredicate::OLE,
-                      math::AbsFOp::create(
-                          bb, bl, arith::SubFOp::create(bb, bl, next, oldTau)),
-                      tol),
-                  arith::CmpFOp::create(
-                      bb, bl, arith::CmpFPredicate::OLE,
-                      arith::SubFOp::create(bb, bl, newHi, newLo), tol));
-              if (em.exactQuadratic()) {
-                // delta = (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), with
-                // U1 = D / 2; exact when every u on S is at least delta.
-                Value count = a[2], minU = a[3];
-                Value u1 =
-                    arith::MulFOp::create(bb, bl, deriv, em.c(bb, bl, 0.5));
-                Value disc = arith::SubFOp::create(
-                    bb, bl, arith::MulFOp::create(bb, bl, u1, u1),
-                    arith::MulFOp::create(bb, bl, count, f));
-                Value delta = arith::DivFOp::create(
-                    bb, bl, f,
-                    arith::AddFOp::create(bb, bl, u1,
-                                          math::SqrtOp::create(bb, bl, disc)));
-                Value exact = arith::AndIOp::create(
-                    bb, bl, left,
-                    arith::AndIOp::create(
-                        bb, bl,
-                        arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OGE,
-                                              disc, em.c(bb, bl, 0.0)),
-                        arith::CmpFOp::create(bb, bl, arith::CmpFPredicate::OGE,
-                                              minU, delta)));
-                next = arith::SelectOp::create(
-                    bb, bl, exact, arith::AddFOp::create(bb, bl, oldTau, delta),
-                    next);
-                converged = arith::OrIOp::create(bb, bl, converged, exact);
-              }
-              converged = arith::OrIOp::create(bb, bl, converged, last);
+              EntmaxUpdate next = em.update(bb, bl, oldTau, oldLo, oldHi,
+                                            a.take_front(numSums), last);
               // Rows already done keep their values.
               auto keep = [&](Value fresh, Value old) -> Value {
                 return arith::SelectOp::create(bb, bl, oldDone, old, fresh);
               };
               linalg::YieldOp::create(
                   bb, bl,
-                  ValueRange{keep(next, oldTau), keep(newLo, oldLo),
-                             keep(newHi, oldHi),
-                             arith::OrIOp::create(bb, bl, oldDone, converged)});
+                  ValueRange{
+                      keep(next.tau, oldTau), keep(next.lo, oldLo),
+                      keep(next.hi, oldHi),
+                      arith::OrIOp::create(bb, bl, oldDone, next.converged)});
             });
         // Whether every row is done: the flags reduced to one.
         Value all =
@@ -372,7 +243,8 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
           g.reduction(),
           [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value u = arith::SubFOp::create(
-                nb, nl, em.scaled(nb, nl, a[0], a[1]), a[2]);
+                nb, nl, em.scaled(nb, nl, extend(nb, nl, a[0], sumType), a[1]),
+                a[2]);
             Value pos = arith::MaximumFOp::create(nb, nl, u, em.c(nb, nl, 0));
             linalg::YieldOp::create(
                 nb, nl,
@@ -394,8 +266,9 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
           [&](OpBuilder &nb, Location nl, ValueRange a) {
             Value m = a[1], k = a[4];
             Value zero = em.c(nb, nl, 0.0);
-            Value u =
-                arith::SubFOp::create(nb, nl, em.scaled(nb, nl, a[0], m), a[2]);
+            Value u = arith::SubFOp::create(
+                nb, nl, em.scaled(nb, nl, extend(nb, nl, a[0], sumType), m),
+                a[2]);
             Value pos = arith::MaximumFOp::create(nb, nl, u, zero);
             Value value = arith::DivFOp::create(
                 nb, nl, em.power(nb, nl, pos, em.p), a[3]);

@@ -30,6 +30,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "EntmaxMath.h"
 #include "RowGeometry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -477,92 +478,227 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
   RowVectorizationOptions options;
 };
 
-/// sparsemax: per row the max and the +inf count, then the support
-/// refinement of the decomposition (tau from -1 on t = x - m, until the
-/// support stops shrinking), each round one pass over the row in cache,
-/// then max(t - tau, 0).
+/// Per row: m = max(x) (NaN-propagating) and the number of +inf entries,
+/// in `type`.
+std::pair<Value, Value> rowMaxAndInfCount(FamilyRowBuilder &rb, Value x,
+                                          ValueRange row, Type type) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  double inf = std::numeric_limits<double>::infinity();
+  SmallVector<Value> stats = rb.sweep(
+      {rb.splat(type, -inf), rb.splat(type, 0.0)},
+      [&](Value col, Value mask, ValueRange acc) {
+        Value v = rb.read(x, row, col, mask, type);
+        Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                            v, rb.splat(type, inf));
+        Value one = arith::SelectOp::create(b, loc, isInf, rb.splat(type, 1.0),
+                                            rb.splat(type, 0.0));
+        return SmallVector<Value>{
+            arith::MaximumFOp::create(
+                b, loc, rb.keep(mask, v, rb.splat(type, -inf)), acc[0]),
+            arith::AddFOp::create(b, loc, acc[1],
+                                  rb.keep(mask, one, rb.splat(type, 0.0)))};
+      });
+  return {rb.max(stats[0]), rb.sum(stats[1])};
+}
+
+/// sparsemax of `x` (the input of `op`, sparsemax or entmax with alpha 2):
+/// per row the max and the +inf count, then the support refinement of the
+/// decomposition (tau from -1 on t = x - m, until the support stops
+/// shrinking), each round one pass over the row in cache, then
+/// max(t - tau, 0).
+LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
+                                 const RowVectorizationOptions &options) {
+  Location loc = op->getLoc();
+  auto &b = rewriter;
+  FamilyRowBuilder rb(rewriter, loc, x, options);
+  FloatType sumType = rb.sumType;
+  double inf = std::numeric_limits<double>::infinity();
+  auto c = [&](double value) { return constant(b, loc, sumType, value); };
+  auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
+    return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
+  };
+  Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
+  Value y =
+      rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+        auto [m, k] = rowMaxAndInfCount(rb, x, row, sumType);
+        Value mv = rb.broadcast(m);
+        Value finite = cmp(arith::CmpFPredicate::ONE,
+                           math::AbsFOp::create(b, loc, m), c(inf));
+        auto loop = scf::WhileOp::create(
+            b, loc, TypeRange{sumType, sumType}, ValueRange{c(-1.0), c(inf)},
+            [&](OpBuilder &, Location, ValueRange args) {
+              Value tau = args[0], count = args[1];
+              Value tauv = rb.broadcast(tau);
+              SmallVector<Value> sums = rb.sweep(
+                  {rb.splat(sumType, 0.0), rb.splat(sumType, 0.0)},
+                  [&](Value col, Value mask, ValueRange acc) {
+                    Value t = arith::SubFOp::create(
+                        b, loc, rb.read(x, row, col, mask, sumType), mv);
+                    Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
+                    if (mask)
+                      in = arith::AndIOp::create(b, loc, in, mask);
+                    Value zero = rb.splat(sumType, 0.0);
+                    return SmallVector<Value>{
+                        arith::AddFOp::create(
+                            b, loc, acc[0],
+                            arith::SelectOp::create(b, loc, in, t, zero)),
+                        arith::AddFOp::create(
+                            b, loc, acc[1],
+                            arith::SelectOp::create(
+                                b, loc, in, rb.splat(sumType, 1.0), zero))};
+                  });
+              Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
+              Value newTau = arith::DivFOp::create(
+                  b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
+              // A support that does not shrink ends the row.
+              Value changed = arith::AndIOp::create(
+                  b, loc, finite, cmp(arith::CmpFPredicate::OLT, size, count));
+              scf::ConditionOp::create(
+                  b, loc, changed,
+                  ValueRange{
+                      arith::SelectOp::create(b, loc, changed, newTau, tau),
+                      arith::SelectOp::create(b, loc, changed, size, count)});
+            },
+            [&](OpBuilder &, Location, ValueRange args) {
+              scf::YieldOp::create(b, loc, args);
+            });
+        Value tauv = rb.broadcast(loop.getResult(0));
+        Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
+        Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
+        Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
+        return rb
+            .sweep(
+                rowOut,
+                [&](Value col, Value mask, ValueRange acc) {
+                  Value zero = rb.splat(sumType, 0.0);
+                  Value v = rb.read(x, row, col, mask, sumType);
+                  Value value = arith::MaximumFOp::create(
+                      b, loc,
+                      arith::SubFOp::create(
+                          b, loc, arith::SubFOp::create(b, loc, v, mv), tauv),
+                      zero);
+                  // +inf rows share the mass; all -inf rows give 0.
+                  Value infShare = arith::SelectOp::create(
+                      b, loc,
+                      cmp(arith::CmpFPredicate::OEQ, v, rb.splat(sumType, inf)),
+                      share, zero);
+                  value = arith::SelectOp::create(b, loc, isPosInf, infShare,
+                                                  value);
+                  value =
+                      arith::SelectOp::create(b, loc, isNegInf, zero, value);
+                  return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
+                })
+            .front();
+      });
+  rewriter.replaceOp(op, y);
+  return success();
+}
+
 struct VectorizeSparsemax : OpRewritePattern<SparsemaxOp> {
   VectorizeSparsemax(MLIRContext *ctx, const RowVectorizationOptions &options)
       : OpRewritePattern<SparsemaxOp>(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(SparsemaxOp op,
                                 PatternRewriter &rewriter) const override {
+    if (failed(checkApplicable(rewriter, op, op.getInput().getType(),
+                               op.getDim())))
+      return failure();
+    return vectorizeSparsemax(rewriter, op, op.getInput(), options);
+  }
+
+  RowVectorizationOptions options;
+};
+
+/// entmax: per row the max and the +inf count, then the threshold search of
+/// the decomposition (EntmaxMath) on the row's scalar (tau, lo, hi), each
+/// round one pass over the row in cache, then the sum of max(X - tau, 0)^p
+/// and the rescaled output. alpha = 2 goes as sparsemax.
+struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
+  VectorizeEntmax(MLIRContext *ctx, const RowVectorizationOptions &options)
+      : OpRewritePattern<EntmaxOp>(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(EntmaxOp op,
+                                PatternRewriter &rewriter) const override {
     Value x = op.getInput();
     if (failed(checkApplicable(rewriter, op, x.getType(), op.getDim())))
       return failure();
+    double alpha = op.getAlpha().convertToDouble();
+    if (alpha == 2.0)
+      return vectorizeSparsemax(rewriter, op, x, options);
     Location loc = op.getLoc();
     auto &b = rewriter;
     FamilyRowBuilder rb(rewriter, loc, x, options);
-    FloatType sumType = rb.sumType;
+    FloatType type = EntmaxMath::getComputeType(rb.elementType, alpha);
+    EntmaxMath em(type, alpha);
     double inf = std::numeric_limits<double>::infinity();
-    auto c = [&](double value) { return constant(b, loc, sumType, value); };
+    auto c = [&](double value) { return constant(b, loc, type, value); };
     auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
       return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
     };
     Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
     Value y =
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-          SmallVector<Value> stats = rb.sweep(
-              {rb.splat(sumType, -inf), rb.splat(sumType, 0.0)},
-              [&](Value col, Value mask, ValueRange acc) {
-                Value v = rb.read(x, row, col, mask, sumType);
-                Value isInf =
-                    cmp(arith::CmpFPredicate::OEQ, v, rb.splat(sumType, inf));
-                Value one = arith::SelectOp::create(b, loc, isInf,
-                                                    rb.splat(sumType, 1.0),
-                                                    rb.splat(sumType, 0.0));
-                return SmallVector<Value>{
-                    arith::MaximumFOp::create(
-                        b, loc, rb.keep(mask, v, rb.splat(sumType, -inf)),
-                        acc[0]),
-                    arith::AddFOp::create(
-                        b, loc, acc[1],
-                        rb.keep(mask, one, rb.splat(sumType, 0.0)))};
-              });
-          Value m = rb.max(stats[0]), k = rb.sum(stats[1]);
+          auto [m, k] = rowMaxAndInfCount(rb, x, row, type);
           Value mv = rb.broadcast(m);
+          // u = X - tau, -inf past the row's end (no term).
+          auto shifted = [&](Value col, Value mask, Value tauv) {
+            Value u = arith::SubFOp::create(
+                b, loc, em.scaled(b, loc, rb.read(x, row, col, mask, type), mv),
+                tauv);
+            return rb.keep(mask, u, rb.splat(type, -inf));
+          };
           Value finite = cmp(arith::CmpFPredicate::ONE,
                              math::AbsFOp::create(b, loc, m), c(inf));
           auto loop = scf::WhileOp::create(
-              b, loc, TypeRange{sumType, sumType}, ValueRange{c(-1.0), c(inf)},
+              b, loc, TypeRange{type, type, type, b.getIndexType()},
+              ValueRange{c(-1.0), c(-1.0), c(0.0), rb.index(0)},
               [&](OpBuilder &, Location, ValueRange args) {
-                Value tau = args[0], count = args[1];
+                Value tau = args[0], lo = args[1], hi = args[2],
+                      round = args[3];
                 Value tauv = rb.broadcast(tau);
-                SmallVector<Value> sums = rb.sweep(
-                    {rb.splat(sumType, 0.0), rb.splat(sumType, 0.0)},
-                    [&](Value col, Value mask, ValueRange acc) {
-                      Value t = arith::SubFOp::create(
-                          b, loc, rb.read(x, row, col, mask, sumType), mv);
-                      Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
-                      if (mask)
-                        in = arith::AndIOp::create(b, loc, in, mask);
-                      Value zero = rb.splat(sumType, 0.0);
-                      return SmallVector<Value>{
-                          arith::AddFOp::create(
-                              b, loc, acc[0],
-                              arith::SelectOp::create(b, loc, in, t, zero)),
-                          arith::AddFOp::create(
-                              b, loc, acc[1],
-                              arith::SelectOp::create(
-                                  b, loc, in, rb.splat(sumType, 1.0), zero))};
+                SmallVector<Value> inits;
+                for (int64_t i = 0; i < em.numSums(); ++i)
+                  inits.push_back(rb.splat(type, em.sumInit(i)));
+                SmallVector<Value> acc =
+                    rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
+                      return em.accumulate(b, loc, shifted(col, mask, tauv),
+                                           acc);
                     });
-                Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
-                Value newTau = arith::DivFOp::create(
-                    b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
-                // A support that does not shrink ends the row.
-                Value changed = arith::AndIOp::create(
+                SmallVector<Value> sums;
+                for (auto [i, v] : llvm::enumerate(acc))
+                  sums.push_back(
+                      i == 3 ? vector::ReductionOp::create(
+                                   b, loc, vector::CombiningKind::MINIMUMF, v)
+                                   .getResult()
+                             : rb.sum(v));
+                Value last = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::uge, round,
+                    rb.index(kEntmaxMaxRounds - 1));
+                EntmaxUpdate next = em.update(b, loc, tau, lo, hi, sums, last);
+                Value more = arith::AndIOp::create(
                     b, loc, finite,
-                    cmp(arith::CmpFPredicate::OLT, size, count));
+                    arith::XOrIOp::create(b, loc, next.converged,
+                                          arith::ConstantIntOp::create(
+                                              b, loc, b.getI1Type(), 1)));
                 scf::ConditionOp::create(
-                    b, loc, changed,
+                    b, loc, more,
                     ValueRange{
-                        arith::SelectOp::create(b, loc, changed, newTau, tau),
-                        arith::SelectOp::create(b, loc, changed, size, count)});
+                        next.tau, next.lo, next.hi,
+                        arith::AddIOp::create(b, loc, round, rb.index(1))});
               },
               [&](OpBuilder &, Location, ValueRange args) {
                 scf::YieldOp::create(b, loc, args);
               });
           Value tauv = rb.broadcast(loop.getResult(0));
+          Value total =
+              rb.sum(rb.sweep(rb.splat(type, 0.0), [&](Value col, Value mask,
+                                                       ValueRange acc) {
+                         return SmallVector<Value>{arith::AddFOp::create(
+                             b, loc, acc[0],
+                             em.output(b, loc, shifted(col, mask, tauv)))};
+                       }).front());
+          Value totalv = rb.broadcast(total);
           Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
           Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
           Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
@@ -570,19 +706,19 @@ struct VectorizeSparsemax : OpRewritePattern<SparsemaxOp> {
               .sweep(
                   rowOut,
                   [&](Value col, Value mask, ValueRange acc) {
-                    Value zero = rb.splat(sumType, 0.0);
-                    Value v = rb.read(x, row, col, mask, sumType);
-                    Value value = arith::MaximumFOp::create(
+                    Value zero = rb.splat(type, 0.0);
+                    Value v = rb.read(x, row, col, mask, type);
+                    Value value = arith::DivFOp::create(
                         b, loc,
-                        arith::SubFOp::create(
-                            b, loc, arith::SubFOp::create(b, loc, v, mv), tauv),
-                        zero);
+                        em.output(b, loc,
+                                  arith::SubFOp::create(
+                                      b, loc, em.scaled(b, loc, v, mv), tauv)),
+                        totalv);
                     // +inf rows share the mass; all -inf rows give 0.
-                    Value infShare =
-                        arith::SelectOp::create(b, loc,
-                                                cmp(arith::CmpFPredicate::OEQ,
-                                                    v, rb.splat(sumType, inf)),
-                                                share, zero);
+                    Value infShare = arith::SelectOp::create(
+                        b, loc,
+                        cmp(arith::CmpFPredicate::OEQ, v, rb.splat(type, inf)),
+                        share, zero);
                     value = arith::SelectOp::create(b, loc, isPosInf, infShare,
                                                     value);
                     value =
@@ -605,6 +741,6 @@ void mlir::softmax::populateFamilyVectorizationPatterns(
     RewritePatternSet &patterns, const RowVectorizationOptions &options) {
   patterns.add<VectorizeGrad<SoftmaxGradOp>, VectorizeGrad<LogSoftmaxGradOp>,
                VectorizeCrossEntropy<CrossEntropyOp>,
-               VectorizeCrossEntropy<CrossEntropyGradOp>, VectorizeSparsemax>(
-      patterns.getContext(), options);
+               VectorizeCrossEntropy<CrossEntropyGradOp>, VectorizeSparsemax,
+               VectorizeEntmax>(patterns.getContext(), options);
 }

@@ -1,0 +1,202 @@
+//===- EntmaxMath.h - alpha-entmax's threshold search -----------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the decomposition of softmax.entmax (EntmaxDecomposition.cpp, on
+// whole tensors) and its vector row loops (FamilyVectorization.cpp, a row
+// at a time) share: the terms each pass sums at the current threshold and
+// the update of a row's (tau, lo, hi) from those sums, on scalars or
+// vectors alike. See EntmaxDecomposition.cpp for the method.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ENTMAXMATH_H
+#define SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ENTMAXMATH_H
+
+#include "RowGeometry.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+namespace mlir::softmax::detail {
+
+/// Rounds after which a row stops refining even if its steps have not fallen
+/// below the tolerance (rounding noise in the sums of very long rows):
+/// bisection alone would have shrunk the bracket [-1, 0] below an f64 ulp.
+inline constexpr int64_t kEntmaxMaxRounds = 64;
+
+/// The next threshold of a row and whether the row is done.
+struct EntmaxUpdate {
+  Value tau, lo, hi, converged;
+};
+
+/// Builds alpha-entmax's arithmetic in its sum type, on scalars or vectors
+/// of it.
+struct EntmaxMath {
+  EntmaxMath(FloatType sumType, double alpha)
+      : sumType(sumType), alpha(alpha), p(1.0 / (alpha - 1.0)) {}
+
+  /// The type entmax computes in: the sum type, f64 for every element type
+  /// when alpha > 2 (y = u^p with p < 1 amplifies the threshold's error
+  /// near it, dy/dtau = p u^(p-1)).
+  static FloatType getComputeType(FloatType elementType, double alpha) {
+    return alpha > 2.0 ? Float64Type::get(elementType.getContext())
+                       : getSumType(elementType);
+  }
+
+  /// `value` of the type of `like` (a splat for a vector).
+  Value c(OpBuilder &b, Location loc, Value like, double value) const {
+    Type type = like.getType();
+    if (auto vector = dyn_cast<VectorType>(type))
+      return arith::ConstantOp::create(
+          b, loc, vector,
+          DenseElementsAttr::get(vector,
+                                 b.getFloatAttr(sumType, value).getValue()));
+    return constant(b, loc, sumType, value);
+  }
+  Value c(OpBuilder &b, Location loc, double value) const {
+    return constant(b, loc, sumType, value);
+  }
+
+  /// X = (alpha - 1) * (x - m), x already in the sum type.
+  Value scaled(OpBuilder &b, Location loc, Value x, Value m) const {
+    Value t = arith::SubFOp::create(b, loc, x, m);
+    return arith::MulFOp::create(b, loc, t, c(b, loc, t, alpha - 1.0));
+  }
+
+  /// v^e for v > 0 (v * v, v and sqrt(v) for the exponents 2, 1, 0.5).
+  Value power(OpBuilder &b, Location loc, Value v, double e) const {
+    if (e == 2.0)
+      return arith::MulFOp::create(b, loc, v, v);
+    if (e == 1.0)
+      return v;
+    if (e == 0.5)
+      return math::SqrtOp::create(b, loc, v);
+    return math::PowFOp::create(b, loc, v, c(b, loc, v, e));
+  }
+
+  /// `value` where v > 0, else 0.
+  Value onSupport(OpBuilder &b, Location loc, Value v, Value value) const {
+    Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v,
+                                     c(b, loc, v, 0.0));
+    return arith::SelectOp::create(b, loc, in, value, c(b, loc, v, 0.0));
+  }
+
+  /// max(u, 0)^p: the unnormalised output at u = X - tau.
+  Value output(OpBuilder &b, Location loc, Value u) const {
+    return power(b, loc,
+                 arith::MaximumFOp::create(b, loc, u, c(b, loc, u, 0.0)), p);
+  }
+
+  bool exactQuadratic() const { return p == 2.0; }
+  /// How many sums a pass makes: F and D, and |S| and min u for the exact
+  /// quadratic.
+  int64_t numSums() const { return exactQuadratic() ? 4 : 2; }
+  /// The sums' initial values.
+  double sumInit(int64_t i) const {
+    return i == 3 ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+
+  /// The pass's sums `acc` updated with the terms at u = X - tau: u^p and
+  /// p u^(p-1) on the support (u > 0), and its size and smallest u.
+  SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value u,
+                                ValueRange acc) const {
+    Value pos = arith::MaximumFOp::create(b, loc, u, c(b, loc, u, 0.0));
+    SmallVector<Value> results;
+    results.push_back(arith::AddFOp::create(
+        b, loc, acc[0], onSupport(b, loc, u, power(b, loc, pos, p))));
+    Value derivative = arith::MulFOp::create(b, loc, c(b, loc, u, p),
+                                             power(b, loc, pos, p - 1));
+    results.push_back(arith::AddFOp::create(b, loc, acc[1],
+                                            onSupport(b, loc, u, derivative)));
+    if (exactQuadratic()) {
+      results.push_back(arith::AddFOp::create(
+          b, loc, acc[2], onSupport(b, loc, u, c(b, loc, u, 1.0))));
+      Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, u,
+                                       c(b, loc, u, 0.0));
+      results.push_back(arith::SelectOp::create(
+          b, loc, in, arith::MinimumFOp::create(b, loc, acc[3], u), acc[3]));
+    }
+    return results;
+  }
+
+  /// Two ulps at 1: at the scale of the bracket [-1, 0], a bracket that
+  /// bisection can no longer split or a Newton step of rounding noise.
+  double tolerance() const {
+    return std::ldexp(
+        1.0, 2 - static_cast<int>(FloatType(sumType).getFPMantissaWidth()));
+  }
+
+  /// A row's next (tau, lo, hi) from the pass's scalar `sums` at `tau`, and
+  /// whether it is done (`last`: the last round allowed).
+  EntmaxUpdate update(OpBuilder &b, Location loc, Value tau, Value lo, Value hi,
+                      ValueRange sums, Value last) const {
+    auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
+      return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
+    };
+    Value big = sums[0], deriv = sums[1];
+    Value f = arith::SubFOp::create(b, loc, big, c(b, loc, 1.0));
+    Value left = cmp(arith::CmpFPredicate::OGE, f, c(b, loc, 0.0));
+    Value newLo = arith::SelectOp::create(b, loc, left, tau, lo);
+    Value newHi = arith::SelectOp::create(b, loc, left, hi, tau);
+    // Newton's step (f' = -D), or the midpoint outside (lo, hi).
+    Value newton = arith::AddFOp::create(
+        b, loc, tau, arith::DivFOp::create(b, loc, f, deriv));
+    Value inside = arith::AndIOp::create(
+        b, loc, cmp(arith::CmpFPredicate::OGT, newton, newLo),
+        cmp(arith::CmpFPredicate::OLT, newton, newHi));
+    Value mid = arith::MulFOp::create(
+        b, loc, arith::AddFOp::create(b, loc, newLo, newHi), c(b, loc, 0.5));
+    // For p < 1 (alpha > 2) f is concave, with an unbounded derivative
+    // where an entry meets tau: Newton could stall there, so the bracket is
+    // bisected.
+    Value next =
+        p >= 1.0
+            ? arith::SelectOp::create(b, loc, inside, newton, mid).getResult()
+            : mid;
+    Value tol = c(b, loc, tolerance());
+    Value converged = arith::OrIOp::create(
+        b, loc,
+        cmp(arith::CmpFPredicate::OLE,
+            math::AbsFOp::create(b, loc,
+                                 arith::SubFOp::create(b, loc, next, tau)),
+            tol),
+        cmp(arith::CmpFPredicate::OLE,
+            arith::SubFOp::create(b, loc, newHi, newLo), tol));
+    if (exactQuadratic()) {
+      // delta = (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), with U1 = D / 2;
+      // exact when every u on S is at least delta.
+      Value count = sums[2], minU = sums[3];
+      Value u1 = arith::MulFOp::create(b, loc, deriv, c(b, loc, 0.5));
+      Value disc =
+          arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, u1, u1),
+                                arith::MulFOp::create(b, loc, count, f));
+      Value delta = arith::DivFOp::create(
+          b, loc, f,
+          arith::AddFOp::create(b, loc, u1,
+                                math::SqrtOp::create(b, loc, disc)));
+      Value exact = arith::AndIOp::create(
+          b, loc, left,
+          arith::AndIOp::create(
+              b, loc, cmp(arith::CmpFPredicate::OGE, disc, c(b, loc, 0.0)),
+              cmp(arith::CmpFPredicate::OGE, minU, delta)));
+      next = arith::SelectOp::create(
+          b, loc, exact, arith::AddFOp::create(b, loc, tau, delta), next);
+      converged = arith::OrIOp::create(b, loc, converged, exact);
+    }
+    converged = arith::OrIOp::create(b, loc, converged, last);
+    return {next, newLo, newHi, converged};
+  }
+
+  FloatType sumType;
+  double alpha, p;
+};
+
+} // namespace mlir::softmax::detail
+
+#endif // SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_ENTMAXMATH_H
