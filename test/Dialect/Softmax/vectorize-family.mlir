@@ -80,17 +80,23 @@ func.func @cross_entropy_grad(%x: tensor<4x1000xf32>, %l: tensor<4xi32>, %d: ten
 
 // -----
 
-// sparsemax: the max and +inf count, then an scf.while on the row's scalar
-// (tau, |S|) whose rounds sum t and count over t > tau a vector at a time,
-// then max(t - tau, 0).
+// sparsemax: the max and +inf count; the candidates t > -1 packed a vector
+// at a time into a scratch (the count advances past a vector with one);
+// then an scf.while on the row's scalar (tau, |S|) whose rounds sum t and
+// count over t > tau on the packed vectors, a register at a time; then
+// max(t - tau, 0) over the row.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: scf.forall
 // CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf64>
+// CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf64>, index)
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf64>, tensor<?xf64>
+// CHECK: vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
 // CHECK: %[[LOOP:.*]]:2 = scf.while (%[[TAU:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
-// CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<16xf64>
-// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
-// CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<16xf64>
-// CHECK: arith.andi %{{.*}}, %{{.*}} : vector<16xi1>
+// CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<4xf64>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>)
+// CHECK: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf64>, vector<4xf64>
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<4xf64>
 // CHECK: scf.condition
 // CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf64>
@@ -102,15 +108,16 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
-// entmax(1.5): the max, then an scf.while on the row's scalar (tau, lo, hi,
-// round) whose rounds make the four sums (F, D, |S| and min u) a vector at a
+// entmax(1.5): the max, the candidates X > -1 packed as for sparsemax, then
+// an scf.while on the row's scalar (tau, lo, hi, round) whose rounds make the
+// four sums (F, D, |S| and min u) over the packed vectors a register at a
 // time and update the threshold by Newton's step or the exact quadratic;
 // then the total of max(u, 0)^2 and the rescaled output. alpha = 2 takes
 // sparsemax's loop.
 // CHECK-LABEL: func.func @entmax
 // CHECK: scf.forall
 // CHECK: %[[LOOP:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
-// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>, vector<16xf64>)
+// CHECK: scf.for {{.*}} -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition

@@ -62,6 +62,7 @@ public:
     // Two registers of f32 lanes a step: the loops are memory-bound, and
     // f64 sums of them take four more.
     lanes = std::max<int64_t>(1, options.vectorBits / 32) * 2;
+    vectorBits = options.vectorBits;
     sizes = tensor::getMixedSizes(b, loc, like);
     n = getValueOrCreateConstantIndexOp(b, loc, sizes.back());
   }
@@ -80,6 +81,14 @@ public:
   }
   Value broadcast(Value scalar) {
     return vector::BroadcastOp::create(b, loc, vec(scalar.getType()), scalar);
+  }
+  /// `value` in every lane of a vector of the type of `like`.
+  Value splatLike(Value like, double value) {
+    auto type = cast<VectorType>(like.getType());
+    return arith::ConstantOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(
+            type, b.getFloatAttr(type.getElementType(), value).getValue()));
   }
   /// `value` on the lanes of `mask` (all of them without one), else
   /// `neutral`.
@@ -197,7 +206,7 @@ public:
 
   RewriterBase &b;
   Location loc;
-  int64_t rank, lanes;
+  int64_t rank, lanes, vectorBits;
   FloatType elementType, accType, sumType;
   SmallVector<OpFoldResult> sizes;
   Value n;
@@ -502,6 +511,81 @@ std::pair<Value, Value> rowMaxAndInfCount(FamilyRowBuilder &rb, Value x,
   return {rb.max(stats[0]), rb.sum(stats[1])};
 }
 
+/// The row's candidates for the support, X = scale * (x - m) > -1 (every
+/// threshold the searches visit is at least -1), packed at the front of a
+/// scratch tensor a vector at a time: every vector of X is stored at the
+/// count so far, which advances past it only if one of its lanes is a
+/// candidate (no branch; lanes past the row's end are -inf). Returns the
+/// scratch and the count, a multiple of the lanes. The rounds then read the
+/// few vectors with candidates instead of the row (at most 16 of the 64 of a
+/// 1024-element normal row, which has about 16 candidates); the other
+/// entries of those vectors are at most -1 and never in a support.
+std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
+                                       ValueRange row, Value m, double scale,
+                                       FloatType type) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  double inf = std::numeric_limits<double>::infinity();
+  Value size = arith::AddIOp::create(b, loc, rb.n, rb.index(rb.lanes));
+  Value scratch =
+      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{size}, type);
+  Value mv = rb.broadcast(m);
+  SmallVector<Value> packed =
+      rb.sweep(ValueRange{scratch, rb.index(0)}, [&](Value col, Value mask,
+                                                     ValueRange acc) {
+        Value t =
+            arith::SubFOp::create(b, loc, rb.read(x, row, col, mask, type), mv);
+        if (scale != 1.0)
+          t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
+        t = rb.keep(mask, t, rb.splat(type, -inf));
+        Value stored = vector::TransferWriteOp::create(b, loc, t, acc[0],
+                                                       ValueRange{acc[1]},
+                                                       ArrayRef<bool>{true})
+                           .getResult();
+        Value any = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::OR,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
+                                  rb.splat(type, -1.0)));
+        Value count = arith::AddIOp::create(
+            b, loc, acc[1],
+            arith::SelectOp::create(b, loc, any, rb.index(rb.lanes),
+                                    rb.index(0)));
+        return SmallVector<Value>{stored, count};
+      });
+  return {packed[0], packed[1]};
+}
+
+/// The vector type the rounds fold the candidates in: one register of the
+/// scratch's type (the rounds keep up to four sums, which at the row loops'
+/// width would spill).
+VectorType getFoldType(FamilyRowBuilder &rb, Value scratch) {
+  auto type = cast<FloatType>(
+      cast<RankedTensorType>(scratch.getType()).getElementType());
+  return VectorType::get(
+      {std::max<int64_t>(1, rb.vectorBits / type.getWidth())}, type);
+}
+
+/// Folds `body` over the register-wide vectors of the first `count` entries
+/// of `scratch` (a multiple of the row loops' lanes).
+SmallVector<Value>
+foldCandidates(FamilyRowBuilder &rb, Value scratch, Value count,
+               ValueRange inits,
+               function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  VectorType foldType = getFoldType(rb, scratch);
+  Value padding = constant(b, loc, foldType.getElementType(), 0.0);
+  auto loop = scf::ForOp::create(
+      b, loc, rb.index(0), count, rb.index(foldType.getNumElements()), inits,
+      [&](OpBuilder &, Location, Value i, ValueRange acc) {
+        Value v = vector::TransferReadOp::create(b, loc, foldType, scratch,
+                                                 ValueRange{i}, padding,
+                                                 ArrayRef<bool>{true});
+        scf::YieldOp::create(b, loc, body(v, acc));
+      });
+  return loop.getResults();
+}
+
 /// sparsemax of `x` (the input of `op`, sparsemax or entmax with alpha 2):
 /// per row the max and the +inf count, then the support refinement of the
 /// decomposition (tau from -1 on t = x - m, until the support stops
@@ -525,20 +609,20 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
         Value mv = rb.broadcast(m);
         Value finite = cmp(arith::CmpFPredicate::ONE,
                            math::AbsFOp::create(b, loc, m), c(inf));
+        Value scratch, candidates;
+        std::tie(scratch, candidates) =
+            packCandidates(rb, x, row, m, /*scale=*/1.0, sumType);
         auto loop = scf::WhileOp::create(
             b, loc, TypeRange{sumType, sumType}, ValueRange{c(-1.0), c(inf)},
             [&](OpBuilder &, Location, ValueRange args) {
               Value tau = args[0], count = args[1];
-              Value tauv = rb.broadcast(tau);
-              SmallVector<Value> sums = rb.sweep(
-                  {rb.splat(sumType, 0.0), rb.splat(sumType, 0.0)},
-                  [&](Value col, Value mask, ValueRange acc) {
-                    Value t = arith::SubFOp::create(
-                        b, loc, rb.read(x, row, col, mask, sumType), mv);
+              Value tauv = vector::BroadcastOp::create(
+                  b, loc, getFoldType(rb, scratch), tau);
+              Value zero = rb.splatLike(tauv, 0.0);
+              SmallVector<Value> sums = foldCandidates(
+                  rb, scratch, candidates, ValueRange{zero, zero},
+                  [&](Value t, ValueRange acc) {
                     Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
-                    if (mask)
-                      in = arith::AndIOp::create(b, loc, in, mask);
-                    Value zero = rb.splat(sumType, 0.0);
                     return SmallVector<Value>{
                         arith::AddFOp::create(
                             b, loc, acc[0],
@@ -546,7 +630,7 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
                         arith::AddFOp::create(
                             b, loc, acc[1],
                             arith::SelectOp::create(
-                                b, loc, in, rb.splat(sumType, 1.0), zero))};
+                                b, loc, in, rb.splatLike(tauv, 1.0), zero))};
                   });
               Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
               Value newTau = arith::DivFOp::create(
@@ -641,29 +725,27 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
           auto [m, k] = rowMaxAndInfCount(rb, x, row, type);
           Value mv = rb.broadcast(m);
-          // u = X - tau, -inf past the row's end (no term).
-          auto shifted = [&](Value col, Value mask, Value tauv) {
-            Value u = arith::SubFOp::create(
-                b, loc, em.scaled(b, loc, rb.read(x, row, col, mask, type), mv),
-                tauv);
-            return rb.keep(mask, u, rb.splat(type, -inf));
-          };
           Value finite = cmp(arith::CmpFPredicate::ONE,
                              math::AbsFOp::create(b, loc, m), c(inf));
+          Value scratch, candidates;
+          std::tie(scratch, candidates) =
+              packCandidates(rb, x, row, m, alpha - 1.0, type);
           auto loop = scf::WhileOp::create(
               b, loc, TypeRange{type, type, type, b.getIndexType()},
               ValueRange{c(-1.0), c(-1.0), c(0.0), rb.index(0)},
               [&](OpBuilder &, Location, ValueRange args) {
                 Value tau = args[0], lo = args[1], hi = args[2],
                       round = args[3];
-                Value tauv = rb.broadcast(tau);
+                Value tauv = vector::BroadcastOp::create(
+                    b, loc, getFoldType(rb, scratch), tau);
                 SmallVector<Value> inits;
                 for (int64_t i = 0; i < em.numSums(); ++i)
-                  inits.push_back(rb.splat(type, em.sumInit(i)));
-                SmallVector<Value> acc =
-                    rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
-                      return em.accumulate(b, loc, shifted(col, mask, tauv),
-                                           acc);
+                  inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
+                SmallVector<Value> acc = foldCandidates(
+                    rb, scratch, candidates, inits,
+                    [&](Value v, ValueRange acc) {
+                      return em.accumulate(
+                          b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
                     });
                 SmallVector<Value> sums;
                 for (auto [i, v] : llvm::enumerate(acc))
@@ -690,14 +772,21 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               [&](OpBuilder &, Location, ValueRange args) {
                 scf::YieldOp::create(b, loc, args);
               });
-          Value tauv = rb.broadcast(loop.getResult(0));
-          Value total =
-              rb.sum(rb.sweep(rb.splat(type, 0.0), [&](Value col, Value mask,
-                                                       ValueRange acc) {
-                         return SmallVector<Value>{arith::AddFOp::create(
-                             b, loc, acc[0],
-                             em.output(b, loc, shifted(col, mask, tauv)))};
-                       }).front());
+          Value tau = loop.getResult(0);
+          Value tauv = rb.broadcast(tau);
+          Value foldTau = vector::BroadcastOp::create(
+              b, loc, getFoldType(rb, scratch), tau);
+          Value total = rb.sum(
+              foldCandidates(
+                  rb, scratch, candidates,
+                  ValueRange{rb.splatLike(foldTau, 0.0)},
+                  [&](Value v, ValueRange acc) {
+                    return SmallVector<Value>{arith::AddFOp::create(
+                        b, loc, acc[0],
+                        em.output(b, loc,
+                                  arith::SubFOp::create(b, loc, v, foldTau)))};
+                  })
+                  .front());
           Value totalv = rb.broadcast(total);
           Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
           Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
