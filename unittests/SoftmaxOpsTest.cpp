@@ -102,7 +102,8 @@ TEST_F(SoftmaxOpsTest, ResultTypeMustMatch) {
   Value x = makeValue(RankedTensorType::get({4}, builder.getF32Type()));
   auto op =
       SoftmaxOp::create(builder, builder.getUnknownLoc(),
-                        RankedTensorType::get({4}, builder.getF64Type()), x, 0);
+                        RankedTensorType::get({4}, builder.getF64Type()), x,
+                        /*mask=*/Value(), 0, /*scale=*/nullptr);
   EXPECT_NE(verifyMessage(op).find("input, output"), std::string::npos);
 }
 

@@ -52,6 +52,9 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
                                           : std::string(options.triple))
           .isX86();
+  // Masks, scales and causal masks as elementwise producers, which
+  // softmax-fuse can take into the row loops.
+  pm.addPass(createSoftmaxExpandMask());
   if (options.vectorize) {
     SoftmaxVectorizeOptions vectorizeOptions;
     vectorizeOptions.vectorBits = options.vectorBits;

@@ -18,7 +18,7 @@ bool mlir::softmax::isCABIElementType(Type type) {
     return true;
   auto intType = dyn_cast<IntegerType>(type);
   return intType && intType.isSignless() &&
-         llvm::is_contained({8u, 16u, 32u, 64u}, intType.getWidth());
+         llvm::is_contained({1u, 8u, 16u, 32u, 64u}, intType.getWidth());
 }
 
 FailureOr<SmallVector<CABIParam>>
@@ -36,7 +36,7 @@ mlir::softmax::getCABIParams(func::FuncOp func) {
            << " of public function '@" << func.getSymName() << "' has type "
            << type
            << ", which the C ABI does not support (expected a ranked tensor "
-              "of f16, bf16, f32, f64, i8, i16, i32 or i64)";
+              "of f16, bf16, f32, f64, i1, i8, i16, i32 or i64)";
   };
   for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
     if (failed(add(type, /*isOutput=*/false, i)))

@@ -1,6 +1,6 @@
 // RUN: softmax-opt %s --softmax-export-c-abi --split-input-file --verify-diagnostics
 
-// expected-error @+1 {{argument #1 of public function '@scalar' has type 'f32', which the C ABI does not support (expected a ranked tensor of f16, bf16, f32, f64, i8, i16, i32 or i64)}}
+// expected-error @+1 {{argument #1 of public function '@scalar' has type 'f32', which the C ABI does not support (expected a ranked tensor of f16, bf16, f32, f64, i1, i8, i16, i32 or i64)}}
 func.func @scalar(%x: tensor<4xf32>, %s: f32) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }

@@ -48,6 +48,7 @@ def SoftmaxExportCABI : Pass<"softmax-export-c-abi", "::mlir::ModuleOp"> {
     ```
 
     Arguments and results must be ranked tensors of f16, bf16, f32, f64,
+    i1 (a byte each, 0 or 1),
     i8, i16, i32 or i64; anything else is an error at the function.
   }];
   let dependentDialects = [

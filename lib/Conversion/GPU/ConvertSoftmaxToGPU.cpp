@@ -83,6 +83,11 @@ struct ConvertSoftmaxToGPUPass
     WalkResult unsupported = module.walk([&](Operation *op) {
       if (getNormalizeOperands(op)) {
         ops.push_back(op);
+      } else if (isa<SoftmaxOp, LogSoftmaxOp>(op)) {
+        op->emitError("'") << op->getName()
+                           << "' with a mask, scale or causal mask has no "
+                              "GPU lowering yet (without them it has)";
+        return WalkResult::interrupt();
       } else if (isa<SoftmaxDialect>(op->getDialect())) {
         op->emitError("'") << op->getName()
                            << "' has no GPU lowering yet (softmax and "

@@ -32,6 +32,8 @@ static CElementType getCElementType(Type type) {
   if (type.isF64())
     return {"double", "f64"};
   switch (cast<IntegerType>(type).getWidth()) {
+  case 1:
+    return {"uint8_t", "i1"}; // One byte per element, 0 or 1 (C's bool).
   case 8:
     return {"int8_t", "i8"};
   case 16:

@@ -96,3 +96,11 @@ func.func @not_softmax(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = math.exp %x : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+func.func @masked(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  // expected-error @below {{'softmax.softmax' with a mask, scale or causal mask has no GPU lowering yet (without them it has)}}
+  %y = softmax.softmax %x dim(1) {causal} : tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}

@@ -20,10 +20,12 @@ bool mlir::softmax::isSupportedElementType(Type type) {
 
 std::optional<NormalizeOperands>
 mlir::softmax::getNormalizeOperands(Operation *op) {
-  if (auto softmax = dyn_cast<SoftmaxOp>(op))
+  // Masked ones are expanded first (softmax-expand-mask).
+  if (auto softmax = dyn_cast<SoftmaxOp>(op); softmax && !softmax.hasMasking())
     return NormalizeOperands{softmax.getInput(),
                              static_cast<int64_t>(softmax.getDim())};
-  if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op))
+  if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op);
+      logSoftmax && !logSoftmax.hasMasking())
     return NormalizeOperands{logSoftmax.getInput(),
                              static_cast<int64_t>(logSoftmax.getDim())};
   return std::nullopt;
@@ -57,12 +59,55 @@ static LogicalResult verifyNormalizeOp(Operation *op, Type inputType,
   return success();
 }
 
+/// What softmax and log_softmax require of their mask, scale and causal
+/// mask beyond their input.
+static LogicalResult verifyMasking(Operation *op, Value input, Value mask,
+                                   std::optional<APFloat> scale, bool causal,
+                                   int64_t dim) {
+  if (failed(verifyNormalizeOp(op, input.getType(), dim)))
+    return failure();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (mask) {
+    auto maskType = dyn_cast<RankedTensorType>(mask.getType());
+    if (!maskType || !(maskType.getElementType().isInteger(1) ||
+                       isSupportedElementType(maskType.getElementType())))
+      return op->emitOpError("expects a mask of i1 or f16, bf16, f32 or f64 "
+                             "elements as a ranked tensor, but got ")
+             << mask.getType();
+    int64_t rank = inputType.getRank(), maskRank = maskType.getRank();
+    if (maskRank > rank)
+      return op->emitOpError("expects a mask of rank at most ")
+             << rank << ", but got " << mask.getType();
+    for (int64_t i = 0; i < maskRank; ++i) {
+      int64_t size = maskType.getDimSize(i);
+      int64_t inputSize = inputType.getDimSize(rank - maskRank + i);
+      if (size == 1 || ShapedType::isDynamic(size) ||
+          ShapedType::isDynamic(inputSize) || size == inputSize)
+        continue;
+      return op->emitOpError("mask ")
+             << mask.getType() << " does not broadcast against the input "
+             << inputType << ": its dim " << i << " is " << size
+             << ", not 1 or " << inputSize;
+    }
+  }
+  if (scale && !scale->isFinite())
+    return op->emitOpError("expects a finite scale, but got ")
+           << scale->convertToDouble();
+  if (causal && inputType.getRank() < 2)
+    return op->emitOpError("causal expects a tensor of rank at least 2, but "
+                           "got ")
+           << inputType;
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
-  return verifyNormalizeOp(*this, getInput().getType(), getDim());
+  return verifyMasking(*this, getInput(), getMask(), getScale(), getCausal(),
+                       getDim());
 }
 
 LogicalResult LogSoftmaxOp::verify() {
-  return verifyNormalizeOp(*this, getInput().getType(), getDim());
+  return verifyMasking(*this, getInput(), getMask(), getScale(), getCausal(),
+                       getDim());
 }
 
 LogicalResult SparsemaxOp::verify() {

@@ -60,10 +60,19 @@ linalg::GenericOp mlir::softmax::getFusableProducer(Value input, int64_t dim) {
     return nullptr;
   for (OpOperand *operand : generic.getDpsInputOperands()) {
     auto operandType = dyn_cast<RankedTensorType>(operand->get().getType());
+    // Not bf16 either: its masked tail reads select bf16 vectors, which x86
+    // without AVX512-BF16 promotes through __truncsfbf2 calls.
     if (!operandType ||
         !isa<FloatType, IntegerType>(operandType.getElementType()) ||
-        classifyProducerOperand(generic.getMatchingIndexingMap(operand),
-                                rank) == ProducerOperandKind::Unsupported)
+        operandType.getElementType().isBF16())
+      return nullptr;
+    ProducerOperandKind kind =
+        classifyProducerOperand(generic.getMatchingIndexingMap(operand), rank);
+    // A vector of i1 in memory is packed bits, an i1 tensor a byte each:
+    // i1 operands are read one per row only.
+    if (kind == ProducerOperandKind::Unsupported ||
+        (operandType.getElementType().isInteger(1) &&
+         kind != ProducerOperandKind::Row))
       return nullptr;
   }
   // A payload of scalar arith and math ops, each lane on its own.

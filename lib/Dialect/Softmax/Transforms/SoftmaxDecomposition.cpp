@@ -261,8 +261,24 @@ static Value buildNormalize(RewriterBase &rewriter, Operation *op, Value input,
       });
 }
 
+/// Expands the masking of `op` (softmax-expand-mask) and decomposes the op
+/// without it that takes its place.
+template <typename OpTy>
+static FailureOr<Value> expandAndDecompose(RewriterBase &rewriter, OpTy op) {
+  FailureOr<Operation *> expanded = expandMasking(rewriter, op);
+  if (failed(expanded))
+    return failure();
+  auto plain = cast<OpTy>(*expanded);
+  if constexpr (std::is_same_v<OpTy, SoftmaxOp>)
+    return decomposeSoftmax(rewriter, plain);
+  else
+    return decomposeLogSoftmax(rewriter, plain);
+}
+
 FailureOr<Value> mlir::softmax::decomposeSoftmax(RewriterBase &rewriter,
                                                  SoftmaxOp op) {
+  if (op.hasMasking())
+    return expandAndDecompose(rewriter, op);
   Value result = buildNormalize(rewriter, op, op.getInput(), op.getDim(),
                                 /*logarithmic=*/false);
   rewriter.replaceOp(op, result);
@@ -271,6 +287,8 @@ FailureOr<Value> mlir::softmax::decomposeSoftmax(RewriterBase &rewriter,
 
 FailureOr<Value> mlir::softmax::decomposeLogSoftmax(RewriterBase &rewriter,
                                                     LogSoftmaxOp op) {
+  if (op.hasMasking())
+    return expandAndDecompose(rewriter, op);
   Value result = buildNormalize(rewriter, op, op.getInput(), op.getDim(),
                                 /*logarithmic=*/true);
   rewriter.replaceOp(op, result);

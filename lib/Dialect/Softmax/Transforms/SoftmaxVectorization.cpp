@@ -1633,6 +1633,9 @@ template <typename OpTy> struct VectorizePattern : OpRewritePattern<OpTy> {
       : OpRewritePattern<OpTy>(ctx), options(options) {}
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
+    if (op.hasMasking())
+      return rewriter.notifyMatchFailure(
+          op, "masking is expanded first (softmax-expand-mask)");
     return vectorizeNormalize(rewriter, op, op.getInput(), op.getDim(),
                               std::is_same_v<OpTy, LogSoftmaxOp>, options);
   }

@@ -33,7 +33,8 @@ struct NormalizeOperands {
   Value input;
   int64_t dim;
 };
-/// The operands of `op` if it is a softmax or log_softmax op, else nullopt.
+/// The operands of `op` if it is a softmax or log_softmax op without a mask,
+/// scale or causal mask, else nullopt.
 std::optional<NormalizeOperands> getNormalizeOperands(Operation *op);
 
 } // namespace mlir::softmax

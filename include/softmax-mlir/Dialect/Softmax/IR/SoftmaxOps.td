@@ -32,7 +32,42 @@ class Softmax_NormalizeOp<string mnemonic, list<Trait> traits = []>
   let hasVerifier = 1;
 }
 
-def Softmax_SoftmaxOp : Softmax_NormalizeOp<"softmax"> {
+// softmax and log_softmax: a normalisation with an optional mask operand
+// (broadcast against the input), an optional `scale` and a `causal` mask.
+// The form with only the input stays valid.
+class Softmax_MaskableNormalizeOp<string mnemonic, list<Trait> traits = []>
+    : Softmax_Op<mnemonic, !listconcat(traits, [
+        Pure, AllTypesMatch<["input", "output"]>])> {
+  let arguments = (ins AnyTensor:$input, Optional<AnyTensor>:$mask,
+                       I64Attr:$dim, OptionalAttr<F64Attr>:$scale,
+                       UnitAttr:$causal,
+                       DefaultValuedAttr<I64Attr, "0">:$causal_offset);
+  let results = (outs AnyTensor:$output);
+
+  let assemblyFormat = [{
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? `dim` `(` $dim `)`
+    attr-dict `:` type($input)
+  }];
+
+  let builders = [
+    OpBuilder<(ins "Value":$input, "int64_t":$dim), [{
+      build($_builder, $_state, input.getType(), input, /*mask=*/Value(),
+            dim, /*scale=*/nullptr, /*causal=*/false, /*causal_offset=*/0);
+    }]>
+  ];
+
+  let extraClassDeclaration = [{
+    /// Whether the op has a mask, a scale or the causal mask: what
+    /// softmax-expand-mask turns into an elementwise producer.
+    bool hasMasking() {
+      return getMask() || getScale() || getCausal();
+    }
+  }];
+
+  let hasVerifier = 1;
+}
+
+def Softmax_SoftmaxOp : Softmax_MaskableNormalizeOp<"softmax"> {
   let summary = "Softmax along one dimension";
   let description = [{
     Computes `y = exp(x) / sum(exp(x))` along dimension `dim`, in the
@@ -40,10 +75,22 @@ def Softmax_SoftmaxOp : Softmax_NormalizeOp<"softmax"> {
     values follow the dialect's contract: an all `-inf` row gives zeros, a
     NaN anywhere in a row gives a NaN row, `+inf` entries share the mass.
 
+    Masking, applied to the input first, in this order: `scale` multiplies
+    it; a `mask` operand of i1 keeps the elements where it is true (the
+    others become `-inf`), one of floats is added; `causal` keeps element
+    `j` of row `i` over the last two dims where `j <= i + causal_offset`.
+    The mask has at most the input's rank and is broadcast against its
+    trailing dims: each of its dims is 1 or the input's (a dynamic one must
+    equal the input's at run time). A fully masked row gives zeros (and
+    `-inf` from log_softmax), never NaN. f16 and bf16 inputs are scaled and
+    masked in f32.
+
     Example:
 
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<?x1024xf32>
+    %a = softmax.softmax %s mask(%m : tensor<1x128xi1>) dim(1)
+        {causal, scale = 0.125 : f64} : tensor<128x128xf32>
     ```
 
     The generic form is
@@ -51,7 +98,7 @@ def Softmax_SoftmaxOp : Softmax_NormalizeOp<"softmax"> {
   }];
 }
 
-def Softmax_LogSoftmaxOp : Softmax_NormalizeOp<"log_softmax"> {
+def Softmax_LogSoftmaxOp : Softmax_MaskableNormalizeOp<"log_softmax"> {
   let summary = "Log-softmax along one dimension";
   let description = [{
     Computes `y = x - log(sum(exp(x)))` along dimension `dim`, in the

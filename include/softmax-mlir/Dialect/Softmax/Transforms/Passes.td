@@ -72,6 +72,48 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
   ];
 }
 
+def SoftmaxExpandMask : Pass<"softmax-expand-mask"> {
+  let summary = "Turn the mask, scale and causal mask of softmax ops into an elementwise producer";
+  let description = [{
+    Rewrites a `softmax.softmax` or `softmax.log_softmax` with a `mask`
+    operand, a `scale` or `causal` into a `linalg.generic` computing the
+    masked input `z` (scaled; an i1 mask selecting `-inf` where false, a
+    float mask added; `causal` selecting `-inf` where `j > i +
+    causal_offset` over the last two dims, from `linalg.index`) and the
+    same op on `z` without masking. The mask is read through a broadcasting
+    map (its dims of static size 1 at index 0). f16 and bf16 inputs compute
+    `z` in f32 and round the result once after the op. The producer is
+    elementwise, so `softmax-fuse` can take it into the vector row loops.
+
+    Before:
+
+    ```mlir
+    %y = softmax.softmax %x mask(%m : tensor<1x8xi1>) dim(1) {scale = 0.5 : f64}
+        : tensor<4x8xf32>
+    ```
+
+    After:
+
+    ```mlir
+    %z = linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1),
+                                          (d0, d1) -> (0, d1), ...]}
+           ins(%x, %m : tensor<4x8xf32>, tensor<1x8xi1>) ... {
+      %s = arith.mulf %in, %cst_0_5 : f32
+      %v = arith.select %mask, %s, %cst_ninf : f32
+      linalg.yield %v : f32
+    }
+    %y = softmax.softmax %z dim(1) : tensor<4x8xf32>
+    ```
+
+    `softmax-decompose` expands the masking the same way first.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def SoftmaxFuse : Pass<"softmax-fuse"> {
   let summary = "Mark elementwise producers and cast consumers for the softmax row loops";
   let description = [{

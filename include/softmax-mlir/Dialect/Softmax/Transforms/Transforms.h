@@ -60,6 +60,15 @@ FailureOr<Value> decomposeSparsemaxGrad(RewriterBase &rewriter,
 FailureOr<Value> decomposeEntmax(RewriterBase &rewriter, EntmaxOp op);
 FailureOr<Value> decomposeEntmaxGrad(RewriterBase &rewriter, EntmaxGradOp op);
 
+/// Rewrites a softmax or log_softmax with a mask, a scale or the causal
+/// mask into an elementwise linalg.generic computing the masked input and
+/// the op without masking on it, and replaces it (see MaskExpansion.cpp).
+/// Returns that op; fails on other ops and on ops without masking.
+FailureOr<Operation *> expandMasking(RewriterBase &rewriter, Operation *op);
+
+/// Adds the pattern of softmax-expand-mask.
+void populateSoftmaxExpandMaskPatterns(RewritePatternSet &patterns);
+
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
 
