@@ -42,15 +42,17 @@ func.func @log_softmax_grad(%y: tensor<8x64xf16>, %dy: tensor<8x64xf16>) -> tens
 
 // -----
 
-// cross_entropy: per row the max (masked lanes -inf), the sum of exp(t) and,
-// with smoothing, of t; the loss from x[label] as a scalar per row.
+// cross_entropy: per row the max (masked lanes -inf), the sum of exp(t) (our
+// exp for t <= 0, in f32, summed in f64) and, with smoothing, of t; the loss
+// from x[label] as a scalar per row.
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>, %[[L:.*]]: tensor<?xi64>)
 // CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?xf32>)
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: vector.reduction <maximumf>
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
-// CHECK: math.exp %{{.*}} : vector<16xf32>
+// CHECK-NOT: math.exp
+// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
 // CHECK: tensor.extract %[[L]][%[[ROW]]] : tensor<?xi64>
 // CHECK: tensor.extract %[[X]][%[[ROW]], %{{.*}}] : tensor<?x?xf32>
 // CHECK: math.log %{{.*}} : f64
@@ -63,19 +65,41 @@ func.func @cross_entropy(%x: tensor<?x?xf32>, %l: tensor<?xi64>) -> tensor<?xf32
 
 // -----
 
-// cross_entropy_grad: the max and the sum, then (exp(t) / s - target) *
-// dloss with t and exp in f64, the label's column found by comparing the
-// lanes' column indices.
+// cross_entropy_grad without smoothing: the max and the sum, then
+// exp(t) / s * dloss with t in f64 and exp(t) = exp(t_hi) (1 + t_lo) (t_hi
+// its f32 part), the label's column found by comparing the lanes' column
+// indices; then the label's element again in f64 with math.exp.
 // CHECK-LABEL: func.func @cross_entropy_grad
 // CHECK: scf.forall
 // CHECK: vector.reduction <maximumf>
 // CHECK: vector.reduction <add>
-// CHECK: math.exp %{{.*}} : vector<16xf64>
+// CHECK: %[[HI:.*]] = arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
 // CHECK: arith.cmpi eq, %{{.*}}, %{{.*}} : vector<16xi64>
 // CHECK: vector.transfer_write
+// CHECK: math.exp %{{.*}} : f64
+// CHECK: tensor.insert
 func.func @cross_entropy_grad(%x: tensor<4x1000xf32>, %l: tensor<4xi32>, %d: tensor<4xf32>) -> tensor<4x1000xf32> {
   %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) : tensor<4x1000xf32>, tensor<4xi32>, tensor<4xf32> -> tensor<4x1000xf32>
   return %dx : tensor<4x1000xf32>
+}
+
+// -----
+
+// cross_entropy and the cross_entropy_grad of the same logits and labels
+// (its dloss defined before the loss): one loop over the rows with both
+// outputs, the row's max and sum once.
+// CHECK-LABEL: func.func @cross_entropy_both
+// CHECK: %[[BOTH:.*]]:2 = scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%[[DX:.*]] = %{{.*}}, %[[LOSS:.*]] = %{{.*}}) -> (tensor<?x?xf32>, tensor<?xf32>)
+// CHECK-COUNT-1: vector.reduction <maximumf>
+// CHECK: math.log %{{.*}} : f64
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[DX]][%[[ROW]], 0]
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[LOSS]][%[[ROW]]] [1] [1]
+// CHECK-NOT: softmax.cross_entropy
+// CHECK: return %[[BOTH]]#1, %[[BOTH]]#0
+func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor<?xf32>) -> (tensor<?xf32>, tensor<?x?xf32>) {
+  %loss = softmax.cross_entropy %x, %l dim(1) : tensor<?x?xf32>, tensor<?xi64> -> tensor<?xf32>
+  %dx = softmax.cross_entropy_grad %x, %l, %d dim(1) : tensor<?x?xf32>, tensor<?xi64>, tensor<?xf32> -> tensor<?x?xf32>
+  return %loss, %dx : tensor<?xf32>, tensor<?x?xf32>
 }
 
 // -----
@@ -108,22 +132,27 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
-// entmax(1.5): the max, the candidates X > -1 packed as for sparsemax, then
-// an scf.while on the row's scalar (tau, lo, hi, round) whose rounds make the
-// four sums (F, D, |S| and min u) over the packed vectors a register at a
-// time and update the threshold by Newton's step or the exact quadratic;
-// then the total of max(u, 0)^2 and the rescaled output. alpha = 2 takes
-// sparsemax's loop.
+// entmax(1.5): the max; the threshold search (an scf.while on the scalar
+// (tau, lo, hi, round) whose rounds make the four sums F, D, |S| and min u a
+// register at a time and update the threshold by Newton's step or the exact
+// quadratic) first on the lanes' maxima, a lower bound; the candidates above
+// it packed as for sparsemax; the search again on them; then the total of
+// max(u, 0)^2 and the rescaled output. alpha = 2 takes sparsemax's loop.
 // CHECK-LABEL: func.func @entmax
 // CHECK: scf.forall
-// CHECK: %[[LOOP:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
+// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf64>, tensor<16xf64>
+// CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
 // CHECK: scf.for {{.*}} -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
+// CHECK: vector.broadcast %[[BOUND]]#0 : f64 to vector<16xf64>
+// CHECK: vector.reduction <or>
+// CHECK: %[[LOOP:.*]]:4 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index)
+// CHECK: scf.condition
 // CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
 // CHECK: vector.reduction <add>
-// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>
 // CHECK: vector.transfer_write
 // CHECK: scf.while ({{.*}}) : (f64, f64) -> (f64, f64)
 func.func @entmax(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {

@@ -80,11 +80,12 @@ func.func @one_row(%x: tensor<4096xf32>) -> tensor<4096xf32> {
 // -----
 
 // A fused producer: its elementwise inputs are prefetched (the scores and
-// the mask), not its per-column bias nor the erased producer's result.
+// the mask, of bytes: an i1 tensor is not fused, its vectors would be
+// packed bits), not its per-column bias nor the erased producer's result.
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @fused
-// CHECK-SAME: (%[[S:.*]]: tensor<64x4096xf32>, %[[BIAS:.*]]: tensor<4096xf32>, %[[MASK:.*]]: tensor<64x4096xi1>)
+// CHECK-SAME: (%[[S:.*]]: tensor<64x4096xf32>, %[[BIAS:.*]]: tensor<4096xf32>, %[[MASK:.*]]: tensor<64x4096xi8>)
 // CHECK: %[[SB:.*]] = bufferization.to_buffer %[[S]] read_only
 // CHECK: %[[MB:.*]] = bufferization.to_buffer %[[MASK]] read_only
 // CHECK-NOT: bufferization.to_buffer
@@ -93,14 +94,16 @@ func.func @one_row(%x: tensor<4096xf32>) -> tensor<4096xf32> {
 // CHECK-NEXT: %[[COL16:.*]] = arith.addi %[[COL]], %c16 : index
 // CHECK-NEXT: memref.prefetch %[[SB]][%{{.*}}, %[[COL16]]], read
 // CHECK-NEXT: memref.prefetch %[[MB]][%{{.*}}, %[[COL16]]], read
-func.func @fused(%s: tensor<64x4096xf32>, %bias: tensor<4096xf32>, %mask: tensor<64x4096xi1>) -> tensor<64x4096xf32> {
+func.func @fused(%s: tensor<64x4096xf32>, %bias: tensor<4096xf32>, %mask: tensor<64x4096xi8>) -> tensor<64x4096xf32> {
   %e = tensor.empty() : tensor<64x4096xf32>
   %scores = linalg.generic {indexing_maps = [#id, #col, #id, #id], iterator_types = ["parallel", "parallel"]}
-      ins(%s, %bias, %mask : tensor<64x4096xf32>, tensor<4096xf32>, tensor<64x4096xi1>) outs(%e : tensor<64x4096xf32>) {
-  ^bb0(%x: f32, %b: f32, %m: i1, %o: f32):
+      ins(%s, %bias, %mask : tensor<64x4096xf32>, tensor<4096xf32>, tensor<64x4096xi8>) outs(%e : tensor<64x4096xf32>) {
+  ^bb0(%x: f32, %b: f32, %m: i8, %o: f32):
     %ninf = arith.constant 0xFF800000 : f32
+    %zero = arith.constant 0 : i8
     %a = arith.addf %x, %b : f32
-    %r = arith.select %m, %a, %ninf : f32
+    %keep = arith.cmpi ne, %m, %zero : i8
+    %r = arith.select %keep, %a, %ninf : f32
     linalg.yield %r : f32
   } -> tensor<64x4096xf32>
   %y = softmax.softmax %scores dim(1) {softmax.fuse_producer, softmax.row_form = "rows"} : tensor<64x4096xf32>

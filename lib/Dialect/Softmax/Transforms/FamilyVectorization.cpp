@@ -30,6 +30,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "softmax-mlir/Transforms/NonPositiveExp.h"
+
 #include "EntmaxMath.h"
 #include "RowGeometry.h"
 
@@ -204,6 +206,45 @@ public:
     return forall.getResult(0);
   }
 
+  /// forRows with two outputs: `fullInit` of the full shape, whose row
+  /// slice `body` returns written, and `rowInit` of the outer shape, whose
+  /// element of the row it returns. Returns the (per-row, full) results.
+  std::pair<Value, Value> forRowsWithScalar(
+      Value fullInit, Value rowInit,
+      function_ref<std::pair<Value, Value>(ValueRange row, Value rowOut)>
+          body) {
+    SmallVector<OpFoldResult> bounds(ArrayRef(sizes).drop_back());
+    auto forall = scf::ForallOp::create(
+        b, loc, bounds, ValueRange{fullInit, rowInit}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          ValueRange row = args.take_front(rank - 1);
+          Value out = args[rank - 1], rowResults = args[rank];
+          SmallVector<OpFoldResult> offsets(row.begin(), row.end());
+          SmallVector<OpFoldResult> ones(rank - 1, b.getIndexAttr(1));
+          SmallVector<OpFoldResult> fullOffsets(offsets), fullSizes(ones);
+          fullOffsets.push_back(b.getIndexAttr(0));
+          fullSizes.push_back(sizes.back());
+          Value rowOut = tensor::ExtractSliceOp::create(
+              b, loc, out, fullOffsets, fullSizes,
+              SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+          auto [written, scalar] = body(row, rowOut);
+          Value element = tensor::FromElementsOp::create(
+              b, loc,
+              RankedTensorType::get(SmallVector<int64_t>(rank - 1, 1),
+                                    scalar.getType()),
+              scalar);
+          auto inParallel = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, written, out, fullOffsets, fullSizes,
+              SmallVector<OpFoldResult>(rank, b.getIndexAttr(1)));
+          tensor::ParallelInsertSliceOp::create(b, loc, element, rowResults,
+                                                offsets, ones, ones);
+        });
+    return {forall.getResult(1), forall.getResult(0)};
+  }
+
   RewriterBase &b;
   Location loc;
   int64_t rank, lanes, vectorBits;
@@ -286,7 +327,32 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
   RowVectorizationOptions options;
 };
 
-/// cross_entropy and cross_entropy_grad.
+/// A cross_entropy_grad after `fwd` in its block on the same logits, labels
+/// and attributes, whose loss gradient is defined before `fwd` (so that both
+/// can be computed where `fwd` is), or null.
+CrossEntropyGradOp getFusableGrad(CrossEntropyOp fwd) {
+  for (Operation *user : fwd.getLogits().getUsers()) {
+    auto grad = dyn_cast<CrossEntropyGradOp>(user);
+    if (!grad || grad->getBlock() != fwd->getBlock() ||
+        !fwd->isBeforeInBlock(grad) || grad.getLabels() != fwd.getLabels() ||
+        grad.getDim() != fwd.getDim() ||
+        grad.getIgnoreIndex() != fwd.getIgnoreIndex() ||
+        grad.getLabelSmoothing() != fwd.getLabelSmoothing())
+      continue;
+    Value lossGrad = grad.getLossGrad();
+    Operation *def = lossGrad.getDefiningOp();
+    bool available =
+        def ? def->getBlock() == fwd->getBlock() && def->isBeforeInBlock(fwd)
+            : cast<BlockArgument>(lossGrad).getOwner() == fwd->getBlock();
+    if (available)
+      return grad;
+  }
+  return nullptr;
+}
+
+/// cross_entropy and cross_entropy_grad; a cross_entropy and the
+/// cross_entropy_grad of the same logits and labels together, where the
+/// gradient's operands allow.
 template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
   VectorizeCrossEntropy(MLIRContext *ctx,
                         const RowVectorizationOptions &options)
@@ -335,7 +401,7 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       SmallVector<Value> sums =
           rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
             Value t = shifted(rb.read(x, row, col, mask, accType), mv, accType);
-            Value e = math::ExpOp::create(b, loc, t);
+            Value e = buildNonPositiveExp(b, loc, t);
             if (accType != sumType)
               e = arith::ExtFOp::create(b, loc, rb.vec(sumType), e);
             SmallVector<Value> next = {arith::AddFOp::create(
@@ -379,6 +445,158 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       return arith::SelectOp::create(b, loc, ignored, zero, value);
     };
 
+    // The loss of a row from its stats.
+    auto lossOf = [&](ValueRange row, ArrayRef<Value> stats) -> Value {
+      auto [index, inRange, ignored] = labelOf(row);
+      // x[label], read at a label clamped into [0, classes).
+      Value clamped = arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, index, rb.index(0)),
+          arith::SubIOp::create(b, loc, classes, rb.index(1)));
+      SmallVector<Value> at(row);
+      at.push_back(clamped);
+      Value xl =
+          extend(b, loc, tensor::ExtractOp::create(b, loc, x, at), sumType);
+      Value m = extend(b, loc, stats[0], sumType);
+      Value lse = arith::AddFOp::create(b, loc, m,
+                                        math::LogOp::create(b, loc, stats[1]));
+      Value value = arith::SubFOp::create(b, loc, lse, xl);
+      if (smoothing != 0.0) {
+        Value mean = arith::AddFOp::create(
+            b, loc, m, arith::DivFOp::create(b, loc, stats[2], classCount));
+        value = arith::AddFOp::create(
+            b, loc,
+            arith::MulFOp::create(
+                b, loc, constant(b, loc, sumType, 1.0 - smoothing), value),
+            arith::MulFOp::create(b, loc, constant(b, loc, sumType, smoothing),
+                                  arith::SubFOp::create(b, loc, lse, mean)));
+      }
+      value = finish(
+          inRange, ignored, value, constant(b, loc, sumType, 0.0),
+          constant(b, loc, sumType, std::numeric_limits<double>::quiet_NaN()));
+      if (sumType != rb.elementType)
+        value = arith::TruncFOp::create(b, loc, rb.elementType, value);
+      return value;
+    };
+    // A row of the gradient, written into `rowOut`, from its stats.
+    auto gradOf = [&](ValueRange row, Value rowOut, ArrayRef<Value> stats,
+                      Value lossGrad) -> Value {
+      Value index, inRange, ignored;
+      std::tie(index, inRange, ignored) = labelOf(row);
+      Value mv = rb.broadcast(extend(b, loc, stats[0], sumType));
+      // 1/s once per row: a division per element would cost more
+      // than the row's memory traffic.
+      Value sv = rb.broadcast(arith::DivFOp::create(
+          b, loc, constant(b, loc, sumType, 1.0), stats[1]));
+      Value dloss = rb.broadcast(extend(
+          b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row), sumType));
+      Value labelv = rb.broadcast(
+          arith::IndexCastOp::create(b, loc, b.getI64Type(), index));
+      Value offsets = arith::ConstantOp::create(
+          b, loc, rb.vec(b.getI64Type()),
+          DenseElementsAttr::get(
+              rb.vec(b.getI64Type()),
+              llvm::to_vector(
+                  llvm::map_range(llvm::seq<int64_t>(0, rb.lanes),
+                                  [&](int64_t i) { return APInt(64, i); }))));
+      Value base =
+          smoothing != 0.0
+              ? rb.broadcast(arith::DivFOp::create(
+                    b, loc, constant(b, loc, sumType, smoothing), classCount))
+              : rb.splat(sumType, 0.0);
+      Value zero = rb.splat(sumType, 0.0);
+      Value nan = rb.splat(sumType, std::numeric_limits<double>::quiet_NaN());
+      // Without smoothing only the label's column has a target to
+      // cancel against: elsewhere p is computed from an f32 exp,
+      // exp(t) = exp(t_hi) (1 + t_lo) with t = t_hi + t_lo split at
+      // f32 (accurate to the f32 exp's ulps, 1e-7), and the label's
+      // element is recomputed after the pass in f64 (libm's exp). With
+      // smoothing every column has a target: t and exp in the sum's
+      // type throughout.
+      bool splitExp = smoothing == 0.0 && accType != sumType;
+      Value updated =
+          rb.sweep(rowOut, [&](Value col, Value mask, ValueRange acc) {
+              Value t =
+                  shifted(rb.read(x, row, col, mask, sumType), mv, sumType);
+              Value e;
+              if (splitExp) {
+                Value hi = arith::TruncFOp::create(b, loc, rb.vec(accType), t);
+                Value lo = arith::SubFOp::create(
+                    b, loc, t,
+                    arith::ExtFOp::create(b, loc, rb.vec(sumType), hi));
+                Value eHi = arith::ExtFOp::create(
+                    b, loc, rb.vec(sumType), buildNonPositiveExp(b, loc, hi));
+                // exp(-inf) = 0 whatever t_lo (NaN there).
+                e = arith::SelectOp::create(
+                    b, loc,
+                    arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          eHi, zero),
+                    zero,
+                    arith::MulFOp::create(
+                        b, loc, eHi,
+                        arith::AddFOp::create(b, loc, rb.splat(sumType, 1.0),
+                                              lo)));
+              } else {
+                e = math::ExpOp::create(b, loc, t);
+              }
+              Value p = arith::MulFOp::create(b, loc, e, sv);
+              Value cols =
+                  arith::AddIOp::create(b, loc, offsets,
+                                        rb.broadcast(arith::IndexCastOp::create(
+                                            b, loc, b.getI64Type(), col)));
+              Value atLabel = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::eq, cols, labelv);
+              Value target = arith::AddFOp::create(
+                  b, loc,
+                  arith::SelectOp::create(b, loc, atLabel,
+                                          rb.splat(sumType, 1.0 - smoothing),
+                                          zero),
+                  base);
+              Value value = arith::MulFOp::create(
+                  b, loc, arith::SubFOp::create(b, loc, p, target), dloss);
+              value = finish(inRange, ignored, value, zero, nan);
+              return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
+            }).front();
+      if (!splitExp)
+        return updated;
+      // The label's element in f64: (exp(t) / s - 1) dloss, written
+      // where the label is a class and not ignored (elsewhere the
+      // element at the clamped label is written back unchanged).
+      Value clamped = arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, index, rb.index(0)),
+          arith::SubIOp::create(b, loc, classes, rb.index(1)));
+      SmallVector<Value> at(row);
+      at.push_back(clamped);
+      Value xl =
+          extend(b, loc, tensor::ExtractOp::create(b, loc, x, at), sumType);
+      Value m = extend(b, loc, stats[0], sumType);
+      Value tl = arith::SelectOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, m),
+          constant(b, loc, sumType, 0.0), arith::SubFOp::create(b, loc, xl, m));
+      Value pl = arith::DivFOp::create(b, loc, math::ExpOp::create(b, loc, tl),
+                                       stats[1]);
+      Value fixed = arith::TruncFOp::create(
+          b, loc, rb.elementType,
+          arith::MulFOp::create(
+              b, loc,
+              arith::SubFOp::create(b, loc, pl, constant(b, loc, sumType, 1.0)),
+              extend(b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row),
+                     sumType)));
+      SmallVector<Value> outAt(rb.rank - 1, rb.index(0));
+      outAt.push_back(clamped);
+      Value old = tensor::ExtractOp::create(b, loc, updated, outAt);
+      Value write = arith::AndIOp::create(
+          b, loc, inRange,
+          arith::XOrIOp::create(
+              b, loc, ignored,
+              arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+      return Value(tensor::InsertOp::create(
+                       b, loc,
+                       arith::SelectOp::create(b, loc, write, fixed, old),
+                       updated, outAt)
+                       .getResult());
+    };
+
     Value result;
     if constexpr (!isGrad) {
       // A rank-1 logits' loss is a 0-d tensor: the generic path's.
@@ -386,98 +604,29 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
         return rewriter.notifyMatchFailure(op, "a single sample");
       Value init = tensor::EmptyOp::create(
           b, loc, ArrayRef(rb.sizes).drop_back(), rb.elementType);
+      if (CrossEntropyGradOp grad = getFusableGrad(op)) {
+        // The loss and the gradient in one loop: the row's max and sum once.
+        Value dxInit =
+            tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
+        auto [loss, dx] = rb.forRowsWithScalar(
+            dxInit, init, [&](ValueRange row, Value rowOut) {
+              SmallVector<Value> stats = rowStats(row, smoothing != 0.0);
+              Value dxRow = gradOf(row, rowOut, stats, grad.getLossGrad());
+              return std::make_pair(dxRow, lossOf(row, stats));
+            });
+        rewriter.replaceOp(grad, dx);
+        rewriter.replaceOp(op, loss);
+        return success();
+      }
       result = rb.forRows(init, /*perRow=*/true, [&](ValueRange row, Value) {
-        SmallVector<Value> stats = rowStats(row, smoothing != 0.0);
-        auto [index, inRange, ignored] = labelOf(row);
-        // x[label], read at a label clamped into [0, classes).
-        Value clamped = arith::MinSIOp::create(
-            b, loc, arith::MaxSIOp::create(b, loc, index, rb.index(0)),
-            arith::SubIOp::create(b, loc, classes, rb.index(1)));
-        SmallVector<Value> at(row);
-        at.push_back(clamped);
-        Value xl =
-            extend(b, loc, tensor::ExtractOp::create(b, loc, x, at), sumType);
-        Value m = extend(b, loc, stats[0], sumType);
-        Value lse = arith::AddFOp::create(
-            b, loc, m, math::LogOp::create(b, loc, stats[1]));
-        Value value = arith::SubFOp::create(b, loc, lse, xl);
-        if (smoothing != 0.0) {
-          Value mean = arith::AddFOp::create(
-              b, loc, m, arith::DivFOp::create(b, loc, stats[2], classCount));
-          value = arith::AddFOp::create(
-              b, loc,
-              arith::MulFOp::create(
-                  b, loc, constant(b, loc, sumType, 1.0 - smoothing), value),
-              arith::MulFOp::create(b, loc,
-                                    constant(b, loc, sumType, smoothing),
-                                    arith::SubFOp::create(b, loc, lse, mean)));
-        }
-        value = finish(inRange, ignored, value, constant(b, loc, sumType, 0.0),
-                       constant(b, loc, sumType,
-                                std::numeric_limits<double>::quiet_NaN()));
-        if (sumType != rb.elementType)
-          value = arith::TruncFOp::create(b, loc, rb.elementType, value);
-        return value;
+        return lossOf(row, rowStats(row, smoothing != 0.0));
       });
     } else {
-      Value lossGrad = op.getLossGrad();
       Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
       result =
           rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-            SmallVector<Value> stats = rowStats(row, /*total=*/false);
-            Value index, inRange, ignored;
-            std::tie(index, inRange, ignored) = labelOf(row);
-            Value mv = rb.broadcast(extend(b, loc, stats[0], sumType));
-            Value sv = rb.broadcast(stats[1]);
-            Value dloss = rb.broadcast(
-                extend(b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row),
-                       sumType));
-            Value labelv = rb.broadcast(
-                arith::IndexCastOp::create(b, loc, b.getI64Type(), index));
-            Value offsets = arith::ConstantOp::create(
-                b, loc, rb.vec(b.getI64Type()),
-                DenseElementsAttr::get(
-                    rb.vec(b.getI64Type()),
-                    llvm::to_vector(llvm::map_range(
-                        llvm::seq<int64_t>(0, rb.lanes),
-                        [&](int64_t i) { return APInt(64, i); }))));
-            Value base = smoothing != 0.0
-                             ? rb.broadcast(arith::DivFOp::create(
-                                   b, loc, constant(b, loc, sumType, smoothing),
-                                   classCount))
-                             : rb.splat(sumType, 0.0);
-            Value zero = rb.splat(sumType, 0.0);
-            Value nan =
-                rb.splat(sumType, std::numeric_limits<double>::quiet_NaN());
-            return rb
-                .sweep(rowOut,
-                       [&](Value col, Value mask, ValueRange acc) {
-                         // p = exp(t) / s with t and exp in the sum's type (p -
-                         // target can cancel).
-                         Value t = shifted(rb.read(x, row, col, mask, sumType),
-                                           mv, sumType);
-                         Value p = arith::DivFOp::create(
-                             b, loc, math::ExpOp::create(b, loc, t), sv);
-                         Value cols = arith::AddIOp::create(
-                             b, loc, offsets,
-                             rb.broadcast(arith::IndexCastOp::create(
-                                 b, loc, b.getI64Type(), col)));
-                         Value atLabel = arith::CmpIOp::create(
-                             b, loc, arith::CmpIPredicate::eq, cols, labelv);
-                         Value target = arith::AddFOp::create(
-                             b, loc,
-                             arith::SelectOp::create(
-                                 b, loc, atLabel,
-                                 rb.splat(sumType, 1.0 - smoothing), zero),
-                             base);
-                         Value value = arith::MulFOp::create(
-                             b, loc, arith::SubFOp::create(b, loc, p, target),
-                             dloss);
-                         value = finish(inRange, ignored, value, zero, nan);
-                         return SmallVector<Value>{
-                             rb.write(value, acc[0], col, mask)};
-                       })
-                .front();
+            return gradOf(row, rowOut, rowStats(row, /*total=*/false),
+                          op.getLossGrad());
           });
     }
     rewriter.replaceOp(op, result);
@@ -487,10 +636,15 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
   RowVectorizationOptions options;
 };
 
-/// Per row: m = max(x) (NaN-propagating) and the number of +inf entries,
-/// in `type`.
-std::pair<Value, Value> rowMaxAndInfCount(FamilyRowBuilder &rb, Value x,
-                                          ValueRange row, Type type) {
+/// What a first pass learns of a row: m = max(x) (NaN-propagating), the
+/// number of +inf entries and the maxima of the lanes (a subset of the row's
+/// entries), in the compute type.
+struct RowStats {
+  Value max, infCount, laneMax;
+};
+
+RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
+                           Type type) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
@@ -508,21 +662,36 @@ std::pair<Value, Value> rowMaxAndInfCount(FamilyRowBuilder &rb, Value x,
             arith::AddFOp::create(b, loc, acc[1],
                                   rb.keep(mask, one, rb.splat(type, 0.0)))};
       });
-  return {rb.max(stats[0]), rb.sum(stats[1])};
+  return {rb.max(stats[0]), rb.sum(stats[1]), stats[0]};
 }
 
-/// The row's candidates for the support, X = scale * (x - m) > -1 (every
-/// threshold the searches visit is at least -1), packed at the front of a
-/// scratch tensor a vector at a time: every vector of X is stored at the
-/// count so far, which advances past it only if one of its lanes is a
-/// candidate (no branch; lanes past the row's end are -inf). Returns the
-/// scratch and the count, a multiple of the lanes. The rounds then read the
-/// few vectors with candidates instead of the row (at most 16 of the 64 of a
-/// 1024-element normal row, which has about 16 candidates); the other
-/// entries of those vectors are at most -1 and never in a support.
+/// A scratch of one vector holding `lanes` (X of the lanes' maxima), whose
+/// threshold is a lower bound of the row's: the entries of a subset can only
+/// sum to less at any threshold.
+std::pair<Value, Value> seedCandidates(FamilyRowBuilder &rb, Value lanes) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  auto type = cast<VectorType>(lanes.getType());
+  Value scratch = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{type.getNumElements()}, type.getElementType());
+  Value seeded = vector::TransferWriteOp::create(b, loc, lanes, scratch,
+                                                 ValueRange{rb.index(0)},
+                                                 ArrayRef<bool>{true})
+                     .getResult();
+  return {seeded, rb.index(type.getNumElements())};
+}
+
+/// The row's candidates for the support, X = scale * (x - m) > `threshold`
+/// (a lower bound of the row's threshold), packed at the front of a scratch
+/// tensor a vector at a time: every vector of X is stored at the count so
+/// far, which advances past it only if one of its lanes is a candidate (no
+/// branch; lanes past the row's end are -inf). Returns the scratch and the
+/// count, a multiple of the lanes. The rounds then read the few vectors with
+/// candidates instead of the row; the other entries of those vectors are at
+/// most the bound and never in a support.
 std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
                                        ValueRange row, Value m, double scale,
-                                       FloatType type) {
+                                       FloatType type, Value threshold) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
@@ -545,7 +714,7 @@ std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
         Value any = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::OR,
             arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
-                                  rb.splat(type, -1.0)));
+                                  rb.broadcast(threshold)));
         Value count = arith::AddIOp::create(
             b, loc, acc[1],
             arith::SelectOp::create(b, loc, any, rb.index(rb.lanes),
@@ -605,49 +774,64 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
   Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
   Value y =
       rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-        auto [m, k] = rowMaxAndInfCount(rb, x, row, sumType);
+        RowStats stats = rowMaxAndInfCount(rb, x, row, sumType);
+        Value m = stats.max, k = stats.infCount;
         Value mv = rb.broadcast(m);
         Value finite = cmp(arith::CmpFPredicate::ONE,
                            math::AbsFOp::create(b, loc, m), c(inf));
+        // The support refinement over the first `count` entries of
+        // `scratch` from the lower bound `tau0`, to the threshold of those
+        // entries.
+        auto refine = [&](Value scratch, Value candidates, Value tau0) {
+          auto loop = scf::WhileOp::create(
+              b, loc, TypeRange{sumType, sumType}, ValueRange{tau0, c(inf)},
+              [&](OpBuilder &, Location, ValueRange args) {
+                Value tau = args[0], count = args[1];
+                Value tauv = vector::BroadcastOp::create(
+                    b, loc, getFoldType(rb, scratch), tau);
+                Value zero = rb.splatLike(tauv, 0.0);
+                SmallVector<Value> sums = foldCandidates(
+                    rb, scratch, candidates, ValueRange{zero, zero},
+                    [&](Value t, ValueRange acc) {
+                      Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
+                      return SmallVector<Value>{
+                          arith::AddFOp::create(
+                              b, loc, acc[0],
+                              arith::SelectOp::create(b, loc, in, t, zero)),
+                          arith::AddFOp::create(
+                              b, loc, acc[1],
+                              arith::SelectOp::create(
+                                  b, loc, in, rb.splatLike(tauv, 1.0), zero))};
+                    });
+                Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
+                Value newTau = arith::DivFOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
+                // A support that does not shrink ends the row.
+                Value changed = arith::AndIOp::create(
+                    b, loc, finite,
+                    cmp(arith::CmpFPredicate::OLT, size, count));
+                scf::ConditionOp::create(
+                    b, loc, changed,
+                    ValueRange{
+                        arith::SelectOp::create(b, loc, changed, newTau, tau),
+                        arith::SelectOp::create(b, loc, changed, size, count)});
+              },
+              [&](OpBuilder &, Location, ValueRange args) {
+                scf::YieldOp::create(b, loc, args);
+              });
+          return loop.getResult(0);
+        };
+        // A lower bound from the lanes' maxima, then the candidates above
+        // it, then the row's threshold from there.
+        Value seed, seeds;
+        std::tie(seed, seeds) = seedCandidates(
+            rb, arith::SubFOp::create(b, loc, stats.laneMax, mv));
+        Value bound = refine(seed, seeds, c(-1.0));
         Value scratch, candidates;
         std::tie(scratch, candidates) =
-            packCandidates(rb, x, row, m, /*scale=*/1.0, sumType);
-        auto loop = scf::WhileOp::create(
-            b, loc, TypeRange{sumType, sumType}, ValueRange{c(-1.0), c(inf)},
-            [&](OpBuilder &, Location, ValueRange args) {
-              Value tau = args[0], count = args[1];
-              Value tauv = vector::BroadcastOp::create(
-                  b, loc, getFoldType(rb, scratch), tau);
-              Value zero = rb.splatLike(tauv, 0.0);
-              SmallVector<Value> sums = foldCandidates(
-                  rb, scratch, candidates, ValueRange{zero, zero},
-                  [&](Value t, ValueRange acc) {
-                    Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
-                    return SmallVector<Value>{
-                        arith::AddFOp::create(
-                            b, loc, acc[0],
-                            arith::SelectOp::create(b, loc, in, t, zero)),
-                        arith::AddFOp::create(
-                            b, loc, acc[1],
-                            arith::SelectOp::create(
-                                b, loc, in, rb.splatLike(tauv, 1.0), zero))};
-                  });
-              Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
-              Value newTau = arith::DivFOp::create(
-                  b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
-              // A support that does not shrink ends the row.
-              Value changed = arith::AndIOp::create(
-                  b, loc, finite, cmp(arith::CmpFPredicate::OLT, size, count));
-              scf::ConditionOp::create(
-                  b, loc, changed,
-                  ValueRange{
-                      arith::SelectOp::create(b, loc, changed, newTau, tau),
-                      arith::SelectOp::create(b, loc, changed, size, count)});
-            },
-            [&](OpBuilder &, Location, ValueRange args) {
-              scf::YieldOp::create(b, loc, args);
-            });
-        Value tauv = rb.broadcast(loop.getResult(0));
+            packCandidates(rb, x, row, m, /*scale=*/1.0, sumType, bound);
+        Value tau = refine(scratch, candidates, bound);
+        Value tauv = rb.broadcast(tau);
         Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
         Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
         Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
@@ -723,56 +907,70 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
     Value y =
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-          auto [m, k] = rowMaxAndInfCount(rb, x, row, type);
+          RowStats stats = rowMaxAndInfCount(rb, x, row, type);
+          Value m = stats.max, k = stats.infCount;
           Value mv = rb.broadcast(m);
           Value finite = cmp(arith::CmpFPredicate::ONE,
                              math::AbsFOp::create(b, loc, m), c(inf));
+          // The threshold search over the first `count` entries of
+          // `scratch` from the lower bound `tau0` (the bracket [tau0, 0]).
+          auto search = [&](Value scratch, Value candidates, Value tau0) {
+            auto loop = scf::WhileOp::create(
+                b, loc, TypeRange{type, type, type, b.getIndexType()},
+                ValueRange{tau0, tau0, c(0.0), rb.index(0)},
+                [&](OpBuilder &, Location, ValueRange args) {
+                  Value tau = args[0], lo = args[1], hi = args[2],
+                        round = args[3];
+                  Value tauv = vector::BroadcastOp::create(
+                      b, loc, getFoldType(rb, scratch), tau);
+                  SmallVector<Value> inits;
+                  for (int64_t i = 0; i < em.numSums(); ++i)
+                    inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
+                  SmallVector<Value> acc = foldCandidates(
+                      rb, scratch, candidates, inits,
+                      [&](Value v, ValueRange acc) {
+                        return em.accumulate(
+                            b, loc, arith::SubFOp::create(b, loc, v, tauv),
+                            acc);
+                      });
+                  SmallVector<Value> sums;
+                  for (auto [i, v] : llvm::enumerate(acc))
+                    sums.push_back(
+                        i == 3 ? vector::ReductionOp::create(
+                                     b, loc, vector::CombiningKind::MINIMUMF, v)
+                                     .getResult()
+                               : rb.sum(v));
+                  Value last = arith::CmpIOp::create(
+                      b, loc, arith::CmpIPredicate::uge, round,
+                      rb.index(kEntmaxMaxRounds - 1));
+                  EntmaxUpdate next =
+                      em.update(b, loc, tau, lo, hi, sums, last);
+                  Value more = arith::AndIOp::create(
+                      b, loc, finite,
+                      arith::XOrIOp::create(b, loc, next.converged,
+                                            arith::ConstantIntOp::create(
+                                                b, loc, b.getI1Type(), 1)));
+                  scf::ConditionOp::create(
+                      b, loc, more,
+                      ValueRange{
+                          next.tau, next.lo, next.hi,
+                          arith::AddIOp::create(b, loc, round, rb.index(1))});
+                },
+                [&](OpBuilder &, Location, ValueRange args) {
+                  scf::YieldOp::create(b, loc, args);
+                });
+            return loop.getResult(0);
+          };
+          // A lower bound from the lanes' maxima, then the candidates above
+          // it, then the row's threshold from there.
+          Value seed, seeds;
+          std::tie(seed, seeds) =
+              seedCandidates(rb, em.scaled(b, loc, stats.laneMax, mv));
+          Value bound = search(seed, seeds, c(-1.0));
           Value scratch, candidates;
           std::tie(scratch, candidates) =
-              packCandidates(rb, x, row, m, alpha - 1.0, type);
-          auto loop = scf::WhileOp::create(
-              b, loc, TypeRange{type, type, type, b.getIndexType()},
-              ValueRange{c(-1.0), c(-1.0), c(0.0), rb.index(0)},
-              [&](OpBuilder &, Location, ValueRange args) {
-                Value tau = args[0], lo = args[1], hi = args[2],
-                      round = args[3];
-                Value tauv = vector::BroadcastOp::create(
-                    b, loc, getFoldType(rb, scratch), tau);
-                SmallVector<Value> inits;
-                for (int64_t i = 0; i < em.numSums(); ++i)
-                  inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
-                SmallVector<Value> acc = foldCandidates(
-                    rb, scratch, candidates, inits,
-                    [&](Value v, ValueRange acc) {
-                      return em.accumulate(
-                          b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
-                    });
-                SmallVector<Value> sums;
-                for (auto [i, v] : llvm::enumerate(acc))
-                  sums.push_back(
-                      i == 3 ? vector::ReductionOp::create(
-                                   b, loc, vector::CombiningKind::MINIMUMF, v)
-                                   .getResult()
-                             : rb.sum(v));
-                Value last = arith::CmpIOp::create(
-                    b, loc, arith::CmpIPredicate::uge, round,
-                    rb.index(kEntmaxMaxRounds - 1));
-                EntmaxUpdate next = em.update(b, loc, tau, lo, hi, sums, last);
-                Value more = arith::AndIOp::create(
-                    b, loc, finite,
-                    arith::XOrIOp::create(b, loc, next.converged,
-                                          arith::ConstantIntOp::create(
-                                              b, loc, b.getI1Type(), 1)));
-                scf::ConditionOp::create(
-                    b, loc, more,
-                    ValueRange{
-                        next.tau, next.lo, next.hi,
-                        arith::AddIOp::create(b, loc, round, rb.index(1))});
-              },
-              [&](OpBuilder &, Location, ValueRange args) {
-                scf::YieldOp::create(b, loc, args);
-              });
-          Value tau = loop.getResult(0);
+              packCandidates(rb, x, row, m, alpha - 1.0, type, bound);
+          Value tau = search(scratch, candidates, bound);
           Value tauv = rb.broadcast(tau);
           Value foldTau = vector::BroadcastOp::create(
               b, loc, getFoldType(rb, scratch), tau);
@@ -787,7 +985,8 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                   arith::SubFOp::create(b, loc, v, foldTau)))};
                   })
                   .front());
-          Value totalv = rb.broadcast(total);
+          Value totalv =
+              rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), total));
           Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
           Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
           Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
@@ -797,7 +996,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                   [&](Value col, Value mask, ValueRange acc) {
                     Value zero = rb.splat(type, 0.0);
                     Value v = rb.read(x, row, col, mask, type);
-                    Value value = arith::DivFOp::create(
+                    Value value = arith::MulFOp::create(
                         b, loc,
                         em.output(b, loc,
                                   arith::SubFOp::create(

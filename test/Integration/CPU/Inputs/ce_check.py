@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced
+from softmax_check import DTYPES, call_fenced, descriptor
 
 # (logits shape, dim, dims spelled, label type, ignore_index, smoothing).
 CASES = [
@@ -101,9 +101,12 @@ def main():
     parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--reference", choices=["numpy", "torch"], default="numpy")
-    parser.add_argument("--op", choices=["loss", "grad"], default="loss")
+    parser.add_argument("--op", choices=["loss", "grad", "both"], default="loss",
+                        help="both: one function computing the loss and the gradient "
+                             "(which the row loops compute together)")
     args = parser.parse_args()
     grad = args.op == "grad"
+    both = args.op == "both"
     dtype = DTYPES[args.dtype]
     cases = CASES
     if args.reference == "torch":
@@ -117,7 +120,16 @@ def main():
         out = "tensor<%s%s>" % ("".join(d + "x" for d in rest), dtype.name)
         attrs = "{ignore_index = %d : i64, label_smoothing = %r : f64}" % (
             ignore, float(smoothing))
-        if grad:
+        if both:
+            funcs.append(
+                "func.func @case%d(%%x: %s, %%l: %s, %%d: %s) -> (%s, %s) {\n"
+                "  %%loss = softmax.cross_entropy %%x, %%l dim(%d) %s : %s, %s -> %s\n"
+                "  %%dx = softmax.cross_entropy_grad %%x, %%l, %%d dim(%d) %s"
+                " : %s, %s, %s -> %s\n"
+                "  return %%loss, %%dx : %s, %s\n}\n"
+                % (i, xt, lab, out, out, xt, dim, attrs, xt, lab, out, dim, attrs,
+                   xt, lab, out, xt, out, xt))
+        elif grad:
             funcs.append(
                 "func.func @case%d(%%x: %s, %%l: %s, %%d: %s) -> %s {\n"
                 "  %%dx = softmax.cross_entropy_grad %%x, %%l, %%d dim(%d) %s"
@@ -165,47 +177,67 @@ def main():
             dloss64 = dtype.to_f64(dtype.from_f64(np.atleast_1d(rng.standard_normal(lshape) * 2.0))).reshape(lshape)
             # (from_f64 takes arrays of at least one dimension.)
             dloss = np.asarray(dtype.from_f64(np.atleast_1d(dloss64))).reshape(lshape).copy()
-            if grad and args.reference == "torch":
-                ref = torch_reference(x64, l64, dim, ignore, smoothing, dloss64)
-            elif grad:
-                ref = numpy_grad_reference(x64, l64, dloss64, dim, ignore, smoothing)
-            elif args.reference == "torch":
-                ref = torch_reference(x64, l64, dim, ignore, smoothing)
-            else:
-                ref = numpy_reference(x64, l64, dim, ignore, smoothing)
+            def check(is_grad, out, problems):
+                if is_grad and args.reference == "torch":
+                    ref = torch_reference(x64, l64, dim, ignore, smoothing, dloss64)
+                elif is_grad:
+                    ref = numpy_grad_reference(x64, l64, dloss64, dim, ignore, smoothing)
+                elif args.reference == "torch":
+                    ref = torch_reference(x64, l64, dim, ignore, smoothing)
+                else:
+                    ref = numpy_reference(x64, l64, dim, ignore, smoothing)
+                grad = is_grad
+                got = dtype.to_f64(out)
+                if (np.isnan(got) != np.isnan(ref)).any():
+                    problems.append("NaN mismatch at %d samples" % (np.isnan(got) != np.isnan(ref)).sum())
+                got, ref = got.reshape(-1), np.asarray(ref, dtype=np.float64).reshape(-1)
+                fin = ~np.isnan(ref)
+                g, r = got[fin], ref[fin]
+                # The loss is lse - x[label]: besides its own rounding, the
+                # computation (f64 for f32, f32 for f16/bf16) loses a few ulps
+                # of the magnitudes it cancels, up to the row's largest |x|.
+                ax = np.abs(np.moveaxis(x64, dim, -1).reshape(-1, shape[dim]))
+                big = np.max(np.where(np.isfinite(ax), ax, 0.0), axis=1) + 1.0
+                if grad:
+                    # |dx| <= |dloss| (p + target) <= 2 |dloss|: the computation
+                    # loses a few ulps of |dloss|.
+                    big = np.broadcast_to(
+                        np.abs(np.asarray(dloss64)).reshape(-1)[:, None], ax.shape)
+                    big = np.moveaxis(big.reshape(np.moveaxis(x64, dim, -1).shape), -1, dim)
+                    big = big.reshape(-1) + 1e-30
+                big = big[fin]
+                if dtype.name == "f32":
+                    tol = 1e-6 * np.abs(r) + 2.0**-48 * big
+                elif dtype.name == "f64":
+                    tol = 1e-12 * np.abs(r) + 2.0**-48 * big
+                else:
+                    tol = dtype.ulp(r) + 2.0**-20 * big
+                bad = ~(np.abs(g - r) <= tol)
+                if bad.any():
+                    j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
+                    problems.append("%d samples off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
+
             fn = getattr(lib, "_mlir_ciface_case%d" % i)
             fn.restype = None
-            operands = [x, labels] + ([dloss] if grad else [])
-            out, problems = call_fenced(fn, operands, shape if grad else lshape, dtype)
-            got = dtype.to_f64(out)
-            if (np.isnan(got) != np.isnan(ref)).any():
-                problems.append("NaN mismatch at %d samples" % (np.isnan(got) != np.isnan(ref)).sum())
-            got, ref = got.reshape(-1), np.asarray(ref, dtype=np.float64).reshape(-1)
-            fin = ~np.isnan(ref)
-            g, r = got[fin], ref[fin]
-            # The loss is lse - x[label]: besides its own rounding, the
-            # computation (f64 for f32, f32 for f16/bf16) loses a few ulps
-            # of the magnitudes it cancels, up to the row's largest |x|.
-            ax = np.abs(np.moveaxis(x64, dim, -1).reshape(-1, shape[dim]))
-            big = np.max(np.where(np.isfinite(ax), ax, 0.0), axis=1) + 1.0
-            if grad:
-                # |dx| <= |dloss| (p + target) <= 2 |dloss|: the computation
-                # loses a few ulps of |dloss|.
-                big = np.broadcast_to(
-                    np.abs(np.asarray(dloss64)).reshape(-1)[:, None], ax.shape)
-                big = np.moveaxis(big.reshape(np.moveaxis(x64, dim, -1).shape), -1, dim)
-                big = big.reshape(-1) + 1e-30
-            big = big[fin]
-            if dtype.name == "f32":
-                tol = 1e-6 * np.abs(r) + 2.0**-48 * big
-            elif dtype.name == "f64":
-                tol = 1e-12 * np.abs(r) + 2.0**-48 * big
+            if both:
+                # Both outputs in one call (call_fenced checks one): every
+                # element written, over a sentinel fill.
+                loss_out = np.empty(lshape, dtype=dtype.storage)
+                grad_out = np.empty(shape, dtype=dtype.storage)
+                dtype.bits(loss_out)[...] = dtype.sentinel_bits
+                dtype.bits(grad_out)[...] = dtype.sentinel_bits
+                fn(*[ctypes.byref(descriptor(a))
+                     for a in (x, labels, dloss, loss_out, grad_out)])
+                problems = []
+                for out_ in (loss_out, grad_out):
+                    if (dtype.bits(out_) == dtype.sentinel_bits).any():
+                        problems.append("output elements not written")
+                check(False, loss_out, problems)
+                check(True, grad_out, problems)
             else:
-                tol = dtype.ulp(r) + 2.0**-20 * big
-            bad = ~(np.abs(g - r) <= tol)
-            if bad.any():
-                j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
-                problems.append("%d samples off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
+                operands = [x, labels] + ([dloss] if grad else [])
+                out, problems = call_fenced(fn, operands, shape if grad else lshape, dtype)
+                check(grad, out, problems)
             if problems:
                 failures += 1
                 print("FAIL cross_entropy %s shape=%s dim=%d labels=%s ignore=%d smoothing=%g: %s"
