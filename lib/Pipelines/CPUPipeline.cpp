@@ -52,6 +52,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
                                           : std::string(options.triple))
           .isX86();
+  // Hand-written chains of softmax-family ops as the ops.
+  pm.addPass(createSoftmaxRaise());
   // Masks, scales and causal masks as elementwise producers, which
   // softmax-fuse can take into the row loops.
   pm.addPass(createSoftmaxExpandMask());

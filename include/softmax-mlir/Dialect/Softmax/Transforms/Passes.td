@@ -72,6 +72,31 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
   ];
 }
 
+def SoftmaxRaise : Pass<"softmax-raise"> {
+  let summary = "Raise hand-written linalg chains into softmax ops";
+  let description = [{
+    Rewrites `linalg.generic` chains that compute a softmax-family op by
+    hand into the op, so that the rest of the pipeline compiles them as
+    such. So far the gradients:
+
+    ```mlir
+    %p = linalg.generic ... ins(%dy, %y) { mulf }            // dy * y
+    %s = linalg.generic {iterator_types = [..., "reduction"]}
+           ins(%p) outs(%zero_fill) { addf }                 // sum over dim
+    %dx = linalg.generic ins(%y, %dy, %s) { y * (dy - s) }   // s broadcast
+    ```
+
+    becomes `softmax.softmax_grad %y, %dy dim(d)`, and `dy - exp(y) * s`
+    with `s = sum(dy)` becomes `softmax.log_softmax_grad`. The product may
+    also be computed inside the reduction. Only the exact chain is raised:
+    the sum with no other use, from a fill with 0, identity maps but the
+    sum's projection along `d`, these payloads (in either operand order
+    where the arithmetic commutes). The raised op sums in f64 for f32 (f32
+    for f16/bf16) where the chain may have summed in its own type.
+  }];
+  let dependentDialects = ["::mlir::softmax::SoftmaxDialect"];
+}
+
 def SoftmaxExpandMask : Pass<"softmax-expand-mask"> {
   let summary = "Turn the mask, scale and causal mask of softmax ops into an elementwise producer";
   let description = [{

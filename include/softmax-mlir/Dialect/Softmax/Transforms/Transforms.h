@@ -66,6 +66,11 @@ FailureOr<Value> decomposeEntmaxGrad(RewriterBase &rewriter, EntmaxGradOp op);
 /// Returns that op; fails on other ops and on ops without masking.
 FailureOr<Operation *> expandMasking(RewriterBase &rewriter, Operation *op);
 
+/// Adds the patterns of softmax-raise: hand-written linalg chains of the
+/// gradients to softmax.softmax_grad and softmax.log_softmax_grad (see
+/// RaiseFamily.cpp).
+void populateSoftmaxRaisePatterns(RewritePatternSet &patterns);
+
 /// Adds the pattern of softmax-expand-mask.
 void populateSoftmaxExpandMaskPatterns(RewritePatternSet &patterns);
 
