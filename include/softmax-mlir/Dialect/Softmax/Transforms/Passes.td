@@ -62,6 +62,12 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
     `max - 1` (`S = {x > tau}`, `tau = (sum(S) - 1) / |S|`, until no
     support changes), then `max(x - tau, 0)`; `softmax.sparsemax_grad` a
     reduction of `dy` over the support and `dy - mean` there.
+    `softmax.entmax` becomes the row maximum and an `scf.while` of rounds,
+    each one pass for the sums at the current threshold and a per-row
+    update (a bracketed Newton step, bisection for `alpha > 2`, the exact
+    quadratic for `alpha = 1.5`), then the rescaled output; `alpha = 2` is
+    sparsemax. A softmax or log_softmax with a mask, scale or causal mask is
+    expanded first as `softmax-expand-mask` does.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
@@ -315,7 +321,8 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
 def SoftmaxVectorize : Pass<"softmax-vectorize"> {
   let summary = "Turn softmax ops over the innermost dim into vector row loops";
   let description = [{
-    Rewrites every `softmax.softmax` and `softmax.log_softmax` that reduces
+    Rewrites every `softmax.softmax` and `softmax.log_softmax` (without
+    masking: `softmax-expand-mask` comes first) that reduces
     along its innermost (contiguous) dimension into an `scf.forall` over
     rows (the other dimensions), each writing its own slice of the output,
     whose body makes three passes over the row with
@@ -403,6 +410,19 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
       scf.forall.in_parallel { tensor.parallel_insert_slice ... }
     }
     ```
+
+    The rest of the family that reduces its innermost dim (f16, f32, f64;
+    bf16 stays on the generic path) becomes one `scf.forall` over the rows
+    whose passes over a row are vector loops with a masked tail, in the
+    decomposition's types: `softmax_grad` and `log_softmax_grad` (the sum,
+    then the output), `cross_entropy` (max, sum of exp, the loss from
+    `x[label]`) and `cross_entropy_grad` (max, sum, the output; without
+    smoothing `exp(t_hi) (1 + t_lo)` from an f32 exp and the label's element
+    in f64), both in one loop where a function has the two on the same
+    logits and labels; `sparsemax` and `entmax` (the max and the lanes'
+    maxima, whose threshold bounds the row's from below; the candidates
+    above it packed into a scratch a vector at a time; the threshold rounds
+    over the scratch; the output).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
