@@ -11,7 +11,9 @@ shared library, called through the C ABI on NumPy buffers. Peers:
 torch._softmax_backward_data / torch._log_softmax_backward_data (PyTorch's
 backward kernels) and oneDNN's softmax_v2_backward (through onednn_shim.cpp,
 built here as run.sh builds it, and checked once against PyTorch's result)
-for the gradients, at 4096x1024 and 16384x128; entmax.sparsemax and entmax.entmax15; and
+for the gradients, at 4096x1024 and 16384x128; for sparsemax and
+entmax(1.5), our softmax on the same shape (rows of 128, 1024 and 32768) and
+entmax.sparsemax and entmax.entmax15; and
 F.cross_entropy forward plus backward by autograd (ours: the two ops in
 two functions, and in one function, where the row loops compute both from
 one max and sum per row).
@@ -39,19 +41,23 @@ func.func @{op}_{s}(%y: tensor<{s}xf32>, %dy: tensor<{s}xf32>) -> tensor<{s}xf32
   %dx = softmax.{op} %y, %dy dim(1) : tensor<{s}xf32>
   return %dx : tensor<{s}xf32>
 }}"""
+# The sparse ops' shapes (about 4M elements each) and our softmax on each,
+# which their targets are relative to.
+SPARSE_SHAPES = ((32768, 128), (4096, 1024), (128, 32768))
+SPARSE_TEMPLATE = """
+func.func @{name}_{s}(%x: tensor<{s}xf32>) -> tensor<{s}xf32> {{
+  %y = softmax.{op} %x dim(1){attrs} : tensor<{s}xf32>
+  return %y : tensor<{s}xf32>
+}}"""
 SOURCE = "".join(GRAD_TEMPLATE.format(op=op, s="%dx%d" % shape)
                  for shape in GRAD_SHAPES
-                 for op in ("softmax_grad", "log_softmax_grad")) + """
+                 for op in ("softmax_grad", "log_softmax_grad")) + "".join(
+    SPARSE_TEMPLATE.format(name=name, op=op, attrs=attrs, s="%dx%d" % shape)
+    for shape in SPARSE_SHAPES
+    for name, op, attrs in (("softmax", "softmax", ""), ("sparsemax", "sparsemax", ""),
+                            ("entmax15", "entmax", " alpha(1.5)"))) + """
 func.func @softmax(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
   %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
-  return %y : tensor<4096x1024xf32>
-}
-func.func @entmax15(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
-  %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<4096x1024xf32>
-  return %y : tensor<4096x1024xf32>
-}
-func.func @sparsemax(%x: tensor<4096x1024xf32>) -> tensor<4096x1024xf32> {
-  %y = softmax.sparsemax %x dim(1) : tensor<4096x1024xf32>
   return %y : tensor<4096x1024xf32>
 }
 func.func @ce(%x: tensor<512x50257xf32>, %l: tensor<512xi64>) -> tensor<512xf32> {
@@ -178,18 +184,25 @@ def main():
             impl = shim.onednn_softmax_backward_impl(h).decode()
             rows.append((name, s, ours, "oneDNN (%s)" % impl,
                          median_seconds(onednn, args.reps)))
-    # sparsemax and entmax(1.5), 4096 x 1024.
-    tx = torch.from_numpy(x)
-    for name, peer_name in (("sparsemax", "sparsemax"), ("entmax15", "entmax15")):
-        ours = median_seconds(call(name, x, out), args.reps)
-        try:
-            import entmax
-
-            fn = getattr(entmax, peer_name)
-            peer = median_seconds(lambda: fn(tx, dim=1), max(3, args.reps // 3))
-            rows.append((name, "4096x1024", ours, "entmax", peer))
-        except ImportError:
-            rows.append((name, "4096x1024", ours, None, None))
+    # sparsemax and entmax(1.5) against our softmax on the same shape and
+    # against the entmax package.
+    try:
+        import entmax
+    except ImportError:
+        entmax = None
+    for shape in SPARSE_SHAPES:
+        s = "%dx%d" % shape
+        sx = rng.standard_normal(shape).astype(np.float32)
+        sout = np.empty_like(sx)
+        tx = torch.from_numpy(sx)
+        soft = median_seconds(call("softmax_" + s, sx, sout), args.reps)
+        for name in ("sparsemax", "entmax15"):
+            ours = median_seconds(call("%s_%s" % (name, s), sx, sout), args.reps)
+            rows.append((name, s, ours, "our softmax", soft))
+            if entmax is not None:
+                fn = getattr(entmax, name)
+                peer = median_seconds(lambda: fn(tx, dim=1), max(3, args.reps // 3))
+                rows.append((name, s, ours, "entmax", peer))
     # cross_entropy forward + grad, 512 x 50257.
     logits = (rng.standard_normal((512, 50257)) * 2).astype(np.float32)
     labels = rng.integers(0, 50257, 512).astype(np.int64)

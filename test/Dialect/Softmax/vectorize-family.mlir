@@ -111,7 +111,8 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // max(t - tau, 0) over the row.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: scf.forall
-// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf64> into f64
+// CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
+// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
 // CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf64>
 // CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf64>, index)
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf64>, tensor<?xf64>

@@ -272,18 +272,8 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
             Value pos = arith::MaximumFOp::create(nb, nl, u, zero);
             Value value = arith::DivFOp::create(
                 nb, nl, em.power(nb, nl, pos, em.p), a[3]);
-            Value v = extend(nb, nl, a[0], sumType);
-            Value share = arith::SelectOp::create(
-                nb, nl,
-                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, v,
-                                      em.c(nb, nl, inf)),
-                arith::DivFOp::create(nb, nl, em.c(nb, nl, 1.0), k), zero);
-            Value isPosInf = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, m, em.c(nb, nl, inf));
-            value = arith::SelectOp::create(nb, nl, isPosInf, share, value);
-            Value isNegInf = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OEQ, m, em.c(nb, nl, -inf));
-            value = arith::SelectOp::create(nb, nl, isNegInf, zero, value);
+            value = selectSimplexSpecials(nb, nl, value,
+                                          extend(nb, nl, a[0], sumType), m, k);
             Value isNaN =
                 arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNO, m, m);
             value = arith::SelectOp::create(nb, nl, isNaN, m, value);

@@ -51,13 +51,7 @@ struct EntmaxMath {
 
   /// `value` of the type of `like` (a splat for a vector).
   Value c(OpBuilder &b, Location loc, Value like, double value) const {
-    Type type = like.getType();
-    if (auto vector = dyn_cast<VectorType>(type))
-      return arith::ConstantOp::create(
-          b, loc, vector,
-          DenseElementsAttr::get(vector,
-                                 b.getFloatAttr(sumType, value).getValue()));
-    return constant(b, loc, sumType, value);
+    return constantLike(b, loc, like.getType(), value);
   }
   Value c(OpBuilder &b, Location loc, double value) const {
     return constant(b, loc, sumType, value);

@@ -645,6 +645,9 @@ struct RowStats {
 
 RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
                            Type type) {
+  // In the accumulator type (exact for both), extended to `type` after.
+  Type computeType = type;
+  type = rb.accType;
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
@@ -662,7 +665,13 @@ RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
             arith::AddFOp::create(b, loc, acc[1],
                                   rb.keep(mask, one, rb.splat(type, 0.0)))};
       });
-  return {rb.max(stats[0]), rb.sum(stats[1]), stats[0]};
+  Value m = rb.max(stats[0]), k = rb.sum(stats[1]), lanes = stats[0];
+  if (computeType != type) {
+    m = arith::ExtFOp::create(b, loc, computeType, m);
+    k = arith::ExtFOp::create(b, loc, computeType, k);
+    lanes = arith::ExtFOp::create(b, loc, rb.vec(computeType), lanes);
+  }
+  return {m, k, lanes};
 }
 
 /// A scratch of one vector holding `lanes` (X of the lanes' maxima), whose
@@ -832,9 +841,6 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
             packCandidates(rb, x, row, m, /*scale=*/1.0, sumType, bound);
         Value tau = refine(scratch, candidates, bound);
         Value tauv = rb.broadcast(tau);
-        Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
-        Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
-        Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
         return rb
             .sweep(
                 rowOut,
@@ -846,15 +852,7 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
                       arith::SubFOp::create(
                           b, loc, arith::SubFOp::create(b, loc, v, mv), tauv),
                       zero);
-                  // +inf rows share the mass; all -inf rows give 0.
-                  Value infShare = arith::SelectOp::create(
-                      b, loc,
-                      cmp(arith::CmpFPredicate::OEQ, v, rb.splat(sumType, inf)),
-                      share, zero);
-                  value = arith::SelectOp::create(b, loc, isPosInf, infShare,
-                                                  value);
-                  value =
-                      arith::SelectOp::create(b, loc, isNegInf, zero, value);
+                  value = selectSimplexSpecials(b, loc, value, v, m, k);
                   return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
                 })
             .front();
@@ -987,14 +985,10 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                   .front());
           Value totalv =
               rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), total));
-          Value isPosInf = cmp(arith::CmpFPredicate::OEQ, m, c(inf));
-          Value isNegInf = cmp(arith::CmpFPredicate::OEQ, m, c(-inf));
-          Value share = rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), k));
           return rb
               .sweep(
                   rowOut,
                   [&](Value col, Value mask, ValueRange acc) {
-                    Value zero = rb.splat(type, 0.0);
                     Value v = rb.read(x, row, col, mask, type);
                     Value value = arith::MulFOp::create(
                         b, loc,
@@ -1002,15 +996,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                   arith::SubFOp::create(
                                       b, loc, em.scaled(b, loc, v, mv), tauv)),
                         totalv);
-                    // +inf rows share the mass; all -inf rows give 0.
-                    Value infShare = arith::SelectOp::create(
-                        b, loc,
-                        cmp(arith::CmpFPredicate::OEQ, v, rb.splat(type, inf)),
-                        share, zero);
-                    value = arith::SelectOp::create(b, loc, isPosInf, infShare,
-                                                    value);
-                    value =
-                        arith::SelectOp::create(b, loc, isNegInf, zero, value);
+                    value = selectSimplexSpecials(b, loc, value, v, m, k);
                     return SmallVector<Value>{
                         rb.write(value, acc[0], col, mask)};
                   })

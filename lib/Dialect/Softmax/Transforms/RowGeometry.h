@@ -18,6 +18,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <limits>
 
 namespace mlir::softmax::detail {
 
@@ -82,6 +85,41 @@ inline Value filled(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                                 ValueRange{constant(b, loc, type, value)},
                                 ValueRange{empty})
       .getResult(0);
+}
+
+/// `value` as a constant of `type`, a float type or a vector of one (a
+/// splat).
+inline Value constantLike(OpBuilder &b, Location loc, Type type, double value) {
+  if (auto vector = dyn_cast<VectorType>(type))
+    return arith::ConstantOp::create(
+        b, loc, vector,
+        DenseElementsAttr::get(
+            vector, b.getFloatAttr(vector.getElementType(), value).getValue()));
+  return constant(b, loc, type, value);
+}
+
+/// The special rows of a projection onto the simplex (sparsemax, entmax) at
+/// the entry `x` whose regular value is `value` (scalars or vectors of one
+/// float type; the row's maximum `m` and number of +inf entries `k` scalars
+/// of it): where `m` is +inf, the +inf entries share the mass (1/k each) and
+/// the others get 0; where it is -inf, every entry gets 0.
+inline Value selectSimplexSpecials(OpBuilder &b, Location loc, Value value,
+                                   Value x, Value m, Value k) {
+  double inf = std::numeric_limits<double>::infinity();
+  Type type = value.getType(), scalar = m.getType();
+  Value zero = constantLike(b, loc, type, 0.0);
+  Value share = arith::DivFOp::create(b, loc, constant(b, loc, scalar, 1.0), k);
+  if (type != scalar)
+    share = vector::BroadcastOp::create(b, loc, type, share);
+  Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x,
+                                      constantLike(b, loc, type, inf));
+  Value infShare = arith::SelectOp::create(b, loc, isInf, share, zero);
+  Value isPosInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
+                                         constant(b, loc, scalar, inf));
+  Value isNegInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m,
+                                         constant(b, loc, scalar, -inf));
+  value = arith::SelectOp::create(b, loc, isPosInf, infShare, value);
+  return arith::SelectOp::create(b, loc, isNegInf, zero, value);
 }
 
 /// The float type sums are kept in: f64 for f32 and f64, f32 for f16/bf16.

@@ -197,42 +197,27 @@ FailureOr<Value> mlir::softmax::decomposeSparsemax(RewriterBase &b,
 
   // y = max(x - tau, 0); +inf rows share the mass; all -inf rows give 0.
   Value empty = tensor::EmptyOp::create(b, loc, g.sizes, elementType);
-  Value y =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{empty.getType()},
-          ValueRange{x, tau, rowMax, infCount}, ValueRange{empty},
-          ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.rowMap,
-                              g.fullMap},
-          g.parallel(),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value v = extend(nb, nl, args[0], sumType), t = args[1],
-                  m = args[2], k = args[3];
-            Value zero = constant(nb, nl, sumType, 0.0);
-            Value value = arith::MaximumFOp::create(
-                nb, nl,
-                arith::SubFOp::create(nb, nl,
-                                      arith::SubFOp::create(nb, nl, v, m), t),
-                zero);
-            Value isPosInf =
-                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, m,
-                                      constant(nb, nl, sumType, inf));
-            Value share = arith::SelectOp::create(
-                nb, nl,
-                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, v,
-                                      constant(nb, nl, sumType, inf)),
-                arith::DivFOp::create(nb, nl, constant(nb, nl, sumType, 1.0),
-                                      k),
-                zero);
-            value = arith::SelectOp::create(nb, nl, isPosInf, share, value);
-            Value isNegInf =
-                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, m,
-                                      constant(nb, nl, sumType, -inf));
-            value = arith::SelectOp::create(nb, nl, isNegInf, zero, value);
-            if (sumType != elementType)
-              value = arith::TruncFOp::create(nb, nl, elementType, value);
-            linalg::YieldOp::create(nb, nl, value);
-          })
-          .getResult(0);
+  Value y = linalg::GenericOp::create(
+                b, loc, TypeRange{empty.getType()},
+                ValueRange{x, tau, rowMax, infCount}, ValueRange{empty},
+                ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.rowMap,
+                                    g.fullMap},
+                g.parallel(),
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value v = extend(nb, nl, args[0], sumType), t = args[1],
+                        m = args[2], k = args[3];
+                  Value zero = constant(nb, nl, sumType, 0.0);
+                  Value value = arith::MaximumFOp::create(
+                      nb, nl,
+                      arith::SubFOp::create(
+                          nb, nl, arith::SubFOp::create(nb, nl, v, m), t),
+                      zero);
+                  value = selectSimplexSpecials(nb, nl, value, v, m, k);
+                  if (sumType != elementType)
+                    value = arith::TruncFOp::create(nb, nl, elementType, value);
+                  linalg::YieldOp::create(nb, nl, value);
+                })
+                .getResult(0);
   b.replaceOp(op, y);
   return y;
 }
