@@ -125,6 +125,7 @@ TEST(CABITest, UnsupportedTypeIsAnErrorAtTheFunction) {
   EXPECT_TRUE(failed(emitCHeader(*module, "G", os)));
   EXPECT_EQ(message, "argument #0 of public function '@f' has type 'f32', "
                      "which the C ABI does not support (expected a ranked "
-                     "tensor of f16, bf16, f32, f64, i8, i16, i32 or i64)");
+                     "tensor of f16, bf16, f32, f64, i1, i8, i16, i32 or "
+                     "i64)");
   EXPECT_TRUE(header.empty());
 }
