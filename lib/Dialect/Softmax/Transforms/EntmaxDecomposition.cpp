@@ -90,30 +90,12 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
   MLIRContext *ctx = b.getContext();
 
   // Per row: m = max(x) (NaN-propagating) and the number of +inf entries.
-  Value maxInit = filled(b, loc, g.rowSizes, sumType, -inf);
-  Value infInit = filled(b, loc, g.rowSizes, sumType, 0.0);
-  auto stats = linalg::GenericOp::create(
-      b, loc, TypeRange{maxInit.getType(), infInit.getType()}, ValueRange{x},
-      ValueRange{maxInit, infInit},
-      ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap}, g.reduction(),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value v = extend(nb, nl, args[0], sumType);
-        Value isInf = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
-                                            v, em.c(nb, nl, inf));
-        linalg::YieldOp::create(
-            nb, nl,
-            ValueRange{
-                arith::MaximumFOp::create(nb, nl, v, args[1]),
-                arith::AddFOp::create(
-                    nb, nl, args[2],
-                    arith::SelectOp::create(nb, nl, isInf, em.c(nb, nl, 1.0),
-                                            em.c(nb, nl, 0.0)))});
-      });
-  Value rowMax = stats.getResult(0), infCount = stats.getResult(1);
+  Value rowMax, infCount;
+  std::tie(rowMax, infCount) = buildRowMaxAndInfCount(b, loc, g, x, sumType);
 
   // tau = lo = -1, hi = 0; rows whose maximum is not finite are done.
   auto rowType = RankedTensorType::get(
-      cast<RankedTensorType>(maxInit.getType()).getShape(), sumType);
+      cast<RankedTensorType>(rowMax.getType()).getShape(), sumType);
   auto flagType = RankedTensorType::get(rowType.getShape(), b.getI1Type());
   Value rowEmpty = tensor::EmptyOp::create(b, loc, g.rowSizes, sumType);
   Value flagEmpty = tensor::EmptyOp::create(b, loc, g.rowSizes, b.getI1Type());
@@ -285,17 +267,14 @@ FailureOr<Value> mlir::softmax::decomposeEntmax(RewriterBase &b, EntmaxOp op) {
   return y;
 }
 
-FailureOr<Value> mlir::softmax::decomposeEntmaxGrad(RewriterBase &b,
-                                                    EntmaxGradOp op) {
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(op);
-  Location loc = op.getLoc();
-  Value y = op.getOutput(), dy = op.getOutputGrad();
+Value mlir::softmax::detail::buildSimplexGrad(RewriterBase &b, Location loc,
+                                              Value y, Value dy, int64_t dim,
+                                              double alpha) {
   auto elementType =
       cast<FloatType>(cast<RankedTensorType>(y.getType()).getElementType());
   FloatType sumType = getSumType(elementType);
-  EntmaxMath em(sumType, op.getAlpha().convertToDouble());
-  RowGeometry g(b, loc, y, op.getDim());
+  EntmaxMath em(sumType, alpha);
+  RowGeometry g(b, loc, y, dim);
   double exponent = 2.0 - em.alpha;
 
   // g = y^(2 - alpha) on the support, else 0.
@@ -342,6 +321,16 @@ FailureOr<Value> mlir::softmax::decomposeEntmaxGrad(RewriterBase &b,
             linalg::YieldOp::create(nb, nl, value);
           })
           .getResult(0);
+  return dx;
+}
+
+FailureOr<Value> mlir::softmax::decomposeEntmaxGrad(RewriterBase &b,
+                                                    EntmaxGradOp op) {
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Value dx =
+      buildSimplexGrad(b, op.getLoc(), op.getOutput(), op.getOutputGrad(),
+                       op.getDim(), op.getAlpha().convertToDouble());
   b.replaceOp(op, dx);
   return dx;
 }

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <cmath>
 
@@ -63,8 +64,11 @@ struct EntmaxMath {
     return arith::MulFOp::create(b, loc, t, c(b, loc, t, alpha - 1.0));
   }
 
-  /// v^e for v > 0 (v * v, v and sqrt(v) for the exponents 2, 1, 0.5).
+  /// v^e for v > 0 (1, v * v, v and sqrt(v) for the exponents 0, 2, 1,
+  /// 0.5).
   Value power(OpBuilder &b, Location loc, Value v, double e) const {
+    if (e == 0.0)
+      return c(b, loc, v, 1.0);
     if (e == 2.0)
       return arith::MulFOp::create(b, loc, v, v);
     if (e == 1.0)
@@ -190,6 +194,13 @@ struct EntmaxMath {
   FloatType sumType;
   double alpha, p;
 };
+
+/// The gradient of entmax with `alpha` (sparsemax's for alpha = 2) along
+/// `dim` from its output `y` and `dy`: with g = y^(2 - alpha) on the support
+/// (y > 0) and 0 elsewhere, g * (dy - sum(g dy) / sum(g)) as two
+/// linalg.generic ops (sums in f64 for f32, f32 for f16/bf16).
+Value buildSimplexGrad(RewriterBase &b, Location loc, Value y, Value dy,
+                       int64_t dim, double alpha);
 
 } // namespace mlir::softmax::detail
 

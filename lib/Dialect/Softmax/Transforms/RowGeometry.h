@@ -98,6 +98,35 @@ inline Value constantLike(OpBuilder &b, Location loc, Type type, double value) {
   return constant(b, loc, type, value);
 }
 
+/// Per row of `x` along g's dim, as linalg.generic reductions in `type`:
+/// the maximum (NaN-propagating) and the number of +inf entries.
+inline std::pair<Value, Value> buildRowMaxAndInfCount(OpBuilder &b,
+                                                      Location loc,
+                                                      const RowGeometry &g,
+                                                      Value x, Type type) {
+  double inf = std::numeric_limits<double>::infinity();
+  Value maxInit = filled(b, loc, g.rowSizes, type, -inf);
+  Value infInit = filled(b, loc, g.rowSizes, type, 0.0);
+  auto stats = linalg::GenericOp::create(
+      b, loc, TypeRange{maxInit.getType(), infInit.getType()}, ValueRange{x},
+      ValueRange{maxInit, infInit},
+      ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap}, g.reduction(),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value v = extend(nb, nl, args[0], type);
+        Value isInf = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                            v, constant(nb, nl, type, inf));
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{arith::MaximumFOp::create(nb, nl, v, args[1]),
+                       arith::AddFOp::create(
+                           nb, nl, args[2],
+                           arith::SelectOp::create(
+                               nb, nl, isInf, constant(nb, nl, type, 1.0),
+                               constant(nb, nl, type, 0.0)))});
+      });
+  return {stats.getResult(0), stats.getResult(1)};
+}
+
 /// The special rows of a projection onto the simplex (sparsemax, entmax) at
 /// the entry `x` whose regular value is `value` (scalars or vectors of one
 /// float type; the row's maximum `m` and number of +inf entries `k` scalars

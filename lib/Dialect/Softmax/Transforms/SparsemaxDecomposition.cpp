@@ -25,6 +25,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "EntmaxMath.h"
 #include "RowGeometry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -52,26 +53,8 @@ FailureOr<Value> mlir::softmax::decomposeSparsemax(RewriterBase &b,
   double inf = std::numeric_limits<double>::infinity();
 
   // Per row: m = max(x) (NaN-propagating) and the number of +inf entries.
-  Value maxInit = filled(b, loc, g.rowSizes, sumType, -inf);
-  Value infInit = filled(b, loc, g.rowSizes, sumType, 0.0);
-  auto stats = linalg::GenericOp::create(
-      b, loc, TypeRange{maxInit.getType(), infInit.getType()}, ValueRange{x},
-      ValueRange{maxInit, infInit},
-      ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap}, g.reduction(),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value v = extend(nb, nl, args[0], sumType);
-        Value isInf = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
-                                            v, constant(nb, nl, sumType, inf));
-        linalg::YieldOp::create(
-            nb, nl,
-            ValueRange{arith::MaximumFOp::create(nb, nl, v, args[1]),
-                       arith::AddFOp::create(
-                           nb, nl, args[2],
-                           arith::SelectOp::create(
-                               nb, nl, isInf, constant(nb, nl, sumType, 1.0),
-                               constant(nb, nl, sumType, 0.0)))});
-      });
-  Value rowMax = stats.getResult(0), infCount = stats.getResult(1);
+  Value rowMax, infCount;
+  std::tie(rowMax, infCount) = buildRowMaxAndInfCount(b, loc, g, x, sumType);
 
   // In t = x - m (exact enough in the sum's type, and no 1 absorbed by a
   // huge x): tau = -1 (a lower bound), |S| = +inf (unknown) for rows with a
@@ -224,63 +207,12 @@ FailureOr<Value> mlir::softmax::decomposeSparsemax(RewriterBase &b,
 
 FailureOr<Value> mlir::softmax::decomposeSparsemaxGrad(RewriterBase &b,
                                                        SparsemaxGradOp op) {
+  // entmax's with alpha = 2: weights 1 on the support, dy minus its mean
+  // there.
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(op);
-  Location loc = op.getLoc();
-  Value y = op.getOutput(), dy = op.getOutputGrad();
-  auto elementType =
-      cast<FloatType>(cast<RankedTensorType>(y.getType()).getElementType());
-  FloatType sumType = getSumType(elementType);
-  RowGeometry g(b, loc, y, op.getDim());
-
-  // Over the support (y > 0): the sum of dy and the count.
-  Value zeros = filled(b, loc, g.rowSizes, sumType, 0.0);
-  auto sums = linalg::GenericOp::create(
-      b, loc, TypeRange{zeros.getType(), zeros.getType()}, ValueRange{y, dy},
-      ValueRange{zeros, zeros},
-      ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.rowMap},
-      g.reduction(), [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value zero = constant(nb, nl, sumType, 0.0);
-        Value in =
-            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                  extend(nb, nl, args[0], sumType), zero);
-        linalg::YieldOp::create(
-            nb, nl,
-            ValueRange{
-                arith::AddFOp::create(
-                    nb, nl, args[2],
-                    arith::SelectOp::create(
-                        nb, nl, in, extend(nb, nl, args[1], sumType), zero)),
-                arith::AddFOp::create(
-                    nb, nl, args[3],
-                    arith::SelectOp::create(
-                        nb, nl, in, constant(nb, nl, sumType, 1.0), zero))});
-      });
-  Value empty = tensor::EmptyOp::create(b, loc, g.sizes, elementType);
-  Value dx =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{empty.getType()},
-          ValueRange{y, dy, sums.getResult(0), sums.getResult(1)},
-          ValueRange{empty},
-          ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.rowMap,
-                              g.fullMap},
-          g.parallel(),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value zero = constant(nb, nl, sumType, 0.0);
-            Value in =
-                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                      extend(nb, nl, args[0], sumType), zero);
-            Value mean = arith::DivFOp::create(nb, nl, args[2], args[3]);
-            Value value = arith::SelectOp::create(
-                nb, nl, in,
-                arith::SubFOp::create(nb, nl, extend(nb, nl, args[1], sumType),
-                                      mean),
-                zero);
-            if (sumType != elementType)
-              value = arith::TruncFOp::create(nb, nl, elementType, value);
-            linalg::YieldOp::create(nb, nl, value);
-          })
-          .getResult(0);
+  Value dx = buildSimplexGrad(b, op.getLoc(), op.getOutput(),
+                              op.getOutputGrad(), op.getDim(), /*alpha=*/2.0);
   b.replaceOp(op, dx);
   return dx;
 }
