@@ -104,24 +104,27 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 
 // -----
 
-// sparsemax: the max and +inf count; the candidates t > -1 packed a vector
-// at a time into a scratch (the count advances past a vector with one);
-// then an scf.while on the row's scalar (tau, |S|) whose rounds sum t and
-// count over t > tau on the packed vectors, a register at a time; then
-// max(t - tau, 0) over the row.
+// sparsemax: the max and +inf count (f32), then the support refinement on
+// the lanes' maxima (a lower bound), the entries above it packed a vector at
+// a time into an f32 scratch (the count advances past a vector with one),
+// the refinement again on them: an scf.while on the row's scalar (tau, |S|)
+// whose rounds sum t = x - m (f64) and count over t > tau a register at a
+// time; then max(t - tau, 0) over the row.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: scf.forall
 // CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
-// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
-// CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf64>
-// CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf64>, index)
-// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf64>, tensor<?xf64>
+// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
+// CHECK: %[[BOUND:.*]]:2 = scf.while
+// CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
+// CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf32>, index)
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<?xf32>
 // CHECK: vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
-// CHECK: %[[LOOP:.*]]:2 = scf.while (%[[TAU:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
-// CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<4xf64>
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<4xf64>, vector<4xf64>)
-// CHECK: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf64>, vector<4xf64>
-// CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<4xf64>
+// CHECK: %[[LOOP:.*]]:2 = scf.while (%[[TAU:.*]] = %[[BOUND]]#0, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
+// CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<8xf64>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<8xf64>, vector<8xf64>)
+// CHECK: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<8xf32>
+// CHECK: arith.extf %{{.*}} : vector<8xf32> to vector<8xf64>
+// CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<8xf64>
 // CHECK: scf.condition
 // CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf64>
@@ -141,13 +144,12 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // max(u, 0)^2 and the rescaled output. alpha = 2 takes sparsemax's loop.
 // CHECK-LABEL: func.func @entmax
 // CHECK: scf.forall
-// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf64>, tensor<16xf64>
+// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
-// CHECK: scf.for {{.*}} -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
+// CHECK: scf.for {{.*}} -> (vector<8xf64>, vector<8xf64>, vector<8xf64>, vector<8xf64>)
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
-// CHECK: vector.broadcast %[[BOUND]]#0 : f64 to vector<16xf64>
 // CHECK: vector.reduction <or>
 // CHECK: %[[LOOP:.*]]:4 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index)
 // CHECK: scf.condition

@@ -665,18 +665,19 @@ RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
             arith::AddFOp::create(b, loc, acc[1],
                                   rb.keep(mask, one, rb.splat(type, 0.0)))};
       });
-  Value m = rb.max(stats[0]), k = rb.sum(stats[1]), lanes = stats[0];
+  Value m = rb.max(stats[0]), k = rb.sum(stats[1]);
   if (computeType != type) {
     m = arith::ExtFOp::create(b, loc, computeType, m);
     k = arith::ExtFOp::create(b, loc, computeType, k);
-    lanes = arith::ExtFOp::create(b, loc, rb.vec(computeType), lanes);
   }
-  return {m, k, lanes};
+  // The lanes' maxima stay in the accumulator type, as the scratches keep
+  // the entries.
+  return {m, k, stats[0]};
 }
 
-/// A scratch of one vector holding `lanes` (X of the lanes' maxima), whose
-/// threshold is a lower bound of the row's: the entries of a subset can only
-/// sum to less at any threshold.
+/// A scratch of one vector holding `lanes` (the lanes' maxima, entries of
+/// the row), whose threshold is a lower bound of the row's: the entries of a
+/// subset can only sum to less at any threshold.
 std::pair<Value, Value> seedCandidates(FamilyRowBuilder &rb, Value lanes) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
@@ -692,38 +693,52 @@ std::pair<Value, Value> seedCandidates(FamilyRowBuilder &rb, Value lanes) {
 
 /// The row's candidates for the support, X = scale * (x - m) > `threshold`
 /// (a lower bound of the row's threshold), packed at the front of a scratch
-/// tensor a vector at a time: every vector of X is stored at the count so
-/// far, which advances past it only if one of its lanes is a candidate (no
-/// branch; lanes past the row's end are -inf). Returns the scratch and the
-/// count, a multiple of the lanes. The rounds then read the few vectors with
-/// candidates instead of the row; the other entries of those vectors are at
-/// most the bound and never in a support.
+/// tensor a vector at a time: every vector of entries x (in the accumulator
+/// type; the rounds compute X) is stored at the count so far, which advances
+/// past it only if one of its lanes is a candidate (no branch; lanes past
+/// the row's end are -inf). Returns the scratch and the count, a multiple of
+/// the lanes. The rounds then read the few vectors with candidates instead
+/// of the row; the other entries of those vectors are at most the bound and
+/// never in a support.
 std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
                                        ValueRange row, Value m, double scale,
-                                       FloatType type, Value threshold) {
+                                       Value threshold) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
+  FloatType type = rb.accType;
+  // x > m + threshold / scale, a little lower in the entries' type (a few
+  // more candidates never change a threshold above the bound).
+  Type computeType = m.getType();
+  Value raw = arith::AddFOp::create(
+      b, loc, m,
+      arith::DivFOp::create(b, loc, threshold,
+                            constant(b, loc, computeType, scale)));
+  raw = arith::SubFOp::create(
+      b, loc, raw,
+      arith::AddFOp::create(
+          b, loc,
+          arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, raw),
+                                constant(b, loc, computeType, 0x1p-20)),
+          constant(b, loc, computeType, 0x1p-120)));
+  if (computeType != type)
+    raw = arith::TruncFOp::create(b, loc, type, raw);
+  Value rawv = rb.broadcast(raw);
   Value size = arith::AddIOp::create(b, loc, rb.n, rb.index(rb.lanes));
   Value scratch =
       tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{size}, type);
-  Value mv = rb.broadcast(m);
   SmallVector<Value> packed =
       rb.sweep(ValueRange{scratch, rb.index(0)}, [&](Value col, Value mask,
                                                      ValueRange acc) {
-        Value t =
-            arith::SubFOp::create(b, loc, rb.read(x, row, col, mask, type), mv);
-        if (scale != 1.0)
-          t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
-        t = rb.keep(mask, t, rb.splat(type, -inf));
-        Value stored = vector::TransferWriteOp::create(b, loc, t, acc[0],
+        Value v = rb.keep(mask, rb.read(x, row, col, mask, type),
+                          rb.splat(type, -inf));
+        Value stored = vector::TransferWriteOp::create(b, loc, v, acc[0],
                                                        ValueRange{acc[1]},
                                                        ArrayRef<bool>{true})
                            .getResult();
         Value any = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::OR,
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
-                                  rb.broadcast(threshold)));
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, rawv));
         Value count = arith::AddIOp::create(
             b, loc, acc[1],
             arith::SelectOp::create(b, loc, any, rb.index(rb.lanes),
@@ -733,33 +748,42 @@ std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
   return {packed[0], packed[1]};
 }
 
-/// The vector type the rounds fold the candidates in: one register of the
-/// scratch's type (the rounds keep up to four sums, which at the row loops'
-/// width would spill).
-VectorType getFoldType(FamilyRowBuilder &rb, Value scratch) {
+/// The vectors the rounds compute in: as many lanes as one register of the
+/// scratch's entries holds, of `computeType`.
+VectorType getFoldType(FamilyRowBuilder &rb, Value scratch, Type computeType) {
   auto type = cast<FloatType>(
       cast<RankedTensorType>(scratch.getType()).getElementType());
   return VectorType::get(
-      {std::max<int64_t>(1, rb.vectorBits / type.getWidth())}, type);
+      {std::max<int64_t>(1, rb.vectorBits / type.getWidth())}, computeType);
 }
 
-/// Folds `body` over the register-wide vectors of the first `count` entries
-/// of `scratch` (a multiple of the row loops' lanes).
+/// Folds `body` over the first `count` entries of `scratch` (a multiple of
+/// the row loops' lanes) a register at a time, each vector given as X =
+/// scale * (x - m) in m's type.
 SmallVector<Value>
-foldCandidates(FamilyRowBuilder &rb, Value scratch, Value count,
-               ValueRange inits,
+foldCandidates(FamilyRowBuilder &rb, Value scratch, Value count, Value m,
+               double scale, ValueRange inits,
                function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
-  VectorType foldType = getFoldType(rb, scratch);
-  Value padding = constant(b, loc, foldType.getElementType(), 0.0);
+  auto entryType = cast<RankedTensorType>(scratch.getType()).getElementType();
+  VectorType foldType = getFoldType(rb, scratch, m.getType());
+  auto readType = VectorType::get(foldType.getShape(), entryType);
+  Value padding = constant(b, loc, entryType, 0.0);
+  Value mv = vector::BroadcastOp::create(b, loc, foldType, m);
+  Value scalev = constantLike(b, loc, foldType, scale);
   auto loop = scf::ForOp::create(
       b, loc, rb.index(0), count, rb.index(foldType.getNumElements()), inits,
       [&](OpBuilder &, Location, Value i, ValueRange acc) {
-        Value v = vector::TransferReadOp::create(b, loc, foldType, scratch,
+        Value v = vector::TransferReadOp::create(b, loc, readType, scratch,
                                                  ValueRange{i}, padding,
                                                  ArrayRef<bool>{true});
-        scf::YieldOp::create(b, loc, body(v, acc));
+        if (readType != foldType)
+          v = arith::ExtFOp::create(b, loc, foldType, v);
+        Value t = arith::SubFOp::create(b, loc, v, mv);
+        if (scale != 1.0)
+          t = arith::MulFOp::create(b, loc, t, scalev);
+        scf::YieldOp::create(b, loc, body(t, acc));
       });
   return loop.getResults();
 }
@@ -797,11 +821,11 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
               [&](OpBuilder &, Location, ValueRange args) {
                 Value tau = args[0], count = args[1];
                 Value tauv = vector::BroadcastOp::create(
-                    b, loc, getFoldType(rb, scratch), tau);
+                    b, loc, getFoldType(rb, scratch, sumType), tau);
                 Value zero = rb.splatLike(tauv, 0.0);
                 SmallVector<Value> sums = foldCandidates(
-                    rb, scratch, candidates, ValueRange{zero, zero},
-                    [&](Value t, ValueRange acc) {
+                    rb, scratch, candidates, m, /*scale=*/1.0,
+                    ValueRange{zero, zero}, [&](Value t, ValueRange acc) {
                       Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
                       return SmallVector<Value>{
                           arith::AddFOp::create(
@@ -833,12 +857,11 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
         // A lower bound from the lanes' maxima, then the candidates above
         // it, then the row's threshold from there.
         Value seed, seeds;
-        std::tie(seed, seeds) = seedCandidates(
-            rb, arith::SubFOp::create(b, loc, stats.laneMax, mv));
+        std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
         Value bound = refine(seed, seeds, c(-1.0));
         Value scratch, candidates;
         std::tie(scratch, candidates) =
-            packCandidates(rb, x, row, m, /*scale=*/1.0, sumType, bound);
+            packCandidates(rb, x, row, m, /*scale=*/1.0, bound);
         Value tau = refine(scratch, candidates, bound);
         Value tauv = rb.broadcast(tau);
         return rb
@@ -920,12 +943,12 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                   Value tau = args[0], lo = args[1], hi = args[2],
                         round = args[3];
                   Value tauv = vector::BroadcastOp::create(
-                      b, loc, getFoldType(rb, scratch), tau);
+                      b, loc, getFoldType(rb, scratch, type), tau);
                   SmallVector<Value> inits;
                   for (int64_t i = 0; i < em.numSums(); ++i)
                     inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
                   SmallVector<Value> acc = foldCandidates(
-                      rb, scratch, candidates, inits,
+                      rb, scratch, candidates, m, alpha - 1.0, inits,
                       [&](Value v, ValueRange acc) {
                         return em.accumulate(
                             b, loc, arith::SubFOp::create(b, loc, v, tauv),
@@ -962,19 +985,18 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
           // A lower bound from the lanes' maxima, then the candidates above
           // it, then the row's threshold from there.
           Value seed, seeds;
-          std::tie(seed, seeds) =
-              seedCandidates(rb, em.scaled(b, loc, stats.laneMax, mv));
+          std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
           Value bound = search(seed, seeds, c(-1.0));
           Value scratch, candidates;
           std::tie(scratch, candidates) =
-              packCandidates(rb, x, row, m, alpha - 1.0, type, bound);
+              packCandidates(rb, x, row, m, alpha - 1.0, bound);
           Value tau = search(scratch, candidates, bound);
           Value tauv = rb.broadcast(tau);
           Value foldTau = vector::BroadcastOp::create(
-              b, loc, getFoldType(rb, scratch), tau);
+              b, loc, getFoldType(rb, scratch, type), tau);
           Value total = rb.sum(
               foldCandidates(
-                  rb, scratch, candidates,
+                  rb, scratch, candidates, m, alpha - 1.0,
                   ValueRange{rb.splatLike(foldTau, 0.0)},
                   [&](Value v, ValueRange acc) {
                     return SmallVector<Value>{arith::AddFOp::create(
