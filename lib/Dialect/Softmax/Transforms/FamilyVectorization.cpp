@@ -788,11 +788,59 @@ foldCandidates(FamilyRowBuilder &rb, Value scratch, Value count, Value m,
   return loop.getResults();
 }
 
+/// The row loops of a projection onto the simplex (sparsemax, entmax) of `x`
+/// in `type`, with X = scale * (x - m): per row the max and the +inf count;
+/// `search(scratch, count, tau0, m, finite)`, the op's threshold search over
+/// the first `count` entries of a scratch from the lower bound `tau0`, on the
+/// lanes' maxima (a lower bound of the row's threshold); the candidates above
+/// that bound packed; the search again on them; `factor(scratch, count, m,
+/// tau)` once per row (may be null); then `output(u, factor)` at every entry,
+/// u = X - tau a vector of `type`, with the special rows.
+Value buildSimplexRows(
+    FamilyRowBuilder &rb, Value x, FloatType type, double scale,
+    function_ref<Value(Value, Value, Value, Value, Value)> search,
+    function_ref<Value(Value, Value, Value, Value)> factor,
+    function_ref<Value(Value, Value)> output) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  double inf = std::numeric_limits<double>::infinity();
+  Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
+  return rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+    RowStats stats = rowMaxAndInfCount(rb, x, row, type);
+    Value m = stats.max, k = stats.infCount;
+    Value mv = rb.broadcast(m);
+    Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                         math::AbsFOp::create(b, loc, m),
+                                         constant(b, loc, type, inf));
+    Value seed, seeds;
+    std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
+    Value bound = search(seed, seeds, constant(b, loc, type, -1.0), m, finite);
+    Value scratch, candidates;
+    std::tie(scratch, candidates) = packCandidates(rb, x, row, m, scale, bound);
+    Value tau = search(scratch, candidates, bound, m, finite);
+    Value tauv = rb.broadcast(tau);
+    Value rowFactor = factor ? factor(scratch, candidates, m, tau) : Value();
+    Value factorv = rowFactor ? rb.broadcast(rowFactor) : Value();
+    return rb
+        .sweep(rowOut,
+               [&](Value col, Value mask, ValueRange acc) {
+                 Value v = rb.read(x, row, col, mask, type);
+                 Value t = arith::SubFOp::create(b, loc, v, mv);
+                 if (scale != 1.0)
+                   t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
+                 Value value =
+                     output(arith::SubFOp::create(b, loc, t, tauv), factorv);
+                 value = selectSimplexSpecials(b, loc, value, v, m, k);
+                 return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
+               })
+        .front();
+  });
+}
+
 /// sparsemax of `x` (the input of `op`, sparsemax or entmax with alpha 2):
-/// per row the max and the +inf count, then the support refinement of the
-/// decomposition (tau from -1 on t = x - m, until the support stops
-/// shrinking), each round one pass over the row in cache, then
-/// max(t - tau, 0).
+/// the simplex row loops with the support refinement of the decomposition
+/// (tau = (sum of S - 1) / |S| over S = {t > tau}, t = x - m, until the
+/// support stops shrinking) and max(t - tau, 0).
 LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
                                  const RowVectorizationOptions &options) {
   Location loc = op->getLoc();
@@ -804,82 +852,50 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
   auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
     return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
   };
-  Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
-  Value y =
-      rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-        RowStats stats = rowMaxAndInfCount(rb, x, row, sumType);
-        Value m = stats.max, k = stats.infCount;
-        Value mv = rb.broadcast(m);
-        Value finite = cmp(arith::CmpFPredicate::ONE,
-                           math::AbsFOp::create(b, loc, m), c(inf));
-        // The support refinement over the first `count` entries of
-        // `scratch` from the lower bound `tau0`, to the threshold of those
-        // entries.
-        auto refine = [&](Value scratch, Value candidates, Value tau0) {
-          auto loop = scf::WhileOp::create(
-              b, loc, TypeRange{sumType, sumType}, ValueRange{tau0, c(inf)},
-              [&](OpBuilder &, Location, ValueRange args) {
-                Value tau = args[0], count = args[1];
-                Value tauv = vector::BroadcastOp::create(
-                    b, loc, getFoldType(rb, scratch, sumType), tau);
-                Value zero = rb.splatLike(tauv, 0.0);
-                SmallVector<Value> sums = foldCandidates(
-                    rb, scratch, candidates, m, /*scale=*/1.0,
-                    ValueRange{zero, zero}, [&](Value t, ValueRange acc) {
-                      Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
-                      return SmallVector<Value>{
-                          arith::AddFOp::create(
-                              b, loc, acc[0],
-                              arith::SelectOp::create(b, loc, in, t, zero)),
-                          arith::AddFOp::create(
-                              b, loc, acc[1],
-                              arith::SelectOp::create(
-                                  b, loc, in, rb.splatLike(tauv, 1.0), zero))};
-                    });
-                Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
-                Value newTau = arith::DivFOp::create(
-                    b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
-                // A support that does not shrink ends the row.
-                Value changed = arith::AndIOp::create(
-                    b, loc, finite,
-                    cmp(arith::CmpFPredicate::OLT, size, count));
-                scf::ConditionOp::create(
-                    b, loc, changed,
-                    ValueRange{
-                        arith::SelectOp::create(b, loc, changed, newTau, tau),
-                        arith::SelectOp::create(b, loc, changed, size, count)});
-              },
-              [&](OpBuilder &, Location, ValueRange args) {
-                scf::YieldOp::create(b, loc, args);
+  auto refine = [&](Value scratch, Value candidates, Value tau0, Value m,
+                    Value finite) -> Value {
+    auto loop = scf::WhileOp::create(
+        b, loc, TypeRange{sumType, sumType}, ValueRange{tau0, c(inf)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value tau = args[0], count = args[1];
+          Value tauv = vector::BroadcastOp::create(
+              b, loc, getFoldType(rb, scratch, sumType), tau);
+          Value zero = rb.splatLike(tauv, 0.0);
+          SmallVector<Value> sums = foldCandidates(
+              rb, scratch, candidates, m, /*scale=*/1.0, ValueRange{zero, zero},
+              [&](Value t, ValueRange acc) {
+                Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
+                return SmallVector<Value>{
+                    arith::AddFOp::create(
+                        b, loc, acc[0],
+                        arith::SelectOp::create(b, loc, in, t, zero)),
+                    arith::AddFOp::create(
+                        b, loc, acc[1],
+                        arith::SelectOp::create(
+                            b, loc, in, rb.splatLike(tauv, 1.0), zero))};
               });
-          return loop.getResult(0);
-        };
-        // A lower bound from the lanes' maxima, then the candidates above
-        // it, then the row's threshold from there.
-        Value seed, seeds;
-        std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
-        Value bound = refine(seed, seeds, c(-1.0));
-        Value scratch, candidates;
-        std::tie(scratch, candidates) =
-            packCandidates(rb, x, row, m, /*scale=*/1.0, bound);
-        Value tau = refine(scratch, candidates, bound);
-        Value tauv = rb.broadcast(tau);
-        return rb
-            .sweep(
-                rowOut,
-                [&](Value col, Value mask, ValueRange acc) {
-                  Value zero = rb.splat(sumType, 0.0);
-                  Value v = rb.read(x, row, col, mask, sumType);
-                  Value value = arith::MaximumFOp::create(
-                      b, loc,
-                      arith::SubFOp::create(
-                          b, loc, arith::SubFOp::create(b, loc, v, mv), tauv),
-                      zero);
-                  value = selectSimplexSpecials(b, loc, value, v, m, k);
-                  return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
-                })
-            .front();
-      });
+          Value sum = rb.sum(sums[0]), size = rb.sum(sums[1]);
+          Value newTau = arith::DivFOp::create(
+              b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size);
+          // A support that does not shrink ends the row.
+          Value changed = arith::AndIOp::create(
+              b, loc, finite, cmp(arith::CmpFPredicate::OLT, size, count));
+          scf::ConditionOp::create(
+              b, loc, changed,
+              ValueRange{
+                  arith::SelectOp::create(b, loc, changed, newTau, tau),
+                  arith::SelectOp::create(b, loc, changed, size, count)});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          scf::YieldOp::create(b, loc, args);
+        });
+    return loop.getResult(0);
+  };
+  Value y = buildSimplexRows(rb, x, sumType, /*scale=*/1.0, refine,
+                             /*factor=*/nullptr, [&](Value u, Value) -> Value {
+                               return arith::MaximumFOp::create(
+                                   b, loc, u, rb.splat(sumType, 0.0));
+                             });
   rewriter.replaceOp(op, y);
   return success();
 }
@@ -899,10 +915,11 @@ struct VectorizeSparsemax : OpRewritePattern<SparsemaxOp> {
   RowVectorizationOptions options;
 };
 
-/// entmax: per row the max and the +inf count, then the threshold search of
-/// the decomposition (EntmaxMath) on the row's scalar (tau, lo, hi), each
-/// round one pass over the row in cache, then the sum of max(X - tau, 0)^p
-/// and the rescaled output. alpha = 2 goes as sparsemax.
+/// entmax: the simplex row loops with the threshold search of the
+/// decomposition (EntmaxMath: bracketed Newton steps, the exact quadratic
+/// for alpha = 1.5) on the row's scalar (tau, lo, hi), then max(X - tau,
+/// 0)^p rescaled by its row sum (over the packed candidates: the others are
+/// 0). alpha = 2 goes as sparsemax.
 struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
   VectorizeEntmax(MLIRContext *ctx, const RowVectorizationOptions &options)
       : OpRewritePattern<EntmaxOp>(ctx), options(options) {}
@@ -920,110 +937,76 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     FamilyRowBuilder rb(rewriter, loc, x, options);
     FloatType type = EntmaxMath::getComputeType(rb.elementType, alpha);
     EntmaxMath em(type, alpha);
-    double inf = std::numeric_limits<double>::infinity();
     auto c = [&](double value) { return constant(b, loc, type, value); };
-    auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
-      return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
-    };
-    Value init = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
-    Value y =
-        rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-          RowStats stats = rowMaxAndInfCount(rb, x, row, type);
-          Value m = stats.max, k = stats.infCount;
-          Value mv = rb.broadcast(m);
-          Value finite = cmp(arith::CmpFPredicate::ONE,
-                             math::AbsFOp::create(b, loc, m), c(inf));
-          // The threshold search over the first `count` entries of
-          // `scratch` from the lower bound `tau0` (the bracket [tau0, 0]).
-          auto search = [&](Value scratch, Value candidates, Value tau0) {
-            auto loop = scf::WhileOp::create(
-                b, loc, TypeRange{type, type, type, b.getIndexType()},
-                ValueRange{tau0, tau0, c(0.0), rb.index(0)},
-                [&](OpBuilder &, Location, ValueRange args) {
-                  Value tau = args[0], lo = args[1], hi = args[2],
-                        round = args[3];
-                  Value tauv = vector::BroadcastOp::create(
-                      b, loc, getFoldType(rb, scratch, type), tau);
-                  SmallVector<Value> inits;
-                  for (int64_t i = 0; i < em.numSums(); ++i)
-                    inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
-                  SmallVector<Value> acc = foldCandidates(
-                      rb, scratch, candidates, m, alpha - 1.0, inits,
-                      [&](Value v, ValueRange acc) {
-                        return em.accumulate(
-                            b, loc, arith::SubFOp::create(b, loc, v, tauv),
-                            acc);
-                      });
-                  SmallVector<Value> sums;
-                  for (auto [i, v] : llvm::enumerate(acc))
-                    sums.push_back(
-                        i == 3 ? vector::ReductionOp::create(
-                                     b, loc, vector::CombiningKind::MINIMUMF, v)
-                                     .getResult()
-                               : rb.sum(v));
-                  Value last = arith::CmpIOp::create(
-                      b, loc, arith::CmpIPredicate::uge, round,
-                      rb.index(kEntmaxMaxRounds - 1));
-                  EntmaxUpdate next =
-                      em.update(b, loc, tau, lo, hi, sums, last);
-                  Value more = arith::AndIOp::create(
-                      b, loc, finite,
-                      arith::XOrIOp::create(b, loc, next.converged,
-                                            arith::ConstantIntOp::create(
-                                                b, loc, b.getI1Type(), 1)));
-                  scf::ConditionOp::create(
-                      b, loc, more,
-                      ValueRange{
-                          next.tau, next.lo, next.hi,
-                          arith::AddIOp::create(b, loc, round, rb.index(1))});
-                },
-                [&](OpBuilder &, Location, ValueRange args) {
-                  scf::YieldOp::create(b, loc, args);
+    // The threshold search over the first `count` entries of `scratch`
+    // from the lower bound `tau0` (the bracket [tau0, 0]).
+    auto search = [&](Value scratch, Value candidates, Value tau0, Value m,
+                      Value finite) -> Value {
+      auto loop = scf::WhileOp::create(
+          b, loc, TypeRange{type, type, type, b.getIndexType()},
+          ValueRange{tau0, tau0, c(0.0), rb.index(0)},
+          [&](OpBuilder &, Location, ValueRange args) {
+            Value tau = args[0], lo = args[1], hi = args[2], round = args[3];
+            Value tauv = vector::BroadcastOp::create(
+                b, loc, getFoldType(rb, scratch, type), tau);
+            SmallVector<Value> inits;
+            for (int64_t i = 0; i < em.numSums(); ++i)
+              inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
+            SmallVector<Value> acc = foldCandidates(
+                rb, scratch, candidates, m, alpha - 1.0, inits,
+                [&](Value v, ValueRange acc) {
+                  return em.accumulate(
+                      b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
                 });
-            return loop.getResult(0);
-          };
-          // A lower bound from the lanes' maxima, then the candidates above
-          // it, then the row's threshold from there.
-          Value seed, seeds;
-          std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
-          Value bound = search(seed, seeds, c(-1.0));
-          Value scratch, candidates;
-          std::tie(scratch, candidates) =
-              packCandidates(rb, x, row, m, alpha - 1.0, bound);
-          Value tau = search(scratch, candidates, bound);
-          Value tauv = rb.broadcast(tau);
-          Value foldTau = vector::BroadcastOp::create(
-              b, loc, getFoldType(rb, scratch, type), tau);
-          Value total = rb.sum(
-              foldCandidates(
-                  rb, scratch, candidates, m, alpha - 1.0,
-                  ValueRange{rb.splatLike(foldTau, 0.0)},
-                  [&](Value v, ValueRange acc) {
-                    return SmallVector<Value>{arith::AddFOp::create(
-                        b, loc, acc[0],
-                        em.output(b, loc,
-                                  arith::SubFOp::create(b, loc, v, foldTau)))};
-                  })
-                  .front());
-          Value totalv =
-              rb.broadcast(arith::DivFOp::create(b, loc, c(1.0), total));
-          return rb
-              .sweep(
-                  rowOut,
-                  [&](Value col, Value mask, ValueRange acc) {
-                    Value v = rb.read(x, row, col, mask, type);
-                    Value value = arith::MulFOp::create(
-                        b, loc,
-                        em.output(b, loc,
-                                  arith::SubFOp::create(
-                                      b, loc, em.scaled(b, loc, v, mv), tauv)),
-                        totalv);
-                    value = selectSimplexSpecials(b, loc, value, v, m, k);
-                    return SmallVector<Value>{
-                        rb.write(value, acc[0], col, mask)};
-                  })
-              .front();
-        });
+            SmallVector<Value> sums;
+            for (auto [i, v] : llvm::enumerate(acc))
+              sums.push_back(
+                  i == 3 ? vector::ReductionOp::create(
+                               b, loc, vector::CombiningKind::MINIMUMF, v)
+                               .getResult()
+                         : rb.sum(v));
+            Value last =
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, round,
+                                      rb.index(kEntmaxMaxRounds - 1));
+            EntmaxUpdate next = em.update(b, loc, tau, lo, hi, sums, last);
+            Value more = arith::AndIOp::create(
+                b, loc, finite,
+                arith::XOrIOp::create(
+                    b, loc, next.converged,
+                    arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
+            scf::ConditionOp::create(
+                b, loc, more,
+                ValueRange{next.tau, next.lo, next.hi,
+                           arith::AddIOp::create(b, loc, round, rb.index(1))});
+          },
+          [&](OpBuilder &, Location, ValueRange args) {
+            scf::YieldOp::create(b, loc, args);
+          });
+      return loop.getResult(0);
+    };
+    // 1 / the row sum of max(X - tau, 0)^p, over the candidates.
+    auto factor = [&](Value scratch, Value candidates, Value m,
+                      Value tau) -> Value {
+      Value foldTau = vector::BroadcastOp::create(
+          b, loc, getFoldType(rb, scratch, type), tau);
+      Value total = rb.sum(
+          foldCandidates(
+              rb, scratch, candidates, m, alpha - 1.0,
+              ValueRange{rb.splatLike(foldTau, 0.0)},
+              [&](Value v, ValueRange acc) {
+                return SmallVector<Value>{arith::AddFOp::create(
+                    b, loc, acc[0],
+                    em.output(b, loc,
+                              arith::SubFOp::create(b, loc, v, foldTau)))};
+              })
+              .front());
+      return arith::DivFOp::create(b, loc, c(1.0), total);
+    };
+    Value y = buildSimplexRows(rb, x, type, alpha - 1.0, search, factor,
+                               [&](Value u, Value scale) -> Value {
+                                 return arith::MulFOp::create(
+                                     b, loc, em.output(b, loc, u), scale);
+                               });
     rewriter.replaceOp(op, y);
     return success();
   }
