@@ -43,17 +43,24 @@ CASES = [
 ]
 
 
+def special_row(z):
+    """The contract's row for a NaN, a +inf or an all -inf row, else None."""
+    if np.isnan(z).any():
+        return np.full_like(z, np.nan)
+    if np.isposinf(z).any():
+        big = np.isposinf(z)
+        return np.where(big, 1.0 / big.sum(), 0.0)
+    if np.isneginf(z).all():
+        return np.zeros_like(z)
+    return None
+
+
 def sparsemax_rows(rows):
     out = np.zeros_like(rows)
     for i, z in enumerate(rows):
-        if np.isnan(z).any():
-            out[i] = np.nan
-            continue
-        if np.isposinf(z).any():
-            big = np.isposinf(z)
-            out[i] = np.where(big, 1.0 / big.sum(), 0.0)
-            continue
-        if np.isneginf(z).all():
+        special = special_row(z)
+        if special is not None:
+            out[i] = special
             continue
         # On z - max(z), so that 1 is not lost against huge values.
         t = z - z.max()
@@ -73,14 +80,9 @@ def entmax_rows(rows, alpha):
     out = np.zeros_like(rows)
     p = 1.0 / (alpha - 1.0)
     for i, z in enumerate(rows):
-        if np.isnan(z).any():
-            out[i] = np.nan
-            continue
-        if np.isposinf(z).any():
-            big = np.isposinf(z)
-            out[i] = np.where(big, 1.0 / big.sum(), 0.0)
-            continue
-        if np.isneginf(z).all():
+        special = special_row(z)
+        if special is not None:
+            out[i] = special
             continue
         x = (alpha - 1.0) * (z - z.max())
         if alpha == 1.5:
