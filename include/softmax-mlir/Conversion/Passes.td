@@ -74,8 +74,8 @@ def SoftmaxOpenMPThreadCount
 def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Lower softmax ops to GPU row kernels and their launches";
   let description = [{
-    Replaces every `softmax.softmax` and `softmax.log_softmax` with
-    `gpu.launch_func`s of kernels built for it in the `gpu.module`
+    Replaces every op of the dialect (`softmax.softmax` and
+    `softmax.log_softmax` first of all) with `gpu.launch_func`s of kernels built for it in the `gpu.module`
     `@softmax_kernels`, by the strategy `softmax-gpu-strategy` recorded in
     `softmax.gpu_strategy` (see that pass): one kernel for `warp_row`,
     `persistent_row` and `block_row`, which read the op's input and write
@@ -103,6 +103,21 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     Every other case is an error for now, as is any tensor computation left
     in a function (it would run on the host over device memory):
     f16/bf16/f32, the innermost dim, or another dim of a static shape.
+
+    The rest of the dialect lowers the same way for static shapes over the
+    innermost dim (`warp_row` and `block_row`): a kernel (and its
+    element-wise twin) a op, each operand a function argument's buffer
+    (rows as rows x length; labels, losses and masks flat), the row in the
+    registers of a warp or a block from its loads to its stores. The
+    gradients reduce their row sums in the CPU's types (f64 for f32);
+    sparsemax and entmax run the CPU's threshold search (support refinement;
+    entmax's bracketed Newton / bisection / exact quadratic) as an
+    `scf.while` whose rounds reduce across the group; cross-entropy reads
+    the label's logit from the row and writes the loss from the group's
+    first thread, its gradient taking p - 1 at a label that is the maximum
+    as -(the others' sum) / sum; masked softmax applies scale, mask and the
+    causal test as it loads. A row longer than the op's threads hold
+    without spilling (getFamilyMaxRowLength) is an error.
 
     ```mlir
     %t = bufferization.to_tensor %x restrict : memref<64x1024xf32> to tensor<64x1024xf32>

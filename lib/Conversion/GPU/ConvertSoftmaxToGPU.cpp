@@ -81,17 +81,10 @@ struct ConvertSoftmaxToGPUPass
     ModuleOp module = getOperation();
     SmallVector<Operation *> ops;
     WalkResult unsupported = module.walk([&](Operation *op) {
-      if (getNormalizeOperands(op)) {
+      if (getRowOperands(op)) {
         ops.push_back(op);
-      } else if (isa<SoftmaxOp, LogSoftmaxOp>(op)) {
-        op->emitError("'") << op->getName()
-                           << "' with a mask, scale or causal mask has no "
-                              "GPU lowering yet (without them it has)";
-        return WalkResult::interrupt();
       } else if (isa<SoftmaxDialect>(op->getDialect())) {
-        op->emitError("'") << op->getName()
-                           << "' has no GPU lowering yet (softmax and "
-                              "log_softmax do)";
+        op->emitError("'") << op->getName() << "' has no GPU lowering";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();
@@ -138,6 +131,8 @@ struct ConvertSoftmaxToGPUPass
   LogicalResult convert(Operation *op, gpu::GPUModuleOp kernels,
                         SymbolTable &symbols,
                         llvm::DenseMap<Operation *, int64_t> &opsPerFunction) {
+    if (!getNormalizeOperands(op))
+      return convertFamily(op, kernels, symbols, opsPerFunction);
     auto [input, dim] = *getNormalizeOperands(op);
     auto type = cast<RankedTensorType>(input.getType());
     auto strategyName = op->getAttrOfType<StringAttr>(kGPUStrategyAttrName);
@@ -617,6 +612,300 @@ struct ConvertSoftmaxToGPUPass
       b.setInsertionPointToStart(ifOp.thenBlock());
       launchVariant(variant);
       b.setInsertionPointToStart(ifOp.elseBlock());
+    }
+    eraseOp();
+    return success();
+  }
+
+  /// The masking of a softmax or log_softmax for its kernels.
+  template <typename OpTy> static RowMasking getMasking(OpTy op) {
+    RowMasking masking;
+    if (std::optional<APFloat> scale = op.getScale())
+      masking.scale = scale->convertToDouble();
+    masking.causal = op.getCausal();
+    masking.causalOffset = op.getCausalOffset();
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    int64_t rank = type.getRank();
+    masking.rowShape.assign(type.getShape().begin(), type.getShape().end() - 1);
+    if (Value mask = op.getMask()) {
+      auto maskType = cast<RankedTensorType>(mask.getType());
+      masking.maskType = maskType.getElementType();
+      masking.maskElements = maskType.getNumElements();
+      // The mask's dims align with the input's trailing ones; a dim of
+      // size 1 (or one the mask lacks) broadcasts.
+      int64_t maskRank = maskType.getRank();
+      SmallVector<int64_t> strides(maskRank, 1);
+      for (int64_t i = maskRank - 1; i > 0; --i)
+        strides[i - 1] = strides[i] * maskType.getDimSize(i);
+      auto strideOf = [&](int64_t d) -> int64_t {
+        int64_t md = d - (rank - maskRank);
+        if (md < 0 || maskType.getDimSize(md) == 1)
+          return 0;
+        return strides[md];
+      };
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        masking.maskRowStrides.push_back(strideOf(d));
+      masking.maskColumnStride = strideOf(rank - 1) ? 1 : 0;
+    }
+    return masking;
+  }
+
+  /// `buffer` (identity layout) as a rank-1 memref of all its elements.
+  static Value asFlat(OpBuilder &b, Location loc, Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    if (type.getRank() == 1)
+      return buffer;
+    if (type.getRank() == 0)
+      return memref::ExpandShapeOp::create(
+          b, loc, MemRefType::get({1}, type.getElementType()), buffer,
+          ArrayRef<ReassociationIndices>{});
+    ReassociationIndices all;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      all.push_back(i);
+    return memref::CollapseShapeOp::create(b, loc, buffer,
+                                           ArrayRef<ReassociationIndices>{all});
+  }
+
+  /// Softmax's relatives and masked softmax: a kernel (and its element-wise
+  /// twin for unaligned buffers) that holds each row in the registers of a
+  /// warp or a block, for static shapes.
+  LogicalResult
+  convertFamily(Operation *op, gpu::GPUModuleOp kernels, SymbolTable &symbols,
+                llvm::DenseMap<Operation *, int64_t> &opsPerFunction) {
+    NormalizeOperands rowOperands = *getRowOperands(op);
+    int64_t dim = rowOperands.dim;
+    auto type = dyn_cast<RankedTensorType>(rowOperands.input.getType());
+    auto strategyName = op->getAttrOfType<StringAttr>(kGPUStrategyAttrName);
+    if (!type || !strategyName)
+      return op->emitError("no GPU strategy for this op (")
+             << kGPUStrategyAttrName
+             << " is set by softmax-gpu-strategy on ops over ranked "
+                "tensors)";
+    std::optional<GPUStrategy> strategy =
+        parseGPUStrategy(strategyName.getValue());
+    if (!strategy || (*strategy != GPUStrategy::WarpRow &&
+                      *strategy != GPUStrategy::BlockRow))
+      return op->emitError("'")
+             << op->getName()
+             << "' takes the warp_row and block_row strategies on the GPU so "
+                "far (a row in registers, of up to "
+             << kGPUMaxRowLength << " elements), not '"
+             << strategyName.getValue() << "'";
+    auto elementType = cast<FloatType>(type.getElementType());
+    if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
+      return op->emitError("element type ")
+             << elementType << " has no GPU lowering yet (f16, bf16, f32)";
+    if (!type.hasStaticShape() || dim != type.getRank() - 1)
+      return op->emitError("'")
+             << op->getName()
+             << "' has a GPU lowering for static shapes reduced along the "
+                "innermost dim so far";
+    int64_t length = type.getDimSize(dim);
+    int64_t rows = getGPURowCount(type, dim);
+
+    // Every operand a function argument's buffer, the result a function
+    // result's.
+    SmallVector<Value> buffers;
+    SmallVector<bufferization::ToTensorOp> toTensors;
+    for (Value operand : op->getOperands()) {
+      auto toTensor = operand.getDefiningOp<bufferization::ToTensorOp>();
+      if (!toTensor)
+        return op->emitError("the GPU pipeline lowers softmax ops that read "
+                             "function arguments and write a function result "
+                             "so far");
+      toTensors.push_back(toTensor);
+      buffers.push_back(toTensor.getBuffer());
+    }
+    Value result = op->getResult(0);
+    auto materialize =
+        result.hasOneUse()
+            ? dyn_cast<bufferization::MaterializeInDestinationOp>(
+                  *result.getUsers().begin())
+            : nullptr;
+    if (!materialize || !isa<MemRefType>(materialize.getDest().getType()))
+      return op->emitError(
+          "the GPU pipeline lowers softmax ops that read function arguments "
+          "and write a function result so far");
+    buffers.push_back(materialize.getDest());
+    for (Value buffer : buffers)
+      if (!cast<MemRefType>(buffer.getType()).getLayout().isIdentity())
+        return op->emitError("the GPU lowering needs buffers with the "
+                             "identity layout");
+
+    Builder attrs(op->getContext());
+    RowKernelConfig config;
+    config.strategy = *strategy;
+    config.logarithmic = isa<LogSoftmaxOp>(op);
+    config.elementType = elementType;
+    config.rows = rows;
+    config.length = length;
+    if (auto softmax = dyn_cast<SoftmaxOp>(op)) {
+      config.masking = getMasking(softmax);
+    } else if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op)) {
+      config.masking = getMasking(logSoftmax);
+    } else if (isa<SoftmaxGradOp>(op)) {
+      config.op = RowKernelOp::SoftmaxGrad;
+    } else if (isa<LogSoftmaxGradOp>(op)) {
+      config.op = RowKernelOp::LogSoftmaxGrad;
+    } else if (isa<SparsemaxOp>(op)) {
+      config.op = RowKernelOp::Sparsemax;
+    } else if (isa<SparsemaxGradOp>(op)) {
+      config.op = RowKernelOp::SparsemaxGrad;
+    } else if (auto entmax = dyn_cast<EntmaxOp>(op)) {
+      config.op = RowKernelOp::Entmax;
+      config.alpha = entmax.getAlpha().convertToDouble();
+    } else if (auto entmaxGrad = dyn_cast<EntmaxGradOp>(op)) {
+      config.op = RowKernelOp::EntmaxGrad;
+      config.alpha = entmaxGrad.getAlpha().convertToDouble();
+    } else if (isa<CrossEntropyOp, CrossEntropyGradOp>(op)) {
+      config.op = isa<CrossEntropyOp>(op) ? RowKernelOp::CrossEntropy
+                                          : RowKernelOp::CrossEntropyGrad;
+      // The verifier takes signless integers only.
+      config.labelType = cast<IntegerType>(
+          cast<ShapedType>(op->getOperand(1).getType()).getElementType());
+      config.ignoreIndex = op->getAttrOfType<IntegerAttr>("ignore_index")
+                               .getValue()
+                               .getSExtValue();
+      config.smoothing = op->getAttrOfType<FloatAttr>("label_smoothing")
+                             .getValue()
+                             .convertToDouble();
+      if (length == 0 && rows != 0)
+        return op->emitError("cross-entropy over 0 classes has no GPU "
+                             "lowering");
+    } else {
+      return op->emitError("'") << op->getName() << "' has no GPU lowering";
+    }
+    // The longest row the registers hold: a warp's rows longer than its
+    // lanes hold go to a block.
+    if (config.strategy == GPUStrategy::WarpRow &&
+        length > getFamilyMaxRowLength(config)) {
+      config.strategy = GPUStrategy::BlockRow;
+      if (length <= getFamilyMaxRowLength(config))
+        op->setAttr(
+            kGPUStrategyAttrName,
+            attrs.getStringAttr(stringifyGPUStrategy(GPUStrategy::BlockRow)));
+    }
+    if (length > getFamilyMaxRowLength(config))
+      return op->emitError("rows of ")
+             << length << " elements are longer than the GPU lowering of '"
+             << op->getName() << "' holds for " << elementType << " ("
+             << getFamilyMaxRowLength(config)
+             << " in a block's registers; longer rows are not supported on "
+                "the GPU yet)";
+    if (config.masking.maskType &&
+        !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
+      return op->emitError("the GPU lowering needs a mask of a static shape");
+
+    auto eraseOp = [&]() {
+      materialize.erase();
+      op->erase();
+      for (bufferization::ToTensorOp toTensor : toTensors)
+        if (toTensor->use_empty())
+          toTensor.erase();
+    };
+    if (rows == 0 || length == 0) {
+      eraseOp();
+      return success();
+    }
+
+    auto function = op->getParentOfType<FunctionOpInterface>();
+    int64_t &count = opsPerFunction[function];
+    std::string name = (function.getName() + "_" +
+                        op->getName().stripDialect() + "_" + Twine(count++))
+                           .str();
+    int64_t elementBytes = elementType.getWidth() / 8;
+    auto makeKernel = [&](StringRef kernelName, const RowKernelConfig &c) {
+      OpBuilder kb = OpBuilder::atBlockEnd(kernels.getBody());
+      gpu::GPUFuncOp kernel = buildRowKernel(kb, op->getLoc(), kernelName, c);
+      symbols.insert(kernel);
+      RowKernelLaunch launch = getRowKernelLaunch(c);
+      Attribute launchInfo = attrs.getDictionaryAttr({
+          attrs.getNamedAttr("kernel", attrs.getStringAttr(kernel.getName())),
+          attrs.getNamedAttr(
+              "params", attrs.getStrArrayAttr(getFamilyKernelParameters(c))),
+          attrs.getNamedAttr("grid", attrs.getI64ArrayAttr(launch.grid)),
+          attrs.getNamedAttr("block", attrs.getI64ArrayAttr(launch.block)),
+      });
+      kernel->setAttr(
+          kGPUKernelInfoAttrName,
+          attrs.getDictionaryAttr({
+              attrs.getNamedAttr(
+                  "op", attrs.getStringAttr(op->getName().stripDialect())),
+              attrs.getNamedAttr(
+                  "dtype", attrs.getStringAttr(elementType.isF32()   ? "f32"
+                                               : elementType.isF16() ? "f16"
+                                                                     : "bf16")),
+              attrs.getNamedAttr(
+                  "strategy",
+                  attrs.getStringAttr(stringifyGPUStrategy(c.strategy))),
+              attrs.getNamedAttr("shape",
+                                 attrs.getI64ArrayAttr({rows, length})),
+              attrs.getNamedAttr(
+                  "alignment",
+                  attrs.getI64IntegerAttr(getRowKernelVectorElements(c) *
+                                          elementBytes)),
+              attrs.getNamedAttr("launches", attrs.getArrayAttr({launchInfo})),
+              attrs.getNamedAttr("workspace", attrs.getArrayAttr({})),
+          }));
+      return std::make_pair(kernel, launch);
+    };
+
+    OpBuilder b(materialize);
+    Location loc = op->getLoc();
+    auto constant = [&](int64_t value) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, value);
+    };
+    // The kernel's arguments: [rows x length] views of the row buffers,
+    // flat ones of the others.
+    SmallVector<Value> args, rowBuffers;
+    for (auto [parameter, buffer] :
+         llvm::zip_equal(getFamilyKernelParameters(config), buffers)) {
+      bool isRows = parameter == "ptr:in" || parameter == "ptr:out" ||
+                    parameter == "ptr:y" || parameter == "ptr:dy" ||
+                    parameter == "ptr:logits";
+      args.push_back(isRows ? asRows(b, loc, buffer) : asFlat(b, loc, buffer));
+      if (isRows)
+        rowBuffers.push_back(args.back());
+    }
+    auto launch = [&](gpu::GPUFuncOp kernel, const RowKernelLaunch &l) {
+      gpu::LaunchFuncOp::create(
+          b, loc, kernel,
+          gpu::KernelDim3{constant(l.grid[0]), constant(l.grid[1]),
+                          constant(l.grid[2])},
+          gpu::KernelDim3{constant(l.block[0]), constant(l.block[1]),
+                          constant(l.block[2])},
+          /*dynamicSharedMemorySize=*/nullptr, args);
+    };
+    auto [vectorKernel, vectorLaunch] = makeKernel(name, config);
+    int64_t vectorElements = getRowKernelVectorElements(config);
+    if (vectorElements == 1) {
+      launch(vectorKernel, vectorLaunch);
+    } else {
+      // The C ABI assumes only the element's alignment: row buffers that
+      // are not 16-byte aligned take the element-wise kernel.
+      RowKernelConfig scalar = config;
+      scalar.vectorized = false;
+      auto [scalarKernel, scalarLaunch] =
+          makeKernel(name + "_unaligned", scalar);
+      Value address = nullptr;
+      for (Value buffer : rowBuffers) {
+        Value pointer =
+            memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+        address =
+            address ? arith::OrIOp::create(b, loc, address, pointer).getResult()
+                    : pointer;
+      }
+      Value aligned = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq,
+          arith::RemUIOp::create(b, loc, address,
+                                 constant(vectorElements * elementBytes)),
+          constant(0));
+      auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      launch(vectorKernel, vectorLaunch);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      launch(scalarKernel, scalarLaunch);
     }
     eraseOp();
     return success();

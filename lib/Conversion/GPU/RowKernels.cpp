@@ -26,9 +26,19 @@
 // Vectors past the end of a row are neither read nor written: their lanes
 // hold -inf, which adds nothing.
 //
+// The rest of the family (RowKernelOp) and masked softmax hold a row per
+// warp or block the same way, each op's arithmetic that of its CPU
+// decomposition (EntmaxMath for the threshold searches, whose rounds are
+// an scf.while with the group's reductions, uniform across the group). A
+// block's partials meet in shared memory of the op's sum type, one load a
+// thread and a butterfly across the warps.
+//
 //===----------------------------------------------------------------------===//
 
 #include "softmax-mlir/Conversion/GPU/RowKernels.h"
+
+// The family's arithmetic, shared with the CPU's decompositions.
+#include "../../Dialect/Softmax/Transforms/EntmaxMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -43,9 +53,29 @@ using namespace mlir::softmax;
 
 namespace {
 
+/// The type a kernel's reductions are in: f32 for softmax's and
+/// cross-entropy's (as the softmax kernels), else the CPU's sum types (f64
+/// for f32; entmax with alpha > 2 f64 for every type).
+FloatType getFamilyReduceType(const RowKernelConfig &config) {
+  FloatType f32 = Float32Type::get(config.elementType.getContext());
+  switch (config.op) {
+  case RowKernelOp::Normalize:
+  case RowKernelOp::CrossEntropy:
+  case RowKernelOp::CrossEntropyGrad:
+    return f32;
+  case RowKernelOp::Entmax:
+    return softmax::detail::EntmaxMath::getComputeType(config.elementType,
+                                                       config.alpha);
+  default:
+    return softmax::detail::getSumType(config.elementType);
+  }
+}
+
 /// Slots of the shared buffer a block combines its warps' partial results
-/// in: one row of kGPUWarpSize per reduction.
+/// in: one row of kGPUWarpSize per reduction (the family's kernels number
+/// theirs, up to kFamilySlots).
 enum SharedSlot { kMaxSlot = 0, kSumSlot = 1, kCountSlot = 2, kNumSlots = 3 };
+constexpr int64_t kFamilySlots = 8;
 
 /// The elements of the thread's part of a row (or chunk), in f32, by
 /// vector.
@@ -56,7 +86,8 @@ public:
   RowKernelBuilder(OpBuilder &b, Location loc, const RowKernelConfig &config,
                    RowKernelRole role, gpu::GPUFuncOp func)
       : b(b), loc(loc), config(config), role(role), func(func),
-        elementType(config.elementType), accType(b.getF32Type()) {
+        elementType(config.elementType), accType(b.getF32Type()),
+        reduceType(getFamilyReduceType(config)) {
     vectorElements = getRowKernelVectorElements(config);
     vectors = llvm::divideCeil(config.length, vectorElements);
     // The threads of a row or chunk: a warp of a warp_row block, else the
@@ -119,6 +150,18 @@ private:
   /// view (so that they pass as bare pointers) and the row count: the full
   /// views are built here.
   void setUpBuffers() {
+    if (isFamilyKernel(config)) {
+      // (in, [second, [third,]] out), of static shapes.
+      unsigned count = func.getNumArguments();
+      in = func.getArgument(0);
+      out = func.getArgument(count - 1);
+      if (count > 2)
+        second = func.getArgument(1);
+      if (count > 3)
+        third = func.getArgument(2);
+      vectorCount = index(vectors);
+      return;
+    }
     unsigned next = 0;
     in = func.getArgument(next++);
     if (role != RowKernelRole::SplitStats)
@@ -406,6 +449,10 @@ private:
 
   /// A whole row, in and out.
   void buildRow(Value row) {
+    if (isFamilyKernel(config)) {
+      buildFamilyRow(row);
+      return;
+    }
     Elements x = loadElements(in, row);
     Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
     Shifted s = shift(x, m);
@@ -511,6 +558,588 @@ private:
     if (config.dynamicLength)
       x = loadElements(in, row);
     storeElements(out, row, normalize(shift(x, m), m, c, r));
+  }
+
+  //===--------------------------------------------------------------------===//
+  // The family: masked softmax and the relatives, a row per group (warp_row,
+  // block_row), its elements in registers from the load to the store.
+  //===--------------------------------------------------------------------===//
+
+  void buildFamilyRow(Value row) {
+    switch (config.op) {
+    case RowKernelOp::Normalize:
+      buildMaskedRow(row);
+      return;
+    case RowKernelOp::SoftmaxGrad:
+    case RowKernelOp::LogSoftmaxGrad:
+    case RowKernelOp::SparsemaxGrad:
+    case RowKernelOp::EntmaxGrad:
+      buildGradRow(row);
+      return;
+    case RowKernelOp::Sparsemax:
+      buildSparsemaxRow(row);
+      return;
+    case RowKernelOp::Entmax:
+      buildEntmaxRow(row);
+      return;
+    case RowKernelOp::CrossEntropy:
+    case RowKernelOp::CrossEntropyGrad:
+      buildCrossEntropyRow(row);
+      return;
+    }
+  }
+
+  /// `value` (a float) as `type`.
+  Value convert(Value value, Type type) {
+    auto from = cast<FloatType>(value.getType());
+    auto to = cast<FloatType>(type);
+    if (from == to)
+      return value;
+    if (from.getWidth() < to.getWidth())
+      return arith::ExtFOp::create(b, loc, to, value);
+    return arith::TruncFOp::create(b, loc, to, value);
+  }
+
+  Value constantOf(Type type, double value) {
+    return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+  }
+
+  Value cmp(arith::CmpFPredicate predicate, Value l, Value r) {
+    return arith::CmpFOp::create(b, loc, predicate, l, r);
+  }
+
+  Value select(Value condition, Value t, Value f) {
+    return arith::SelectOp::create(b, loc, condition, t, f);
+  }
+
+  /// The column of element j of the thread's vector k.
+  Value column(int64_t k, int64_t j) {
+    Value first =
+        arith::MulIOp::create(b, loc, vectorIndex(k), index(vectorElements));
+    return j == 0 ? first : arith::AddIOp::create(b, loc, first, index(j));
+  }
+
+  /// `value` where the thread's vector k is in the row, else `pad`.
+  Value inRowOr(int64_t k, Value value, Value pad) {
+    Value valid = accessed(k);
+    return valid ? select(valid, value, pad) : value;
+  }
+
+  /// The thread's sum of `term(k, j)` over its elements (in the term's
+  /// type), counting only those in the row.
+  Value localSum(Type type, function_ref<Value(int64_t, int64_t)> term) {
+    Value sum = constantOf(type, 0.0);
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      Value vectorSum = nullptr;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value value = term(k, j);
+        vectorSum =
+            vectorSum
+                ? arith::AddFOp::create(b, loc, vectorSum, value).getResult()
+                : value;
+      }
+      sum = arith::AddFOp::create(b, loc, sum,
+                                  inRowOr(k, vectorSum, constantOf(type, 0.0)));
+    }
+    return sum;
+  }
+
+  /// A barrier where a block's threads reuse shared slots in a loop: every
+  /// thread has read this round's partials before any writes the next.
+  void endRound() {
+    if (config.strategy == GPUStrategy::BlockRow)
+      gpu::BarrierOp::create(b, loc);
+  }
+
+  /// Stores `value` (one a row) at `buffer[row]` from the group's first
+  /// thread.
+  void storeRowValue(Value buffer, Value row, Value value) {
+    Value isFirst =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, index(0));
+    auto ifOp = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    memref::StoreOp::create(b, loc, value, buffer, ValueRange{row});
+  }
+
+  /// The mask's element offset of `row` (its broadcast dims at 0).
+  Value maskRowOffset(Value row) {
+    const RowMasking &masking = config.masking;
+    Value offset = index(0), rest = row;
+    for (size_t i = masking.rowShape.size(); i-- > 0;) {
+      Value at =
+          arith::RemUIOp::create(b, loc, rest, index(masking.rowShape[i]));
+      rest = arith::DivUIOp::create(b, loc, rest, index(masking.rowShape[i]));
+      if (masking.maskRowStrides[i] != 0)
+        offset = arith::AddIOp::create(
+            b, loc, offset,
+            arith::MulIOp::create(b, loc, at,
+                                  index(masking.maskRowStrides[i])));
+    }
+    return offset;
+  }
+
+  /// The mask's elements for the thread's vector k (true or 0 past the end
+  /// of the row, never read there).
+  SmallVector<Value> loadMaskVector(Value offset, int64_t k) {
+    Type maskType = config.masking.maskType;
+    auto load = [&]() {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value at = offset;
+        if (config.masking.maskColumnStride != 0)
+          at = arith::AddIOp::create(b, loc, offset, column(k, j));
+        values.push_back(
+            memref::LoadOp::create(b, loc, second, ValueRange{at}));
+      }
+      return values;
+    };
+    Value valid = accessed(k);
+    if (!valid)
+      return load();
+    auto ifOp = scf::IfOp::create(
+        b, loc, valid,
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, load()); },
+        [&](OpBuilder &, Location) {
+          Value pad = maskType.isInteger(1)
+                          ? arith::ConstantIntOp::create(b, loc, maskType, 1)
+                                .getResult()
+                          : constantOf(maskType, 0.0);
+          scf::YieldOp::create(b, loc, SmallVector<Value>(vectorElements, pad));
+        });
+    return SmallVector<Value>(ifOp.getResults());
+  }
+
+  /// softmax or log_softmax of the masked row (RowMasking): the masking on
+  /// the loaded elements, then the plain row.
+  void buildMaskedRow(Value row) {
+    const RowMasking &masking = config.masking;
+    double inf = std::numeric_limits<double>::infinity();
+    Elements x = loadElements(in, row);
+    Value negInf = constant(-inf);
+    Value maskOffset = masking.maskType ? maskRowOffset(row) : nullptr;
+    Value limit;
+    if (masking.causal) {
+      // Kept where column <= i + offset, i the row's index in the second
+      // innermost dim (signed: the offset may be negative).
+      Value i =
+          arith::RemUIOp::create(b, loc, row, index(masking.rowShape.back()));
+      limit = arith::AddIOp::create(
+          b, loc, arith::IndexCastOp::create(b, loc, b.getI64Type(), i),
+          arith::ConstantIntOp::create(b, loc, b.getI64Type(),
+                                       masking.causalOffset));
+    }
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      SmallVector<Value> maskValues;
+      if (masking.maskType)
+        maskValues = loadMaskVector(maskOffset, k);
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value v = x[k][j];
+        if (masking.scale)
+          v = arith::MulFOp::create(b, loc, v, constant(*masking.scale));
+        if (masking.maskType) {
+          Value m = maskValues[j];
+          v = masking.maskType.isInteger(1)
+                  ? select(m, v, negInf)
+                  : arith::AddFOp::create(b, loc, v, convert(m, accType))
+                        .getResult();
+        }
+        if (masking.causal) {
+          Value col =
+              arith::IndexCastOp::create(b, loc, b.getI64Type(), column(k, j));
+          v = select(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                           col, limit),
+                     v, negInf);
+        }
+        // Past the end of the row: -inf, whatever the masking made of it.
+        x[k][j] = inRowOr(k, v, negInf);
+      }
+    }
+    Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
+    Shifted s = shift(x, m);
+    Value r = groupReduce(s.r, kSumSlot, addFn());
+    Value c = groupReduce(s.c, kCountSlot, addFn());
+    storeElements(out, row, normalize(s, m, c, r));
+  }
+
+  /// The gradients: softmax's y (dy - sum(y dy)), log_softmax's
+  /// dy - exp(y) sum(dy), and the simplex's g (dy - sum(g dy) / sum(g))
+  /// with g = y^(2 - alpha) on the support (y > 0); sums in reduceType (f64
+  /// for f32), as the CPU's.
+  void buildGradRow(Value row) {
+    Type sumType = reduceType;
+    Elements y = loadElements(in, row, 0.0);
+    Elements dy = loadElements(second, row, 0.0);
+    auto ext = [&](Value v) { return convert(v, sumType); };
+    softmax::detail::EntmaxMath em(
+        cast<FloatType>(sumType),
+        config.op == RowKernelOp::EntmaxGrad ? config.alpha : 2.0);
+    auto weight = [&](Value yv) {
+      Value v = ext(yv);
+      return em.onSupport(b, loc, v, em.power(b, loc, v, 2.0 - em.alpha));
+    };
+    Value s, q;
+    switch (config.op) {
+    case RowKernelOp::SoftmaxGrad:
+      s = groupReduce(localSum(sumType,
+                               [&](int64_t k, int64_t j) -> Value {
+                                 return arith::MulFOp::create(
+                                     b, loc, ext(y[k][j]), ext(dy[k][j]));
+                               }),
+                      0, addFn());
+      break;
+    case RowKernelOp::LogSoftmaxGrad:
+      s = groupReduce(
+          localSum(sumType,
+                   [&](int64_t k, int64_t j) { return ext(dy[k][j]); }),
+          0, addFn());
+      break;
+    default: {
+      Value gdy =
+          groupReduce(localSum(sumType,
+                               [&](int64_t k, int64_t j) -> Value {
+                                 return arith::MulFOp::create(
+                                     b, loc, weight(y[k][j]), ext(dy[k][j]));
+                               }),
+                      0, addFn());
+      Value g = groupReduce(
+          localSum(sumType,
+                   [&](int64_t k, int64_t j) { return weight(y[k][j]); }),
+          1, addFn());
+      q = arith::DivFOp::create(b, loc, gdy, g);
+      break;
+    }
+    }
+    Elements dx;
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value yv = ext(y[k][j]), dyv = ext(dy[k][j]), value;
+        if (config.op == RowKernelOp::SoftmaxGrad) {
+          value = arith::MulFOp::create(b, loc, yv,
+                                        arith::SubFOp::create(b, loc, dyv, s));
+        } else if (config.op == RowKernelOp::LogSoftmaxGrad) {
+          Value e = ext(math::ExpOp::create(b, loc, y[k][j]));
+          value = arith::SubFOp::create(b, loc, dyv,
+                                        arith::MulFOp::create(b, loc, e, s));
+        } else {
+          value = arith::MulFOp::create(b, loc, weight(y[k][j]),
+                                        arith::SubFOp::create(b, loc, dyv, q));
+          // Off the support 0, not 0 * NaN where the row has no support.
+          value = select(
+              cmp(arith::CmpFPredicate::OGT, yv, constantOf(sumType, 0.0)),
+              value, constantOf(sumType, 0.0));
+        }
+        values.push_back(convert(value, elementType));
+      }
+      dx.push_back(values);
+    }
+    storeElements(out, row, dx);
+  }
+
+  /// The row's maximum m and number of +inf entries, in reduceType.
+  std::pair<Value, Value> simplexStats(const Elements &x) {
+    double inf = std::numeric_limits<double>::infinity();
+    Value m = groupReduce(convert(localMax(x), reduceType), 0, maxFn());
+    Value k =
+        groupReduce(localSum(reduceType,
+                             [&](int64_t kk, int64_t j) {
+                               return select(cmp(arith::CmpFPredicate::OEQ,
+                                                 x[kk][j], constant(inf)),
+                                             constantOf(reduceType, 1.0),
+                                             constantOf(reduceType, 0.0));
+                             }),
+                    1, addFn());
+    return {m, k};
+  }
+
+  /// Whether `m` is finite (false for NaN).
+  Value isFinite(Value m) {
+    return cmp(
+        arith::CmpFPredicate::ONE, math::AbsFOp::create(b, loc, m),
+        constantOf(m.getType(), std::numeric_limits<double>::infinity()));
+  }
+
+  /// sparsemax as softmax-decompose's: on t = x - m, from tau = -1 the
+  /// support refinement tau = (sum of S - 1) / |S| over S = {t > tau},
+  /// while |S| shrinks; y = max(t - tau, 0) with the special rows.
+  void buildSparsemaxRow(Value row) {
+    Type type = reduceType;
+    double inf = std::numeric_limits<double>::infinity();
+    Elements x = loadElements(in, row);
+    Value m, infCount;
+    std::tie(m, infCount) = simplexStats(x);
+    Value finite = isFinite(m);
+    auto t = [&](int64_t k, int64_t j) -> Value {
+      return arith::SubFOp::create(b, loc, convert(x[k][j], type), m);
+    };
+    SmallVector<Value> init = {
+        constantOf(type, -1.0),
+        select(finite, constantOf(type, inf), constantOf(type, 0.0))};
+    auto loop = scf::WhileOp::create(
+        b, loc, TypeRange{type, type}, init,
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value tau = args[0], count = args[1];
+          auto inS = [&](int64_t k, int64_t j) {
+            return cmp(arith::CmpFPredicate::OGT, t(k, j), tau);
+          };
+          Value sum = groupReduce(localSum(type,
+                                           [&](int64_t k, int64_t j) {
+                                             return select(inS(k, j), t(k, j),
+                                                           constantOf(type, 0));
+                                           }),
+                                  2, addFn());
+          Value n = groupReduce(localSum(type,
+                                         [&](int64_t k, int64_t j) {
+                                           return select(inS(k, j),
+                                                         constantOf(type, 1.0),
+                                                         constantOf(type, 0.0));
+                                         }),
+                                3, addFn());
+          endRound();
+          Value newTau = arith::DivFOp::create(
+              b, loc, arith::SubFOp::create(b, loc, sum, constantOf(type, 1.0)),
+              n);
+          // A support that does not shrink ends the row.
+          Value changed = arith::AndIOp::create(
+              b, loc, finite, cmp(arith::CmpFPredicate::OLT, n, count));
+          scf::ConditionOp::create(b, loc, changed,
+                                   ValueRange{select(changed, newTau, tau),
+                                              select(changed, n, count)});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          scf::YieldOp::create(b, loc, args);
+        });
+    Value tau = loop.getResult(0);
+    Elements y;
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value value = arith::MaximumFOp::create(
+            b, loc, arith::SubFOp::create(b, loc, t(k, j), tau),
+            constantOf(type, 0.0));
+        value = softmax::detail::selectSimplexSpecials(
+            b, loc, value, convert(x[k][j], type), m, infCount);
+        values.push_back(convert(value, elementType));
+      }
+      y.push_back(values);
+    }
+    storeElements(out, row, y);
+  }
+
+  /// alpha-entmax as softmax-decompose's: on X = (alpha - 1)(x - m), the
+  /// threshold in [-1, 0] by EntmaxMath's rounds, then y = max(X - tau,
+  /// 0)^p rescaled to sum 1, with the special rows.
+  void buildEntmaxRow(Value row) {
+    auto type = cast<FloatType>(reduceType);
+    softmax::detail::EntmaxMath em(type, config.alpha);
+    Elements x = loadElements(in, row);
+    Value m, infCount;
+    std::tie(m, infCount) = simplexStats(x);
+    Value finite = isFinite(m);
+    auto u = [&](int64_t k, int64_t j, Value tau) -> Value {
+      return arith::SubFOp::create(
+          b, loc, em.scaled(b, loc, convert(x[k][j], type), m), tau);
+    };
+    Value notFinite = arith::XOrIOp::create(
+        b, loc, finite, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+    SmallVector<Value> init = {em.c(b, loc, -1.0), em.c(b, loc, -1.0),
+                               em.c(b, loc, 0.0), notFinite, index(0)};
+    SmallVector<Type> types = {type, type, type, b.getI1Type(),
+                               b.getIndexType()};
+    auto loop = scf::WhileOp::create(
+        b, loc, types, init,
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value more = arith::XOrIOp::create(
+              b, loc, args[3],
+              arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+          scf::ConditionOp::create(b, loc, more, args);
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value tau = args[0], lo = args[1], hi = args[2], round = args[4];
+          // The thread's sums, then the group's.
+          SmallVector<Value> sums;
+          for (int64_t i = 0; i < em.numSums(); ++i)
+            sums.push_back(em.c(b, loc, em.sumInit(i)));
+          for (int64_t k = 0; k < vectorsPerThread; ++k) {
+            SmallVector<Value> vectorSums(sums);
+            for (int64_t j = 0; j < vectorElements; ++j)
+              vectorSums = em.accumulate(b, loc, u(k, j, tau), vectorSums);
+            // Elements past the end of the row are -inf: u = -inf adds
+            // nothing, so the sums need no test.
+            sums = vectorSums;
+          }
+          for (size_t i = 0; i < sums.size(); ++i) {
+            Combine combine = addFn();
+            if (i == 3)
+              combine = [this](Value l, Value r) -> Value {
+                return arith::MinimumFOp::create(b, loc, l, r);
+              };
+            sums[i] = groupReduce(sums[i], 2 + i, combine);
+          }
+          endRound();
+          Value last = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::uge, round,
+              index(softmax::detail::kEntmaxMaxRounds - 1));
+          softmax::detail::EntmaxUpdate next =
+              em.update(b, loc, tau, lo, hi, sums, last);
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{next.tau, next.lo, next.hi, next.converged,
+                         arith::AddIOp::create(b, loc, round, index(1))});
+        });
+    Value tau = loop.getResult(0);
+    auto power = [&](int64_t k, int64_t j) {
+      Value pos =
+          arith::MaximumFOp::create(b, loc, u(k, j, tau), em.c(b, loc, 0.0));
+      return em.power(b, loc, pos, em.p);
+    };
+    // Past the end of the row u = -inf gives 0^p: 0 (or 1 for p = 0, never:
+    // p = 1 / (alpha - 1) > 0).
+    Value total = groupReduce(localSum(type, power), 6, addFn());
+    Value isNaN = cmp(arith::CmpFPredicate::UNO, m, m);
+    Elements y;
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value value = arith::DivFOp::create(b, loc, power(k, j), total);
+        value = softmax::detail::selectSimplexSpecials(
+            b, loc, value, convert(x[k][j], type), m, infCount);
+        value = select(isNaN, m, value);
+        values.push_back(convert(value, elementType));
+      }
+      y.push_back(values);
+    }
+    storeElements(out, row, y);
+  }
+
+  /// cross_entropy and its gradient: the row's m, c and r as softmax's
+  /// (and, with smoothing, the total of t); then per row
+  ///   loss = L - t_l,  L = log1p(c - 1 + r) = log(sum exp(t)),
+  /// t_l the label's t (with smoothing (1 - e)(L - t_l) + e (L - total /
+  /// N)), or per element
+  ///   dx = (p - target) dloss,  p = e / (c + r),
+  /// where at the label p - 1 = -(c - 1 + r) / (c + r) if it is a maximum
+  /// (no cancellation for a confident prediction). A row whose maximum is
+  /// not finite follows the CPU's lse - x_l; ignore_index gives 0, a label
+  /// outside the classes NaN.
+  void buildCrossEntropyRow(Value row) {
+    double nan = std::numeric_limits<double>::quiet_NaN();
+    bool grad = config.op == RowKernelOp::CrossEntropyGrad;
+    double e = config.smoothing;
+    int64_t classes = config.length;
+    Elements x = loadElements(in, row);
+    Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
+    // The thread's partials first, then the group's: the row's elements
+    // are dead after them (the loss) or only t and e live on (the grad).
+    Shifted s = shift(x, m);
+    // The entries at the maximum (t = 0), not the padding (at an all -inf
+    // row's maximum too).
+    Value c = localSum(accType, [&](int64_t k, int64_t j) {
+      return select(cmp(arith::CmpFPredicate::OEQ, s.t[k][j], constant(0.0)),
+                    constant(1.0), constant(0.0));
+    });
+    Value total;
+    if (!grad && e != 0.0)
+      total =
+          localSum(accType, [&](int64_t k, int64_t j) { return s.t[k][j]; });
+    Value r = groupReduce(s.r, kSumSlot, addFn());
+    c = groupReduce(c, kCountSlot, addFn());
+    if (total)
+      total = groupReduce(total, 3, addFn());
+    // The label: clamped into the row for the read.
+    Value label = memref::LoadOp::create(b, loc, second, ValueRange{row});
+    Value labelIndex =
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
+    Value labelI64 =
+        arith::IndexCastOp::create(b, loc, b.getI64Type(), labelIndex);
+    auto i64 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
+    };
+    Value inRange = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, labelI64,
+                              i64(0)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, labelI64,
+                              i64(classes)));
+    Value ignored = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, label,
+        arith::ConstantOp::create(
+            b, loc, config.labelType,
+            b.getIntegerAttr(config.labelType, config.ignoreIndex)));
+    auto finish = [&](Value value) {
+      value = select(inRange, value, constant(nan));
+      value = select(ignored, constant(0.0), value);
+      return convert(value, elementType);
+    };
+    Value finite = isFinite(m);
+    Value cMinusOne = arith::SubFOp::create(b, loc, c, constant(1.0));
+    Value rest = arith::AddFOp::create(b, loc, cMinusOne, r);
+    if (!grad) {
+      Value clamped = arith::MinSIOp::create(
+          b, loc, arith::MaxSIOp::create(b, loc, labelI64, i64(0)),
+          i64(classes - 1));
+      Value xl =
+          convert(memref::LoadOp::create(
+                      b, loc, in,
+                      ValueRange{row, arith::IndexCastOp::create(
+                                          b, loc, b.getIndexType(), clamped)}),
+                  accType);
+      Value logSum = math::Log1pOp::create(b, loc, rest);
+      Value tl = select(cmp(arith::CmpFPredicate::OEQ, xl, m), constant(0.0),
+                        arith::SubFOp::create(b, loc, xl, m));
+      Value lse = arith::AddFOp::create(b, loc, m, logSum);
+      // Finite m: L - t_l; else the CPU's (m + L) - x_l.
+      Value nll = select(finite, arith::SubFOp::create(b, loc, logSum, tl),
+                         arith::SubFOp::create(b, loc, lse, xl));
+      Value loss = nll;
+      if (e != 0.0) {
+        Value meanT =
+            arith::DivFOp::create(b, loc, total, constant(double(classes)));
+        Value uniform =
+            select(finite, arith::SubFOp::create(b, loc, logSum, meanT),
+                   arith::SubFOp::create(
+                       b, loc, lse, arith::AddFOp::create(b, loc, m, meanT)));
+        loss = arith::AddFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, constant(1.0 - e), nll),
+            arith::MulFOp::create(b, loc, constant(e), uniform));
+      }
+      storeRowValue(out, row, finish(loss));
+      return;
+    }
+    Value dloss = convert(
+        memref::LoadOp::create(b, loc, third, ValueRange{row}), accType);
+    Value inverse = arith::DivFOp::create(b, loc, constant(1.0),
+                                          arith::AddFOp::create(b, loc, c, r));
+    // p - 1 at a label that is a maximum.
+    Value atMaxMinusOne = arith::MulFOp::create(
+        b, loc, arith::NegFOp::create(b, loc, rest), inverse);
+    double uniform = e / double(classes);
+    Elements dx;
+    for (int64_t k = 0; k < vectorsPerThread; ++k) {
+      SmallVector<Value> values;
+      for (int64_t j = 0; j < vectorElements; ++j) {
+        Value p = arith::MulFOp::create(b, loc, s.e[k][j], inverse);
+        Value atLabel = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                              column(k, j), labelIndex);
+        Value labelAtMax = arith::AndIOp::create(
+            b, loc, finite,
+            cmp(arith::CmpFPredicate::OEQ, s.t[k][j], constant(0.0)));
+        // At the label: (p - 1) + e - e / N.
+        Value pMinusOne =
+            select(labelAtMax, atMaxMinusOne,
+                   arith::SubFOp::create(b, loc, p, constant(1.0)));
+        Value atLabelValue =
+            arith::AddFOp::create(b, loc, pMinusOne, constant(e - uniform));
+        Value value =
+            select(atLabel, atLabelValue,
+                   arith::SubFOp::create(b, loc, p, constant(uniform)));
+        value = arith::MulFOp::create(b, loc, value, dloss);
+        values.push_back(finish(value));
+      }
+      dx.push_back(values);
+    }
+    storeElements(out, row, dx);
   }
 
   /// t and e of each element, and the thread's r and c.
@@ -632,16 +1261,17 @@ private:
                  : rowValid;
   }
 
-  Elements loadElements(Value in, Value row) {
+  Elements loadElements(Value in, Value row,
+                        double pad = -std::numeric_limits<double>::infinity()) {
     Elements x;
     for (int64_t k = 0; k < vectorsPerThread; ++k)
-      x.push_back(loadVector(in, row, k));
+      x.push_back(loadVector(in, row, k, pad));
     return x;
   }
 
-  /// The elements of the thread's vector k of `row`, in f32; -inf past the
+  /// The elements of the thread's vector k of `row`, in f32; `pad` past the
   /// end of the row.
-  SmallVector<Value> loadVector(Value in, Value row, int64_t k) {
+  SmallVector<Value> loadVector(Value in, Value row, int64_t k, double pad) {
     auto load = [&]() -> Value {
       Value col =
           arith::MulIOp::create(b, loc, vectorIndex(k), index(vectorElements));
@@ -665,14 +1295,12 @@ private:
             scf::YieldOp::create(b, loc, ValueRange{load()});
           },
           [&](OpBuilder &, Location) {
-            TypedAttr negInf = b.getFloatAttr(
-                elementType, APFloat::getInf(elementType.getFloatSemantics(),
-                                             /*Negative=*/true));
+            TypedAttr padding = b.getFloatAttr(elementType, pad);
             if (auto vectorType = dyn_cast<VectorType>(type))
-              negInf = DenseElementsAttr::get(vectorType, negInf);
+              padding = DenseElementsAttr::get(vectorType, padding);
             scf::YieldOp::create(
                 b, loc,
-                ValueRange{arith::ConstantOp::create(b, loc, type, negInf)});
+                ValueRange{arith::ConstantOp::create(b, loc, type, padding)});
           });
       loaded = ifOp.getResult(0);
     }
@@ -731,7 +1359,7 @@ private:
   /// `combine` over the group's values of `value`: a butterfly of
   /// shuffles in each warp, then (a block per group) the warps' results
   /// through row `slot` of the shared buffer. Every thread gets the result.
-  Value groupReduce(Value value, SharedSlot slot, const Combine &combine) {
+  Value groupReduce(Value value, int64_t slot, const Combine &combine) {
     // A group of fewer lanes than a warp is aligned to its size: the
     // butterfly stays inside it.
     int64_t width = std::min(groupThreads, kGPUWarpSize);
@@ -760,8 +1388,25 @@ private:
     // Each reduction has its own slot, so one barrier orders its stores
     // before every thread's loads, and no later store overwrites them.
     gpu::BarrierOp::create(b, loc);
+    int64_t warps = groupThreads / kGPUWarpSize;
+    if (isFamilyKernel(config)) {
+      // Each lane reads one warp's partial (lane mod warps) and the warps'
+      // partials meet in a butterfly of shuffles: one load a thread, not
+      // one a warp, which the compiler would keep in registers at once.
+      Value partial = memref::LoadOp::create(
+          b, loc, shared,
+          ValueRange{arith::AddIOp::create(
+              b, loc, index(slot * kGPUWarpSize),
+              arith::RemUIOp::create(b, loc, lane, index(warps)))});
+      for (int64_t offset = warps / 2; offset > 0; offset /= 2) {
+        auto shuffle = gpu::ShuffleOp::create(
+            b, loc, partial, offset, kGPUWarpSize, gpu::ShuffleMode::XOR);
+        partial = combine(partial, shuffle.getShuffleResult());
+      }
+      return partial;
+    }
     Value result = nullptr;
-    for (int64_t w = 0; w < groupThreads / kGPUWarpSize; ++w) {
+    for (int64_t w = 0; w < warps; ++w) {
       Value partial = memref::LoadOp::create(
           b, loc, shared, ValueRange{index(slot * kGPUWarpSize + w)});
       result = result ? combine(result, partial) : partial;
@@ -784,9 +1429,15 @@ private:
   RowKernelRole role;
   gpu::GPUFuncOp func;
   FloatType elementType, accType;
+  /// The type the family's reductions are in (and shared memory holds).
+  FloatType reduceType;
   int64_t vectorElements, vectors, groupThreads, chunkVectors, vectorsPerThread;
   Value lane, base;
   Value in, out, workspace, rowsArgument, lengthArgument;
+  /// Family kernels: the operands between the first and the output (dy,
+  /// the mask, the labels; dloss).
+  Value second, third;
+
   /// column: the sizes of [rows x length x inner].
   Value rowsValue, lengthValue, innerValue;
   /// The vectors of a row (at run time for a dynamic length).
@@ -812,8 +1463,101 @@ mlir::softmax::getRowKernelVectorElements(const RowKernelConfig &config) {
   return getGPUVectorElements(config.length, bytes);
 }
 
+bool mlir::softmax::isFamilyKernel(const RowKernelConfig &config) {
+  return config.op != RowKernelOp::Normalize || config.masking.any();
+}
+
+int64_t mlir::softmax::getFamilyElementsPerThread(const RowKernelConfig &config,
+                                                  bool warp) {
+  // What a thread's registers hold of a row without spilling, by how much a
+  // kernel keeps per element and how heavy its arithmetic is (measured with
+  // ptxas for sm_90 and sm_80: up to 255 registers a lane of a warp_row
+  // kernel, 64 a thread of a block of 1024).
+  auto cheapPower = [](double e) {
+    return e == 0.0 || e == 1.0 || e == 2.0 || e == 0.5;
+  };
+  switch (config.op) {
+  case RowKernelOp::CrossEntropy:
+    // The loss keeps no element past the thread's partials.
+    return 32;
+  case RowKernelOp::Normalize:
+  case RowKernelOp::CrossEntropyGrad:
+  case RowKernelOp::LogSoftmaxGrad:
+    return warp ? 32 : 16;
+  case RowKernelOp::SoftmaxGrad:
+  case RowKernelOp::SparsemaxGrad:
+  case RowKernelOp::Sparsemax:
+    return warp ? 32 : 8;
+  case RowKernelOp::EntmaxGrad:
+    return cheapPower(2.0 - config.alpha) ? (warp ? 16 : 4) : (warp ? 8 : 2);
+  case RowKernelOp::Entmax:
+    // alpha > 2 bisects in f64 for every type.
+    if (config.alpha > 2.0)
+      return warp ? 16 : 2;
+    return cheapPower(1.0 / (config.alpha - 1.0)) ? (warp ? 16 : 4)
+                                                  : (warp ? 8 : 2);
+  }
+  llvm_unreachable("unknown row kernel op");
+}
+
+/// A family block_row thread's vectors.
+static int64_t getFamilyBlockVectorsPerThread(const RowKernelConfig &config) {
+  return std::max<int64_t>(1, getFamilyElementsPerThread(config, false) /
+                                  getRowKernelVectorElements(config));
+}
+
+int64_t mlir::softmax::getFamilyMaxRowLength(const RowKernelConfig &config) {
+  // The element-wise twin of a kernel holds as much as the vector one.
+  if (config.strategy == GPUStrategy::WarpRow)
+    return kGPUWarpSize * getFamilyElementsPerThread(config, true);
+  return kGPUMaxBlockThreads * getFamilyElementsPerThread(config, false);
+}
+
+SmallVector<StringRef>
+mlir::softmax::getFamilyKernelParameters(const RowKernelConfig &config) {
+  switch (config.op) {
+  case RowKernelOp::Normalize:
+    if (config.masking.maskType)
+      return {"ptr:in", "ptr:mask", "ptr:out"};
+    return {"ptr:in", "ptr:out"};
+  case RowKernelOp::Sparsemax:
+  case RowKernelOp::Entmax:
+    return {"ptr:in", "ptr:out"};
+  case RowKernelOp::SoftmaxGrad:
+  case RowKernelOp::LogSoftmaxGrad:
+  case RowKernelOp::SparsemaxGrad:
+  case RowKernelOp::EntmaxGrad:
+    return {"ptr:y", "ptr:dy", "ptr:out"};
+  case RowKernelOp::CrossEntropy:
+    return {"ptr:logits", "ptr:labels", "ptr:loss"};
+  case RowKernelOp::CrossEntropyGrad:
+    return {"ptr:logits", "ptr:labels", "ptr:dloss", "ptr:out"};
+  }
+  llvm_unreachable("unknown row kernel op");
+}
+
 SmallVector<Type> mlir::softmax::getRowKernelArgumentTypes(
     MLIRContext *context, const RowKernelConfig &config, RowKernelRole role) {
+  if (isFamilyKernel(config)) {
+    // Static shapes: [rows x length] buffers, one value a row for the
+    // labels and losses, the mask flat.
+    auto rowsType =
+        MemRefType::get({config.rows, config.length}, config.elementType);
+    auto perRow = MemRefType::get({config.rows}, config.elementType);
+    SmallVector<Type> arguments;
+    for (StringRef parameter : getFamilyKernelParameters(config)) {
+      if (parameter == "ptr:mask")
+        arguments.push_back(MemRefType::get({config.masking.maskElements},
+                                            config.masking.maskType));
+      else if (parameter == "ptr:labels")
+        arguments.push_back(MemRefType::get({config.rows}, config.labelType));
+      else if (parameter == "ptr:loss" || parameter == "ptr:dloss")
+        arguments.push_back(perRow);
+      else
+        arguments.push_back(rowsType);
+    }
+    return arguments;
+  }
   if (config.dynamicLength) {
     // Stubs of the buffers, then the rows and the length.
     auto stub = MemRefType::get({1}, config.elementType);
@@ -905,6 +1649,13 @@ mlir::softmax::getRowKernelLaunch(const RowKernelConfig &config) {
   case GPUStrategy::BlockRow: {
     int64_t vectors =
         llvm::divideCeil(config.length, getRowKernelVectorElements(config));
+    if (isFamilyKernel(config))
+      return {{config.rows, 1, 1},
+              {std::clamp<int64_t>(
+                   llvm::PowerOf2Ceil(llvm::divideCeil(
+                       vectors, getFamilyBlockVectorsPerThread(config))),
+                   64, kGPUMaxBlockThreads),
+               1, 1}};
     return {{config.rows, 1, 1}, {getGPUBlockRowThreads(vectors), 1, 1}};
   }
   case GPUStrategy::SplitRow: {
@@ -934,12 +1685,14 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
   SmallVector<Type> arguments =
       getRowKernelArgumentTypes(b.getContext(), config, role);
   SmallVector<Type> workgroup;
+  bool family = isFamilyKernel(config);
   if (config.strategy == GPUStrategy::BlockRow ||
       config.strategy == GPUStrategy::SplitRow)
-    workgroup.push_back(
-        MemRefType::get({kNumSlots * kGPUWarpSize}, b.getF32Type(), AffineMap(),
-                        gpu::AddressSpaceAttr::get(
-                            b.getContext(), gpu::AddressSpace::Workgroup)));
+    workgroup.push_back(MemRefType::get(
+        {(family ? kFamilySlots : kNumSlots) * kGPUWarpSize},
+        family ? getFamilyReduceType(config) : b.getF32Type(), AffineMap(),
+        gpu::AddressSpaceAttr::get(b.getContext(),
+                                   gpu::AddressSpace::Workgroup)));
   auto func = gpu::GPUFuncOp::create(
       b, loc, name, b.getFunctionType(arguments, {}), workgroup);
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -953,6 +1706,10 @@ gpu::GPUFuncOp mlir::softmax::buildRowKernel(OpBuilder &b, Location loc,
   if (launch.blocksPerMultiprocessor)
     func->setAttr("nvvm.minctasm",
                   b.getI32IntegerAttr(launch.blocksPerMultiprocessor));
+  // A family kernel's block needs only to fit once: every register a
+  // thread may have (ptxas would otherwise aim at more blocks, spilling).
+  if (family)
+    func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(1));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&func.getBody().front());
   RowKernelBuilder(b, loc, config, role, func).build();

@@ -83,10 +83,35 @@ func.func @too_many_column_blocks(%x: tensor<8388608x2x65536xf32>) -> tensor<838
 
 // -----
 
-func.func @grad(%y: tensor<4x64xf32>, %dy: tensor<4x64xf32>) -> tensor<4x64xf32> {
-  // expected-error @below {{'softmax.softmax_grad' has no GPU lowering yet (softmax and log_softmax do)}}
-  %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<4x64xf32>
-  return %dx : tensor<4x64xf32>
+// A row longer than a block's registers hold for the op.
+func.func @grad_too_long(%y: tensor<4x16384xf32>, %dy: tensor<4x16384xf32>) -> tensor<4x16384xf32> {
+  // expected-error @below {{rows of 16384 elements are longer than the GPU lowering of 'softmax.softmax_grad' holds for 'f32' (8192 in a block's registers; longer rows are not supported on the GPU yet)}}
+  %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<4x16384xf32>
+  return %dx : tensor<4x16384xf32>
+}
+
+// -----
+
+func.func @entmax_dynamic(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @below {{'softmax.entmax' has a GPU lowering for static shapes reduced along the innermost dim so far}}
+  %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @sparsemax_outer_dim(%x: tensor<64x8xf32>) -> tensor<64x8xf32> {
+  // expected-error @below {{'softmax.sparsemax' takes the warp_row and block_row strategies on the GPU so far (a row in registers, of up to 32768 elements), not 'column'}}
+  %y = softmax.sparsemax %x dim(0) : tensor<64x8xf32>
+  return %y : tensor<64x8xf32>
+}
+
+// -----
+
+func.func @pinned_persistent(%x: tensor<64x8xf32>, %l: tensor<64xi64>) -> tensor<64xf32> {
+  // expected-error @below {{'softmax.cross_entropy' takes the warp_row and block_row strategies on the GPU so far (a row in registers, of up to 32768 elements), not 'persistent_row'}}
+  %y = softmax.cross_entropy %x, %l dim(1) {softmax.gpu_strategy = "persistent_row"} : tensor<64x8xf32>, tensor<64xi64> -> tensor<64xf32>
+  return %y : tensor<64xf32>
 }
 
 // -----
@@ -99,8 +124,8 @@ func.func @not_softmax(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-func.func @masked(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
-  // expected-error @below {{'softmax.softmax' with a mask, scale or causal mask has no GPU lowering yet (without them it has)}}
-  %y = softmax.softmax %x dim(1) {causal} : tensor<4x64xf32>
-  return %y : tensor<4x64xf32>
+func.func @masked_f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
+  // expected-error @below {{element type 'f64' has no GPU lowering yet (f16, bf16, f32)}}
+  %y = softmax.softmax %x dim(1) {causal} : tensor<4x64xf64>
+  return %y : tensor<4x64xf64>
 }

@@ -117,3 +117,28 @@ func.func @other_cases(%c: tensor<64x?xf32>, %f: tensor<?xbf16>,
   %5 = softmax.log_softmax %e dim(0) : tensor<?x64xf32>
   return %2, %6, %3, %4, %5 : tensor<64x?xf32>, tensor<?xbf16>, tensor<64x64xf32>, tensor<64x64xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// The rest of the dialect holds rows in registers: many short rows take a
+// warp each (not a persistent grid), few long ones a block (not split
+// rows), over their first operand (the gradients' y, the logits); rows
+// longer than a block holds are split (which their lowering rejects).
+// CHECK-LABEL: func.func @family
+// CHECK: softmax.softmax_grad %{{.*}} dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<65536x128xf32>
+// CHECK: softmax.cross_entropy %{{.*}} dim(1) {softmax.gpu_strategy = "block_row"} : tensor<4x32000xbf16>
+// CHECK: softmax.sparsemax %{{.*}} dim(1) {softmax.gpu_strategy = "split_row"} : tensor<2x65536xf32>
+// CHECK: softmax.softmax %{{.*}} dim(1) {causal, softmax.gpu_strategy = "warp_row"} : tensor<64x64xf32>
+// CHECK: softmax.entmax %{{.*}} dim(0) alpha(1.500000e+00) {softmax.gpu_strategy = "column"} : tensor<64x64xf32>
+func.func @family(%y: tensor<65536x128xf32>, %x: tensor<4x32000xbf16>,
+                  %l: tensor<4xi64>, %s: tensor<2x65536xf32>,
+                  %m: tensor<64x64xf32>)
+    -> (tensor<65536x128xf32>, tensor<4xbf16>, tensor<2x65536xf32>,
+        tensor<64x64xf32>, tensor<64x64xf32>) {
+  %0 = softmax.softmax_grad %y, %y dim(1) : tensor<65536x128xf32>
+  %1 = softmax.cross_entropy %x, %l dim(1) : tensor<4x32000xbf16>, tensor<4xi64> -> tensor<4xbf16>
+  %2 = softmax.sparsemax %s dim(1) : tensor<2x65536xf32>
+  %3 = softmax.softmax %m dim(1) {causal} : tensor<64x64xf32>
+  %4 = softmax.entmax %m dim(0) alpha(1.5) : tensor<64x64xf32>
+  return %0, %1, %2, %3, %4 : tensor<65536x128xf32>, tensor<4xbf16>, tensor<2x65536xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+}

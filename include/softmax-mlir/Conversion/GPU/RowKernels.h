@@ -25,6 +25,43 @@
 
 namespace mlir::softmax {
 
+/// The op a kernel computes a row of: softmax or log_softmax (see
+/// `logarithmic`, and RowMasking for their masking), or a relative of
+/// theirs. The relatives take warp_row and block_row (rows held in
+/// registers) with static shapes.
+enum class RowKernelOp {
+  Normalize,
+  SoftmaxGrad,
+  LogSoftmaxGrad,
+  Sparsemax,
+  SparsemaxGrad,
+  Entmax,
+  EntmaxGrad,
+  CrossEntropy,
+  CrossEntropyGrad
+};
+
+/// The masking of a softmax or log_softmax, applied to each element as it
+/// is loaded: z = x * scale, then the mask (i1: -inf where false; a float:
+/// added), then the causal mask (-inf where column > row + offset, the row
+/// counted in the input's second innermost dim).
+struct RowMasking {
+  std::optional<double> scale = std::nullopt;
+  /// The mask operand's element type (i1 or a float type), null without
+  /// one; the mask passes as a flat buffer of maskElements.
+  Type maskType = {};
+  int64_t maskElements = 0;
+  /// The input's dims before the innermost (row major), and the mask
+  /// elements one step along each of them moves (0 where it broadcasts),
+  /// and along the row (1, or 0: one mask element a row).
+  SmallVector<int64_t, 0> rowShape = {}, maskRowStrides = {};
+  int64_t maskColumnStride = 0;
+  bool causal = false;
+  int64_t causalOffset = 0;
+
+  bool any() const { return scale || maskType || causal; }
+};
+
 /// What one softmax op's kernels compute.
 struct RowKernelConfig {
   GPUStrategy strategy;
@@ -47,6 +84,14 @@ struct RowKernelConfig {
   /// is then the longest row the kernel takes, which sizes its threads and
   /// registers (split_row: any row, in chunks counted at run time).
   bool dynamicLength = false;
+  RowKernelOp op = RowKernelOp::Normalize;
+  RowMasking masking = {};
+  /// entmax, entmax_grad.
+  double alpha = 2.0;
+  /// cross_entropy, cross_entropy_grad: the labels' type and attributes.
+  IntegerType labelType = {};
+  int64_t ignoreIndex = -100;
+  double smoothing = 0.0;
 };
 
 /// What a kernel of a config does.
@@ -124,6 +169,22 @@ MemRefType getSplitRowWorkspaceType(MLIRContext *context,
 SmallVector<Type> getRowKernelArgumentTypes(MLIRContext *context,
                                             const RowKernelConfig &config,
                                             RowKernelRole role);
+
+/// Whether `config` is a relative of softmax or a masked softmax (the
+/// kernels of getFamilyKernelParameters).
+bool isFamilyKernel(const RowKernelConfig &config);
+
+/// The elements a thread of a family kernel holds at most (a lane of a
+/// warp_row kernel with `warp`, else a thread of a block_row block), and so
+/// the longest row a config's strategy takes (a block of up to 1024
+/// threads).
+int64_t getFamilyElementsPerThread(const RowKernelConfig &config, bool warp);
+int64_t getFamilyMaxRowLength(const RowKernelConfig &config);
+
+/// The parameters of a family kernel, as the kernel description names them
+/// (bare pointers: "ptr:in", "ptr:mask", "ptr:out", "ptr:y", "ptr:dy",
+/// "ptr:logits", "ptr:labels", "ptr:loss", "ptr:dloss"), in order.
+SmallVector<StringRef> getFamilyKernelParameters(const RowKernelConfig &config);
 
 /// Builds the `role` kernel `name` for `config` at the builder's insertion
 /// point, which must be in a gpu.module, marked with its known block size,

@@ -31,6 +31,16 @@ mlir::softmax::getNormalizeOperands(Operation *op) {
   return std::nullopt;
 }
 
+std::optional<NormalizeOperands> mlir::softmax::getRowOperands(Operation *op) {
+  if (!isa_and_nonnull<SoftmaxDialect>(op->getDialect()) ||
+      op->getNumOperands() == 0)
+    return std::nullopt;
+  auto dim = op->getAttrOfType<IntegerAttr>("dim");
+  if (!dim)
+    return std::nullopt;
+  return NormalizeOperands{op->getOperand(0), dim.getInt()};
+}
+
 FloatType mlir::softmax::getAccumulatorType(FloatType elementType) {
   if (elementType.getWidth() < 32)
     return Float32Type::get(elementType.getContext());

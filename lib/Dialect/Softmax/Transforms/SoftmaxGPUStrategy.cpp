@@ -24,9 +24,12 @@ struct SoftmaxGPUStrategyPass
 
   void runOnOperation() override {
     WalkResult result = getOperation()->walk([&](Operation *op) {
-      std::optional<NormalizeOperands> operands = getNormalizeOperands(op);
+      std::optional<NormalizeOperands> operands = getRowOperands(op);
       if (!operands)
         return WalkResult::advance();
+      // Softmax's relatives (and masked softmax) hold a row in registers
+      // in a warp or a block, not yet in split rows or a persistent grid.
+      bool family = !getNormalizeOperands(op);
       if (Attribute pinned = op->getAttr(kGPUStrategyAttrName)) {
         auto name = dyn_cast<StringAttr>(pinned);
         if (!name || !parseGPUStrategy(name.getValue())) {
@@ -59,6 +62,11 @@ struct SoftmaxGPUStrategyPass
                                  ? GPUStrategy::ByLength
                                  : chooseGPUStrategy(getGPURowCount(type, dim),
                                                      length, elementBytes);
+      if (family && strategy == GPUStrategy::PersistentRow)
+        strategy = GPUStrategy::WarpRow;
+      if (family && strategy == GPUStrategy::SplitRow &&
+          length <= kGPUMaxRowLength)
+        strategy = GPUStrategy::BlockRow;
       op->setAttr(
           kGPUStrategyAttrName,
           StringAttr::get(op->getContext(), stringifyGPUStrategy(strategy)));

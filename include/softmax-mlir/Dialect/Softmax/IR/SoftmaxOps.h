@@ -37,6 +37,11 @@ struct NormalizeOperands {
 /// scale or causal mask, else nullopt.
 std::optional<NormalizeOperands> getNormalizeOperands(Operation *op);
 
+/// The rows any op of the dialect reduces: its first operand (the input,
+/// the forward output of a gradient, the logits) and its `dim`; nullopt for
+/// other ops.
+std::optional<NormalizeOperands> getRowOperands(Operation *op);
+
 } // namespace mlir::softmax
 
 #endif // SOFTMAX_MLIR_DIALECT_SOFTMAX_IR_SOFTMAXOPS_H

@@ -306,6 +306,14 @@ def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
     as many. An attribute already present is kept, so a test can
     pin a strategy; an unknown one is an error.
 
+    The rest of the dialect (the gradients, sparsemax, entmax,
+    cross-entropy, and softmax / log_softmax with a mask, scale or causal
+    mask) gets the same choice over its first operand's rows, except that
+    it holds each row in registers: `"warp_row"` for many short rows too,
+    and `"block_row"` up to 32768 elements (`convert-softmax-to-gpu` takes
+    a warp's rows to a block where a lane cannot hold them, and rejects
+    rows longer than a block's registers hold for the op).
+
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<4096x1024xf32>
     ```
