@@ -5,7 +5,8 @@
 # each, checks that every kernel assembles with ptxas without spills, builds
 # the correctness check's library (test/Integration/GPU/Inputs/gpu_check.py:
 # every strategy, hard values, unaligned buffers, through the C ABI), and
-# puts the anchors script beside them. benchmarks/gpu/run.sh then runs on
+# puts the anchors script beside them; the same for the family's check
+# and timing (test/Integration/GPU/Inputs/family_check.py). benchmarks/gpu/run.sh then runs on
 # the GPU machine with build/benchmarks/gpu carried over.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -66,4 +67,20 @@ done
 } > "$out/ptxas.txt" 2>/dev/null || true
 python3 "$root/test/Integration/GPU/Inputs/gpu_check.py" build "$out/check" \
   --compiler "$build/bin/softmax-compile"
+# The family (gradients, sparsemax, entmax, cross-entropy, masked softmax):
+# its check's and timing's library, and its kernels through ptxas.
+family="$root/test/Integration/GPU/Inputs/family_check.py"
+python3 "$family" build "$out/family" --compiler "$build/bin/softmax-compile"
+if [ -n "$ptxas" ]; then
+  "$build/bin/softmax-compile" "$out/family/family.mlir" --target=cuda \
+    --chip=sm_90 --emit=ptx -o "$out/family/family.ptx"
+  "$ptxas" -arch=sm_90 -v "$out/family/family.ptx" -o /dev/null \
+    2> "$out/family/ptxas.txt"
+  if grep -qE "[1-9][0-9]* bytes (stack frame|spill)" "$out/family/ptxas.txt"; then
+    echo "error: a family kernel spills registers:" >&2
+    cat "$out/family/ptxas.txt" >&2
+    exit 1
+  fi
+  rm -f "$out"/family/family.*.json
+fi
 echo "built $(ls "$out"/kernels/*.json | wc -l) kernels in $out"
