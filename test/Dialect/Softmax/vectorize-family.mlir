@@ -42,20 +42,21 @@ func.func @log_softmax_grad(%y: tensor<8x64xf16>, %dy: tensor<8x64xf16>) -> tens
 
 // -----
 
-// cross_entropy: per row the max (masked lanes -inf), the sum of exp(t) (our
-// exp for t <= 0, in f32, summed in f64) and, with smoothing, of t; the loss
-// from x[label] as a scalar per row.
+// cross_entropy: per row the max (masked lanes -inf), the sum of exp(t) off
+// the maximum (our exp for t <= 0, in f32, summed in f64) and the count at
+// it (and, with smoothing, the sum of t); the loss from x[label] as a
+// scalar per row, log(s) as log1p(c - 1 + r).
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>, %[[L:.*]]: tensor<?xi64>)
 // CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?xf32>)
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: vector.reduction <maximumf>
-// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
 // CHECK-NOT: math.exp
 // CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
 // CHECK: tensor.extract %[[L]][%[[ROW]]] : tensor<?xi64>
 // CHECK: tensor.extract %[[X]][%[[ROW]], %{{.*}}] : tensor<?x?xf32>
-// CHECK: math.log %{{.*}} : f64
+// CHECK: math.log1p %{{.*}} : f64
 // CHECK: tensor.from_elements %{{.*}} : tensor<1xf32>
 // CHECK: tensor.parallel_insert_slice
 func.func @cross_entropy(%x: tensor<?x?xf32>, %l: tensor<?xi64>) -> tensor<?xf32> {

@@ -6,14 +6,20 @@
 //
 // Rewrites softmax.cross_entropy and its gradient into linalg.generic ops
 // on tensors that never form the probabilities: per sample (a row along
-// dim), m = max(x); s = sum(exp(t)) with t = x - m (and, with label
-// smoothing, the row total of t); then lse = m + log(s) and
+// dim), m = max(x); with t = x - m, the count c of the entries at m and
+// the sum r of exp(t) over the others (s = c + r; and, with label
+// smoothing, the row total of t); then L = log(s) = log1p(c - 1 + r) and
 //
-//   loss = (1 - e) (lse - x[label]) + e (lse - (m + total / classes))
+//   loss = (1 - e) (L - t[label]) + e (L - total / classes)
 //
 // reading x[label] with tensor.extract, or, elementwise,
 //
-//   dx = (exp(t) / s - (1 - e) [j == label] - e / classes) dloss.
+//   dx = (exp(t) / s - (1 - e) [j == label] - e / classes) dloss,
+//
+// where at a label that is a maximum exp(t) / s - 1 = -(c - 1 + r) / s:
+// a confident prediction's loss and gradient keep their digits, which
+// log(s) and p - 1 would lose to s ~ 1 (PyTorch loses them). A row whose
+// maximum is not finite takes lse = m + log(s) and lse - x[label].
 //
 // A label equal to ignore_index gives 0, one outside [0, classes) NaN (the
 // read is clamped into the row). f16 and bf16 compute in f32, f32 sums in
@@ -55,9 +61,9 @@ public:
     classes = getValueOrCreateConstantIndexOp(b, loc, g.sizes[dim]);
   }
 
-  /// Per row: m = max(x) (NaN-propagating), s = sum(exp(t)) and, with
-  /// `withTotal` and smoothing, the total of t, where t = (x == m) ? 0 :
-  /// x - m.
+  /// Per row: m = max(x) (NaN-propagating), the count c of entries at m,
+  /// the sum r of exp(t) over the others and, with `withTotal` and
+  /// smoothing, the total of t, where t = (x == m) ? 0 : x - m.
   void buildRowStats(bool withTotal) {
     bool total = withTotal && smoothing != 0.0;
     Value maxInit = filled(b, loc, g.rowSizes, accType,
@@ -77,7 +83,8 @@ public:
                            .getResult());
                  })
                  .getResult(0);
-    SmallVector<Value> inits = {filled(b, loc, g.rowSizes, sumType, 0.0)};
+    SmallVector<Value> inits = {filled(b, loc, g.rowSizes, sumType, 0.0),
+                                filled(b, loc, g.rowSizes, sumType, 0.0)};
     if (total)
       inits.push_back(filled(b, loc, g.rowSizes, sumType, 0.0));
     SmallVector<Type> types(inits.size(), inits[0].getType());
@@ -88,22 +95,33 @@ public:
         [&](OpBuilder &nb, Location nl, ValueRange args) {
           Value t = shifted(nb, nl, args[0], args[1]);
           Value e = extend(nb, nl, math::ExpOp::create(nb, nl, t), sumType);
+          Value atMax =
+              arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                    extend(nb, nl, args[0], accType), args[1]);
+          Value zero = constant(nb, nl, sumType, 0.0);
           SmallVector<Value> results = {
-              arith::AddFOp::create(nb, nl, args[2], e)};
+              arith::AddFOp::create(
+                  nb, nl, args[2],
+                  arith::SelectOp::create(nb, nl, atMax, zero, e)),
+              arith::AddFOp::create(
+                  nb, nl, args[3],
+                  arith::SelectOp::create(
+                      nb, nl, atMax, constant(nb, nl, sumType, 1.0), zero))};
           if (total)
             results.push_back(arith::AddFOp::create(
-                nb, nl, args[3], extend(nb, nl, t, sumType)));
+                nb, nl, args[4], extend(nb, nl, t, sumType)));
           linalg::YieldOp::create(nb, nl, results);
         });
-    rowSum = sums.getResult(0);
+    rowRest = sums.getResult(0);
+    rowCount = sums.getResult(1);
     if (total)
-      rowTotal = sums.getResult(1);
+      rowTotal = sums.getResult(2);
   }
 
   /// The loss per sample.
   Value buildLoss(Value labels, RankedTensorType lossType) {
     Value init = tensor::EmptyOp::create(b, loc, g.rowSizes, elementType);
-    SmallVector<Value> inputs = {labels, rowMax, rowSum};
+    SmallVector<Value> inputs = {labels, rowMax, rowRest, rowCount};
     if (rowTotal)
       inputs.push_back(rowTotal);
     SmallVector<AffineMap> maps(
@@ -115,7 +133,7 @@ public:
                b, loc, TypeRange{lossType}, inputs, ValueRange{init}, maps,
                parallel,
                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                 Value label = args[0], m = args[1], s = args[2];
+                 Value label = args[0], m = args[1];
                  Value index = labelIndex(nb, nl, label);
                  // x[label], read at a label clamped into [0, classes).
                  Value last = arith::SubIOp::create(
@@ -133,22 +151,31 @@ public:
                        i == dim
                            ? clamped
                            : linalg::IndexOp::create(nb, nl, r++).getResult());
-                 Value xl = extend(
-                     nb, nl, tensor::ExtractOp::create(nb, nl, logits, at),
-                     sumType);
-                 // lse = m + log(s); an all -inf row has m = -inf (and loss
-                 // NaN from -inf - -inf, as in PyTorch).
-                 Value lse =
-                     arith::AddFOp::create(nb, nl, extend(nb, nl, m, sumType),
-                                           math::LogOp::create(nb, nl, s));
-                 Value value = arith::SubFOp::create(nb, nl, lse, xl);
+                 Value xRaw = tensor::ExtractOp::create(nb, nl, logits, at);
+                 Value xl = extend(nb, nl, xRaw, sumType);
+                 Value ms = extend(nb, nl, m, sumType);
+                 RowSum rs = rowSum(nb, nl, ms, args[2], args[3]);
+                 // A finite maximum: L - t[label]; else lse = m + log(s)
+                 // and lse - x[label] (an all -inf row: NaN from -inf -
+                 // -inf, as in PyTorch).
+                 Value tl = shifted(nb, nl, xRaw, m, sumType);
+                 Value lse = arith::AddFOp::create(
+                     nb, nl, ms, math::LogOp::create(nb, nl, rs.s));
+                 Value value = arith::SelectOp::create(
+                     nb, nl, rs.finite,
+                     arith::SubFOp::create(nb, nl, rs.logS, tl),
+                     arith::SubFOp::create(nb, nl, lse, xl));
                  if (smoothing != 0.0) {
                    // mean(x) = m + mean(t): the row total of t, not of x,
                    // loses only what the spread of the row does.
-                   Value mean = arith::AddFOp::create(
-                       nb, nl, extend(nb, nl, m, sumType),
-                       arith::DivFOp::create(nb, nl, args[3],
-                                             classCount(nb, nl)));
+                   Value meanT = arith::DivFOp::create(nb, nl, args[4],
+                                                       classCount(nb, nl));
+                   Value uniform = arith::SelectOp::create(
+                       nb, nl, rs.finite,
+                       arith::SubFOp::create(nb, nl, rs.logS, meanT),
+                       arith::SubFOp::create(
+                           nb, nl, lse,
+                           arith::AddFOp::create(nb, nl, ms, meanT)));
                    value = arith::AddFOp::create(
                        nb, nl,
                        arith::MulFOp::create(
@@ -156,7 +183,7 @@ public:
                            value),
                        arith::MulFOp::create(
                            nb, nl, constant(nb, nl, sumType, smoothing),
-                           arith::SubFOp::create(nb, nl, lse, mean)));
+                           uniform));
                  }
                  linalg::YieldOp::create(nb, nl,
                                          finish(nb, nl, label, index, value));
@@ -171,13 +198,16 @@ public:
                                               utils::IteratorType::parallel);
     return linalg::GenericOp::create(
                b, loc, TypeRange{init.getType()},
-               ValueRange{logits, labels, rowMax, rowSum, lossGrad},
+               ValueRange{logits, labels, rowMax, rowRest, rowCount, lossGrad},
                ValueRange{init},
                ArrayRef<AffineMap>{g.fullMap, g.rowMap, g.rowMap, g.rowMap,
-                                   g.rowMap, g.fullMap},
+                                   g.rowMap, g.rowMap, g.fullMap},
                parallel,
                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                 Value label = args[1], s = args[3];
+                 Value label = args[1];
+                 RowSum rs = rowSum(nb, nl, extend(nb, nl, args[2], sumType),
+                                    args[3], args[4]);
+                 Value s = rs.s;
                  // p = exp(t) / s with t and exp in the sum's type: an f32
                  // x - m rounds to 2^-24 of |t|, which exp makes relative
                  // and p - target can cancel.
@@ -198,9 +228,25 @@ public:
                        arith::DivFOp::create(
                            nb, nl, constant(nb, nl, sumType, smoothing),
                            classCount(nb, nl)));
+                 Value diff = arith::SubFOp::create(nb, nl, p, target);
+                 // At a label that is a maximum of a finite row:
+                 // (p - 1) + e - e / classes with p - 1 = -(c - 1 + r) / s.
+                 Value atMax = arith::AndIOp::create(
+                     nb, nl, atLabel,
+                     arith::AndIOp::create(
+                         nb, nl, rs.finite,
+                         arith::CmpFOp::create(
+                             nb, nl, arith::CmpFPredicate::OEQ, t,
+                             constant(nb, nl, sumType, 0.0))));
+                 Value confident = arith::AddFOp::create(
+                     nb, nl,
+                     arith::DivFOp::create(
+                         nb, nl, arith::NegFOp::create(nb, nl, rs.rest), s),
+                     arith::SubFOp::create(
+                         nb, nl, constant(nb, nl, sumType, 1.0), target));
+                 diff = arith::SelectOp::create(nb, nl, atMax, confident, diff);
                  Value value = arith::MulFOp::create(
-                     nb, nl, arith::SubFOp::create(nb, nl, p, target),
-                     extend(nb, nl, args[4], sumType));
+                     nb, nl, diff, extend(nb, nl, args[5], sumType));
                  linalg::YieldOp::create(nb, nl,
                                          finish(nb, nl, label, index, value));
                })
@@ -208,6 +254,25 @@ public:
   }
 
 private:
+  /// A row's sum s = c + r of exp(t) from the count c at the maximum and
+  /// the others' sum r; rest = c - 1 + r = s - 1 and logS = log1p(rest) =
+  /// log(s) without cancellation; whether the maximum m is finite.
+  struct RowSum {
+    Value s, rest, logS, finite;
+  };
+  RowSum rowSum(OpBuilder &nb, Location nl, Value m, Value r, Value c) const {
+    RowSum rs;
+    rs.s = arith::AddFOp::create(nb, nl, c, r);
+    rs.rest = arith::AddFOp::create(
+        nb, nl,
+        arith::SubFOp::create(nb, nl, c, constant(nb, nl, sumType, 1.0)), r);
+    rs.logS = math::Log1pOp::create(nb, nl, rs.rest);
+    rs.finite = arith::CmpFOp::create(
+        nb, nl, arith::CmpFPredicate::ONE, math::AbsFOp::create(nb, nl, m),
+        constant(nb, nl, sumType, std::numeric_limits<double>::infinity()));
+    return rs;
+  }
+
   /// t = (x == m) ? 0 : x - m, in `type` (by default the accumulator
   /// type).
   Value shifted(OpBuilder &nb, Location nl, Value x, Value m,
@@ -265,7 +330,7 @@ private:
   double smoothing;
   int64_t ignoreIndex;
   FloatType elementType, accType, sumType;
-  Value classes, rowMax, rowSum, rowTotal;
+  Value classes, rowMax, rowRest, rowCount, rowTotal;
 };
 
 } // namespace

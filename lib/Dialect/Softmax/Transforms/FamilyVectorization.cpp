@@ -383,7 +383,8 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       return arith::SelectOp::create(b, loc, isMax, rb.splat(type, 0.0),
                                      arith::SubFOp::create(b, loc, xv, mv));
     };
-    // Per row: m = max(x) and s = sum(exp(t)) (and the total of t).
+    // Per row: m = max(x), the others' sum r of exp(t) and the count c of
+    // entries at m (s = c + r; and the total of t).
     auto rowStats = [&](ValueRange row, bool total) {
       Value m =
           rb.max(rb.sweep(rb.splat(accType, -inf), [&](Value col, Value mask,
@@ -395,30 +396,59 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
                          arith::MaximumFOp::create(b, loc, v, acc[0])};
                    }).front());
       Value mv = rb.broadcast(m);
-      SmallVector<Value> inits = {rb.splat(sumType, 0.0)};
+      SmallVector<Value> inits = {rb.splat(sumType, 0.0),
+                                  rb.splat(sumType, 0.0)};
       if (total)
         inits.push_back(rb.splat(sumType, 0.0));
-      SmallVector<Value> sums =
-          rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
-            Value t = shifted(rb.read(x, row, col, mask, accType), mv, accType);
-            Value e = buildNonPositiveExp(b, loc, t);
-            if (accType != sumType)
-              e = arith::ExtFOp::create(b, loc, rb.vec(sumType), e);
-            SmallVector<Value> next = {arith::AddFOp::create(
-                b, loc, acc[0], rb.keep(mask, e, rb.splat(sumType, 0.0)))};
-            if (total) {
-              Value tt = t;
-              if (accType != sumType)
-                tt = arith::ExtFOp::create(b, loc, rb.vec(sumType), t);
-              next.push_back(arith::AddFOp::create(
-                  b, loc, acc[1], rb.keep(mask, tt, rb.splat(sumType, 0.0))));
-            }
-            return next;
-          });
-      SmallVector<Value> stats = {m, rb.sum(sums[0])};
+      SmallVector<Value> sums = rb.sweep(inits, [&](Value col, Value mask,
+                                                    ValueRange acc) {
+        Value v = rb.read(x, row, col, mask, accType);
+        Value atMax =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, mv);
+        Value t = shifted(v, mv, accType);
+        Value e = buildNonPositiveExp(b, loc, t);
+        if (accType != sumType)
+          e = arith::ExtFOp::create(b, loc, rb.vec(sumType), e);
+        Value zero = rb.splat(sumType, 0.0);
+        SmallVector<Value> next = {
+            arith::AddFOp::create(
+                b, loc, acc[0],
+                rb.keep(mask, arith::SelectOp::create(b, loc, atMax, zero, e),
+                        zero)),
+            arith::AddFOp::create(
+                b, loc, acc[1],
+                rb.keep(mask,
+                        arith::SelectOp::create(b, loc, atMax,
+                                                rb.splat(sumType, 1.0), zero),
+                        zero))};
+        if (total) {
+          Value tt = t;
+          if (accType != sumType)
+            tt = arith::ExtFOp::create(b, loc, rb.vec(sumType), t);
+          next.push_back(
+              arith::AddFOp::create(b, loc, acc[2], rb.keep(mask, tt, zero)));
+        }
+        return next;
+      });
+      SmallVector<Value> stats = {m, rb.sum(sums[0]), rb.sum(sums[1])};
       if (total)
-        stats.push_back(rb.sum(sums[1]));
+        stats.push_back(rb.sum(sums[2]));
       return stats;
+    };
+    // From a row's stats (m, r, c): s = c + r, rest = c - 1 + r = s - 1
+    // without cancellation, and whether m is finite.
+    auto rowSum = [&](ArrayRef<Value> stats) {
+      Value m = extend(b, loc, stats[0], sumType);
+      Value s = arith::AddFOp::create(b, loc, stats[2], stats[1]);
+      Value rest = arith::AddFOp::create(
+          b, loc,
+          arith::SubFOp::create(b, loc, stats[2],
+                                constant(b, loc, sumType, 1.0)),
+          stats[1]);
+      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                           math::AbsFOp::create(b, loc, m),
+                                           constant(b, loc, sumType, inf));
+      return std::make_tuple(s, rest, finite);
     };
     // The label of a row as an index, whether it is in [0, classes), and
     // whether it is ignore_index.
@@ -457,18 +487,32 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       Value xl =
           extend(b, loc, tensor::ExtractOp::create(b, loc, x, at), sumType);
       Value m = extend(b, loc, stats[0], sumType);
-      Value lse = arith::AddFOp::create(b, loc, m,
-                                        math::LogOp::create(b, loc, stats[1]));
-      Value value = arith::SubFOp::create(b, loc, lse, xl);
+      Value s, rest, finite;
+      std::tie(s, rest, finite) = rowSum(stats);
+      // A finite maximum: log(s) - t[label] with log(s) = log1p(rest) (a
+      // confident prediction keeps its digits); else lse - x[label].
+      Value logS = math::Log1pOp::create(b, loc, rest);
+      Value tl = arith::SelectOp::create(
+          b, loc,
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, m),
+          constant(b, loc, sumType, 0.0), arith::SubFOp::create(b, loc, xl, m));
+      Value lse =
+          arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, s));
+      Value value = arith::SelectOp::create(
+          b, loc, finite, arith::SubFOp::create(b, loc, logS, tl),
+          arith::SubFOp::create(b, loc, lse, xl));
       if (smoothing != 0.0) {
-        Value mean = arith::AddFOp::create(
-            b, loc, m, arith::DivFOp::create(b, loc, stats[2], classCount));
+        Value meanT = arith::DivFOp::create(b, loc, stats[3], classCount);
+        Value uniform = arith::SelectOp::create(
+            b, loc, finite, arith::SubFOp::create(b, loc, logS, meanT),
+            arith::SubFOp::create(b, loc, lse,
+                                  arith::AddFOp::create(b, loc, m, meanT)));
         value = arith::AddFOp::create(
             b, loc,
             arith::MulFOp::create(
                 b, loc, constant(b, loc, sumType, 1.0 - smoothing), value),
             arith::MulFOp::create(b, loc, constant(b, loc, sumType, smoothing),
-                                  arith::SubFOp::create(b, loc, lse, mean)));
+                                  uniform));
       }
       value = finish(
           inRange, ignored, value, constant(b, loc, sumType, 0.0),
@@ -483,10 +527,16 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       Value index, inRange, ignored;
       std::tie(index, inRange, ignored) = labelOf(row);
       Value mv = rb.broadcast(extend(b, loc, stats[0], sumType));
+      Value s, rest, finite;
+      std::tie(s, rest, finite) = rowSum(stats);
       // 1/s once per row: a division per element would cost more
       // than the row's memory traffic.
-      Value sv = rb.broadcast(arith::DivFOp::create(
-          b, loc, constant(b, loc, sumType, 1.0), stats[1]));
+      Value inverse =
+          arith::DivFOp::create(b, loc, constant(b, loc, sumType, 1.0), s);
+      Value sv = rb.broadcast(inverse);
+      // p - 1 at a label that is the maximum: -(c - 1 + r) / s.
+      Value confident = arith::MulFOp::create(
+          b, loc, arith::NegFOp::create(b, loc, rest), inverse);
       Value dloss = rb.broadcast(extend(
           b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row), sumType));
       Value labelv = rb.broadcast(
@@ -551,8 +601,25 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
                                           rb.splat(sumType, 1.0 - smoothing),
                                           zero),
                   base);
-              Value value = arith::MulFOp::create(
-                  b, loc, arith::SubFOp::create(b, loc, p, target), dloss);
+              Value diff = arith::SubFOp::create(b, loc, p, target);
+              if (!splitExp) {
+                // At a label that is the maximum of a finite row:
+                // (p - 1) + 1 - target.
+                Value atMax = arith::AndIOp::create(
+                    b, loc, atLabel,
+                    arith::AndIOp::create(
+                        b, loc, rb.broadcast(finite),
+                        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                              t, zero)));
+                diff = arith::SelectOp::create(
+                    b, loc, atMax,
+                    arith::AddFOp::create(
+                        b, loc, rb.broadcast(confident),
+                        arith::SubFOp::create(b, loc, rb.splat(sumType, 1.0),
+                                              target)),
+                    diff);
+              }
+              Value value = arith::MulFOp::create(b, loc, diff, dloss);
               value = finish(inRange, ignored, value, zero, nan);
               return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
             }).front();
@@ -573,13 +640,21 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
           b, loc,
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, m),
           constant(b, loc, sumType, 0.0), arith::SubFOp::create(b, loc, xl, m));
-      Value pl = arith::DivFOp::create(b, loc, math::ExpOp::create(b, loc, tl),
-                                       stats[1]);
+      Value pl =
+          arith::DivFOp::create(b, loc, math::ExpOp::create(b, loc, tl), s);
+      // At the maximum of a finite row p - 1 = -(c - 1 + r) / s.
+      Value plMinusOne = arith::SelectOp::create(
+          b, loc,
+          arith::AndIOp::create(
+              b, loc, finite,
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, tl,
+                                    constant(b, loc, sumType, 0.0))),
+          confident,
+          arith::SubFOp::create(b, loc, pl, constant(b, loc, sumType, 1.0)));
       Value fixed = arith::TruncFOp::create(
           b, loc, rb.elementType,
           arith::MulFOp::create(
-              b, loc,
-              arith::SubFOp::create(b, loc, pl, constant(b, loc, sumType, 1.0)),
+              b, loc, plMinusOne,
               extend(b, loc, tensor::ExtractOp::create(b, loc, lossGrad, row),
                      sumType)));
       SmallVector<Value> outAt(rb.rank - 1, rb.index(0));
