@@ -115,7 +115,8 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     `scf.while` whose rounds reduce across the group; cross-entropy reads
     the label's logit from the row and writes the loss from the group's
     first thread, its gradient taking p - 1 at a label that is the maximum
-    as -(the others' sum) / sum; masked softmax applies scale, mask and the
+    as -(the others' sum) / sum (in f32, as softmax's kernels: the CPU
+    sums in f64); entmax with alpha = 2 is sparsemax's kernel; masked softmax applies scale, mask and the
     causal test as it loads. A row longer than the op's threads hold
     without spilling (getFamilyMaxRowLength) is an error.
 

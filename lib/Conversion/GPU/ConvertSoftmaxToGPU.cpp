@@ -732,6 +732,9 @@ struct ConvertSoftmaxToGPUPass
         return op->emitError("the GPU lowering needs buffers with the "
                              "identity layout");
 
+    if (isa<SoftmaxOp, LogSoftmaxOp>(op) && op->getNumOperands() > 1 &&
+        !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
+      return op->emitError("the GPU lowering needs a mask of a static shape");
     Builder attrs(op->getContext());
     RowKernelConfig config;
     config.strategy = *strategy;
@@ -752,8 +755,10 @@ struct ConvertSoftmaxToGPUPass
     } else if (isa<SparsemaxGradOp>(op)) {
       config.op = RowKernelOp::SparsemaxGrad;
     } else if (auto entmax = dyn_cast<EntmaxOp>(op)) {
-      config.op = RowKernelOp::Entmax;
+      // alpha = 2 is sparsemax (as softmax-decompose has it).
       config.alpha = entmax.getAlpha().convertToDouble();
+      config.op = config.alpha == 2.0 ? RowKernelOp::Sparsemax
+                                      : RowKernelOp::Entmax;
     } else if (auto entmaxGrad = dyn_cast<EntmaxGradOp>(op)) {
       config.op = RowKernelOp::EntmaxGrad;
       config.alpha = entmaxGrad.getAlpha().convertToDouble();
@@ -792,9 +797,6 @@ struct ConvertSoftmaxToGPUPass
              << getFamilyMaxRowLength(config)
              << " in a block's registers; longer rows are not supported on "
                 "the GPU yet)";
-    if (config.masking.maskType &&
-        !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
-      return op->emitError("the GPU lowering needs a mask of a static shape");
 
     auto eraseOp = [&]() {
       materialize.erase();

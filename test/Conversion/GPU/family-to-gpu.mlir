@@ -99,3 +99,15 @@ func.func @entmax(%x: tensor<3x600xf32>) -> tensor<3x600xf32> {
   %y = softmax.entmax %x dim(1) alpha(1.25) : tensor<3x600xf32>
   return %y : tensor<3x600xf32>
 }
+
+// -----
+
+// entmax with alpha = 2 is sparsemax: its support refinement (tau and the
+// support's size), not entmax's bracketed search.
+// CHECK-LABEL: func.func @entmax2(
+// CHECK: gpu.func @entmax2_entmax_0(
+// CHECK: scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
+func.func @entmax2(%x: tensor<3x64xf32>) -> tensor<3x64xf32> {
+  %y = softmax.entmax %x dim(1) alpha(2.0) : tensor<3x64xf32>
+  return %y : tensor<3x64xf32>
+}

@@ -129,3 +129,11 @@ func.func @masked_f64(%x: tensor<4x64xf64>) -> tensor<4x64xf64> {
   %y = softmax.softmax %x dim(1) {causal} : tensor<4x64xf64>
   return %y : tensor<4x64xf64>
 }
+
+// -----
+
+func.func @dynamic_mask(%x: tensor<4x16xf32>, %m: tensor<?x16xi1>) -> tensor<4x16xf32> {
+  // expected-error @below {{the GPU lowering needs a mask of a static shape}}
+  %y = softmax.softmax %x mask(%m : tensor<?x16xi1>) dim(1) : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}

@@ -157,6 +157,10 @@ struct EntmaxMath {
         p >= 1.0
             ? arith::SelectOp::create(b, loc, inside, newton, mid).getResult()
             : mid;
+    // f = 0: tau is the root (as at tau = -1 when the maximum alone is the
+    // support), which bisection would step away from.
+    Value root = cmp(arith::CmpFPredicate::OEQ, f, c(b, loc, 0.0));
+    next = arith::SelectOp::create(b, loc, root, tau, next);
     Value tol = c(b, loc, tolerance());
     Value converged = arith::OrIOp::create(
         b, loc,
@@ -166,6 +170,7 @@ struct EntmaxMath {
             tol),
         cmp(arith::CmpFPredicate::OLE,
             arith::SubFOp::create(b, loc, newHi, newLo), tol));
+    converged = arith::OrIOp::create(b, loc, converged, root);
     if (exactQuadratic()) {
       // delta = (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), with U1 = D / 2;
       // exact when every u on S is at least delta.

@@ -58,6 +58,7 @@ CASES = [
     ("entmax15_block_f16", "entmax", "f16", (10, 4096), {"alpha": 1.5}),
     ("entmax125_f32", "entmax", "f32", (10, 600), {"alpha": 1.25}),
     ("entmax3_bf16", "entmax", "bf16", (10, 2048), {"alpha": 3.0}),
+    ("entmax2_f32", "entmax", "f32", (10, 700), {"alpha": 2.0}),
     ("sgrad_sparse_f32", "sparsemax_grad", "f32", (10, 2000), {}),
     ("egrad15_f32", "entmax_grad", "f32", (10, 1000), {"alpha": 1.5}),
     ("egrad125_bf16", "entmax_grad", "bf16", (10, 1500), {"alpha": 1.25}),
