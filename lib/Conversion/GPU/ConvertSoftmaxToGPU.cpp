@@ -757,8 +757,8 @@ struct ConvertSoftmaxToGPUPass
     } else if (auto entmax = dyn_cast<EntmaxOp>(op)) {
       // alpha = 2 is sparsemax (as softmax-decompose has it).
       config.alpha = entmax.getAlpha().convertToDouble();
-      config.op = config.alpha == 2.0 ? RowKernelOp::Sparsemax
-                                      : RowKernelOp::Entmax;
+      config.op =
+          config.alpha == 2.0 ? RowKernelOp::Sparsemax : RowKernelOp::Entmax;
     } else if (auto entmaxGrad = dyn_cast<EntmaxGradOp>(op)) {
       config.op = RowKernelOp::EntmaxGrad;
       config.alpha = entmaxGrad.getAlpha().convertToDouble();
