@@ -73,6 +73,27 @@ func::FuncOp getMultiprocessorCount(ModuleOp module) {
   return func;
 }
 
+/// Builds `vectorLaunch` where `address` (the buffers' addresses or'ed, and
+/// whatever else must be a whole number of vectors) is a multiple of
+/// `vectorBytes`, else `scalarLaunch`: the C ABI promises only the
+/// element's alignment.
+void buildAlignedDispatch(OpBuilder &b, Location loc, Value address,
+                          int64_t vectorBytes,
+                          function_ref<void()> vectorLaunch,
+                          function_ref<void()> scalarLaunch) {
+  Value aligned = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(
+          b, loc, address, arith::ConstantIndexOp::create(b, loc, vectorBytes)),
+      arith::ConstantIndexOp::create(b, loc, 0));
+  auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  vectorLaunch();
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scalarLaunch();
+}
+
 struct ConvertSoftmaxToGPUPass
     : softmax::impl::ConvertSoftmaxToGPUBase<ConvertSoftmaxToGPUPass> {
   using Base::Base;
@@ -560,7 +581,9 @@ struct ConvertSoftmaxToGPUPass
     auto launchVariant = [&](const LengthVariant &variant) {
       const RowKernelConfig &c = variant.config;
       std::string kernelName = name + variant.suffix;
-      auto [vectorKernels, vectorLaunch] = makeKernels(kernelName, variant);
+      auto vectorMade = makeKernels(kernelName, variant);
+      auto &vectorKernels = vectorMade.first;
+      RowKernelLaunch vectorLaunch = vectorMade.second;
       int64_t vectorElements = getRowKernelVectorElements(c);
       if (vectorElements == 1) {
         launchAll(c, vectorKernels, vectorLaunch);
@@ -572,8 +595,9 @@ struct ConvertSoftmaxToGPUPass
       // of vectors.
       LengthVariant scalar = variant;
       scalar.config = getElementwiseConfig(c);
-      auto [scalarKernels, scalarLaunch] =
-          makeKernels(kernelName + "_unaligned", scalar);
+      auto scalarMade = makeKernels(kernelName + "_unaligned", scalar);
+      auto &scalarKernels = scalarMade.first;
+      RowKernelLaunch scalarLaunch = scalarMade.second;
       Value address = arith::OrIOp::create(
           b, loc,
           memref::ExtractAlignedPointerAsIndexOp::create(b, loc, inputRows),
@@ -585,17 +609,10 @@ struct ConvertSoftmaxToGPUPass
             b, loc, address,
             arith::MulIOp::create(b, loc, isColumn ? innerValue : lengthValue,
                                   constant(elementBytes)));
-      Value aligned = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::eq,
-          arith::RemUIOp::create(b, loc, address,
-                                 constant(vectorElements * elementBytes)),
-          constant(0));
-      auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      launchAll(c, vectorKernels, vectorLaunch);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      launchAll(scalar.config, scalarKernels, scalarLaunch);
+      buildAlignedDispatch(
+          b, loc, address, vectorElements * elementBytes,
+          [&]() { launchAll(c, vectorKernels, vectorLaunch); },
+          [&]() { launchAll(scalar.config, scalarKernels, scalarLaunch); });
     };
 
     // by_length: the first variant whose range holds the row length.
@@ -878,7 +895,9 @@ struct ConvertSoftmaxToGPUPass
                           constant(l.block[2])},
           /*dynamicSharedMemorySize=*/nullptr, args);
     };
-    auto [vectorKernel, vectorLaunch] = makeKernel(name, config);
+    gpu::GPUFuncOp vectorKernel;
+    RowKernelLaunch vectorLaunch;
+    std::tie(vectorKernel, vectorLaunch) = makeKernel(name, config);
     int64_t vectorElements = getRowKernelVectorElements(config);
     if (vectorElements == 1) {
       launch(vectorKernel, vectorLaunch);
@@ -887,7 +906,9 @@ struct ConvertSoftmaxToGPUPass
       // are not 16-byte aligned take the element-wise kernel.
       RowKernelConfig scalar = config;
       scalar.vectorized = false;
-      auto [scalarKernel, scalarLaunch] =
+      gpu::GPUFuncOp scalarKernel;
+      RowKernelLaunch scalarLaunch;
+      std::tie(scalarKernel, scalarLaunch) =
           makeKernel(name + "_unaligned", scalar);
       Value address = nullptr;
       for (Value buffer : rowBuffers) {
@@ -897,17 +918,10 @@ struct ConvertSoftmaxToGPUPass
             address ? arith::OrIOp::create(b, loc, address, pointer).getResult()
                     : pointer;
       }
-      Value aligned = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::eq,
-          arith::RemUIOp::create(b, loc, address,
-                                 constant(vectorElements * elementBytes)),
-          constant(0));
-      auto ifOp = scf::IfOp::create(b, loc, aligned, /*withElse=*/true);
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      launch(vectorKernel, vectorLaunch);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      launch(scalarKernel, scalarLaunch);
+      buildAlignedDispatch(
+          b, loc, address, vectorElements * elementBytes,
+          [&]() { launch(vectorKernel, vectorLaunch); },
+          [&]() { launch(scalarKernel, scalarLaunch); });
     }
     eraseOp();
     return success();

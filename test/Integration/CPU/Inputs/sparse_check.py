@@ -149,6 +149,42 @@ def entmax_backward(rows, dy, alpha):
     return x.grad.numpy()
 
 
+def compare_sparse(got, ref, dtype, alpha, grad):
+    """Problems with `got` against `ref` (float64): NaN where the reference
+    has it, exactly its support (forward), and within the tolerance of
+    softmax_check.py; for alpha > 2 (None: sparsemax) plus the steepness
+    of y = u^p at the threshold."""
+    problems = []
+    if (np.isnan(got) != np.isnan(ref)).any():
+        problems.append("NaN mismatch at %d elements" % (np.isnan(got) != np.isnan(ref)).sum())
+    fin = ~np.isnan(ref)
+    # The support in the output's type (entries of a large power may
+    # underflow).
+    ref_support = dtype.to_f64(dtype.from_f64(ref[fin])) > 0
+    if not grad and ((got[fin] > 0) != ref_support).any():
+        problems.append("support differs at %d elements"
+                        % ((got[fin] > 0) != ref_support).sum())
+    g, r = got[fin], ref[fin]
+    if dtype.name == "f32":
+        tol = 1e-5 * np.abs(r) + 1e-7
+    elif dtype.name == "f64":
+        tol = 1e-12 * np.abs(r) + 1e-15
+    else:
+        tol = 2 * dtype.ulp(r) + 2.0**-14
+    if not grad and alpha is not None and alpha > 2.0:
+        # y = u^p with p < 1 is steep at the threshold: a few f64 ulps
+        # of tau move y by p u^(p-1) = p y^((p-1)/p) times as much.
+        p = 1.0 / (alpha - 1.0)
+        with np.errstate(divide="ignore"):
+            steep = p * np.where(r > 0, r, np.inf) ** ((p - 1.0) / p)
+        tol = tol + 8 * np.finfo(np.float64).eps * np.where(r > 0, steep, 0.0)
+    bad = ~(np.abs(g - r) <= tol)
+    if bad.any():
+        j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
+        problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", required=True)
@@ -227,33 +263,7 @@ def main():
             fn.restype = None
             out, problems = call_fenced(fn, arrays, shape, dtype)
             got = dtype.to_f64(out)
-            if (np.isnan(got) != np.isnan(ref)).any():
-                problems.append("NaN mismatch at %d elements" % (np.isnan(got) != np.isnan(ref)).sum())
-            fin = ~np.isnan(ref)
-            # The support in the output's type (entries of a large power may
-            # underflow).
-            ref_support = dtype.to_f64(dtype.from_f64(ref[fin])) > 0
-            if not grad and ((got[fin] > 0) != ref_support).any():
-                problems.append("support differs at %d elements"
-                                % ((got[fin] > 0) != ref_support).sum())
-            g, r = got[fin], ref[fin]
-            if dtype.name == "f32":
-                tol = 1e-5 * np.abs(r) + 1e-7
-            elif dtype.name == "f64":
-                tol = 1e-12 * np.abs(r) + 1e-15
-            else:
-                tol = 2 * dtype.ulp(r) + 2.0**-14
-            if not grad and alpha is not None and alpha > 2.0:
-                # y = u^p with p < 1 is steep at the threshold: a few f64 ulps
-                # of tau move y by p u^(p-1) = p y^((p-1)/p) times as much.
-                p = 1.0 / (alpha - 1.0)
-                with np.errstate(divide="ignore"):
-                    steep = p * np.where(r > 0, r, np.inf) ** ((p - 1.0) / p)
-                tol = tol + 8 * np.finfo(np.float64).eps * np.where(r > 0, steep, 0.0)
-            bad = ~(np.abs(g - r) <= tol)
-            if bad.any():
-                j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
-                problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
+            problems += compare_sparse(got, ref, dtype, alpha, grad)
             if problems:
                 failures += 1
                 print("FAIL %s %s shape=%s dim=%d type=tensor<%sx%s>: %s"

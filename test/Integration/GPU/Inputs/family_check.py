@@ -41,7 +41,7 @@ import ce_check  # noqa: E402
 import grad_check  # noqa: E402
 import mask_check  # noqa: E402
 import sparse_check  # noqa: E402
-from gpu_check import device_descriptor, last_error  # noqa: E402
+from gpu_check import device_descriptor, last_error, load_library  # noqa: E402
 from softmax_check import DTYPES, GUARD, compare, reference_rows  # noqa: E402
 
 # (name, op, dtype, shape, attributes): rows along the innermost dim.
@@ -170,13 +170,7 @@ def build(args):
 
 
 def load(directory):
-    lib = ctypes.CDLL(os.path.join(directory, "libfamily.so"))
-    lib.softmax_mlir_cuda_last_error.restype = ctypes.c_char_p
-    lib.mgpuMemAlloc.restype = ctypes.c_void_p
-    lib.mgpuMemAlloc.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_bool]
-    lib.mgpuMemFree.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    lib.mgpuMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
-    return lib
+    return load_library(os.path.join(directory, "libfamily.so"))
 
 
 # ---------------------------------------------------------------------------
@@ -211,7 +205,7 @@ def make_case(rng, op, dt, shape, attrs):
     if op in ("sparsemax", "entmax"):
         rows = sparse_check.make_rows(rng, num_rows, n, dtype)
         ref = sparse_check.entmax_rows(rows, alpha)
-        return [store(rows.reshape(shape))], lambda got: compare_sparse(
+        return [store(rows.reshape(shape))], lambda got: sparse_check.compare_sparse(
             got.reshape(ref.shape), ref, dtype, alpha, grad=False)
     if op in ("sparsemax_grad", "entmax_grad"):
         rows = sparse_check.make_rows(rng, num_rows, n, dtype)
@@ -223,7 +217,7 @@ def make_case(rng, op, dt, shape, attrs):
         q = (w * dy).sum(axis=1, keepdims=True) / np.maximum(
             w.sum(axis=1, keepdims=True), np.finfo(np.float64).tiny)
         ref = w * (dy - q)
-        return [store(y.reshape(shape)), store(dy.reshape(shape))], lambda got: compare_sparse(
+        return [store(y.reshape(shape)), store(dy.reshape(shape))], lambda got: sparse_check.compare_sparse(
             got.reshape(ref.shape), ref, dtype, alpha, grad=True)
     if op.startswith("cross_entropy"):
         x = rng.standard_normal((num_rows, n)) * 3.0
@@ -305,32 +299,6 @@ def compare_close(got, ref, dtype, floor):
         tol = 1e-5 * np.abs(r) + fl + 2.0**-149
     else:
         tol = 2 * dtype.ulp(r) + 2 * fl + 2.0**-14
-    bad = ~(np.abs(g - r) <= tol)
-    if bad.any():
-        j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
-        problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
-    return problems
-
-
-def compare_sparse(got, ref, dtype, alpha, grad):
-    """sparse_check.py's contract: NaN where the reference has it, exactly
-    its support, f32 within 1e-5 relative (alpha > 2: plus the steepness
-    of y at the threshold)."""
-    problems = []
-    nan = np.isnan(ref)
-    if (np.isnan(got) != nan).any():
-        problems.append("NaN mismatch at %d elements" % (np.isnan(got) != nan).sum())
-    fin = ~nan
-    support = dtype.to_f64(dtype.from_f64(ref[fin])) > 0
-    if not grad and ((got[fin] > 0) != support).any():
-        problems.append("support differs at %d elements" % ((got[fin] > 0) != support).sum())
-    g, r = got[fin], ref[fin]
-    tol = 1e-5 * np.abs(r) + 1e-7 if dtype.name == "f32" else 2 * dtype.ulp(r) + 2.0**-14
-    if not grad and alpha > 2.0:
-        p = 1.0 / (alpha - 1.0)
-        with np.errstate(divide="ignore"):
-            steep = p * np.where(r > 0, r, np.inf) ** ((p - 1.0) / p)
-        tol = tol + 8 * np.finfo(np.float64).eps * np.where(r > 0, steep, 0.0)
     bad = ~(np.abs(g - r) <= tol)
     if bad.any():
         j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))

@@ -143,14 +143,20 @@ def function_name(case):
     return DYNAMIC_LENGTH.get(case, case)
 
 
-def load(directory):
-    lib = ctypes.CDLL(os.path.join(directory, "libcheck.so"))
+def load_library(path):
+    """A --target=cuda shared library, its runtime's functions typed."""
+    lib = ctypes.CDLL(path)
     lib.softmax_mlir_cuda_last_error.restype = ctypes.c_char_p
     lib.mgpuMemAlloc.restype = ctypes.c_void_p
     lib.mgpuMemAlloc.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_bool]
     lib.mgpuMemFree.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     lib.mgpuMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
     lib.softmax_mlir_cuda_set_stream.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def load(directory):
+    lib = load_library(os.path.join(directory, "libcheck.so"))
     with open(os.path.join(directory, "cases.json")) as f:
         cases = [tuple(c) for c in json.load(f)]
     return lib, cases
