@@ -152,12 +152,12 @@ struct ConvertSoftmaxToGPUPass
   LogicalResult convert(Operation *op, gpu::GPUModuleOp kernels,
                         SymbolTable &symbols,
                         llvm::DenseMap<Operation *, int64_t> &opsPerFunction) {
-    if (!getNormalizeOperands(op))
-      return convertFamily(op, kernels, symbols, opsPerFunction);
-    auto [input, dim] = *getNormalizeOperands(op);
-    auto type = cast<RankedTensorType>(input.getType());
+    NormalizeOperands rowOperands = *getRowOperands(op);
+    Value input = rowOperands.input;
+    int64_t dim = rowOperands.dim;
+    auto type = dyn_cast<RankedTensorType>(input.getType());
     auto strategyName = op->getAttrOfType<StringAttr>(kGPUStrategyAttrName);
-    if (!strategyName)
+    if (!type || !strategyName)
       return op->emitError("no GPU strategy for this op (")
              << kGPUStrategyAttrName
              << " is set by softmax-gpu-strategy on ops over ranked "
@@ -173,6 +173,9 @@ struct ConvertSoftmaxToGPUPass
     if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
       return op->emitError("element type ")
              << elementType << " has no GPU lowering yet (f16, bf16, f32)";
+    if (!getNormalizeOperands(op))
+      return convertFamily(op, type, *strategy, strategyName, kernels, symbols,
+                           opsPerFunction);
     bool isColumn = *strategy == GPUStrategy::Column;
     bool byLength = *strategy == GPUStrategy::ByLength;
     if (!isColumn &&
@@ -687,21 +690,12 @@ struct ConvertSoftmaxToGPUPass
   /// twin for unaligned buffers) that holds each row in the registers of a
   /// warp or a block, for static shapes.
   LogicalResult
-  convertFamily(Operation *op, gpu::GPUModuleOp kernels, SymbolTable &symbols,
+  convertFamily(Operation *op, RankedTensorType type, GPUStrategy strategy,
+                StringAttr strategyName, gpu::GPUModuleOp kernels,
+                SymbolTable &symbols,
                 llvm::DenseMap<Operation *, int64_t> &opsPerFunction) {
-    NormalizeOperands rowOperands = *getRowOperands(op);
-    int64_t dim = rowOperands.dim;
-    auto type = dyn_cast<RankedTensorType>(rowOperands.input.getType());
-    auto strategyName = op->getAttrOfType<StringAttr>(kGPUStrategyAttrName);
-    if (!type || !strategyName)
-      return op->emitError("no GPU strategy for this op (")
-             << kGPUStrategyAttrName
-             << " is set by softmax-gpu-strategy on ops over ranked "
-                "tensors)";
-    std::optional<GPUStrategy> strategy =
-        parseGPUStrategy(strategyName.getValue());
-    if (!strategy || (*strategy != GPUStrategy::WarpRow &&
-                      *strategy != GPUStrategy::BlockRow))
+    int64_t dim = getRowOperands(op)->dim;
+    if (strategy != GPUStrategy::WarpRow && strategy != GPUStrategy::BlockRow)
       return op->emitError("'")
              << op->getName()
              << "' takes the warp_row and block_row strategies on the GPU so "
@@ -709,9 +703,6 @@ struct ConvertSoftmaxToGPUPass
              << kGPUMaxRowLength << " elements), not '"
              << strategyName.getValue() << "'";
     auto elementType = cast<FloatType>(type.getElementType());
-    if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
-      return op->emitError("element type ")
-             << elementType << " has no GPU lowering yet (f16, bf16, f32)";
     if (!type.hasStaticShape() || dim != type.getRank() - 1)
       return op->emitError("'")
              << op->getName()
@@ -754,7 +745,7 @@ struct ConvertSoftmaxToGPUPass
       return op->emitError("the GPU lowering needs a mask of a static shape");
     Builder attrs(op->getContext());
     RowKernelConfig config;
-    config.strategy = *strategy;
+    config.strategy = strategy;
     config.logarithmic = isa<LogSoftmaxOp>(op);
     config.elementType = elementType;
     config.rows = rows;
