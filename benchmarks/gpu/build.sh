@@ -20,6 +20,15 @@ cp "$anchors" "$out/anchors.py"
 ptxas="${CUDA_HOME:-/usr/local/cuda}/bin/ptxas"
 [ -x "$ptxas" ] || ptxas="$(command -v ptxas || true)"
 
+assemble() { # PTX LOG: ptxas for sm_90, failing on any spill or stack
+  "$ptxas" -arch=sm_90 -v "$1" -o /dev/null 2> "$2"
+  if grep -qE "[1-9][0-9]* bytes (stack frame|spill)" "$2"; then
+    echo "error: a kernel of $1 spills registers:" >&2
+    cat "$2" >&2
+    exit 1
+  fi
+}
+
 emit() { # op dtype M N
   local op=$1 dt=$2 m=$3 n=$4
   local name="${op}_${dt}_${m}x${n}"
@@ -34,13 +43,7 @@ MLIR
   # The anchors' buffers are 16-byte aligned: time the vector kernels only.
   rm -f "$out/kernels/$name".*_unaligned.json
   if [ -n "$ptxas" ]; then
-    "$ptxas" -arch=sm_90 -v "$out/kernels/$name.ptx" -o /dev/null \
-      2> "$out/kernels/$name.ptxas.txt"
-    if grep -qE "[1-9][0-9]* bytes (stack frame|spill)" "$out/kernels/$name.ptxas.txt"; then
-      echo "error: $name spills registers:" >&2
-      cat "$out/kernels/$name.ptxas.txt" >&2
-      exit 1
-    fi
+    assemble "$out/kernels/$name.ptx" "$out/kernels/$name.ptxas.txt"
   fi
 }
 # The anchors' plan: M = 256 MiB / (4 N) rows (the same M for bf16), and
@@ -74,13 +77,7 @@ python3 "$family" build "$out/family" --compiler "$build/bin/softmax-compile"
 if [ -n "$ptxas" ]; then
   "$build/bin/softmax-compile" "$out/family/family.mlir" --target=cuda \
     --chip=sm_90 --emit=ptx -o "$out/family/family.ptx"
-  "$ptxas" -arch=sm_90 -v "$out/family/family.ptx" -o /dev/null \
-    2> "$out/family/ptxas.txt"
-  if grep -qE "[1-9][0-9]* bytes (stack frame|spill)" "$out/family/ptxas.txt"; then
-    echo "error: a family kernel spills registers:" >&2
-    cat "$out/family/ptxas.txt" >&2
-    exit 1
-  fi
+  assemble "$out/family/family.ptx" "$out/family/ptxas.txt"
   rm -f "$out"/family/family.*.json
 fi
 echo "built $(ls "$out"/kernels/*.json | wc -l) kernels in $out"

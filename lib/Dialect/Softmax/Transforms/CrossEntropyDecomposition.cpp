@@ -154,7 +154,9 @@ public:
                  Value xRaw = tensor::ExtractOp::create(nb, nl, logits, at);
                  Value xl = extend(nb, nl, xRaw, sumType);
                  Value ms = extend(nb, nl, m, sumType);
-                 RowSum rs = rowSum(nb, nl, ms, args[2], args[3]);
+                 CrossEntropyRowSum rs =
+                     buildCrossEntropyRowSum(nb, nl, ms, args[2], args[3]);
+                 Value logS = math::Log1pOp::create(nb, nl, rs.rest);
                  // A finite maximum: L - t[label]; else lse = m + log(s)
                  // and lse - x[label] (an all -inf row: NaN from -inf -
                  // -inf, as in PyTorch).
@@ -162,8 +164,7 @@ public:
                  Value lse = arith::AddFOp::create(
                      nb, nl, ms, math::LogOp::create(nb, nl, rs.s));
                  Value value = arith::SelectOp::create(
-                     nb, nl, rs.finite,
-                     arith::SubFOp::create(nb, nl, rs.logS, tl),
+                     nb, nl, rs.finite, arith::SubFOp::create(nb, nl, logS, tl),
                      arith::SubFOp::create(nb, nl, lse, xl));
                  if (smoothing != 0.0) {
                    // mean(x) = m + mean(t): the row total of t, not of x,
@@ -172,7 +173,7 @@ public:
                                                        classCount(nb, nl));
                    Value uniform = arith::SelectOp::create(
                        nb, nl, rs.finite,
-                       arith::SubFOp::create(nb, nl, rs.logS, meanT),
+                       arith::SubFOp::create(nb, nl, logS, meanT),
                        arith::SubFOp::create(
                            nb, nl, lse,
                            arith::AddFOp::create(nb, nl, ms, meanT)));
@@ -205,8 +206,9 @@ public:
                parallel,
                [&](OpBuilder &nb, Location nl, ValueRange args) {
                  Value label = args[1];
-                 RowSum rs = rowSum(nb, nl, extend(nb, nl, args[2], sumType),
-                                    args[3], args[4]);
+                 CrossEntropyRowSum rs = buildCrossEntropyRowSum(
+                     nb, nl, extend(nb, nl, args[2], sumType), args[3],
+                     args[4]);
                  Value s = rs.s;
                  // p = exp(t) / s with t and exp in the sum's type: an f32
                  // x - m rounds to 2^-24 of |t|, which exp makes relative
@@ -254,25 +256,6 @@ public:
   }
 
 private:
-  /// A row's sum s = c + r of exp(t) from the count c at the maximum and
-  /// the others' sum r; rest = c - 1 + r = s - 1 and logS = log1p(rest) =
-  /// log(s) without cancellation; whether the maximum m is finite.
-  struct RowSum {
-    Value s, rest, logS, finite;
-  };
-  RowSum rowSum(OpBuilder &nb, Location nl, Value m, Value r, Value c) const {
-    RowSum rs;
-    rs.s = arith::AddFOp::create(nb, nl, c, r);
-    rs.rest = arith::AddFOp::create(
-        nb, nl,
-        arith::SubFOp::create(nb, nl, c, constant(nb, nl, sumType, 1.0)), r);
-    rs.logS = math::Log1pOp::create(nb, nl, rs.rest);
-    rs.finite = arith::CmpFOp::create(
-        nb, nl, arith::CmpFPredicate::ONE, math::AbsFOp::create(nb, nl, m),
-        constant(nb, nl, sumType, std::numeric_limits<double>::infinity()));
-    return rs;
-  }
-
   /// t = (x == m) ? 0 : x - m, in `type` (by default the accumulator
   /// type).
   Value shifted(OpBuilder &nb, Location nl, Value x, Value m,

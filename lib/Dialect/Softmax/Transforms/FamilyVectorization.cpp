@@ -435,20 +435,11 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
         stats.push_back(rb.sum(sums[2]));
       return stats;
     };
-    // From a row's stats (m, r, c): s = c + r, rest = c - 1 + r = s - 1
-    // without cancellation, and whether m is finite.
+    // From a row's stats (m, r, c): s, rest = s - 1 and whether m is finite.
     auto rowSum = [&](ArrayRef<Value> stats) {
-      Value m = extend(b, loc, stats[0], sumType);
-      Value s = arith::AddFOp::create(b, loc, stats[2], stats[1]);
-      Value rest = arith::AddFOp::create(
-          b, loc,
-          arith::SubFOp::create(b, loc, stats[2],
-                                constant(b, loc, sumType, 1.0)),
-          stats[1]);
-      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
-                                           math::AbsFOp::create(b, loc, m),
-                                           constant(b, loc, sumType, inf));
-      return std::make_tuple(s, rest, finite);
+      CrossEntropyRowSum sum = buildCrossEntropyRowSum(
+          b, loc, extend(b, loc, stats[0], sumType), stats[1], stats[2]);
+      return std::make_tuple(sum.s, sum.rest, sum.finite);
     };
     // The label of a row as an index, whether it is in [0, classes), and
     // whether it is ignore_index.

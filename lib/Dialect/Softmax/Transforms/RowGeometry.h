@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -149,6 +150,27 @@ inline Value selectSimplexSpecials(OpBuilder &b, Location loc, Value value,
                                          constant(b, loc, scalar, -inf));
   value = arith::SelectOp::create(b, loc, isPosInf, infShare, value);
   return arith::SelectOp::create(b, loc, isNegInf, zero, value);
+}
+
+/// A cross-entropy row's sum of exp(t) from the count `c` of its entries at
+/// the maximum `m` and the others' sum `r` (scalars of the sum type): s = c
+/// + r, rest = c - 1 + r = s - 1 without cancellation (log(s) =
+/// log1p(rest); at a label that is the maximum p - 1 = -rest / s), and
+/// whether m is finite.
+struct CrossEntropyRowSum {
+  Value s, rest, finite;
+};
+inline CrossEntropyRowSum buildCrossEntropyRowSum(OpBuilder &b, Location loc,
+                                                  Value m, Value r, Value c) {
+  Type type = r.getType();
+  CrossEntropyRowSum sum;
+  sum.s = arith::AddFOp::create(b, loc, c, r);
+  sum.rest = arith::AddFOp::create(
+      b, loc, arith::SubFOp::create(b, loc, c, constant(b, loc, type, 1.0)), r);
+  sum.finite = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::ONE, math::AbsFOp::create(b, loc, m),
+      constant(b, loc, type, std::numeric_limits<double>::infinity()));
+  return sum;
 }
 
 /// The float type sums are kept in: f64 for f32 and f64, f32 for f16/bf16.

@@ -17,12 +17,11 @@ outside the classes give NaN (PyTorch raises: checked with NumPy only).
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced, descriptor
+from softmax_check import DTYPES, build_library, call_fenced, descriptor
 
 # (logits shape, dim, dims spelled, label type, ignore_index, smoothing).
 CASES = [
@@ -142,13 +141,8 @@ def main():
                 "  %%loss = softmax.cross_entropy %%x, %%l dim(%d) %s : %s, %s -> %s\n"
                 "  return %%loss : %s\n}\n"
                 % (i, xt, lab, out, dim, attrs, xt, lab, out, out))
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "ce_%s_%s_%s" % (args.op, dtype.name, args.reference))
-    with open(stem + ".mlir", "w") as f:
-        f.write("\n".join(funcs))
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
-                   check=True)
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, "\n".join(funcs))
     rng = np.random.default_rng(5)
     failures = 0
     with np.errstate(all="ignore"):

@@ -16,14 +16,13 @@ an all -inf row and NaN entries.
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fused_check import CASES  # noqa: E402
-from softmax_check import descriptor  # noqa: E402
+from softmax_check import build_library, descriptor  # noqa: E402
 
 MODULE = """func.func @{name}(%x: tensor<{t_in}>) -> tensor<{t_out}> {{
   %c0 = arith.constant 0 : index
@@ -74,11 +73,7 @@ def main():
                     dims="" if static else "%rows, %cols"))
                 cases.append((name, op, e_in, e_out, rows, cols))
     stem = os.path.join(args.workdir, "consumer%s" % args.tag)
-    with open(stem + ".mlir", "w") as f:
-        f.write("\n".join(funcs))
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
-                   + args.flags.split(), check=True)
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, "\n".join(funcs), args.flags.split())
 
     rng = np.random.default_rng(11)
     failures = 0

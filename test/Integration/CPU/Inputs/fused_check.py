@@ -14,13 +14,12 @@ fully masked rows (zeros / -inf) and NaN scores.
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from softmax_check import descriptor  # noqa: E402
+from softmax_check import build_library, descriptor  # noqa: E402
 
 MAPS = """#id = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
@@ -79,11 +78,7 @@ def main():
             funcs.append(MODULE.format(name=name, t=t, c=c, r=r, dims=dims, op=op))
             cases.append((name, op, rows, cols))
     stem = os.path.join(args.workdir, "fused%s" % args.tag)
-    with open(stem + ".mlir", "w") as f:
-        f.write(MAPS + "\n".join(funcs))
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
-                   + args.flags.split(), check=True)
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, MAPS + "\n".join(funcs), args.flags.split())
 
     rng = np.random.default_rng(7)
     failures = 0

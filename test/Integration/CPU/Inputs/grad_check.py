@@ -16,14 +16,12 @@ makes its row NaN. Each call also checks the ABI contract
 """
 
 import argparse
-import ctypes
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced, from_rows, reference_rows
+from softmax_check import DTYPES, build_library, call_fenced, from_rows, reference_rows
 
 # (shape, dim, dims spelled in the function type).
 CASES = [
@@ -131,16 +129,8 @@ def main():
             "  %%dx = softmax.%s %%y, %%dy dim(%d) : %s\n"
             "  return %%dx : %s\n}\n" % (i, t, t, t, op, dim, t, t)
         )
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "grad_%s%s" % (dtype.name, args.tag))
-    with open(stem + ".mlir", "w") as f:
-        f.write("\n".join(funcs))
-    subprocess.run(
-        [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
-        + args.flags.split(),
-        check=True,
-    )
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, "\n".join(funcs), args.flags.split())
     rng = np.random.default_rng(99)
     failures = 0
     with np.errstate(all="ignore"):

@@ -22,12 +22,11 @@ case also has fully masked rows.
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced, compare, reference_rows
+from softmax_check import DTYPES, build_library, call_fenced, compare, reference_rows
 
 # (input shape, dim, dims spelled, mask shape or None, mask kind, scale,
 #  causal offset or None, op).
@@ -133,15 +132,8 @@ def main():
             funcs.append("func.func @case%d(%%x: %s) -> %s {\n"
                          "  %%y = softmax.%s %%x dim(%d)%s : %s\n"
                          "  return %%y : %s\n}\n" % (i, t, t, op, dim, attr, t, t))
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "mask_%s_%s" % (dtype.name, args.reference))
-    with open(stem + ".mlir", "w") as f:
-        f.write("\n".join(funcs))
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
-                   check=True)
-    import ctypes
-
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, "\n".join(funcs))
     rng = np.random.default_rng(5)
     failures = 0
     with np.errstate(all="ignore"):

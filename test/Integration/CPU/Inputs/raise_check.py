@@ -8,14 +8,13 @@ Usage: raise_check.py --compiler softmax-compile --workdir DIR
 """
 
 import argparse
-import ctypes
 import os
 import subprocess
 import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced
+from softmax_check import DTYPES, build_library, call_fenced
 
 SOURCE = """
 #id = affine_map<(d0, d1) -> (d0, d1)>
@@ -78,17 +77,12 @@ def main():
     parser.add_argument("--compiler", required=True)
     parser.add_argument("--workdir", required=True)
     args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "raise")
-    with open(stem + ".mlir", "w") as f:
-        f.write(SOURCE)
+    lib = build_library(args.compiler, stem, SOURCE)
     mlir = subprocess.run([args.compiler, stem + ".mlir", "-o", "-", "--emit=mlir"],
                           check=True, capture_output=True, text=True).stdout
     # The raised ops' row loops sum f32 products in f64 vectors.
     raised = mlir.count("vector<16xf64>") > 0 or mlir.count("vector<8xf64>") > 0
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
-                   check=True)
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
     dtype = DTYPES["f32"]
     rng = np.random.default_rng(3)
     failures = 0

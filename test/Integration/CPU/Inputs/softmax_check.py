@@ -150,6 +150,17 @@ def make_rows(rng, num_rows, n, dtype, special):
 # ---------------------------------------------------------------------------
 
 
+def build_library(compiler, stem, source, flags=()):
+    """Writes `source` to STEM.mlir, compiles it with softmax-compile into
+    the shared library STEM.so (with `flags`) and loads it."""
+    os.makedirs(os.path.dirname(os.path.abspath(stem)), exist_ok=True)
+    with open(stem + ".mlir", "w") as f:
+        f.write(source)
+    subprocess.run([compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
+                   + list(flags), check=True)
+    return ctypes.CDLL(os.path.abspath(stem + ".so"))
+
+
 def descriptor_type(rank):
     fields = [
         ("allocated", ctypes.c_void_p),
@@ -323,16 +334,11 @@ def run_suite(args, suite):
         for (shape, dim, spelled) in base
         for op in ["softmax", "log_softmax"]
     ]
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "%s_%s%s" % (suite, dtype.name, args.tag))
-    with open(stem + ".mlir", "w") as f:
-        f.write(build_module(cases, dtype, args.row_form, args.pass_form, args.store_form))
-    subprocess.run(
-        [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"]
-        + args.flags.split(),
-        check=True,
-    )
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(
+        args.compiler, stem,
+        build_module(cases, dtype, args.row_form, args.pass_form, args.store_form),
+        args.flags.split())
 
     failures = 0
     for index, (shape, dim, spelled, op) in enumerate(cases):

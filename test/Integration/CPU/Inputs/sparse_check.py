@@ -21,14 +21,12 @@ size N), huge ranges, -inf entries; N up to 65536.
 """
 
 import argparse
-import ctypes
 import os
-import subprocess
 import sys
 
 import numpy as np
 
-from softmax_check import DTYPES, call_fenced
+from softmax_check import DTYPES, build_library, call_fenced
 
 # (shape, dim, dims spelled).
 CASES = [
@@ -216,14 +214,9 @@ def main():
             funcs.append("func.func @case%d(%%x: %s) -> %s {\n"
                          "  %%y = softmax.%s %%x dim(%d)%s : %s\n"
                          "  return %%y : %s\n}\n" % (i, t, t, name, dim, attrs, t, t))
-    os.makedirs(args.workdir, exist_ok=True)
     stem = os.path.join(args.workdir, "%s%s_%s_%s_%s" % (name, alpha or "", args.op, dtype.name,
                                                        args.reference))
-    with open(stem + ".mlir", "w") as f:
-        f.write("\n".join(funcs))
-    subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib"],
-                   check=True)
-    lib = ctypes.CDLL(os.path.abspath(stem + ".so"))
+    lib = build_library(args.compiler, stem, "\n".join(funcs))
     rng = np.random.default_rng(11)
     failures = 0
     with np.errstate(all="ignore"):

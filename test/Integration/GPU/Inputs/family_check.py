@@ -42,7 +42,7 @@ import grad_check  # noqa: E402
 import mask_check  # noqa: E402
 import sparse_check  # noqa: E402
 from gpu_check import device_descriptor, last_error, load_library  # noqa: E402
-from softmax_check import DTYPES, GUARD, compare, reference_rows  # noqa: E402
+from softmax_check import DTYPES, GUARD, build_library, compare, reference_rows  # noqa: E402
 
 # (name, op, dtype, shape, attributes): rows along the innermost dim.
 CASES = [
@@ -401,13 +401,8 @@ def run_case(lib, name, op, dt, shape, attrs, shift, rng, host_lib=None):
 def run(args):
     host_lib = None
     if args.mode == "cpu":
-        src = os.path.join(args.dir, "family_cpu.mlir")
-        os.makedirs(args.dir, exist_ok=True)
-        with open(src, "w") as f:
-            f.write("\n".join(function(*c) for c in CASES))
-        so = os.path.join(args.dir, "libfamily_cpu.so")
-        subprocess.run([args.compiler, src, "--emit=shared-lib", "-o", so], check=True)
-        lib = host_lib = ctypes.CDLL(os.path.abspath(so))
+        lib = host_lib = build_library(args.compiler, os.path.join(args.dir, "family_cpu"),
+                                       "\n".join(function(*c) for c in CASES))
     else:
         lib = load(args.dir)
         if last_error(lib):
