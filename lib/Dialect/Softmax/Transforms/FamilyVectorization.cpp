@@ -741,12 +741,43 @@ RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
   return {m, k, stats[0]};
 }
 
+/// X = scale * (x - m) for entries `v` of the row (a vector of `m`'s type),
+/// computed as the output loop computes it.
+Value scaledEntries(FamilyRowBuilder &rb, Value v, Value m, double scale) {
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  Type type = v.getType();
+  Value t = arith::SubFOp::create(b, loc, v,
+                                  vector::BroadcastOp::create(b, loc, type, m));
+  if (scale != 1.0)
+    t = arith::MulFOp::create(b, loc, t, constantLike(b, loc, type, scale));
+  return t;
+}
+
+/// The entries a projection's threshold rounds read: the first `count` of
+/// `scratch`, either X = scale * (x - m) in m's type (`scaled`: X computed
+/// once, twice the bytes of f32 entries) or the row's entries x in the
+/// accumulator type, X computed at each read.
+struct Candidates {
+  Value scratch, count, m;
+  double scale;
+  bool scaled;
+};
+
 /// A scratch of one vector holding `lanes` (the lanes' maxima, entries of
 /// the row), whose threshold is a lower bound of the row's: the entries of a
 /// subset can only sum to less at any threshold.
-std::pair<Value, Value> seedCandidates(FamilyRowBuilder &rb, Value lanes) {
+Candidates seedCandidates(FamilyRowBuilder &rb, Value lanes, Value m,
+                          double scale, bool scaled) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
+  if (scaled) {
+    auto type = VectorType::get(cast<VectorType>(lanes.getType()).getShape(),
+                                m.getType());
+    if (lanes.getType() != type)
+      lanes = arith::ExtFOp::create(b, loc, type, lanes);
+    lanes = scaledEntries(rb, lanes, m, scale);
+  }
   auto type = cast<VectorType>(lanes.getType());
   Value scratch = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{type.getNumElements()}, type.getElementType());
@@ -754,118 +785,124 @@ std::pair<Value, Value> seedCandidates(FamilyRowBuilder &rb, Value lanes) {
                                                  ValueRange{rb.index(0)},
                                                  ArrayRef<bool>{true})
                      .getResult();
-  return {seeded, rb.index(type.getNumElements())};
+  return {seeded, rb.index(type.getNumElements()), m, scale, scaled};
 }
 
 /// The row's candidates for the support, X = scale * (x - m) > `threshold`
 /// (a lower bound of the row's threshold), packed at the front of a scratch
-/// tensor a vector at a time: every vector of entries x (in the accumulator
-/// type; the rounds compute X) is stored at the count so far, which advances
-/// past it only if one of its lanes is a candidate (no branch; lanes past
-/// the row's end are -inf). Returns the scratch and the count, a multiple of
-/// the lanes. The rounds then read the few vectors with candidates instead
-/// of the row; the other entries of those vectors are at most the bound and
-/// never in a support.
-std::pair<Value, Value> packCandidates(FamilyRowBuilder &rb, Value x,
-                                       ValueRange row, Value m, double scale,
-                                       Value threshold) {
+/// tensor a vector at a time: every vector of entries (X, or x for a lower
+/// threshold x > m + threshold / scale less a little in x's type: a few more
+/// candidates never change a threshold above the bound) is stored at the
+/// count so far, which advances past it only if one of its lanes is a
+/// candidate (no branch; lanes past the row's end are -inf). The count is a
+/// multiple of the lanes. The rounds then read the few vectors with
+/// candidates instead of the row; the other entries of those vectors are at
+/// most the bound and never in a support.
+Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
+                          Value m, double scale, Value threshold, bool scaled) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
-  FloatType type = rb.accType;
-  // x > m + threshold / scale, a little lower in the entries' type (a few
-  // more candidates never change a threshold above the bound).
-  Type computeType = m.getType();
-  Value raw = arith::AddFOp::create(
-      b, loc, m,
-      arith::DivFOp::create(b, loc, threshold,
-                            constant(b, loc, computeType, scale)));
-  raw = arith::SubFOp::create(
-      b, loc, raw,
-      arith::AddFOp::create(
-          b, loc,
-          arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, raw),
-                                constant(b, loc, computeType, 0x1p-20)),
-          constant(b, loc, computeType, 0x1p-120)));
-  if (computeType != type)
-    raw = arith::TruncFOp::create(b, loc, type, raw);
-  Value rawv = rb.broadcast(raw);
+  auto computeType = cast<FloatType>(m.getType());
+  FloatType type = scaled ? computeType : rb.accType;
+  if (!scaled) {
+    Value raw = arith::AddFOp::create(
+        b, loc, m,
+        arith::DivFOp::create(b, loc, threshold,
+                              constant(b, loc, computeType, scale)));
+    threshold = arith::SubFOp::create(
+        b, loc, raw,
+        arith::AddFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, raw),
+                                  constant(b, loc, computeType, 0x1p-20)),
+            constant(b, loc, computeType, 0x1p-120)));
+    if (computeType != type)
+      threshold = arith::TruncFOp::create(b, loc, type, threshold);
+  }
+  Value thresholdv = rb.broadcast(threshold);
   Value size = arith::AddIOp::create(b, loc, rb.n, rb.index(rb.lanes));
   Value scratch =
       tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{size}, type);
   SmallVector<Value> packed =
       rb.sweep(ValueRange{scratch, rb.index(0)}, [&](Value col, Value mask,
                                                      ValueRange acc) {
-        Value v = rb.keep(mask, rb.read(x, row, col, mask, type),
-                          rb.splat(type, -inf));
+        Value v = rb.read(x, row, col, mask, type);
+        if (scaled)
+          v = scaledEntries(rb, v, m, scale);
+        v = rb.keep(mask, v, rb.splat(type, -inf));
         Value stored = vector::TransferWriteOp::create(b, loc, v, acc[0],
                                                        ValueRange{acc[1]},
                                                        ArrayRef<bool>{true})
                            .getResult();
         Value any = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::OR,
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, rawv));
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v,
+                                  thresholdv));
         Value count = arith::AddIOp::create(
             b, loc, acc[1],
             arith::SelectOp::create(b, loc, any, rb.index(rb.lanes),
                                     rb.index(0)));
         return SmallVector<Value>{stored, count};
       });
-  return {packed[0], packed[1]};
+  return {packed[0], packed[1], m, scale, scaled};
 }
 
 /// The vectors the rounds compute in: as many lanes as one register of the
-/// scratch's entries holds, of `computeType`.
-VectorType getFoldType(FamilyRowBuilder &rb, Value scratch, Type computeType) {
+/// scratch's entries holds, of the compute type.
+VectorType getFoldType(FamilyRowBuilder &rb, const Candidates &candidates) {
   auto type = cast<FloatType>(
-      cast<RankedTensorType>(scratch.getType()).getElementType());
+      cast<RankedTensorType>(candidates.scratch.getType()).getElementType());
   return VectorType::get(
-      {std::max<int64_t>(1, rb.vectorBits / type.getWidth())}, computeType);
+      {std::max<int64_t>(1, rb.vectorBits / type.getWidth())},
+      candidates.m.getType());
 }
 
-/// Folds `body` over the first `count` entries of `scratch` (a multiple of
-/// the row loops' lanes) a register at a time, each vector given as X =
-/// scale * (x - m) in m's type.
+/// Folds `body` over the candidates a register at a time, each vector given
+/// as X.
 SmallVector<Value>
-foldCandidates(FamilyRowBuilder &rb, Value scratch, Value count, Value m,
-               double scale, ValueRange inits,
+foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
+               ValueRange inits,
                function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
-  auto entryType = cast<RankedTensorType>(scratch.getType()).getElementType();
-  VectorType foldType = getFoldType(rb, scratch, m.getType());
+  auto entryType =
+      cast<RankedTensorType>(candidates.scratch.getType()).getElementType();
+  VectorType foldType = getFoldType(rb, candidates);
   auto readType = VectorType::get(foldType.getShape(), entryType);
   Value padding = constant(b, loc, entryType, 0.0);
-  Value mv = vector::BroadcastOp::create(b, loc, foldType, m);
-  Value scalev = constantLike(b, loc, foldType, scale);
   auto loop = scf::ForOp::create(
-      b, loc, rb.index(0), count, rb.index(foldType.getNumElements()), inits,
+      b, loc, rb.index(0), candidates.count,
+      rb.index(foldType.getNumElements()), inits,
       [&](OpBuilder &, Location, Value i, ValueRange acc) {
-        Value v = vector::TransferReadOp::create(b, loc, readType, scratch,
-                                                 ValueRange{i}, padding,
-                                                 ArrayRef<bool>{true});
-        if (readType != foldType)
-          v = arith::ExtFOp::create(b, loc, foldType, v);
-        Value t = arith::SubFOp::create(b, loc, v, mv);
-        if (scale != 1.0)
-          t = arith::MulFOp::create(b, loc, t, scalev);
-        scf::YieldOp::create(b, loc, body(t, acc));
+        Value v = vector::TransferReadOp::create(
+            b, loc, readType, candidates.scratch, ValueRange{i}, padding,
+            ArrayRef<bool>{true});
+        if (!candidates.scaled) {
+          if (readType != foldType)
+            v = arith::ExtFOp::create(b, loc, foldType, v);
+          v = scaledEntries(rb, v, candidates.m, candidates.scale);
+        }
+        scf::YieldOp::create(b, loc, body(v, acc));
       });
   return loop.getResults();
 }
 
 /// The row loops of a projection onto the simplex (sparsemax, entmax) of `x`
 /// in `type`, with X = scale * (x - m): per row the max and the +inf count;
-/// `search(scratch, count, tau0, m, finite)`, the op's threshold search over
-/// the first `count` entries of a scratch from the lower bound `tau0`, on the
+/// `search(candidates, tau0, finite)`, the op's threshold search over a
+/// scratch's entries X from the lower bound `tau0`, on the
 /// lanes' maxima (a lower bound of the row's threshold); the candidates above
-/// that bound packed; the search again on them; `factor(scratch, count, m,
-/// tau)` once per row (may be null); then `output(u, factor)` at every entry,
-/// u = X - tau a vector of `type`, with the special rows.
+/// that bound packed; the search again on them (the threshold, and the row
+/// sum of the unnormalised outputs at it where the search knows it, else
+/// null); `factor(candidates, tau, total)` once per row (may be
+/// null); then `output(u, factor)` at every entry, u = X - tau a vector of
+/// `type`, with the special rows.
 Value buildSimplexRows(
-    FamilyRowBuilder &rb, Value x, FloatType type, double scale,
-    function_ref<Value(Value, Value, Value, Value, Value)> search,
-    function_ref<Value(Value, Value, Value, Value)> factor,
+    FamilyRowBuilder &rb, Value x, FloatType type, double scale, bool scaled,
+    function_ref<std::pair<Value, Value>(const Candidates &, Value, Value)>
+        search,
+    function_ref<Value(const Candidates &, Value, Value)> factor,
     function_ref<Value(Value, Value)> output) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
@@ -878,14 +915,13 @@ Value buildSimplexRows(
     Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                                          math::AbsFOp::create(b, loc, m),
                                          constant(b, loc, type, inf));
-    Value seed, seeds;
-    std::tie(seed, seeds) = seedCandidates(rb, stats.laneMax);
-    Value bound = search(seed, seeds, constant(b, loc, type, -1.0), m, finite);
-    Value scratch, candidates;
-    std::tie(scratch, candidates) = packCandidates(rb, x, row, m, scale, bound);
-    Value tau = search(scratch, candidates, bound, m, finite);
+    Candidates seeds = seedCandidates(rb, stats.laneMax, m, scale, scaled);
+    Value bound = search(seeds, constant(b, loc, type, -1.0), finite).first;
+    Candidates candidates = packCandidates(rb, x, row, m, scale, bound, scaled);
+    Value tau, total;
+    std::tie(tau, total) = search(candidates, bound, finite);
     Value tauv = rb.broadcast(tau);
-    Value rowFactor = factor ? factor(scratch, candidates, m, tau) : Value();
+    Value rowFactor = factor ? factor(candidates, tau, total) : Value();
     Value factorv = rowFactor ? rb.broadcast(rowFactor) : Value();
     return rb
         .sweep(rowOut,
@@ -918,17 +954,17 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
   auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
     return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
   };
-  auto refine = [&](Value scratch, Value candidates, Value tau0, Value m,
-                    Value finite) -> Value {
+  auto refine = [&](const Candidates &candidates, Value tau0,
+                    Value finite) -> std::pair<Value, Value> {
     auto loop = scf::WhileOp::create(
         b, loc, TypeRange{sumType, sumType}, ValueRange{tau0, c(inf)},
         [&](OpBuilder &, Location, ValueRange args) {
           Value tau = args[0], count = args[1];
           Value tauv = vector::BroadcastOp::create(
-              b, loc, getFoldType(rb, scratch, sumType), tau);
+              b, loc, getFoldType(rb, candidates), tau);
           Value zero = rb.splatLike(tauv, 0.0);
           SmallVector<Value> sums = foldCandidates(
-              rb, scratch, candidates, m, /*scale=*/1.0, ValueRange{zero, zero},
+              rb, candidates, ValueRange{zero, zero},
               [&](Value t, ValueRange acc) {
                 Value in = cmp(arith::CmpFPredicate::OGT, t, tauv);
                 return SmallVector<Value>{
@@ -955,13 +991,13 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
         [&](OpBuilder &, Location, ValueRange args) {
           scf::YieldOp::create(b, loc, args);
         });
-    return loop.getResult(0);
+    return {loop.getResult(0), Value()};
   };
-  Value y = buildSimplexRows(rb, x, sumType, /*scale=*/1.0, refine,
-                             /*factor=*/nullptr, [&](Value u, Value) -> Value {
-                               return arith::MaximumFOp::create(
-                                   b, loc, u, rb.splat(sumType, 0.0));
-                             });
+  Value y = buildSimplexRows(
+      rb, x, sumType, /*scale=*/1.0, /*scaled=*/false, refine,
+      /*factor=*/nullptr, [&](Value u, Value) -> Value {
+        return arith::MaximumFOp::create(b, loc, u, rb.splat(sumType, 0.0));
+      });
   rewriter.replaceOp(op, y);
   return success();
 }
@@ -1005,32 +1041,103 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     EntmaxMath em(type, alpha);
     auto c = [&](double value) { return constant(b, loc, type, value); };
     // The threshold search over the first `count` entries of `scratch`
-    // from the lower bound `tau0` (the bracket [tau0, 0]).
-    auto search = [&](Value scratch, Value candidates, Value tau0, Value m,
-                      Value finite) -> Value {
+    // from the lower bound `tau0` (the bracket [tau0, 0]). For alpha = 1.5
+    // a pass sums the moments of S = {X > tau} instead of the terms at tau:
+    // |S|, M1 = sum X, M2 = sum X^2 (in f64) and min X over S give F = sum
+    // (X - tau)^2 = M2 - tau (2 M1 - |S| tau) and D = 2 (M1 - |S| tau) in a
+    // few scalar steps, an entry costs a compare and three adds, and the
+    // last pass's moments give the row sum at the threshold found, so no
+    // pass computes it. On S, X is in (tau, 0] with tau >= -1: the moments
+    // are at most |S| and F is within |S| f64 ulps of the sum of squares.
+    FloatType momentType = b.getF64Type();
+    bool moments = em.exactQuadratic();
+    auto toType = [&](Value v, Type to) -> Value {
+      if (v.getType() == to)
+        return v;
+      if (getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth() <
+          getElementTypeOrSelf(to).getIntOrFloatBitWidth())
+        return arith::ExtFOp::create(b, loc, to, v);
+      return arith::TruncFOp::create(b, loc, to, v);
+    };
+    // F at `tau` from the moments (k, m1, m2), in the moments' type.
+    auto squares = [&](Value tau, Value k, Value m1, Value m2) -> Value {
+      Value t = toType(tau, momentType);
+      Value kTau = arith::MulFOp::create(b, loc, k, t);
+      Value twoM1 = arith::AddFOp::create(b, loc, m1, m1); // 2 M1, exactly.
+      return arith::SubFOp::create(
+          b, loc, m2,
+          arith::MulFOp::create(b, loc, t,
+                                arith::SubFOp::create(b, loc, twoM1, kTau)));
+    };
+    auto search = [&](const Candidates &candidates, Value tau0,
+                      Value finite) -> std::pair<Value, Value> {
+      Type indexType = b.getIndexType();
+      SmallVector<Type> types = {type, type, type, indexType};
+      if (moments)
+        types.append(3, momentType);
       auto loop = scf::WhileOp::create(
-          b, loc, TypeRange{type, type, type, b.getIndexType()},
-          ValueRange{tau0, tau0, c(0.0), rb.index(0)},
+          b, loc, types, ValueRange{tau0, tau0, c(0.0), rb.index(0)},
           [&](OpBuilder &, Location, ValueRange args) {
             Value tau = args[0], lo = args[1], hi = args[2], round = args[3];
-            Value tauv = vector::BroadcastOp::create(
-                b, loc, getFoldType(rb, scratch, type), tau);
-            SmallVector<Value> inits;
-            for (int64_t i = 0; i < em.numSums(); ++i)
-              inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
-            SmallVector<Value> acc = foldCandidates(
-                rb, scratch, candidates, m, alpha - 1.0, inits,
-                [&](Value v, ValueRange acc) {
-                  return em.accumulate(
-                      b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
-                });
-            SmallVector<Value> sums;
-            for (auto [i, v] : llvm::enumerate(acc))
-              sums.push_back(
-                  i == 3 ? vector::ReductionOp::create(
-                               b, loc, vector::CombiningKind::MINIMUMF, v)
-                               .getResult()
-                         : rb.sum(v));
+            VectorType foldType = getFoldType(rb, candidates);
+            Value tauv = vector::BroadcastOp::create(b, loc, foldType, tau);
+            SmallVector<Value> sums, carried;
+            if (moments) {
+              auto wide = VectorType::get(foldType.getShape(), momentType);
+              Value zero = constantLike(b, loc, wide, 0.0);
+              Value one = constantLike(b, loc, wide, 1.0);
+              Value inf = constantLike(b, loc, foldType,
+                                       std::numeric_limits<double>::infinity());
+              SmallVector<Value> acc = foldCandidates(
+                  rb, candidates, ValueRange{zero, zero, zero, inf},
+                  [&](Value v, ValueRange acc) {
+                    Value in = arith::CmpFOp::create(
+                        b, loc, arith::CmpFPredicate::OGT, v, tauv);
+                    Value on = arith::SelectOp::create(b, loc, in,
+                                                       toType(v, wide), zero);
+                    return SmallVector<Value>{
+                        arith::AddFOp::create(
+                            b, loc, acc[0],
+                            arith::SelectOp::create(b, loc, in, one, zero)),
+                        arith::AddFOp::create(b, loc, acc[1], on),
+                        arith::AddFOp::create(
+                            b, loc, acc[2],
+                            arith::MulFOp::create(b, loc, on, on)),
+                        // min X over S as a compare and a select (a
+                        // row with a NaN stops after this round).
+                        arith::SelectOp::create(
+                            b, loc,
+                            arith::AndIOp::create(
+                                b, loc, in,
+                                arith::CmpFOp::create(b, loc,
+                                                      arith::CmpFPredicate::OLT,
+                                                      v, acc[3])),
+                            v, acc[3])};
+                  });
+              Value k = rb.sum(acc[0]), m1 = rb.sum(acc[1]),
+                    m2 = rb.sum(acc[2]);
+              Value minX = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::MINIMUMF, acc[3]);
+              Value d = arith::SubFOp::create(
+                  b, loc, m1,
+                  arith::MulFOp::create(b, loc, k, toType(tau, momentType)));
+              sums = {toType(squares(tau, k, m1, m2), type),
+                      toType(arith::AddFOp::create(b, loc, d, d), type),
+                      toType(k, type),
+                      arith::SubFOp::create(b, loc, minX, tau)};
+              carried = {k, m1, m2};
+            } else {
+              SmallVector<Value> inits;
+              for (int64_t i = 0; i < em.numSums(); ++i)
+                inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
+              SmallVector<Value> acc = foldCandidates(
+                  rb, candidates, inits, [&](Value v, ValueRange acc) {
+                    return em.accumulate(
+                        b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
+                  });
+              for (Value v : acc)
+                sums.push_back(rb.sum(v));
+            }
             Value last =
                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, round,
                                       rb.index(kEntmaxMaxRounds - 1));
@@ -1040,39 +1147,49 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                 arith::XOrIOp::create(
                     b, loc, next.converged,
                     arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)));
-            scf::ConditionOp::create(
-                b, loc, more,
-                ValueRange{next.tau, next.lo, next.hi,
-                           arith::AddIOp::create(b, loc, round, rb.index(1))});
+            SmallVector<Value> results = {
+                next.tau, next.lo, next.hi,
+                arith::AddIOp::create(b, loc, round, rb.index(1))};
+            results.append(carried);
+            scf::ConditionOp::create(b, loc, more, results);
           },
           [&](OpBuilder &, Location, ValueRange args) {
-            scf::YieldOp::create(b, loc, args);
+            scf::YieldOp::create(b, loc, args.take_front(4));
           });
-      return loop.getResult(0);
+      Value tau = loop.getResult(0);
+      if (!moments)
+        return {tau, Value()};
+      // The last pass's S holds the support at tau (an entry of S at or
+      // below tau is within the tolerance of it and adds nothing).
+      return {tau, toType(squares(tau, loop.getResult(4), loop.getResult(5),
+                                  loop.getResult(6)),
+                          type)};
     };
-    // 1 / the row sum of max(X - tau, 0)^p, over the candidates.
-    auto factor = [&](Value scratch, Value candidates, Value m,
-                      Value tau) -> Value {
-      Value foldTau = vector::BroadcastOp::create(
-          b, loc, getFoldType(rb, scratch, type), tau);
-      Value total = rb.sum(
-          foldCandidates(
-              rb, scratch, candidates, m, alpha - 1.0,
-              ValueRange{rb.splatLike(foldTau, 0.0)},
-              [&](Value v, ValueRange acc) {
-                return SmallVector<Value>{arith::AddFOp::create(
-                    b, loc, acc[0],
-                    em.output(b, loc,
-                              arith::SubFOp::create(b, loc, v, foldTau)))};
-              })
-              .front());
+    // 1 / the row sum of max(X - tau, 0)^p: `total` where the search found
+    // it, else over the candidates.
+    auto factor = [&](const Candidates &candidates, Value tau,
+                      Value total) -> Value {
+      if (!total) {
+        Value foldTau = vector::BroadcastOp::create(
+            b, loc, getFoldType(rb, candidates), tau);
+        total = rb.sum(
+            foldCandidates(
+                rb, candidates, ValueRange{rb.splatLike(foldTau, 0.0)},
+                [&](Value v, ValueRange acc) {
+                  return SmallVector<Value>{arith::AddFOp::create(
+                      b, loc, acc[0],
+                      em.output(b, loc,
+                                arith::SubFOp::create(b, loc, v, foldTau)))};
+                })
+                .front());
+      }
       return arith::DivFOp::create(b, loc, c(1.0), total);
     };
-    Value y = buildSimplexRows(rb, x, type, alpha - 1.0, search, factor,
-                               [&](Value u, Value scale) -> Value {
-                                 return arith::MulFOp::create(
-                                     b, loc, em.output(b, loc, u), scale);
-                               });
+    Value y = buildSimplexRows(
+        rb, x, type, alpha - 1.0,
+        /*scaled=*/moments, search, factor, [&](Value u, Value scale) -> Value {
+          return arith::MulFOp::create(b, loc, em.output(b, loc, u), scale);
+        });
     rewriter.replaceOp(op, y);
     return success();
   }
