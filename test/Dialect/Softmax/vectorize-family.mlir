@@ -140,20 +140,20 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // entmax(1.5): the max; the threshold search (an scf.while on the scalar
 // (tau, lo, hi, round) whose rounds sum the moments |S|, sum X and sum X^2
 // of S = {X > tau} and min X over S a register at a time, and update the
-// threshold by Newton's step or the exact quadratic) first on X of the
-// lanes' maxima, a lower bound; X of the candidates above it packed (f64);
+// threshold by Newton's step or the exact quadratic) first on the lanes'
+// maxima, a lower bound; the candidates above it packed as for sparsemax;
 // the search again on them, whose last moments give the row's total; then
 // max(u, 0)^2 rescaled (no pass for the total). alpha = 2 takes
 // sparsemax's loop.
 // CHECK-LABEL: func.func @entmax
 // CHECK: scf.forall
-// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf64>, tensor<16xf64>
+// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
-// CHECK: scf.for {{.*}} -> (vector<4xf64>, vector<4xf64>, vector<4xf64>, vector<4xf64>)
+// CHECK: scf.for {{.*}} -> (vector<8xf64>, vector<8xf64>, vector<8xf64>, vector<8xf64>)
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
-// CHECK: vector.transfer_write %{{.*}} : vector<16xf64>, tensor<?xf64>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<?xf32>
 // CHECK: vector.reduction <or>
 // CHECK: %[[LOOP:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
 // CHECK: scf.condition

@@ -741,43 +741,23 @@ RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
   return {m, k, stats[0]};
 }
 
-/// X = scale * (x - m) for entries `v` of the row (a vector of `m`'s type),
-/// computed as the output loop computes it.
-Value scaledEntries(FamilyRowBuilder &rb, Value v, Value m, double scale) {
-  OpBuilder &b = rb.b;
-  Location loc = rb.loc;
-  Type type = v.getType();
-  Value t = arith::SubFOp::create(b, loc, v,
-                                  vector::BroadcastOp::create(b, loc, type, m));
-  if (scale != 1.0)
-    t = arith::MulFOp::create(b, loc, t, constantLike(b, loc, type, scale));
-  return t;
-}
-
 /// The entries a projection's threshold rounds read: the first `count` of
-/// `scratch`, either X = scale * (x - m) in m's type (`scaled`: X computed
-/// once, twice the bytes of f32 entries) or the row's entries x in the
-/// accumulator type, X computed at each read.
+/// `scratch`, entries x of the row in the accumulator type, whose X = scale
+/// * (x - m) in m's type each read computes (storing X instead, twice the
+/// bytes for f32, makes long rows' packing slower and short rows' rounds no
+/// faster).
 struct Candidates {
   Value scratch, count, m;
   double scale;
-  bool scaled;
 };
 
 /// A scratch of one vector holding `lanes` (the lanes' maxima, entries of
 /// the row), whose threshold is a lower bound of the row's: the entries of a
 /// subset can only sum to less at any threshold.
 Candidates seedCandidates(FamilyRowBuilder &rb, Value lanes, Value m,
-                          double scale, bool scaled) {
+                          double scale) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
-  if (scaled) {
-    auto type = VectorType::get(cast<VectorType>(lanes.getType()).getShape(),
-                                m.getType());
-    if (lanes.getType() != type)
-      lanes = arith::ExtFOp::create(b, loc, type, lanes);
-    lanes = scaledEntries(rb, lanes, m, scale);
-  }
   auto type = cast<VectorType>(lanes.getType());
   Value scratch = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{type.getNumElements()}, type.getElementType());
@@ -785,67 +765,62 @@ Candidates seedCandidates(FamilyRowBuilder &rb, Value lanes, Value m,
                                                  ValueRange{rb.index(0)},
                                                  ArrayRef<bool>{true})
                      .getResult();
-  return {seeded, rb.index(type.getNumElements()), m, scale, scaled};
+  return {seeded, rb.index(type.getNumElements()), m, scale};
 }
 
 /// The row's candidates for the support, X = scale * (x - m) > `threshold`
 /// (a lower bound of the row's threshold), packed at the front of a scratch
-/// tensor a vector at a time: every vector of entries (X, or x for a lower
-/// threshold x > m + threshold / scale less a little in x's type: a few more
-/// candidates never change a threshold above the bound) is stored at the
-/// count so far, which advances past it only if one of its lanes is a
-/// candidate (no branch; lanes past the row's end are -inf). The count is a
+/// tensor a vector at a time: every vector of entries x (in the accumulator
+/// type) is stored at the count so far, which advances past it only if one
+/// of its lanes is a candidate, x > m + threshold / scale less a little in
+/// x's type (a few more candidates never change a threshold above the
+/// bound; no branch; lanes past the row's end are -inf). The count is a
 /// multiple of the lanes. The rounds then read the few vectors with
 /// candidates instead of the row; the other entries of those vectors are at
 /// most the bound and never in a support.
 Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
-                          Value m, double scale, Value threshold, bool scaled) {
+                          Value m, double scale, Value threshold) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
-  auto computeType = cast<FloatType>(m.getType());
-  FloatType type = scaled ? computeType : rb.accType;
-  if (!scaled) {
-    Value raw = arith::AddFOp::create(
-        b, loc, m,
-        arith::DivFOp::create(b, loc, threshold,
-                              constant(b, loc, computeType, scale)));
-    threshold = arith::SubFOp::create(
-        b, loc, raw,
-        arith::AddFOp::create(
-            b, loc,
-            arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, raw),
-                                  constant(b, loc, computeType, 0x1p-20)),
-            constant(b, loc, computeType, 0x1p-120)));
-    if (computeType != type)
-      threshold = arith::TruncFOp::create(b, loc, type, threshold);
-  }
-  Value thresholdv = rb.broadcast(threshold);
+  FloatType type = rb.accType;
+  Type computeType = m.getType();
+  Value raw = arith::AddFOp::create(
+      b, loc, m,
+      arith::DivFOp::create(b, loc, threshold,
+                            constant(b, loc, computeType, scale)));
+  raw = arith::SubFOp::create(
+      b, loc, raw,
+      arith::AddFOp::create(
+          b, loc,
+          arith::MulFOp::create(b, loc, math::AbsFOp::create(b, loc, raw),
+                                constant(b, loc, computeType, 0x1p-20)),
+          constant(b, loc, computeType, 0x1p-120)));
+  if (computeType != type)
+    raw = arith::TruncFOp::create(b, loc, type, raw);
+  Value rawv = rb.broadcast(raw);
   Value size = arith::AddIOp::create(b, loc, rb.n, rb.index(rb.lanes));
   Value scratch =
       tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{size}, type);
   SmallVector<Value> packed =
       rb.sweep(ValueRange{scratch, rb.index(0)}, [&](Value col, Value mask,
                                                      ValueRange acc) {
-        Value v = rb.read(x, row, col, mask, type);
-        if (scaled)
-          v = scaledEntries(rb, v, m, scale);
-        v = rb.keep(mask, v, rb.splat(type, -inf));
+        Value v = rb.keep(mask, rb.read(x, row, col, mask, type),
+                          rb.splat(type, -inf));
         Value stored = vector::TransferWriteOp::create(b, loc, v, acc[0],
                                                        ValueRange{acc[1]},
                                                        ArrayRef<bool>{true})
                            .getResult();
         Value any = vector::ReductionOp::create(
             b, loc, vector::CombiningKind::OR,
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v,
-                                  thresholdv));
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, rawv));
         Value count = arith::AddIOp::create(
             b, loc, acc[1],
             arith::SelectOp::create(b, loc, any, rb.index(rb.lanes),
                                     rb.index(0)));
         return SmallVector<Value>{stored, count};
       });
-  return {packed[0], packed[1], m, scale, scaled};
+  return {packed[0], packed[1], m, scale};
 }
 
 /// The vectors the rounds compute in: as many lanes as one register of the
@@ -859,7 +834,7 @@ VectorType getFoldType(FamilyRowBuilder &rb, const Candidates &candidates) {
 }
 
 /// Folds `body` over the candidates a register at a time, each vector given
-/// as X.
+/// as X = scale * (x - m).
 SmallVector<Value>
 foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
                ValueRange inits,
@@ -871,20 +846,22 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
   VectorType foldType = getFoldType(rb, candidates);
   auto readType = VectorType::get(foldType.getShape(), entryType);
   Value padding = constant(b, loc, entryType, 0.0);
-  auto loop = scf::ForOp::create(
-      b, loc, rb.index(0), candidates.count,
-      rb.index(foldType.getNumElements()), inits,
-      [&](OpBuilder &, Location, Value i, ValueRange acc) {
-        Value v = vector::TransferReadOp::create(
-            b, loc, readType, candidates.scratch, ValueRange{i}, padding,
-            ArrayRef<bool>{true});
-        if (!candidates.scaled) {
-          if (readType != foldType)
-            v = arith::ExtFOp::create(b, loc, foldType, v);
-          v = scaledEntries(rb, v, candidates.m, candidates.scale);
-        }
-        scf::YieldOp::create(b, loc, body(v, acc));
-      });
+  Value mv = vector::BroadcastOp::create(b, loc, foldType, candidates.m);
+  Value scalev = constantLike(b, loc, foldType, candidates.scale);
+  auto loop =
+      scf::ForOp::create(b, loc, rb.index(0), candidates.count,
+                         rb.index(foldType.getNumElements()), inits,
+                         [&](OpBuilder &, Location, Value i, ValueRange acc) {
+                           Value v = vector::TransferReadOp::create(
+                               b, loc, readType, candidates.scratch,
+                               ValueRange{i}, padding, ArrayRef<bool>{true});
+                           if (readType != foldType)
+                             v = arith::ExtFOp::create(b, loc, foldType, v);
+                           Value t = arith::SubFOp::create(b, loc, v, mv);
+                           if (candidates.scale != 1.0)
+                             t = arith::MulFOp::create(b, loc, t, scalev);
+                           scf::YieldOp::create(b, loc, body(t, acc));
+                         });
   return loop.getResults();
 }
 
@@ -899,7 +876,7 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
 /// null); then `output(u, factor)` at every entry, u = X - tau a vector of
 /// `type`, with the special rows.
 Value buildSimplexRows(
-    FamilyRowBuilder &rb, Value x, FloatType type, double scale, bool scaled,
+    FamilyRowBuilder &rb, Value x, FloatType type, double scale,
     function_ref<std::pair<Value, Value>(const Candidates &, Value, Value)>
         search,
     function_ref<Value(const Candidates &, Value, Value)> factor,
@@ -915,9 +892,9 @@ Value buildSimplexRows(
     Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                                          math::AbsFOp::create(b, loc, m),
                                          constant(b, loc, type, inf));
-    Candidates seeds = seedCandidates(rb, stats.laneMax, m, scale, scaled);
+    Candidates seeds = seedCandidates(rb, stats.laneMax, m, scale);
     Value bound = search(seeds, constant(b, loc, type, -1.0), finite).first;
-    Candidates candidates = packCandidates(rb, x, row, m, scale, bound, scaled);
+    Candidates candidates = packCandidates(rb, x, row, m, scale, bound);
     Value tau, total;
     std::tie(tau, total) = search(candidates, bound, finite);
     Value tauv = rb.broadcast(tau);
@@ -993,11 +970,11 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
         });
     return {loop.getResult(0), Value()};
   };
-  Value y = buildSimplexRows(
-      rb, x, sumType, /*scale=*/1.0, /*scaled=*/false, refine,
-      /*factor=*/nullptr, [&](Value u, Value) -> Value {
-        return arith::MaximumFOp::create(b, loc, u, rb.splat(sumType, 0.0));
-      });
+  Value y = buildSimplexRows(rb, x, sumType, /*scale=*/1.0, refine,
+                             /*factor=*/nullptr, [&](Value u, Value) -> Value {
+                               return arith::MaximumFOp::create(
+                                   b, loc, u, rb.splat(sumType, 0.0));
+                             });
   rewriter.replaceOp(op, y);
   return success();
 }
@@ -1185,11 +1162,11 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       }
       return arith::DivFOp::create(b, loc, c(1.0), total);
     };
-    Value y = buildSimplexRows(
-        rb, x, type, alpha - 1.0,
-        /*scaled=*/moments, search, factor, [&](Value u, Value scale) -> Value {
-          return arith::MulFOp::create(b, loc, em.output(b, loc, u), scale);
-        });
+    Value y = buildSimplexRows(rb, x, type, alpha - 1.0, search, factor,
+                               [&](Value u, Value scale) -> Value {
+                                 return arith::MulFOp::create(
+                                     b, loc, em.output(b, loc, u), scale);
+                               });
     rewriter.replaceOp(op, y);
     return success();
   }
