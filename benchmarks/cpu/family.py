@@ -12,8 +12,9 @@ torch._softmax_backward_data / torch._log_softmax_backward_data (PyTorch's
 backward kernels) and oneDNN's softmax_v2_backward (through onednn_shim.cpp,
 built here as run.sh builds it, and checked once against PyTorch's result)
 for the gradients, at 4096x1024 and 16384x128; for sparsemax and
-entmax(1.5), our softmax on the same shape (rows of 128, 1024 and 32768) and
-entmax.sparsemax and entmax.entmax15; and
+entmax(1.5), our softmax on the same shape (rows of 128, 1024 and 32768;
+the three timed in turn, rep after rep) and entmax.sparsemax and
+entmax.entmax15; and
 F.cross_entropy forward plus backward by autograd (ours: the two ops in
 two functions, and in one function, where the row loops compute both from
 one max and sum per row).
@@ -84,6 +85,20 @@ def median_seconds(fn, reps):
         fn()
         times.append(time.perf_counter() - t)
     return float(np.median(times))
+
+
+def interleaved_medians(fns, reps):
+    """Median seconds of each of `fns`, called in turn rep after rep, so
+    that a noisy stretch of a shared machine weighs on all of them alike."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
+    for _ in range(reps):
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [float(np.median(ts)) for ts in times]
 
 
 def build_onednn(work):
@@ -195,9 +210,11 @@ def main():
         sx = rng.standard_normal(shape).astype(np.float32)
         sout = np.empty_like(sx)
         tx = torch.from_numpy(sx)
-        soft = median_seconds(call("softmax_" + s, sx, sout), args.reps)
-        for name in ("sparsemax", "entmax15"):
-            ours = median_seconds(call("%s_%s" % (name, s), sx, sout), args.reps)
+        # Our softmax and the two ops in turn: their ratio is the target.
+        soft, *sparse = interleaved_medians(
+            [call("%s_%s" % (name, s), sx, sout)
+             for name in ("softmax", "sparsemax", "entmax15")], args.reps)
+        for name, ours in zip(("sparsemax", "entmax15"), sparse):
             rows.append((name, s, ours, "our softmax", soft))
             if entmax is not None:
                 fn = getattr(entmax, name)
