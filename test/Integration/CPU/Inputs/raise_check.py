@@ -1,10 +1,14 @@
-"""Compiles hand-written linalg chains of the softmax gradients with
-softmax-compile (whose pipeline raises them into softmax.softmax_grad and
-softmax.log_softmax_grad), checks that they were raised (the pipeline's MLIR
-has the row loops' f64 sums) and runs them through the shared-library C ABI
-against float64 NumPy on the same inputs.
+"""Compiles linalg forms of softmax, log_softmax and their gradients with
+softmax-compile (whose pipeline raises them into the softmax ops first):
+linalg.softmax, the max-exp-sum chains as torch-mlir writes them (reductions
+that keep the dim), a chain without the max, and hand-written gradient
+chains. Checks that softmax-opt --softmax-raise turns each function into
+its op, then runs them through the shared-library C ABI against float64
+NumPy on the same inputs (rows whose values would overflow the chain
+without the max included: the raised op is stable).
 
-Usage: raise_check.py --compiler softmax-compile --workdir DIR
+Usage: raise_check.py --compiler softmax-compile --opt softmax-opt
+                      --workdir DIR
 """
 
 import argparse
@@ -69,20 +73,145 @@ func.func @log_softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor
   } -> tensor<?x?xf32>
   return %dx : tensor<?x?xf32>
 }
+#kept = affine_map<(d0, d1) -> (d0, 0)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @linalg_softmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %n = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %e = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %y = linalg.softmax dimension(0) ins(%x : tensor<?x?xf32>) outs(%e : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+""" + "".join("""
+func.func @torch_{name}(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {{
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %rows = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %cols = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %re = tensor.empty(%rows) : tensor<?x1xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%re : tensor<?x1xf32>) -> tensor<?x1xf32>
+  %m = linalg.generic {{indexing_maps = [#id, #kept], iterator_types = ["parallel", "reduction"]}}
+      ins(%x : tensor<?x?xf32>) outs(%m0 : tensor<?x1xf32>) {{
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.maximumf %in, %acc : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x1xf32>
+  %fe = tensor.empty(%rows, %cols) : tensor<?x?xf32>
+  %t = linalg.generic {{indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}}
+      ins(%x, %m : tensor<?x?xf32>, tensor<?x1xf32>) outs(%fe : tensor<?x?xf32>) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.subf %a, %b : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x?xf32>
+  %e = linalg.generic {{indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}}
+      ins(%t : tensor<?x?xf32>) outs(%fe : tensor<?x?xf32>) {{
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x?xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%re : tensor<?x1xf32>) -> tensor<?x1xf32>
+  %s = linalg.generic {{indexing_maps = [#id, #kept], iterator_types = ["parallel", "reduction"]}}
+      ins(%e : tensor<?x?xf32>) outs(%s0 : tensor<?x1xf32>) {{
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  }} -> tensor<?x1xf32>
+{tail}
+}}
+""".format(name=name, tail=tail) for name, tail in (
+    ("softmax", """  %y = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%e, %s : tensor<?x?xf32>, tensor<?x1xf32>) outs(%fe : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>"""),
+    ("log_softmax", """  %l = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<?x1xf32>) outs(%re : tensor<?x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.log %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x1xf32>
+  %y = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t, %l : tensor<?x?xf32>, tensor<?x1xf32>) outs(%fe : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.subf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>"""))) + """
+func.func @softmax_no_max(%x: tensor<9x300xf32>) -> tensor<9x300xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %fe = tensor.empty() : tensor<9x300xf32>
+  %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<9x300xf32>) outs(%fe : tensor<9x300xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<9x300xf32>
+  %re = tensor.empty() : tensor<300xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%re : tensor<300xf32>) -> tensor<300xf32>
+  %s = linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%e : tensor<9x300xf32>) outs(%s0 : tensor<300xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<300xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%e, %s : tensor<9x300xf32>, tensor<300xf32>) outs(%fe : tensor<9x300xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %q = arith.divf %one, %b : f32
+    %r = arith.mulf %q, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<9x300xf32>
+  return %y : tensor<9x300xf32>
+}
 """
+
+# Each function and the op softmax-raise must leave in it.
+RAISED = {
+    "softmax_grad": "softmax.softmax_grad",
+    "log_softmax_grad": "softmax.log_softmax_grad",
+    "linalg_softmax": "softmax.softmax",
+    "torch_softmax": "softmax.softmax",
+    "torch_log_softmax": "softmax.log_softmax",
+    "softmax_no_max": "softmax.softmax",
+}
+
+
+def raised_functions(opt, path):
+    """The functions of `path` that softmax-raise turns into their op alone
+    (no linalg.generic left)."""
+    text = subprocess.run([opt, path, "--softmax-raise"], check=True,
+                          capture_output=True, text=True).stdout
+    raised = []
+    for chunk in text.split("func.func @")[1:]:
+        name = chunk.split("(", 1)[0]
+        if RAISED[name] + " " in chunk and "linalg." not in chunk:
+            raised.append(name)
+    return raised
+
+
+def softmax64(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", required=True)
+    parser.add_argument("--opt", required=True)
     parser.add_argument("--workdir", required=True)
     args = parser.parse_args()
     stem = os.path.join(args.workdir, "raise")
     lib = build_library(args.compiler, stem, SOURCE)
-    mlir = subprocess.run([args.compiler, stem + ".mlir", "-o", "-", "--emit=mlir"],
-                          check=True, capture_output=True, text=True).stdout
-    # The raised ops' row loops sum f32 products in f64 vectors.
-    raised = mlir.count("vector<16xf64>") > 0 or mlir.count("vector<8xf64>") > 0
+    raised = raised_functions(args.opt, stem + ".mlir")
+    for name in sorted(set(RAISED) - set(raised)):
+        print("FAIL %s: not raised into %s" % (name, RAISED[name]))
     dtype = DTYPES["f32"]
     rng = np.random.default_rng(3)
     failures = 0
@@ -109,9 +238,29 @@ def main():
         if problems:
             failures += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
-    print("raised gradients: %s, 2 functions, %d failures"
-          % ("raised" if raised else "NOT raised", failures))
-    sys.exit(1 if failures or not raised else 0)
+    # The forward forms, with rows spanning 200 (the chain without the max
+    # would overflow exp there).
+    for name, shape, axis, log in (("linalg_softmax", (33, 5), 0, False),
+                                   ("torch_softmax", (6, 1000), 1, False),
+                                   ("torch_log_softmax", (4, 77), 1, True),
+                                   ("softmax_no_max", (9, 300), 0, False)):
+        x = (rng.standard_normal(shape) * 50).astype(np.float32)
+        p = softmax64(x.astype(np.float64), axis)
+        ref = np.log(p) if log else p
+        fn = getattr(lib, "_mlir_ciface_" + name)
+        fn.restype = None
+        out, problems = call_fenced(fn, [x], shape, dtype)
+        got = out.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = ~(np.abs(got - ref) <= 1e-5 * np.abs(ref) + 1e-7)
+        if bad.any():
+            problems.append("%d elements off" % bad.sum())
+        if problems:
+            failures += 1
+            print("FAIL %s: %s" % (name, "; ".join(problems)))
+    print("raised linalg forms: %d of %d raised, %d functions, %d failures"
+          % (len(raised), len(RAISED), len(RAISED), failures))
+    sys.exit(1 if failures or len(raised) != len(RAISED) else 0)
 
 
 if __name__ == "__main__":

@@ -79,11 +79,34 @@ def SoftmaxDecompose : Pass<"softmax-decompose"> {
 }
 
 def SoftmaxRaise : Pass<"softmax-raise"> {
-  let summary = "Raise hand-written linalg chains into softmax ops";
+  let summary = "Raise linalg forms of softmax-family ops into the ops";
   let description = [{
-    Rewrites `linalg.generic` chains that compute a softmax-family op by
-    hand into the op, so that the rest of the pipeline compiles them as
-    such. So far the gradients:
+    Rewrites linalg forms of softmax-family ops into the ops, so that the
+    rest of the pipeline compiles them as such (see RaiseSoftmax.cpp and
+    RaiseFamily.cpp for exactly what is matched).
+
+    Softmax and log_softmax: `linalg.softmax` on tensors, and the
+    max-exp-sum chains of `linalg.generic` ops that torch-mlir's
+    linalg-on-tensors output and hand-written code use, along any dim:
+
+    ```mlir
+    %m = linalg.generic {reduction along d} ins(%x) outs(%neg_inf_fill) {max}
+    %t = linalg.generic ins(%x, %m) { x - m }        // m broadcast along d
+    %e = linalg.generic ins(%t) { exp }
+    %s = linalg.generic {reduction along d} ins(%e) outs(%zero_fill) {addf}
+    %y = linalg.generic ins(%e, %s) { e / s }        // or e * (1 / s)
+    ```
+
+    becomes `softmax.softmax %x dim(d)`, and `t - log(s)` the same way
+    `softmax.log_softmax`. The steps may be fused into their consumers'
+    payloads, the reductions may keep the dim (a size-1 dim read through the
+    constant 0, as torch-mlir writes them), the max may be `maximumf`,
+    `maxnumf` or a compare and select from -inf or the lowest finite value,
+    and the max may be missing (`exp(x)`: the raised op is the same
+    function, without the overflow). `x` may be any tensor, such as a
+    producer applying a scale or an additive mask.
+
+    The gradients:
 
     ```mlir
     %p = linalg.generic ... ins(%dy, %y) { mulf }            // dy * y
@@ -94,11 +117,16 @@ def SoftmaxRaise : Pass<"softmax-raise"> {
 
     becomes `softmax.softmax_grad %y, %dy dim(d)`, and `dy - exp(y) * s`
     with `s = sum(dy)` becomes `softmax.log_softmax_grad`. The product may
-    also be computed inside the reduction. Only the exact chain is raised:
-    the sum with no other use, from a fill with 0, identity maps but the
-    sum's projection along `d`, these payloads (in either operand order
-    where the arithmetic commutes). The raised op sums in f64 for f32 (f32
-    for f16/bf16) where the chain may have summed in its own type.
+    also be computed inside the reduction.
+
+    Only a whole chain is raised: no intermediate result with a use outside
+    it, the same tensors wherever the chain reads them, these payloads (in
+    either operand order where the arithmetic commutes). A shift by anything
+    but the row max, a broadcast along another dim than the reduction's, or
+    a reduction from another init is left alone. The raised ops differ from
+    the chains in rounding (they sum in f64 for f32, f32 for f16/bf16), in
+    giving the right answer where a chain without the max overflows, and on
+    rows that are all -inf (0 or -inf where a chain gives NaN).
   }];
   let dependentDialects = ["::mlir::softmax::SoftmaxDialect"];
 }

@@ -66,10 +66,14 @@ FailureOr<Value> decomposeEntmaxGrad(RewriterBase &rewriter, EntmaxGradOp op);
 /// Returns that op; fails on other ops and on ops without masking.
 FailureOr<Operation *> expandMasking(RewriterBase &rewriter, Operation *op);
 
-/// Adds the patterns of softmax-raise: hand-written linalg chains of the
-/// gradients to softmax.softmax_grad and softmax.log_softmax_grad (see
-/// RaiseFamily.cpp).
+/// Adds the patterns of softmax-raise: linalg.softmax and the max-exp-sum
+/// linalg chains of softmax and log_softmax to the ops (see
+/// RaiseSoftmax.cpp), and hand-written linalg chains of the gradients to
+/// softmax.softmax_grad and softmax.log_softmax_grad (see RaiseFamily.cpp).
 void populateSoftmaxRaisePatterns(RewritePatternSet &patterns);
+
+/// Adds the patterns raising softmax and log_softmax alone.
+void populateRaiseSoftmaxPatterns(RewritePatternSet &patterns);
 
 /// Adds the pattern of softmax-expand-mask.
 void populateSoftmaxExpandMaskPatterns(RewritePatternSet &patterns);
