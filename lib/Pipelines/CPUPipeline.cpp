@@ -23,6 +23,9 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -52,8 +55,14 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
                                           : std::string(options.triple))
           .isX86();
-  // Hand-written chains of softmax-family ops as the ops.
+  // Softmax-family ops written out (linalg, TOSA) as the ops.
   pm.addPass(createSoftmaxRaise());
+  // The rest of a TOSA model to linalg, arith and tensor ops: the
+  // conversions alone, which touch nothing but TOSA.
+  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
+  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
+  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
+  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
   // Masks, scales and causal masks as elementwise producers, which
   // softmax-fuse can take into the row loops.
   pm.addPass(createSoftmaxExpandMask());

@@ -10,6 +10,15 @@
 // thread count known only at run time (threads=0) for the row split; empty
 // parallel loops skipped before they become OpenMP regions; the output
 // loops marked for streaming stores get them once the threads are in place.
+// Softmax written out raised first, then what is left of a TOSA model
+// lowered by the conversions alone.
+// CHECK: softmax-raise
+// CHECK-NEXT: func.func(
+// CHECK-NEXT: tosa-to-linalg-named
+// CHECK: tosa-to-linalg{
+// CHECK: tosa-to-arith
+// CHECK: tosa-to-tensor
+// CHECK-NOT: canonicalize
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
 // CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}

@@ -135,4 +135,5 @@ struct RaiseGrad : OpRewritePattern<linalg::GenericOp> {
 void mlir::softmax::populateSoftmaxRaisePatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseGrad>(patterns.getContext());
   populateRaiseSoftmaxPatterns(patterns);
+  populateRaiseTosaSoftmaxPatterns(patterns);
 }

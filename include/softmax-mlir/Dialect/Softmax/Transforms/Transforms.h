@@ -67,13 +67,17 @@ FailureOr<Value> decomposeEntmaxGrad(RewriterBase &rewriter, EntmaxGradOp op);
 FailureOr<Operation *> expandMasking(RewriterBase &rewriter, Operation *op);
 
 /// Adds the patterns of softmax-raise: linalg.softmax and the max-exp-sum
-/// linalg chains of softmax and log_softmax to the ops (see
-/// RaiseSoftmax.cpp), and hand-written linalg chains of the gradients to
+/// linalg and TOSA chains of softmax and log_softmax to the ops (see
+/// RaiseSoftmax.cpp and RaiseTosa.cpp), and hand-written linalg chains of the gradients to
 /// softmax.softmax_grad and softmax.log_softmax_grad (see RaiseFamily.cpp).
 void populateSoftmaxRaisePatterns(RewritePatternSet &patterns);
 
-/// Adds the patterns raising softmax and log_softmax alone.
+/// Adds the patterns raising softmax and log_softmax from linalg alone.
 void populateRaiseSoftmaxPatterns(RewritePatternSet &patterns);
+
+/// Adds the patterns raising softmax and log_softmax from TOSA (see
+/// RaiseTosa.cpp).
+void populateRaiseTosaSoftmaxPatterns(RewritePatternSet &patterns);
 
 /// Adds the pattern of softmax-expand-mask.
 void populateSoftmaxExpandMaskPatterns(RewritePatternSet &patterns);

@@ -1,0 +1,170 @@
+//===- RaiseTosa.cpp - softmax written out in TOSA to the ops -------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// TOSA has no softmax: frontends that emit it (torch-mlir's TOSA backend,
+// TensorFlow Lite's) write softmax along an axis d as
+//
+//   %m = tosa.reduce_max %x {axis = d}      (the dim kept, of size 1)
+//   %t = tosa.sub %x, %m
+//   %e = tosa.exp %t
+//   %s = tosa.reduce_sum %e {axis = d}
+//   %r = tosa.reciprocal %s
+//   %y = tosa.mul %e, %r, %shift            (either order, a zero shift)
+//
+// and log_softmax as %y = tosa.sub %t, (tosa.log %s). These patterns
+// rewrite the chain into softmax.softmax and softmax.log_softmax of %x,
+// with or without the max (t = x), under the conditions of RaiseSoftmax.cpp:
+// the same x and axis throughout, no use of an intermediate result outside
+// the chain, x and y of one type. A subtraction of anything but the row max
+// broadcast along d is left alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
+#include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
+
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+namespace {
+
+/// Matches the steps of one TOSA chain, recording its ops.
+class TosaChainMatcher {
+public:
+  /// The entries exponentiated at `t`: x - reduce_max(x) along an axis
+  /// (setting the chain's axis), or any other tensor as x (max null).
+  std::optional<std::pair<Value, Operation *>> matchShifted(Value t) {
+    if (auto sub = t.getDefiningOp<tosa::SubOp>()) {
+      auto max = sub.getInput2().getDefiningOp<tosa::ReduceMaxOp>();
+      if (max && max.getInput() == sub.getInput1() && setAxis(max.getAxis())) {
+        ops.insert(sub);
+        ops.insert(max);
+        return std::make_pair(Value(sub.getInput1()), max.getOperation());
+      }
+      // x - b with b broadcast is a shift by something else.
+      if (sub.getInput2().getType() != t.getType())
+        return std::nullopt;
+    }
+    return std::make_pair(t, static_cast<Operation *>(nullptr));
+  }
+
+  /// The exp at `e` that `s` sums along the axis, and its entries.
+  std::optional<std::pair<Value, Operation *>> matchSumOfExp(Value s, Value e) {
+    auto sum = s.getDefiningOp<tosa::ReduceSumOp>();
+    auto exp = e.getDefiningOp<tosa::ExpOp>();
+    if (!sum || !exp || sum.getInput() != e || !setAxis(sum.getAxis()))
+      return std::nullopt;
+    ops.insert(sum);
+    ops.insert(exp);
+    return matchShifted(exp.getInput1());
+  }
+
+  /// Records `op` as a step of the chain.
+  void add(Operation *op) { ops.insert(op); }
+
+  /// Whether no result of the chain's ops has a use outside the chain
+  /// ending at `root`.
+  bool isClosed(Operation *root) const {
+    for (Operation *op : ops)
+      for (Operation *user : op->getUsers())
+        if (user != root && !ops.contains(user))
+          return false;
+    return true;
+  }
+
+  std::optional<int64_t> axis;
+
+private:
+  bool setAxis(int64_t value) {
+    if (axis && *axis != value)
+      return false;
+    axis = value;
+    return true;
+  }
+
+  llvm::SetVector<Operation *> ops;
+};
+
+/// Whether `v` is a constant of zeros (a multiplication's shift).
+bool isZeroShift(Value v) {
+  DenseElementsAttr values;
+  return matchPattern(v, m_Constant(&values)) && values.isSplat() &&
+         values.getSplatValue<APInt>().isZero();
+}
+
+/// Replaces `root` by the op of `x` along the chain's axis, if the chain
+/// qualifies.
+template <typename OpTy>
+LogicalResult replaceChain(PatternRewriter &rewriter, Operation *root,
+                           const TosaChainMatcher &chain, Value x) {
+  auto type = dyn_cast<RankedTensorType>(root->getResult(0).getType());
+  if (!type || type.getRank() == 0 || x.getType() != type ||
+      !isSupportedElementType(type.getElementType()))
+    return rewriter.notifyMatchFailure(root, "input and result differ");
+  if (!chain.isClosed(root))
+    return rewriter.notifyMatchFailure(
+        root, "an intermediate result is used outside the chain");
+  rewriter.replaceOpWithNewOp<OpTy>(root, x, *chain.axis);
+  return success();
+}
+
+/// e * reciprocal(sum(e)) to softmax.softmax.
+struct RaiseTosaSoftmax : OpRewritePattern<tosa::MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    if (!isZeroShift(mul.getShift()))
+      return failure();
+    for (auto [e, r] : {std::make_pair(mul.getInput1(), mul.getInput2()),
+                        std::make_pair(mul.getInput2(), mul.getInput1())}) {
+      auto reciprocal = r.getDefiningOp<tosa::ReciprocalOp>();
+      if (!reciprocal)
+        continue;
+      TosaChainMatcher chain;
+      auto entries = chain.matchSumOfExp(reciprocal.getInput1(), e);
+      if (!entries)
+        continue;
+      chain.add(reciprocal);
+      return replaceChain<SoftmaxOp>(rewriter, mul, chain, entries->first);
+    }
+    return rewriter.notifyMatchFailure(mul, "not a softmax chain");
+  }
+};
+
+/// t - log(sum(exp(t))) to softmax.log_softmax.
+struct RaiseTosaLogSoftmax : OpRewritePattern<tosa::SubOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::SubOp sub,
+                                PatternRewriter &rewriter) const override {
+    auto log = sub.getInput2().getDefiningOp<tosa::LogOp>();
+    auto sum = log ? log.getInput1().getDefiningOp<tosa::ReduceSumOp>()
+                   : tosa::ReduceSumOp();
+    if (!sum)
+      return failure();
+    TosaChainMatcher chain;
+    auto entries = chain.matchSumOfExp(sum, sum.getInput());
+    // The exp must be of the t this subtraction reads.
+    if (!entries || sum.getInput().getDefiningOp<tosa::ExpOp>().getInput1() !=
+                        sub.getInput1())
+      return rewriter.notifyMatchFailure(sub, "not a log_softmax chain");
+    chain.add(log);
+    return replaceChain<LogSoftmaxOp>(rewriter, sub, chain, entries->first);
+  }
+};
+
+} // namespace
+
+void mlir::softmax::populateRaiseTosaSoftmaxPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<RaiseTosaSoftmax, RaiseTosaLogSoftmax>(patterns.getContext());
+}
