@@ -87,3 +87,6 @@ if _imports("torch"):
     config.available_features.add("torch")
     if _imports("entmax"):
         config.available_features.add("entmax")
+    # torch-mlir's FX importer, which the model tests export with.
+    if _imports("torch_mlir.fx"):
+        config.available_features.add("torch-mlir")

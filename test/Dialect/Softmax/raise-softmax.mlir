@@ -69,6 +69,126 @@ func.func @torch_softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
 
 // -----
 
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#kept = affine_map<(d0, d1) -> (d0, 0)>
+
+// As torch-mlir's FX importer writes torch.softmax: the max with its argmax
+// (an unused second result), the unit dim restored by tensor.expand_shape.
+// CHECK-LABEL: func.func @torch_fx_softmax
+// CHECK-SAME: (%[[X:.*]]: tensor<4x10xf32>)
+// CHECK-NEXT: %[[Y:.*]] = softmax.softmax %[[X]] dim(1) : tensor<4x10xf32>
+// CHECK-NEXT: return %[[Y]]
+func.func @torch_fx_softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0_i64 = arith.constant 0 : i64
+  %ninf = arith.constant 0xFF800000 : f32
+  %fe = tensor.empty() : tensor<4x10xf32>
+  %ie = tensor.empty() : tensor<4xi64>
+  %i0 = linalg.fill ins(%c0_i64 : i64) outs(%ie : tensor<4xi64>) -> tensor<4xi64>
+  %me = tensor.empty() : tensor<4xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%me : tensor<4xf32>) -> tensor<4xf32>
+  %m:2 = linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x10xf32>) outs(%m0, %i0 : tensor<4xf32>, tensor<4xi64>) {
+  ^bb0(%in: f32, %out: f32, %idx: i64):
+    %i = linalg.index 1 : index
+    %ii = arith.index_cast %i : index to i64
+    %mx = arith.maximumf %in, %out : f32
+    %gt = arith.cmpf ogt, %in, %out : f32
+    %sel = arith.select %gt, %ii, %idx : i64
+    linalg.yield %mx, %sel : f32, i64
+  } -> (tensor<4xf32>, tensor<4xi64>)
+  %mk = tensor.expand_shape %m#0 [[0, 1]] output_shape [4, 1] : tensor<4xf32> into tensor<4x1xf32>
+  %t = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mk : tensor<4x10xf32>, tensor<4x1xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.subf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<4x10xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  %se = tensor.empty() : tensor<4x1xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%se : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %s = linalg.generic {indexing_maps = [#id, #kept], iterator_types = ["parallel", "reduction"]}
+      ins(%e : tensor<4x10xf32>) outs(%s0 : tensor<4x1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1xf32>
+  %y = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%e, %s : tensor<4x10xf32>, tensor<4x1xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  return %y : tensor<4x10xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#kept = affine_map<(d0, d1) -> (d0, 0)>
+
+// A near miss: the same with the argmax used.
+// CHECK-LABEL: func.func @argmax_used
+// CHECK-NOT: softmax.
+// CHECK: return
+func.func @argmax_used(%x: tensor<4x10xf32>) -> (tensor<4x10xf32>, tensor<4xi64>) {
+  %zero = arith.constant 0.0 : f32
+  %c0_i64 = arith.constant 0 : i64
+  %ninf = arith.constant 0xFF800000 : f32
+  %fe = tensor.empty() : tensor<4x10xf32>
+  %ie = tensor.empty() : tensor<4xi64>
+  %i0 = linalg.fill ins(%c0_i64 : i64) outs(%ie : tensor<4xi64>) -> tensor<4xi64>
+  %me = tensor.empty() : tensor<4xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%me : tensor<4xf32>) -> tensor<4xf32>
+  %m:2 = linalg.generic {indexing_maps = [#id, #row, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<4x10xf32>) outs(%m0, %i0 : tensor<4xf32>, tensor<4xi64>) {
+  ^bb0(%in: f32, %out: f32, %idx: i64):
+    %i = linalg.index 1 : index
+    %ii = arith.index_cast %i : index to i64
+    %mx = arith.maximumf %in, %out : f32
+    %gt = arith.cmpf ogt, %in, %out : f32
+    %sel = arith.select %gt, %ii, %idx : i64
+    linalg.yield %mx, %sel : f32, i64
+  } -> (tensor<4xf32>, tensor<4xi64>)
+  %mk = tensor.expand_shape %m#0 [[0, 1]] output_shape [4, 1] : tensor<4xf32> into tensor<4x1xf32>
+  %t = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mk : tensor<4x10xf32>, tensor<4x1xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.subf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  %e = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<4x10xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = math.exp %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  %se = tensor.empty() : tensor<4x1xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%se : tensor<4x1xf32>) -> tensor<4x1xf32>
+  %s = linalg.generic {indexing_maps = [#id, #kept], iterator_types = ["parallel", "reduction"]}
+      ins(%e : tensor<4x10xf32>) outs(%s0 : tensor<4x1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<4x1xf32>
+  %y = linalg.generic {indexing_maps = [#id, #kept, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%e, %s : tensor<4x10xf32>, tensor<4x1xf32>) outs(%fe : tensor<4x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.divf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<4x10xf32>
+  return %y, %m#1 : tensor<4x10xf32>, tensor<4xi64>
+}
+
+// -----
+
 #id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #kept = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
 #rows = affine_map<(d0, d1, d2) -> (d0, 0, d2)>

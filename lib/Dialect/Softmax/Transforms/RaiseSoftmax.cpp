@@ -13,9 +13,10 @@
 //
 //     m = max over d of x    a reduction from a fill with -inf or the lowest
 //                            finite value (maximumf, maxnumf, or a compare
-//                            and select)
+//                            and select), maybe with an unused argmax result
 //     t = x - m              m read per row: the projection without d, or the
 //                            constant 0 at d where the reduction kept the dim
+//                            (in its map, or by a tensor.expand_shape)
 //     e = exp(t)
 //     s = sum over d of e    a reduction from a zero fill
 //     y = e / s, e * (1 / s) or e * r with r = 1 / s         softmax
@@ -47,6 +48,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -88,13 +90,36 @@ class ChainMatcher {
 public:
   explicit ChainMatcher(int64_t dim) : dim(dim) {}
 
-  /// Whether `m` is the max of `x` along the dim.
+  /// `v`, or the tensor that a tensor.expand_shape at `v` only gives a
+  /// unit dim at the row dim (as torch-mlir keeps a reduced dim).
+  Value peelKeptDim(Value v) {
+    auto expand = v.getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand)
+      return v;
+    RankedTensorType source = expand.getSrcType();
+    RankedTensorType result = expand.getResultType();
+    if (result.getRank() != source.getRank() + 1 || dim >= result.getRank() ||
+        result.getDimSize(dim) != 1)
+      return v;
+    SmallVector<int64_t> shape(result.getShape());
+    shape.erase(shape.begin() + dim);
+    if (ArrayRef<int64_t>(shape) != source.getShape())
+      return v;
+    ops.insert(expand);
+    return expand.getSrc();
+  }
+
+  /// Whether `m` is the max of `x` along the dim: the first result of a
+  /// reduction whose other results (torch-mlir's argmax) have no use.
   bool isRowMax(Value m, Value x) {
+    m = peelKeptDim(m);
     auto max = m.getDefiningOp<linalg::GenericOp>();
-    Value yielded = max ? getYielded(max) : Value();
-    if (!yielded || max.getNumDpsInputs() != 1 ||
-        max.getNumReductionLoops() != 1)
+    if (!max || max.getNumDpsInputs() != 1 || max.getNumReductionLoops() != 1 ||
+        cast<OpResult>(m).getResultNumber() != 0 ||
+        llvm::any_of(max->getResults().drop_front(),
+                     [](Value other) { return !other.use_empty(); }))
       return false;
+    Value yielded = max.getBody()->getTerminator()->getOperand(0);
     OpOperand *input = max.getDpsInputOperand(0);
     OpOperand *init = max.getDpsInitOperand(0);
     if (input->get() != x || !max.getMatchingIndexingMap(input).isIdentity() ||
@@ -182,6 +207,7 @@ public:
 
   /// The shifted entries whose exp `s` sums along the dim.
   std::optional<Shifted> matchSumOfExp(Value s) {
+    s = peelKeptDim(s);
     std::optional<Shifted> terms;
     if (!isRowSum(s, dim, [&](linalg::GenericOp sum, Value term) {
           terms = matchExp(sum, term);
@@ -203,7 +229,8 @@ public:
       return s ? matchSumOfExp(s) : std::nullopt;
     }
     Value r = getRowTensor(generic, v, dim);
-    auto producer = r ? r.getDefiningOp<linalg::GenericOp>() : nullptr;
+    auto producer =
+        r ? peelKeptDim(r).getDefiningOp<linalg::GenericOp>() : nullptr;
     if (!producer || !getYielded(producer) ||
         !isElementwise(producer, nullptr) ||
         producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)))
