@@ -32,10 +32,17 @@ tools = [
     ToolSubst("split-file", unresolved="fatal"),
     ToolSubst("llvm-nm", unresolved="fatal"),
     ToolSubst("llvm-readelf", unresolved="fatal"),
+    # Upstream's mlir-opt, which loads softmax-mlir as a plugin.
+    ToolSubst("mlir-opt", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(
     tools, [config.softmax_mlir_tools_dir, config.llvm_tools_dir]
 )
+
+# The dialect and pass plugin for upstream's mlir-opt.
+config.substitutions.append(
+    ("%softmax_plugin",
+     os.path.join(config.softmax_mlir_obj_root, "lib", "SoftmaxMLIRPlugin.so")))
 
 # The CUDA toolkit (CUDA_HOME, else /usr/local/cuda): the GPU pipeline
 # links libdevice into the kernels; ptxas (or one on PATH) assembles PTX
