@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything softmax-mlir needs to build and test, idempotently:
 # Debian's LLVM/MLIR 22 toolchain and the Python packages the integration
-# tests use as their float64 reference. Does nothing when all is present.
+# tests use as their references (with --tests, also the heavy ones below).
+# Does nothing when all is present.
 set -euo pipefail
 
 APT_PACKAGES=(
@@ -9,8 +10,16 @@ APT_PACKAGES=(
   clang-22 lld-22 ninja-build cmake libgtest-dev libomp-22-dev
 )
 # Reference implementations for the integration tests (float64 NumPy).
-# Heavy peers (torch, oneDNN) belong to benchmarks/, not here.
 PIP_PACKAGES=(numpy)
+# What some tests need beyond NumPy, pinned: PyTorch (autograd and
+# cross_entropy as references, the models of test/Models), the entmax
+# package (the sparse ops' reference) and torch-mlir (the model tests'
+# frontend). PyTorch from PyPI pulls about 3 GB (its CUDA libraries; about
+# 2 minutes here); each is installed once, only when it does not import,
+# and only for the tests (`setup.sh --tests`, as scripts/test.sh runs it).
+# SOFTMAX_MLIR_SKIP_TORCH=1 skips them (those tests then report
+# UNSUPPORTED). Speed peers (oneDNN, Triton) belong to benchmarks/.
+HEAVY_PIP_PACKAGES=(torch==2.15.0:torch entmax==1.3:entmax torch-mlir==20261001:torch_mlir.fx)
 
 missing_apt=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -32,6 +41,11 @@ missing_pip=()
 for p in "${PIP_PACKAGES[@]}"; do
   "$PYTHON" -c "import $p" 2>/dev/null || missing_pip+=("$p")
 done
+if [ "${1:-}" = --tests ] && [ "${SOFTMAX_MLIR_SKIP_TORCH:-0}" != 1 ]; then
+  for p in "${HEAVY_PIP_PACKAGES[@]}"; do
+    "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
+  done
+fi
 if [ ${#missing_pip[@]} -gt 0 ]; then
   echo "setup: installing pip packages: ${missing_pip[*]}"
   "$PYTHON" -m pip install -q --disable-pip-version-check "${missing_pip[@]}"

@@ -7,7 +7,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
 
-"$root/scripts/setup.sh" || { echo "0 passed, 1 failed"; exit 1; }
+"$root/scripts/setup.sh" --tests || { echo "0 passed, 1 failed"; exit 1; }
 if ! "$root/scripts/build.sh"; then
   echo "build failed"
   echo "0 passed, 1 failed"

@@ -74,9 +74,9 @@ def _has_cuda_gpu():
 if _has_cuda_gpu():
     config.available_features.add("cuda-gpu")
 
-# PyTorch and the entmax package, where they are installed (the test setup
-# does not install them: PyTorch pulls gigabytes): tests that compare with
-# their kernels need them.
+# PyTorch, the entmax package and torch-mlir, where they are installed
+# (`scripts/setup.sh --tests` installs them unless SOFTMAX_MLIR_SKIP_TORCH=1):
+# the tests that compare with them or export models with them need them.
 import subprocess
 
 
