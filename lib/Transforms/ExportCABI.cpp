@@ -19,34 +19,41 @@ namespace mlir::softmax {
 using namespace mlir;
 using namespace mlir::softmax;
 
-/// Moves the body of `func` into a private function and turns `func` into
-/// the destination-passing wrapper that calls it.
-static LogicalResult exportFunction(func::FuncOp func,
-                                    SymbolTable &symbolTable) {
+/// A function to export: the wrapper-to-be, the private function that keeps
+/// its body, and its C ABI parameters.
+struct Export {
+  func::FuncOp func, impl;
+  SmallVector<CABIParam> params;
+};
+
+/// Copies `func` into a private implementation function (renamed on a clash
+/// in `symbolTable`).
+static FailureOr<Export> cloneImplementation(func::FuncOp func,
+                                             SymbolTable &symbolTable) {
   FailureOr<SmallVector<CABIParam>> params = getCABIParams(func);
   if (failed(params))
     return failure();
-
-  MLIRContext *ctx = func.getContext();
-  Location loc = func.getLoc();
-  OpBuilder builder(ctx);
-
-  // The implementation keeps the original signature and body.
-  builder.setInsertionPoint(func);
+  OpBuilder builder(func);
   auto impl = cast<func::FuncOp>(builder.clone(*func));
   impl.setPrivate();
   impl.setSymName((func.getSymName() + "__softmax_impl").str());
   impl->removeAttr("llvm.emit_c_interface");
-  symbolTable.insert(impl); // Renames on a clash.
-  if (failed(SymbolTable::replaceAllSymbolUses(func, impl.getSymNameAttr(),
-                                               func->getParentOp())))
-    return func.emitError("cannot redirect the uses of '@")
-           << func.getSymName() << "'";
+  symbolTable.insert(impl);
+  return Export{func, impl, std::move(*params)};
+}
+
+/// Turns `func` into the destination-passing wrapper that calls its
+/// implementation.
+static void buildWrapper(const Export &e) {
+  func::FuncOp func = e.func;
+  MLIRContext *ctx = func.getContext();
+  Location loc = func.getLoc();
+  OpBuilder builder(ctx);
 
   // The wrapper: memref inputs, then memref outputs, no results.
   SmallVector<Type> argTypes;
   SmallVector<Location> argLocs;
-  for (const CABIParam &param : *params) {
+  for (const CABIParam &param : e.params) {
     argTypes.push_back(
         MemRefType::get(param.type.getShape(), param.type.getElementType()));
     argLocs.push_back(loc);
@@ -59,7 +66,7 @@ static LogicalResult exportFunction(func::FuncOp func,
   Block *entry = builder.createBlock(&func.getBody(), {}, argTypes, argLocs);
 
   SmallVector<Value> inputs, outputs;
-  for (auto [param, arg] : llvm::zip(*params, entry->getArguments())) {
+  for (auto [param, arg] : llvm::zip(e.params, entry->getArguments())) {
     if (param.isOutput) {
       outputs.push_back(arg);
       continue;
@@ -68,13 +75,12 @@ static LogicalResult exportFunction(func::FuncOp func,
                                                        arg, /*restrict=*/true,
                                                        /*writable=*/false));
   }
-  auto call = func::CallOp::create(builder, loc, impl, inputs);
+  auto call = func::CallOp::create(builder, loc, e.impl, inputs);
   for (auto [result, out] : llvm::zip(call.getResults(), outputs))
     bufferization::MaterializeInDestinationOp::create(
         builder, loc, TypeRange{}, result, out, /*restrict=*/true,
         /*writable=*/true);
   func::ReturnOp::create(builder, loc);
-  return success();
 }
 
 namespace {
@@ -83,13 +89,23 @@ struct SoftmaxExportCABIPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SymbolTable symbolTable(module);
-    SmallVector<func::FuncOp> exported;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (isExportedThroughCABI(func))
-        exported.push_back(func);
-    for (func::FuncOp func : exported)
-      if (failed(exportFunction(func, symbolTable)))
-        return signalPassFailure();
+    SmallVector<Export> exports;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+      if (isExportedThroughCABI(func)) {
+        FailureOr<Export> e = cloneImplementation(func, symbolTable);
+        if (failed(e))
+          return signalPassFailure();
+        exports.push_back(std::move(*e));
+      }
+    // Every use of an exported function (calls from the model's other
+    // functions, its own recursion now in the copy) goes to its
+    // implementation: one walk of the module for all of them.
+    SymbolTableCollection symbolTables;
+    SymbolUserMap users(symbolTables, module);
+    for (Export &e : exports)
+      users.replaceAllUsesWith(e.func, e.impl.getSymNameAttr());
+    for (const Export &e : exports)
+      buildWrapper(e);
   }
 };
 } // namespace

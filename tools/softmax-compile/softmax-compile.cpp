@@ -27,6 +27,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -254,7 +255,8 @@ emitObject(llvm::Module &llvmModule, llvm::TargetMachine &tm,
 
 /// --target=cuda: softmax-gpu-pipeline, then the module (mlir) or the
 /// kernels' PTX or cubin with a JSON sidecar per kernel.
-static int compileForCUDA(const Options &options, EmitKind emit) {
+static int compileForCUDA(const Options &options, EmitKind emit,
+                          TimingScope &timing) {
   if (emit == EmitKind::Asm || emit == EmitKind::Obj)
     return fail("--target=cuda emits mlir, llvm, ptx, cubin or shared-lib, "
                 "not --emit=" +
@@ -281,7 +283,9 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
 
   Session session;
   MLIRContext &context = session.context;
+  TimingScope parseTiming = timing.nest("Parse");
   OwningOpRef<ModuleOp> module = session.parse(options);
+  parseTiming.stop();
   if (!module)
     return 1;
 
@@ -302,6 +306,7 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
   PassManager kernelPM(&context, module.get()->getName().getStringRef());
   if (failed(applyPassManagerCLOptions(kernelPM)))
     return fail("invalid pass manager options");
+  kernelPM.enableTiming(timing);
   softmax::buildSoftmaxGPUKernelPipeline(kernelPM, pipelineOptions);
   if (failed(kernelPM.run(*module)))
     return 1;
@@ -314,6 +319,7 @@ static int compileForCUDA(const Options &options, EmitKind emit) {
   PassManager lowerPM(&context, module.get()->getName().getStringRef());
   if (failed(applyPassManagerCLOptions(lowerPM)))
     return fail("invalid pass manager options");
+  lowerPM.enableTiming(timing);
   softmax::buildSoftmaxGPULoweringPipeline(lowerPM, pipelineOptions);
   if (failed(lowerPM.run(*module)))
     return 1;
@@ -361,6 +367,7 @@ int main(int argc, char **argv) {
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
   registerAsmPrinterCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(compileCategory);
 
   if (!softmax::parseToolCommandLine(argc, argv,
@@ -368,6 +375,11 @@ int main(int argc, char **argv) {
                                      "  softmax-compile IN.mlir -o OUT "
                                      "--target=cpu --emit=shared-lib\n"))
     return 1;
+
+  // --mlir-timing: the passes, and parsing and LLVM's part around them.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  TimingScope timing = timingManager.getRootScope();
 
   std::optional<EmitKind> emit = parseEmitKind(options.emit);
   if (!emit)
@@ -378,7 +390,7 @@ int main(int argc, char **argv) {
     return fail("unknown --target '" + options.target +
                 "' (expected cpu or cuda)");
   if (options.target == "cuda")
-    return compileForCUDA(options, *emit);
+    return compileForCUDA(options, *emit, timing);
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
   if (options.threads < 0)
@@ -400,7 +412,9 @@ int main(int argc, char **argv) {
 
   Session session;
   MLIRContext &context = session.context;
+  TimingScope parseTiming = timing.nest("Parse");
   OwningOpRef<ModuleOp> module = session.parse(options);
+  parseTiming.stop();
   if (!module)
     return 1;
 
@@ -412,6 +426,7 @@ int main(int argc, char **argv) {
   PassManager pm(&context, module.get()->getName().getStringRef());
   if (failed(applyPassManagerCLOptions(pm)))
     return fail("invalid pass manager options");
+  pm.enableTiming(timing);
   softmax::CPUPipelineOptions pipelineOptions;
   pipelineOptions.mcpu = options.mcpu;
   pipelineOptions.triple = options.mtriple;
@@ -430,17 +445,21 @@ int main(int argc, char **argv) {
     return writeModule(options.output, *module);
 
   llvm::LLVMContext llvmContext;
+  TimingScope llvmTiming = timing.nest("Translate to LLVM IR and optimize");
   FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
       softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
+  llvmTiming.stop();
   if (failed(llvmModule))
     return 1;
   if (*emit == EmitKind::LLVM)
     return writeModule(options.output, **llvmModule);
 
+  TimingScope codegenTiming = timing.nest("Generate machine code");
   FailureOr<llvm::SmallString<0>> code =
       emitObject(**llvmModule, **tm,
                  *emit == EmitKind::Asm ? llvm::CodeGenFileType::AssemblyFile
                                         : llvm::CodeGenFileType::ObjectFile);
+  codegenTiming.stop();
   if (failed(code))
     return 1;
   if (*emit != EmitKind::SharedLib)
