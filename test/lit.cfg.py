@@ -27,6 +27,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tools = [
     ToolSubst("softmax-opt", unresolved="fatal"),
     ToolSubst("softmax-compile", unresolved="fatal"),
+    ToolSubst("softmax-lsp-server", unresolved="fatal"),
     ToolSubst("not", unresolved="fatal"),
     ToolSubst("count", unresolved="fatal"),
     ToolSubst("split-file", unresolved="fatal"),
