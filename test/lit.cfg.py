@@ -21,6 +21,7 @@ llvm_config.use_default_substitutions()
 config.substitutions.append(("%PYTHON", config.python_executable))
 config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%src_root", config.softmax_mlir_src_root))
+config.substitutions.append(("%obj_root", config.softmax_mlir_obj_root))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

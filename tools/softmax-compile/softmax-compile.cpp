@@ -255,6 +255,20 @@ emitObject(llvm::Module &llvmModule, llvm::TargetMachine &tm,
 
 /// --target=cuda: softmax-gpu-pipeline, then the module (mlir) or the
 /// kernels' PTX or cubin with a JSON sidecar per kernel.
+/// This executable's path, for what is installed beside it.
+static std::string mainExecutable;
+
+/// The CUDA runtime archive: in the lib directory beside this executable's
+/// (installed, or in the build tree), else where the build put it.
+static std::string getCUDARuntimeLibrary() {
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(mainExecutable)));
+  llvm::sys::path::append(path, "lib", "libsoftmax_mlir_cuda_runtime.a");
+  if (!mainExecutable.empty() && llvm::sys::fs::exists(path))
+    return std::string(path);
+  return SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY;
+}
+
 static int compileForCUDA(const Options &options, EmitKind emit,
                           TimingScope &timing) {
   if (emit == EmitKind::Asm || emit == EmitKind::Obj)
@@ -339,9 +353,8 @@ static int compileForCUDA(const Options &options, EmitKind emit,
     if (failed(code))
       return 1;
     // The runtime opens the driver with dlopen and is written in C++.
-    return writeSharedLibrary(
-        options, *code, headerPath, headerText,
-        {SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY, "-ldl", "-lstdc++"});
+    return writeSharedLibrary(options, *code, headerPath, headerText,
+                              {getCUDARuntimeLibrary(), "-ldl", "-lstdc++"});
   }
   FailureOr<std::string> binary = softmax::getGPUKernelBinary(*module);
   if (failed(binary) || failed(writeFile(options.output, *binary)))
@@ -363,6 +376,8 @@ static int compileForCUDA(const Options &options, EmitKind emit,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  mainExecutable = llvm::sys::fs::getMainExecutable(
+      argv[0], reinterpret_cast<void *>(&mainExecutable));
   Options options;
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
