@@ -12,7 +12,8 @@ class DialectRegistry;
 
 namespace softmax {
 
-/// Adds the softmax-mlir dialects to `registry`.
+/// Adds the softmax-mlir dialects to `registry`, and the softmax ops of the
+/// transform dialect.
 void registerAllSoftmaxDialects(DialectRegistry &registry);
 
 /// Registers every softmax-mlir pass and named pipeline.

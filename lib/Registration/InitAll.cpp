@@ -8,6 +8,7 @@
 
 #include "softmax-mlir/Conversion/Passes.h"
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxDialect.h"
+#include "softmax-mlir/Dialect/Softmax/TransformOps/SoftmaxTransformOps.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
 #include "softmax-mlir/Pipelines/Pipelines.h"
 #include "softmax-mlir/Transforms/Passes.h"
@@ -20,6 +21,7 @@
 
 void mlir::softmax::registerAllSoftmaxDialects(DialectRegistry &registry) {
   registry.insert<SoftmaxDialect>();
+  registerTransformDialectExtension(registry);
 }
 
 void mlir::softmax::registerAllSoftmaxPasses() {
