@@ -230,6 +230,35 @@ def softmax64(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def grad_case(rng, name, shape):
+    """softmax_grad or log_softmax_grad on the f32 output of a softmax of
+    random rows: (inputs, float64 reference, tolerance)."""
+    x = rng.standard_normal(shape) * 2
+    p = softmax64(x, 1)
+    y = (p if name == "softmax_grad" else np.log(p)).astype(np.float32)
+    dy = rng.standard_normal(shape).astype(np.float32)
+    yd, dyd = y.astype(np.float64), dy.astype(np.float64)
+    if name == "softmax_grad":
+        ref = yd * (dyd - (dyd * yd).sum(axis=1, keepdims=True))
+    else:
+        ref = dyd - np.exp(yd) * dyd.sum(axis=1, keepdims=True)
+    scale = np.abs(dyd).max(axis=1, keepdims=True) * (np.abs(yd).max() + 1)
+    return [y, dy], ref, 1e-5 * np.abs(ref) + 1e-6 * scale
+
+
+def run_case(lib, name, inputs, ref, tol):
+    """Problems with `name` run on `inputs` through the C ABI against the
+    float64 `ref`, within `tol`."""
+    fn = getattr(lib, "_mlir_ciface_" + name)
+    fn.restype = None
+    out, problems = call_fenced(fn, inputs, ref.shape, DTYPES["f32"])
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(out.astype(np.float64) - ref) <= tol)
+    if bad.any():
+        problems.append("%d elements off" % bad.sum())
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", required=True)
@@ -241,32 +270,9 @@ def main():
     raised = raised_functions(args.opt, stem + ".mlir")
     for name in sorted(set(RAISED) - set(raised)):
         print("FAIL %s: not raised into %s" % (name, RAISED[name]))
-    dtype = DTYPES["f32"]
     rng = np.random.default_rng(3)
-    failures = 0
-    for name, shape in (("softmax_grad", (7, 1000)), ("log_softmax_grad", (5, 37))):
-        x = rng.standard_normal(shape) * 2
-        e = np.exp(x - x.max(axis=1, keepdims=True))
-        p = e / e.sum(axis=1, keepdims=True)
-        y64 = p if name == "softmax_grad" else np.log(p)
-        y = y64.astype(np.float32)
-        dy = rng.standard_normal(shape).astype(np.float32)
-        yd, dyd = y.astype(np.float64), dy.astype(np.float64)
-        if name == "softmax_grad":
-            ref = yd * (dyd - (dyd * yd).sum(axis=1, keepdims=True))
-        else:
-            ref = dyd - np.exp(yd) * dyd.sum(axis=1, keepdims=True)
-        fn = getattr(lib, "_mlir_ciface_" + name)
-        fn.restype = None
-        out, problems = call_fenced(fn, [y, dy], shape, dtype)
-        got = out.astype(np.float64)
-        scale = np.abs(dyd).max(axis=1, keepdims=True) * (np.abs(yd).max() + 1)
-        bad = ~(np.abs(got - ref) <= 1e-5 * np.abs(ref) + 1e-6 * scale)
-        if bad.any():
-            problems.append("%d elements off" % bad.sum())
-        if problems:
-            failures += 1
-            print("FAIL %s: %s" % (name, "; ".join(problems)))
+    cases = [(name,) + grad_case(rng, name, shape)
+             for name, shape in (("softmax_grad", (7, 1000)), ("log_softmax_grad", (5, 37)))]
     # The forward forms, with rows spanning 200 (the chain without the max
     # would overflow exp there).
     for name, shape, axis, log in (("linalg_softmax", (33, 5), 0, False),
@@ -276,38 +282,23 @@ def main():
         x = (rng.standard_normal(shape) * 50).astype(np.float32)
         p = softmax64(x.astype(np.float64), axis)
         ref = np.log(p) if log else p
-        fn = getattr(lib, "_mlir_ciface_" + name)
-        fn.restype = None
-        out, problems = call_fenced(fn, [x], shape, dtype)
-        got = out.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(got - ref) <= 1e-5 * np.abs(ref) + 1e-7)
-        if bad.any():
-            problems.append("%d elements off" % bad.sum())
-        if problems:
-            failures += 1
-            print("FAIL %s: %s" % (name, "; ".join(problems)))
+        cases.append((name, [x], ref, 1e-5 * np.abs(ref) + 1e-7))
     # The TOSA model: tanh(softmax(x + b)), and log_softmax along dim 0.
     x = (rng.standard_normal((6, 50)) * 50).astype(np.float32)
     b = rng.standard_normal((6, 50)).astype(np.float32)
-    z = x.astype(np.float64) + b.astype(np.float64)
-    xl = (rng.standard_normal((40, 3)) * 50).astype(np.float32)
-    for name, inputs, ref in (
-            ("tosa_model", [x, b], np.tanh(softmax64(z, 1))),
-            ("tosa_log_softmax", [xl], np.log(softmax64(xl.astype(np.float64), 0)))):
-        fn = getattr(lib, "_mlir_ciface_" + name)
-        fn.restype = None
-        out, problems = call_fenced(fn, inputs, ref.shape, dtype)
-        got = out.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            bad = ~(np.abs(got - ref) <= 1e-5 * np.abs(ref) + 1e-6)
-        if bad.any():
-            problems.append("%d elements off" % bad.sum())
+    ref = np.tanh(softmax64(x.astype(np.float64) + b.astype(np.float64), 1))
+    cases.append(("tosa_model", [x, b], ref, 1e-5 * np.abs(ref) + 1e-6))
+    x = (rng.standard_normal((40, 3)) * 50).astype(np.float32)
+    ref = np.log(softmax64(x.astype(np.float64), 0))
+    cases.append(("tosa_log_softmax", [x], ref, 1e-5 * np.abs(ref) + 1e-6))
+    failures = 0
+    for name, inputs, ref, tol in cases:
+        problems = run_case(lib, name, inputs, ref, tol)
         if problems:
             failures += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
     print("raised linalg and TOSA forms: %d of %d raised, %d functions, %d failures"
-          % (len(raised), len(RAISED), len(RAISED), failures))
+          % (len(raised), len(RAISED), len(cases), failures))
     sys.exit(1 if failures or len(raised) != len(RAISED) else 0)
 
 

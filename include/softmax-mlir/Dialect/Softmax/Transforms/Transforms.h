@@ -68,8 +68,9 @@ FailureOr<Operation *> expandMasking(RewriterBase &rewriter, Operation *op);
 
 /// Adds the patterns of softmax-raise: linalg.softmax and the max-exp-sum
 /// linalg and TOSA chains of softmax and log_softmax to the ops (see
-/// RaiseSoftmax.cpp and RaiseTosa.cpp), and hand-written linalg chains of the gradients to
-/// softmax.softmax_grad and softmax.log_softmax_grad (see RaiseFamily.cpp).
+/// RaiseSoftmax.cpp and RaiseTosa.cpp), and hand-written linalg chains of the
+/// gradients to softmax.softmax_grad and softmax.log_softmax_grad (see
+/// RaiseFamily.cpp).
 void populateSoftmaxRaisePatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns raising softmax and log_softmax from linalg alone.
