@@ -572,3 +572,41 @@ func.func @near_misses(%x: tensor<4x4xf32>, %z: tensor<4x4xf32>)
   return %ywrong, %ymin, %yz, %yused, %eused, %yother, %yprod
       : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#vec = affine_map<(d0) -> (d0)>
+#first = affine_map<(d0) -> (0)>
+
+// Left alone: a division by a sum over another tensor of another rank, and
+// a generic on buffers (no result).
+// CHECK-LABEL: func.func @other_shapes
+// CHECK-NOT: softmax.
+// CHECK: return
+func.func @other_shapes(%x: tensor<1x10xf32>, %v: tensor<7xf32>, %b: memref<4x8xf32>) -> tensor<1x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %se = tensor.empty() : tensor<1xf32>
+  %s0 = linalg.fill ins(%zero : f32) outs(%se : tensor<1xf32>) -> tensor<1xf32>
+  %s = linalg.generic {indexing_maps = [#vec, #first], iterator_types = ["reduction"]}
+      ins(%v : tensor<7xf32>) outs(%s0 : tensor<1xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %r = arith.addf %in, %acc : f32
+    linalg.yield %r : f32
+  } -> tensor<1xf32>
+  %e = tensor.empty() : tensor<1x10xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<1x10xf32>, tensor<1xf32>) outs(%e : tensor<1x10xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %x1 = math.exp %a : f32
+    %r = arith.divf %x1, %c : f32
+    linalg.yield %r : f32
+  } -> tensor<1x10xf32>
+  linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]} outs(%b : memref<4x8xf32>) {
+  ^bb0(%o: f32):
+    %r = math.exp %o : f32
+    linalg.yield %r : f32
+  }
+  return %y : tensor<1x10xf32>
+}

@@ -1,4 +1,4 @@
-// RUN: softmax-opt %s --split-input-file --transform-interpreter --verify-diagnostics
+// RUN: softmax-opt %s --split-input-file --allow-unregistered-dialect --transform-interpreter --verify-diagnostics
 
 func.func @not_softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %e = tensor.empty() : tensor<4x8xf32>
@@ -58,6 +58,22 @@ module attributes {transform.with_named_sequence} {
       // expected-error @below {{vector_bits must be a positive multiple of 32}}
       transform.apply_patterns.softmax.vectorize {vector_bits = 100 : i64}
     } : !transform.any_op
+    transform.yield
+  }
+}
+
+// -----
+
+func.func @unregistered() {
+  "test.op"() : () -> ()
+  return
+}
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {
+    %t = transform.structured.match ops{["test.op"]} in %root : (!transform.any_op) -> !transform.any_op
+    // expected-error @below {{expects softmax ops}}
+    transform.softmax.set_strategy %t {gpu_strategy = "warp_row"} : !transform.any_op
     transform.yield
   }
 }

@@ -84,7 +84,7 @@ DiagnosedSilenceableFailure transform::SoftmaxSetStrategyOp::applyToOne(
     transform::TransformRewriter &rewriter, Operation *target,
     transform::ApplyToEachResultList &results,
     transform::TransformState &state) {
-  if (!isa<SoftmaxDialect>(target->getDialect()))
+  if (!isa_and_nonnull<SoftmaxDialect>(target->getDialect()))
     return emitSilenceableError() << "expects softmax ops, got " << *target;
   bool cpuForms = getRowForm() || getPassForm() || getStoreForm();
   if (cpuForms && !isa<SoftmaxOp, LogSoftmaxOp>(target))

@@ -1136,8 +1136,12 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       Value tau = loop.getResult(0);
       if (!moments)
         return {tau, Value()};
-      // The last pass's S holds the support at tau (an entry of S at or
-      // below tau is within the tolerance of it and adds nothing).
+      // The total at the threshold found from the last pass's moments, over
+      // S at that pass's tau: after the exact quadratic step S is the
+      // support and F is 1 up to rounding; after a step within the
+      // tolerance an entry of S at or below the new tau is within it and
+      // adds its square at most (only a row stopped after the last allowed
+      // round, inexact anyway, can be off more).
       return {tau, toType(squares(tau, loop.getResult(4), loop.getResult(5),
                                   loop.getResult(6)),
                           type)};

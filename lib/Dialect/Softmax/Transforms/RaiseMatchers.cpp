@@ -103,6 +103,11 @@ bool mlir::softmax::detail::isElementwise(linalg::GenericOp generic,
   return true;
 }
 
+bool mlir::softmax::detail::isPureElementwise(linalg::GenericOp generic) {
+  return getYielded(generic) && isElementwise(generic, nullptr) &&
+         !generic.payloadUsesValueFromOperand(generic.getDpsInitOperand(0));
+}
+
 bool mlir::softmax::detail::isRowSum(
     Value s, int64_t dim, function_ref<bool(linalg::GenericOp, Value)> isTerm) {
   auto sum = s.getDefiningOp<linalg::GenericOp>();
@@ -111,8 +116,8 @@ bool mlir::softmax::detail::isRowSum(
   Value yielded = getYielded(sum);
   OpOperand *init = sum.getDpsInitOperand(0);
   if (!yielded || !isZeroFill(init->get()) || sum.getNumReductionLoops() != 1 ||
-      sum.getIteratorTypesArray()[dim] != utils::IteratorType::reduction ||
-      getRowDim(sum, init) != dim)
+      getRowDim(sum, init) != dim ||
+      sum.getIteratorTypesArray()[dim] != utils::IteratorType::reduction)
     return false;
   for (OpOperand *input : sum.getDpsInputOperands())
     if (!sum.getMatchingIndexingMap(input).isIdentity() &&
@@ -133,9 +138,7 @@ bool mlir::softmax::detail::isRowSum(
   Value produced = getFullTensor(sum, term);
   auto producer = produced ? produced.getDefiningOp<linalg::GenericOp>()
                            : linalg::GenericOp();
-  if (!producer || !produced.hasOneUse() || !getYielded(producer) ||
-      !isElementwise(producer, nullptr) ||
-      producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)))
+  if (!producer || !produced.hasOneUse() || !isPureElementwise(producer))
     return false;
   return isTerm(producer, getYielded(producer));
 }

@@ -69,6 +69,10 @@ bool isZeroFill(Value v);
 /// all its loops are parallel.
 bool isElementwise(linalg::GenericOp generic, OpOperand *rowOperand);
 
+/// Whether `generic` computes one result elementwise from inputs of its
+/// shape, without reading its init.
+bool isPureElementwise(linalg::GenericOp generic);
+
 /// The sum along `dim` of the terms `isTerm` accepts: `s` must be the single-
 /// use result of a reduction generic over `dim` from a zero fill whose
 /// payload is `out + term`, the term either computed in the payload from

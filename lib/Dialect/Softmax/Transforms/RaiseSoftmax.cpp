@@ -231,9 +231,7 @@ public:
     Value r = getRowTensor(generic, v, dim);
     auto producer =
         r ? peelKeptDim(r).getDefiningOp<linalg::GenericOp>() : nullptr;
-    if (!producer || !getYielded(producer) ||
-        !isElementwise(producer, nullptr) ||
-        producer.payloadUsesValueFromOperand(producer.getDpsInitOperand(0)))
+    if (!producer || !isPureElementwise(producer))
       return std::nullopt;
     std::optional<Value> arg = argOfF(getYielded(producer));
     Value s = arg ? getFullTensor(producer, *arg) : Value();
@@ -286,8 +284,10 @@ struct RaiseSoftmaxChain : OpRewritePattern<linalg::GenericOp> {
   LogicalResult matchAndRewrite(linalg::GenericOp generic,
                                 PatternRewriter &rewriter) const override {
     Value yielded = getYielded(generic);
+    if (!yielded)
+      return failure();
     auto type = dyn_cast<RankedTensorType>(generic->getResult(0).getType());
-    if (!yielded || !type || type.getRank() == 0 ||
+    if (!type || type.getRank() == 0 ||
         !isSupportedElementType(type.getElementType()))
       return failure();
     // The dim: where the payload reads a per-row tensor.

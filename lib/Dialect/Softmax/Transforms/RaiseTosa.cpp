@@ -39,25 +39,26 @@ namespace {
 /// Matches the steps of one TOSA chain, recording its ops.
 class TosaChainMatcher {
 public:
-  /// The entries exponentiated at `t`: x - reduce_max(x) along an axis
-  /// (setting the chain's axis), or any other tensor as x (max null).
-  std::optional<std::pair<Value, Operation *>> matchShifted(Value t) {
+  /// The x whose entries are exponentiated at `t`: t = x - reduce_max(x)
+  /// along an axis (setting the chain's axis), or t itself. A subtraction
+  /// of anything else broadcast per row is a shift by another value than
+  /// the max, left alone as the linalg form's is.
+  std::optional<Value> matchShifted(Value t) {
     if (auto sub = t.getDefiningOp<tosa::SubOp>()) {
       auto max = sub.getInput2().getDefiningOp<tosa::ReduceMaxOp>();
       if (max && max.getInput() == sub.getInput1() && setAxis(max.getAxis())) {
         ops.insert(sub);
         ops.insert(max);
-        return std::make_pair(Value(sub.getInput1()), max.getOperation());
+        return Value(sub.getInput1());
       }
-      // x - b with b broadcast is a shift by something else.
       if (sub.getInput2().getType() != t.getType())
         return std::nullopt;
     }
-    return std::make_pair(t, static_cast<Operation *>(nullptr));
+    return t;
   }
 
-  /// The exp at `e` that `s` sums along the axis, and its entries.
-  std::optional<std::pair<Value, Operation *>> matchSumOfExp(Value s, Value e) {
+  /// The x of the exp at `e` that `s` sums along the axis.
+  std::optional<Value> matchSumOfExp(Value s, Value e) {
     auto sum = s.getDefiningOp<tosa::ReduceSumOp>();
     auto exp = e.getDefiningOp<tosa::ExpOp>();
     if (!sum || !exp || sum.getInput() != e || !setAxis(sum.getAxis()))
@@ -134,7 +135,7 @@ struct RaiseTosaSoftmax : OpRewritePattern<tosa::MulOp> {
       if (!entries)
         continue;
       chain.add(reciprocal);
-      return replaceChain<SoftmaxOp>(rewriter, mul, chain, entries->first);
+      return replaceChain<SoftmaxOp>(rewriter, mul, chain, *entries);
     }
     return rewriter.notifyMatchFailure(mul, "not a softmax chain");
   }
@@ -158,7 +159,7 @@ struct RaiseTosaLogSoftmax : OpRewritePattern<tosa::SubOp> {
                         sub.getInput1())
       return rewriter.notifyMatchFailure(sub, "not a log_softmax chain");
     chain.add(log);
-    return replaceChain<LogSoftmaxOp>(rewriter, sub, chain, entries->first);
+    return replaceChain<LogSoftmaxOp>(rewriter, sub, chain, *entries);
   }
 };
 

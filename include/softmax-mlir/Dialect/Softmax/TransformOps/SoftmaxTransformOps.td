@@ -87,7 +87,7 @@ def SoftmaxSetStrategyOp : Op<Transform_Dialect, "softmax.set_strategy",
     #### Return modes
 
     A silenceable failure where a target is not a softmax op or not one that
-    the strategy applies to; a definite one for an unknown strategy name.
+    the strategy applies to (unknown strategy names fail verification).
   }];
   let arguments = (ins TransformHandleTypeInterface:$target,
                        OptionalAttr<StrAttr>:$row_form,
