@@ -54,6 +54,9 @@ std::string mlir::softmax::getLibdevicePath(StringRef toolkit) {
 
 void mlir::softmax::buildSoftmaxGPUKernelPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
+  // Softmax written out (linalg.softmax, torch-mlir's and TOSA's chains) as
+  // the ops the kernels are built for.
+  pm.addPass(createSoftmaxRaise());
   pm.addPass(createSoftmaxGPUStrategy());
   pm.addPass(createSoftmaxExportCABI());
   // Inlined so that each softmax op reads the caller's input buffer and
