@@ -11,14 +11,16 @@
 // - the max-exp-sum chains of linalg.generic ops that torch-mlir's
 //   linalg-on-tensors output and hand-written code use, along any dim d:
 //
-//     m = max over d of x    a reduction from a fill with -inf or the lowest
-//                            finite value (maximumf, maxnumf, or a compare
-//                            and select), maybe with an unused argmax result
+//     m = max over d of x    a reduction (a generic, maybe with an unused
+//                            argmax result, or a linalg.reduce) from a fill
+//                            with -inf or the lowest finite value (maximumf,
+//                            maxnumf, or a compare and select)
 //     t = x - m              m read per row: the projection without d, or the
 //                            constant 0 at d where the reduction kept the dim
 //                            (in its map, or by a tensor.expand_shape)
 //     e = exp(t)
-//     s = sum over d of e    a reduction from a zero fill
+//     s = sum over d of e    a reduction (generic or linalg.reduce) from a
+//                            zero fill
 //     y = e / s, e * (1 / s) or e * r with r = 1 / s         softmax
 //     y = t - log(s) or t - l with l = log(s)                log_softmax
 //
@@ -109,10 +111,67 @@ public:
     return expand.getSrc();
   }
 
-  /// Whether `m` is the max of `x` along the dim: the first result of a
-  /// reduction whose other results (torch-mlir's argmax) have no use.
+  /// Whether `init` is a fill with -inf or the lowest finite value.
+  static bool isMaxStart(Value init) {
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    FloatAttr start;
+    return fill && matchPattern(fill.getInputs()[0], m_Constant(&start)) &&
+           start.getValue().isNegative() &&
+           (start.getValue().isInfinity() || start.getValue().isLargest());
+  }
+
+  /// Whether `yielded` is max(in, acc): maximumf, maxnumf, or in > acc ? in
+  /// : acc (or acc < in), NaN handling aside (a NaN gives a row of NaN
+  /// either way).
+  static bool isMaxCombiner(Value yielded, Value in, Value acc) {
+    auto isPair = [&](std::optional<std::pair<Value, Value>> operands) {
+      return operands && ((operands->first == in && operands->second == acc) ||
+                          (operands->first == acc && operands->second == in));
+    };
+    if (isPair(binary<arith::MaximumFOp>(yielded)) ||
+        isPair(binary<arith::MaxNumFOp>(yielded)))
+      return true;
+    auto select = yielded.getDefiningOp<arith::SelectOp>();
+    auto cmp = select ? select.getCondition().getDefiningOp<arith::CmpFOp>()
+                      : arith::CmpFOp();
+    if (!cmp || select.getTrueValue() != in || select.getFalseValue() != acc)
+      return false;
+    using P = arith::CmpFPredicate;
+    P p = cmp.getPredicate();
+    bool greater = p == P::OGT || p == P::OGE || p == P::UGT || p == P::UGE;
+    bool less = p == P::OLT || p == P::OLE || p == P::ULT || p == P::ULE;
+    return (greater && cmp.getLhs() == in && cmp.getRhs() == acc) ||
+           (less && cmp.getLhs() == acc && cmp.getRhs() == in);
+  }
+
+  /// `v` as a linalg.reduce of one input along the dim alone, with one init
+  /// and one use: the op, its input and its combiner's (yielded, in, acc).
+  std::optional<std::tuple<linalg::ReduceOp, Value, Value, Value, Value>>
+  getRowReduce(Value v) {
+    auto reduce = v.getDefiningOp<linalg::ReduceOp>();
+    if (!reduce || reduce.getInputs().size() != 1 ||
+        reduce.getInits().size() != 1 ||
+        reduce.getDimensions() != ArrayRef<int64_t>{dim})
+      return std::nullopt;
+    Block &combiner = reduce.getCombiner().front();
+    return std::make_tuple(reduce, reduce.getInputs()[0],
+                           combiner.getTerminator()->getOperand(0),
+                           combiner.getArgument(0), combiner.getArgument(1));
+  }
+
+  /// Whether `m` is the max of `x` along the dim: a linalg.reduce, or the
+  /// first result of a reduction generic whose other results (torch-mlir's
+  /// argmax) have no use.
   bool isRowMax(Value m, Value x) {
     m = peelKeptDim(m);
+    if (auto reduce = getRowReduce(m)) {
+      auto [op, input, yielded, in, acc] = *reduce;
+      if (input != x || !isMaxStart(op.getInits()[0]) ||
+          !isMaxCombiner(yielded, in, acc))
+        return false;
+      ops.insert(op);
+      return true;
+    }
     auto max = m.getDefiningOp<linalg::GenericOp>();
     if (!max || max.getNumDpsInputs() != 1 || max.getNumReductionLoops() != 1 ||
         cast<OpResult>(m).getResultNumber() != 0 ||
@@ -124,39 +183,13 @@ public:
     OpOperand *init = max.getDpsInitOperand(0);
     if (input->get() != x || !max.getMatchingIndexingMap(input).isIdentity() ||
         getRowDim(max, init) != dim ||
-        max.getIteratorTypesArray()[dim] != utils::IteratorType::reduction)
+        max.getIteratorTypesArray()[dim] != utils::IteratorType::reduction ||
+        !isMaxStart(init->get()) ||
+        !isMaxCombiner(yielded, max.getMatchingBlockArgument(input),
+                       max.getMatchingBlockArgument(init)))
       return false;
-    // From -inf or the lowest finite value.
-    auto fill = init->get().getDefiningOp<linalg::FillOp>();
-    FloatAttr start;
-    if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&start)) ||
-        !start.getValue().isNegative() ||
-        !(start.getValue().isInfinity() || start.getValue().isLargest()))
-      return false;
-    Value in = max.getMatchingBlockArgument(input);
-    Value acc = max.getMatchingBlockArgument(init);
-    auto isPair = [&](std::optional<std::pair<Value, Value>> operands) {
-      return operands && ((operands->first == in && operands->second == acc) ||
-                          (operands->first == acc && operands->second == in));
-    };
-    bool isMax = isPair(binary<arith::MaximumFOp>(yielded)) ||
-                 isPair(binary<arith::MaxNumFOp>(yielded));
-    if (auto select = yielded.getDefiningOp<arith::SelectOp>()) {
-      // in > acc ? in : acc (or acc < in), NaN handling aside: a NaN gives
-      // a row of NaN either way.
-      auto cmp = select.getCondition().getDefiningOp<arith::CmpFOp>();
-      using P = arith::CmpFPredicate;
-      if (cmp && select.getTrueValue() == in && select.getFalseValue() == acc) {
-        P p = cmp.getPredicate();
-        bool greater = p == P::OGT || p == P::OGE || p == P::UGT || p == P::UGE;
-        bool less = p == P::OLT || p == P::OLE || p == P::ULT || p == P::ULE;
-        isMax = (greater && cmp.getLhs() == in && cmp.getRhs() == acc) ||
-                (less && cmp.getLhs() == acc && cmp.getRhs() == in);
-      }
-    }
-    if (isMax)
-      ops.insert(max);
-    return isMax;
+    ops.insert(max);
+    return true;
   }
 
   /// x - m (m the row max of x) at `v` in `generic`'s payload, or read from
@@ -195,7 +228,13 @@ public:
     if (auto exp = v.getDefiningOp<math::ExpOp>())
       return matchShifted(generic, exp.getOperand());
     Value e = getFullTensor(generic, v);
-    auto producer = e ? e.getDefiningOp<linalg::GenericOp>() : nullptr;
+    return e ? matchExpTensor(e) : std::nullopt;
+  }
+
+  /// The shifted entries of the tensor `e` computed by an elementwise
+  /// producer as their exp.
+  std::optional<Shifted> matchExpTensor(Value e) {
+    auto producer = e.getDefiningOp<linalg::GenericOp>();
     if (!producer || !isElementwiseAlongRows(producer, dim))
       return std::nullopt;
     auto exp = getYielded(producer).getDefiningOp<math::ExpOp>();
@@ -208,6 +247,17 @@ public:
   /// The shifted entries whose exp `s` sums along the dim.
   std::optional<Shifted> matchSumOfExp(Value s) {
     s = peelKeptDim(s);
+    if (auto reduce = getRowReduce(s)) {
+      // A linalg.reduce adding up the exp tensor, from 0.
+      auto [op, input, yielded, in, acc] = *reduce;
+      auto add = binary<arith::AddFOp>(yielded);
+      if (!s.hasOneUse() || !isZeroFill(op.getInits()[0]) || !add ||
+          !((add->first == in && add->second == acc) ||
+            (add->first == acc && add->second == in)))
+        return std::nullopt;
+      ops.insert(op);
+      return matchExpTensor(input);
+    }
     std::optional<Shifted> terms;
     if (!isRowSum(s, dim, [&](linalg::GenericOp sum, Value term) {
           terms = matchExp(sum, term);

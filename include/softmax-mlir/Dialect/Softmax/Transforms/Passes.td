@@ -99,7 +99,7 @@ def SoftmaxRaise : Pass<"softmax-raise"> {
 
     becomes `softmax.softmax %x dim(d)`, and `t - log(s)` the same way
     `softmax.log_softmax`. The steps may be fused into their consumers'
-    payloads, the reductions may keep the dim (a size-1 dim read through the
+    payloads, the reductions may be `linalg.reduce`s and may keep the dim (a size-1 dim read through the
     constant 0, as torch-mlir writes them), the max may be `maximumf`,
     `maxnumf` or a compare and select from -inf or the lowest finite value,
     and the max may be missing (`exp(x)`: the raised op is the same
