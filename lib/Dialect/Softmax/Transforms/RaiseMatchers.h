@@ -15,6 +15,7 @@
 #define SOFTMAX_MLIR_LIB_DIALECT_SOFTMAX_TRANSFORMS_RAISEMATCHERS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <optional>
 #include <utility>
@@ -81,6 +82,27 @@ bool isPureElementwise(linalg::GenericOp generic);
 /// term inside `generic`.
 bool isRowSum(Value s, int64_t dim,
               function_ref<bool(linalg::GenericOp, Value)> isTerm);
+
+/// The ops computing a matched chain's intermediate results: a chain is
+/// raised only if none of their results is used outside it.
+class ChainSteps {
+public:
+  /// Records `op` as a step of the chain.
+  void add(Operation *op) { ops.insert(op); }
+
+  /// Whether no result of the steps has a use outside the chain ending at
+  /// `root`.
+  bool isClosed(Operation *root) const {
+    for (Operation *op : ops)
+      for (Operation *user : op->getUsers())
+        if (user != root && !ops.contains(user))
+          return false;
+    return true;
+  }
+
+private:
+  llvm::SetVector<Operation *> ops;
+};
 
 } // namespace mlir::softmax::detail
 

@@ -52,7 +52,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace mlir::softmax;
@@ -107,7 +106,7 @@ public:
     shape.erase(shape.begin() + dim);
     if (ArrayRef<int64_t>(shape) != source.getShape())
       return v;
-    ops.insert(expand);
+    steps.add(expand);
     return expand.getSrc();
   }
 
@@ -169,7 +168,7 @@ public:
       if (input != x || !isMaxStart(op.getInits()[0]) ||
           !isMaxCombiner(yielded, in, acc))
         return false;
-      ops.insert(op);
+      steps.add(op);
       return true;
     }
     auto max = m.getDefiningOp<linalg::GenericOp>();
@@ -188,7 +187,7 @@ public:
         !isMaxCombiner(yielded, max.getMatchingBlockArgument(input),
                        max.getMatchingBlockArgument(init)))
       return false;
-    ops.insert(max);
+    steps.add(max);
     return true;
   }
 
@@ -214,7 +213,7 @@ public:
           Value x = getFullTensor(producer, sub->first);
           if (!x || !isRowMax(m, x))
             return std::nullopt;
-          ops.insert(producer);
+          steps.add(producer);
           return Shifted{x, m};
         }
       }
@@ -240,7 +239,7 @@ public:
     auto exp = getYielded(producer).getDefiningOp<math::ExpOp>();
     if (!exp)
       return std::nullopt;
-    ops.insert(producer);
+    steps.add(producer);
     return matchShifted(producer, exp.getOperand());
   }
 
@@ -255,7 +254,7 @@ public:
           !((add->first == in && add->second == acc) ||
             (add->first == acc && add->second == in)))
         return std::nullopt;
-      ops.insert(op);
+      steps.add(op);
       return matchExpTensor(input);
     }
     std::optional<Shifted> terms;
@@ -264,7 +263,7 @@ public:
           return terms.has_value();
         }))
       return std::nullopt;
-    ops.insert(s.getDefiningOp());
+    steps.add(s.getDefiningOp());
     return terms;
   }
 
@@ -287,7 +286,7 @@ public:
     Value s = arg ? getFullTensor(producer, *arg) : Value();
     if (!s)
       return std::nullopt;
-    ops.insert(producer);
+    steps.add(producer);
     return matchSumOfExp(s);
   }
 
@@ -312,19 +311,12 @@ public:
     });
   }
 
-  /// Whether no result of the chain's ops has a use outside the chain
-  /// ending at `root`.
-  bool isClosed(Operation *root) {
-    for (Operation *op : ops)
-      for (Operation *user : op->getUsers())
-        if (user != root && !ops.contains(user))
-          return false;
-    return true;
-  }
+  /// Whether no step's result has a use outside the chain ending at `root`.
+  bool isClosed(Operation *root) const { return steps.isClosed(root); }
 
 private:
   int64_t dim;
-  llvm::SetVector<Operation *> ops;
+  ChainSteps steps;
 };
 
 /// Raises the chain that ends at an elementwise generic computing y.

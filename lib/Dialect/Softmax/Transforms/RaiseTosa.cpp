@@ -25,11 +25,12 @@
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
+#include "RaiseMatchers.h"
+
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace mlir::softmax;
@@ -47,8 +48,8 @@ public:
     if (auto sub = t.getDefiningOp<tosa::SubOp>()) {
       auto max = sub.getInput2().getDefiningOp<tosa::ReduceMaxOp>();
       if (max && max.getInput() == sub.getInput1() && setAxis(max.getAxis())) {
-        ops.insert(sub);
-        ops.insert(max);
+        steps.add(sub);
+        steps.add(max);
         return Value(sub.getInput1());
       }
       if (sub.getInput2().getType() != t.getType())
@@ -63,24 +64,12 @@ public:
     auto exp = e.getDefiningOp<tosa::ExpOp>();
     if (!sum || !exp || sum.getInput() != e || !setAxis(sum.getAxis()))
       return std::nullopt;
-    ops.insert(sum);
-    ops.insert(exp);
+    steps.add(sum);
+    steps.add(exp);
     return matchShifted(exp.getInput1());
   }
 
-  /// Records `op` as a step of the chain.
-  void add(Operation *op) { ops.insert(op); }
-
-  /// Whether no result of the chain's ops has a use outside the chain
-  /// ending at `root`.
-  bool isClosed(Operation *root) const {
-    for (Operation *op : ops)
-      for (Operation *user : op->getUsers())
-        if (user != root && !ops.contains(user))
-          return false;
-    return true;
-  }
-
+  softmax::detail::ChainSteps steps;
   std::optional<int64_t> axis;
 
 private:
@@ -90,8 +79,6 @@ private:
     axis = value;
     return true;
   }
-
-  llvm::SetVector<Operation *> ops;
 };
 
 /// Whether `v` is a constant of zeros (a multiplication's shift).
@@ -110,7 +97,7 @@ LogicalResult replaceChain(PatternRewriter &rewriter, Operation *root,
   if (!type || type.getRank() == 0 || x.getType() != type ||
       !isSupportedElementType(type.getElementType()))
     return rewriter.notifyMatchFailure(root, "input and result differ");
-  if (!chain.isClosed(root))
+  if (!chain.steps.isClosed(root))
     return rewriter.notifyMatchFailure(
         root, "an intermediate result is used outside the chain");
   rewriter.replaceOpWithNewOp<OpTy>(root, x, *chain.axis);
@@ -134,7 +121,7 @@ struct RaiseTosaSoftmax : OpRewritePattern<tosa::MulOp> {
       auto entries = chain.matchSumOfExp(reciprocal.getInput1(), e);
       if (!entries)
         continue;
-      chain.add(reciprocal);
+      chain.steps.add(reciprocal);
       return replaceChain<SoftmaxOp>(rewriter, mul, chain, *entries);
     }
     return rewriter.notifyMatchFailure(mul, "not a softmax chain");
@@ -158,7 +145,7 @@ struct RaiseTosaLogSoftmax : OpRewritePattern<tosa::SubOp> {
     if (!entries || sum.getInput().getDefiningOp<tosa::ExpOp>().getInput1() !=
                         sub.getInput1())
       return rewriter.notifyMatchFailure(sub, "not a log_softmax chain");
-    chain.add(log);
+    chain.steps.add(log);
     return replaceChain<LogSoftmaxOp>(rewriter, sub, chain, *entries);
   }
 };
