@@ -290,6 +290,74 @@ def SoftmaxTile : Pass<"softmax-tile"> {
   ];
 }
 
+def SoftmaxShareKernels
+    : Pass<"softmax-share-kernels", "::mlir::ModuleOp"> {
+  let summary = "Compile each repeated softmax op once, as a kernel function";
+  let description = [{
+    A model repeats its softmax shapes (every attention layer has the same
+    one), and each op would otherwise be vectorized, bufferized and compiled
+    by LLVM once per occurrence. This pass outlines every op of the
+    dialect in the `func.func`s of the module, together with what the row
+    loops compute with it (its producer marked by `softmax-fuse`, its
+    marked cast consumer and the `tensor.empty` each of them writes into),
+    into a private function, and keeps one function per group of
+    structurally equal outlines (same ops, operand and result types, and
+    attributes, `softmax-tile`'s forms included): every occurrence becomes
+    a `func.call` of it, marked `no_inline`.
+
+    The kernel takes its result's destination as its last argument and
+    writes the result into it (`bufferization.materialize_in_destination`),
+    so that after inlining and empty-tensor elimination the caller passes
+    its own output buffer and One-Shot Bufferize writes the rows in place,
+    with no copy; `drop-equivalent-buffer-results` then drops the returned
+    buffer. The call site makes the destination with `tensor.empty`, whose
+    dynamic sizes come from the op's first operand (or the empty tensor a
+    fused producer writes), so an op whose dynamic result shape differs from
+    its first operand's (`softmax.cross_entropy` over dynamic sizes) stays
+    where it is, as does one whose group spans blocks.
+
+    Outlines that occur fewer than `min-uses` times stay inline.
+
+    ```mlir
+    func.func @a(%x: tensor<4x128xf32>) -> tensor<4x128xf32> {
+      %y = softmax.softmax %x dim(1) : tensor<4x128xf32>
+      return %y : tensor<4x128xf32>
+    }
+    func.func @b(%x: tensor<4x128xf32>) -> tensor<4x128xf32> {
+      %y = softmax.softmax %x dim(1) : tensor<4x128xf32>
+      return %y : tensor<4x128xf32>
+    }
+    ```
+
+    becomes
+
+    ```mlir
+    func.func @a(%x: tensor<4x128xf32>) -> tensor<4x128xf32> {
+      %0 = tensor.empty() : tensor<4x128xf32>
+      %1 = call @__softmax_kernel_0(%x, %0) {no_inline} : ...
+      return %1 : tensor<4x128xf32>
+    }
+    // @b likewise
+    func.func private @__softmax_kernel_0(%x: tensor<4x128xf32>,
+        %out: tensor<4x128xf32>) -> tensor<4x128xf32> {
+      %y = softmax.softmax %x dim(1) : tensor<4x128xf32>
+      %0 = bufferization.materialize_in_destination %y in %out : ...
+      return %0 : tensor<4x128xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"minUses", "min-uses", "int64_t", /*default=*/"2",
+           "Outline an op only where at least this many equal ones occur">,
+  ];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def SoftmaxGPUStrategy : Pass<"softmax-gpu-strategy"> {
   let summary = "Choose how a GPU kernel covers the rows, by a cost model";
   let description = [{

@@ -8,6 +8,7 @@
 #define SOFTMAX_MLIR_DIALECT_SOFTMAX_TRANSFORMS_TRANSFORMS_H
 
 #include "mlir/IR/AffineMap.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir {
@@ -85,6 +86,14 @@ void populateSoftmaxExpandMaskPatterns(RewritePatternSet &patterns);
 
 /// Adds the patterns that decompose every softmax-dialect op.
 void populateSoftmaxDecompositionPatterns(RewritePatternSet &patterns);
+
+/// Outlines each op of the dialect in the functions of `module` (with its
+/// fused producer, its marked cast consumer and their empty destinations)
+/// into a private kernel function that writes into a destination argument,
+/// keeps one kernel per group of equal outlines occurring at least `minUses`
+/// times, and calls it from each occurrence (see KernelSharing.cpp and the
+/// softmax-share-kernels pass). Returns the number of kernels made.
+int64_t shareKernels(ModuleOp module, int64_t minUses);
 
 /// The per-core data caches the cost models size rows against.
 struct CacheSizes {
