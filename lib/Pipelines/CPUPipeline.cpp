@@ -66,8 +66,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   // Masks, scales and causal masks as elementwise producers, which
   // softmax-fuse can take into the row loops.
   pm.addPass(createSoftmaxExpandMask());
+  SoftmaxVectorizeOptions vectorizeOptions;
   if (options.vectorize) {
-    SoftmaxVectorizeOptions vectorizeOptions;
     vectorizeOptions.vectorBits = options.vectorBits;
     if (vectorizeOptions.vectorBits == 0) {
       // An unknown CPU is reported by softmax-attach-cpu-target below.
@@ -97,8 +97,13 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     tileOptions.l1CacheKiB = vectorizeOptions.l1CacheKiB;
     tileOptions.l2CacheKiB = vectorizeOptions.l2CacheKiB;
     pm.addPass(createSoftmaxTile(tileOptions));
-    pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   }
+  // Each repeated op (with its forms, fused producer and consumer) compiled
+  // once, as a kernel function every occurrence calls.
+  if (options.shareKernels)
+    pm.addPass(createSoftmaxShareKernels());
+  if (options.vectorize)
+    pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   pm.addPass(createSoftmaxDecompose());
   pm.addPass(createSoftmaxApproximateMath());
   pm.addPass(createSoftmaxExportCABI());
@@ -119,6 +124,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 
   // Rows (scf.forall) to OpenMP threads, or to a plain loop.

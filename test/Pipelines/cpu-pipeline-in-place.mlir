@@ -43,3 +43,29 @@ func.func @one_long_row_f64(%x: tensor<1x20000xf64>) -> tensor<1x20000xf64> {
   %y = softmax.log_softmax %x dim(1) : tensor<1x20000xf64>
   return %y : tensor<1x20000xf64>
 }
+
+// Equal ops in two functions share a kernel function (softmax-share-kernels),
+// which writes into the buffer each caller passes on from its own caller.
+// CHECK-LABEL: llvm.func @shared_a
+// CHECK-NOT: llvm.call @malloc
+// CHECK-NOT: llvm.call @memrefCopy
+// CHECK: llvm.call @__softmax_kernel_0(
+// CHECK-NOT: llvm.call @malloc
+// CHECK-NOT: llvm.call @memrefCopy
+// CHECK-LABEL: llvm.func @_mlir_ciface_shared_a
+// CHECK-LABEL: llvm.func @shared_b
+// CHECK-NOT: llvm.call @malloc
+// CHECK-NOT: llvm.call @memrefCopy
+// CHECK: llvm.call @__softmax_kernel_0(
+// CHECK-LABEL: llvm.func @_mlir_ciface_shared_b
+// CHECK-LABEL: llvm.func internal @__softmax_kernel_0
+// CHECK-NOT: llvm.call @malloc
+// CHECK-NOT: llvm.call @memrefCopy
+func.func @shared_a(%x: tensor<8x1000xf32>) -> tensor<8x1000xf32> {
+  %y = softmax.log_softmax %x dim(1) : tensor<8x1000xf32>
+  return %y : tensor<8x1000xf32>
+}
+func.func @shared_b(%x: tensor<8x1000xf32>) -> tensor<8x1000xf32> {
+  %y = softmax.log_softmax %x dim(1) : tensor<8x1000xf32>
+  return %y : tensor<8x1000xf32>
+}

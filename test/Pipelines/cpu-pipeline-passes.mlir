@@ -5,8 +5,11 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell prefetch=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOPREFETCH
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell l1-cache-kib=48 l2-cache-kib=2048" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=CACHES
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell nontemporal=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONT
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=BUF
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell share-kernels=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOSHARE
 
-// Producers marked, row forms chosen for static shapes, then rows vectorized at the target's width, with the
+// Producers marked, row forms chosen for static shapes, each repeated op
+// outlined once, then rows vectorized at the target's width, with the
 // thread count known only at run time (threads=0) for the row split; empty
 // parallel loops skipped before they become OpenMP regions; the output
 // loops marked for streaming stores get them once the threads are in place.
@@ -21,6 +24,7 @@
 // CHECK-NOT: canonicalize
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
+// CHECK-NEXT: softmax-share-kernels{min-uses=2}
 // CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
@@ -32,6 +36,13 @@
 // pass to make them.
 // NONT: softmax-vectorize{{.*}} nontemporal=false
 // NONT-NOT: softmax-nontemporal-stores
+
+// Bufferized results equal to an argument (a shared kernel's destination)
+// are not returned.
+// BUF: one-shot-bufferize
+// BUF-NEXT: drop-equivalent-buffer-results
+
+// NOSHARE-NOT: softmax-share-kernels
 
 // NOFUSE-NOT: softmax-fuse
 // NOFUSE: softmax-vectorize

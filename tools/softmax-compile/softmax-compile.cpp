@@ -82,6 +82,11 @@ struct Options {
       cl::desc("Compute elementwise producers of softmax inputs in the row "
                "loops (default: on)"),
       cl::init(true), cl::cat(compileCategory)};
+  cl::opt<bool> shareKernels{
+      "share-kernels",
+      cl::desc("Compile each repeated softmax op once, as a kernel function "
+               "its occurrences call (default: on)"),
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<int64_t> vectorBits{
       "vector-bits",
       cl::desc("Vector register bits (default 0: the target CPU's)"),
@@ -447,6 +452,7 @@ int main(int argc, char **argv) {
   pipelineOptions.triple = options.mtriple;
   pipelineOptions.vectorize = options.vectorize;
   pipelineOptions.fuse = options.fuse;
+  pipelineOptions.shareKernels = options.shareKernels;
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;

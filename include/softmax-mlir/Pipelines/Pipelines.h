@@ -63,6 +63,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Let rows longer than half of L2 write their output "
                      "with streaming (non-temporal) stores (x86)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> shareKernels{
+      *this, "share-kernels",
+      llvm::cl::desc("Compile each repeated softmax op once, as a kernel "
+                     "function its occurrences call"),
+      llvm::cl::init(true)};
 };
 
 /// From a module of upstream dialects plus `softmax` (functions on tensors)
