@@ -10,7 +10,11 @@ Usage: python3 benchmarks/compile/compile_time.py [--compiler PATH]
 
 The modules: one public function per op, the ops cycling through softmax
 and log_softmax over four shapes, two static (4x128, 64x1024) and two with
-a dynamic dim (?x512, 8x?), as a model's softmax layers would be.
+a dynamic dim (?x512, 8x?), as a model's softmax layers would be: eight
+distinct ops, which softmax-share-kernels compiles once each. A module of
+100 distinct ops (static shapes 4x128 to 4x920) shows the cost of an op
+that does not repeat, and the 100-op module with --share-kernels=false
+the cost of compiling every occurrence.
 """
 
 import argparse
@@ -25,10 +29,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = ("4x128", "64x1024", "?x512", "8x?")
 
 
-def module_text(ops):
+def module_text(ops, distinct=False):
     funcs = []
     for i in range(ops):
-        s = SHAPES[i % len(SHAPES)]
+        s = "4x%d" % (128 + 8 * i) if distinct else SHAPES[i % len(SHAPES)]
         op = "softmax" if i % 2 == 0 else "log_softmax"
         funcs.append("func.func @f%d(%%x: tensor<%sxf32>) -> tensor<%sxf32> {\n"
                      "  %%y = softmax.%s %%x dim(1) : tensor<%sxf32>\n"
@@ -36,13 +40,13 @@ def module_text(ops):
     return "".join(funcs)
 
 
-def compile_timed(compiler, path, work):
+def compile_timed(compiler, path, work, flags=()):
     """Wall seconds of one compile to a shared library, and the
     --mlir-timing report's seconds by part."""
     out = os.path.join(work, "out.so")
     start = time.perf_counter()
-    run = subprocess.run([compiler, path, "-o", out, "--emit=shared-lib", "--mlir-timing"],
-                         capture_output=True, text=True)
+    run = subprocess.run([compiler, path, "-o", out, "--emit=shared-lib", "--mlir-timing"]
+                         + list(flags), capture_output=True, text=True)
     wall = time.perf_counter() - start
     if run.returncode != 0:
         raise SystemExit("softmax-compile failed on %s:\n%s" % (path, run.stderr[:2000]))
@@ -102,6 +106,15 @@ def main():
         growth = "%.1fx" % (wall / previous) if previous else "-"
         previous = wall
         rows.append(("%d softmax ops" % ops, wall, "%.0f" % (wall / ops * 1e3), growth, parts))
+    path = os.path.join(work, "distinct100.mlir")
+    with open(path, "w") as f:
+        f.write(module_text(100, distinct=True))
+    wall, parts = compile_timed(args.compiler, path, work)
+    rows.append(("100 distinct softmax ops", wall, "%.0f" % (wall / 100 * 1e3), "-", parts))
+    wall, parts = compile_timed(args.compiler, os.path.join(work, "ops100.mlir"), work,
+                                ["--share-kernels=false"])
+    rows.append(("100 softmax ops, --share-kernels=false", wall, "%.0f" % (wall / 100 * 1e3),
+                 "-", parts))
     transformer = transformer_module(work)
     if transformer:
         wall, parts = compile_timed(args.compiler, transformer, work)
