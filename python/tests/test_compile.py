@@ -1,0 +1,135 @@
+"""softmax_mlir.compile, compile_library and load_library on MLIR text."""
+
+import numpy as np
+import pytest
+
+import softmax_mlir as sm
+
+import reference
+
+MODULE = """
+func.func @probs(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+func.func @both(%x: tensor<4x?xf64>) -> (tensor<4x?xf64>, tensor<4x?xf64>) {
+  %a = softmax.softmax %x dim(1) : tensor<4x?xf64>
+  %b = softmax.log_softmax %x dim(1) : tensor<4x?xf64>
+  return %a, %b : tensor<4x?xf64>, tensor<4x?xf64>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def module():
+    return sm.compile(MODULE, threads=1)
+
+
+def test_functions(module):
+    assert module.functions == ["probs", "both"]
+    assert module["probs"] is module.probs
+
+
+def test_call_allocates(module):
+    x = np.random.default_rng(0).standard_normal((7, 128)).astype(np.float32) * 10
+    y = module.probs(x)
+    assert y.dtype == np.float32 and y.shape == (7, 128)
+    np.testing.assert_allclose(y, reference.softmax(x), rtol=1e-5, atol=1e-7)
+
+
+def test_two_results(module):
+    x = np.random.default_rng(1).standard_normal((4, 33))
+    a, b = module.both(x)
+    np.testing.assert_allclose(a, reference.softmax(x), rtol=1e-12)
+    np.testing.assert_allclose(b, reference.log_softmax(x), rtol=1e-12)
+
+
+def test_out(module):
+    x = np.random.default_rng(2).standard_normal((3, 128)).astype(np.float32)
+    out = np.empty_like(x)
+    result = module.probs(x, out=out)
+    assert result is out
+    np.testing.assert_allclose(out, reference.softmax(x), rtol=1e-5, atol=1e-7)
+
+
+def test_non_contiguous_input(module):
+    x = np.random.default_rng(3).standard_normal((128, 5)).astype(np.float32).T
+    np.testing.assert_allclose(module.probs(x), reference.softmax(x), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (lambda: np.zeros((2, 64), np.float32), ValueError, "size 64 in dim 1"),
+    (lambda: np.zeros((2, 128), np.float64), TypeError, "wrong element type: expected f32"),
+    (lambda: np.zeros((128,), np.float32), ValueError, "rank 1, expected 2"),
+    (lambda: [[1.0] * 128], TypeError, "not a CPU array"),
+    (lambda: "text", TypeError, "not a CPU array"),
+])
+def test_bad_arguments(module, bad, error, match):
+    with pytest.raises(error, match=match):
+        module.probs(bad())
+
+
+def test_bad_calls(module):
+    x = np.zeros((2, 128), np.float32)
+    with pytest.raises(TypeError, match="takes 1 arrays, 2 given"):
+        module.probs(x, x)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'output'"):
+        module.probs(x, output=x)
+    with pytest.raises(ValueError, match="out.0. has size 3 in dim 0, the inputs make 2"):
+        module.probs(x, out=np.zeros((3, 128), np.float32))
+    with pytest.raises(ValueError, match="out.0. has size 1 in dim 0, the inputs make 2"):
+        module.probs(x, out=np.zeros((1, 128), np.float32))
+    with pytest.raises(TypeError, match="not a writable contiguous CPU array"):
+        read_only = np.zeros((2, 128), np.float32)
+        read_only.flags.writeable = False
+        module.probs(x, out=read_only)
+    with pytest.raises(KeyError, match="no public function 'nope'"):
+        module["nope"]
+
+
+def test_compile_errors():
+    with pytest.raises(sm.CompileError, match=r"<source>:1:\d+: error: .*expected"):
+        sm.compile("func.func @f(")
+    with pytest.raises(sm.CompileError, match=r"<source>:2:\d+: error: .*dim"):
+        sm.compile("func.func @f(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {\n"
+                   "  %y = softmax.softmax %x dim(2) : tensor<4x8xf32>\n"
+                   "  return %y : tensor<4x8xf32>\n}\n")
+    with pytest.raises(sm.CompileError, match="invalid softmax-cpu-pipeline options"):
+        sm.compile(MODULE, no_such_option=1)
+    with pytest.raises(sm.CompileError, match="error:"):
+        sm.compile(MODULE, mcpu="no-such-cpu")
+    with pytest.raises(ValueError, match="unknown target 'tpu'"):
+        sm.compile(MODULE, target="tpu")
+    with pytest.raises(TypeError, match="must be a str"):
+        sm.compile(b"bytes")
+    assert issubclass(sm.CompileError, ValueError)
+
+
+def test_library(tmp_path):
+    path = tmp_path / "probs.so"
+    signatures = sm.compile_library(MODULE, path, threads=1)
+    assert signatures.splitlines()[0] == "probs in:f32:?x128 out:f32:?x128"
+    module = sm.load_library(path, signatures)
+    x = np.random.default_rng(4).standard_normal((2, 128)).astype(np.float32)
+    np.testing.assert_allclose(module.probs(x), reference.softmax(x), rtol=1e-5, atol=1e-7)
+    with pytest.raises(ValueError, match="cannot load"):
+        sm.load_library(tmp_path / "missing.so", signatures)
+
+
+def test_whole_model_module():
+    """Upstream ops around the softmax compile too (a linear layer)."""
+    text = """
+    func.func @classify(%x: tensor<3x4xf32>, %w: tensor<4x5xf32>) -> tensor<3x5xf32> {
+      %zero = arith.constant 0.0 : f32
+      %e = tensor.empty() : tensor<3x5xf32>
+      %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x5xf32>) -> tensor<3x5xf32>
+      %s = linalg.matmul ins(%x, %w : tensor<3x4xf32>, tensor<4x5xf32>) outs(%z : tensor<3x5xf32>) -> tensor<3x5xf32>
+      %y = softmax.softmax %s dim(1) : tensor<3x5xf32>
+      return %y : tensor<3x5xf32>
+    }"""
+    module = sm.compile(text)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    w = rng.standard_normal((4, 5)).astype(np.float32)
+    ref = reference.softmax(x.astype(np.float64) @ w.astype(np.float64))
+    np.testing.assert_allclose(module.classify(x, w), ref, rtol=1e-5, atol=1e-6)
