@@ -20,6 +20,9 @@ PIP_PACKAGES=(numpy)
 # SOFTMAX_MLIR_SKIP_TORCH=1 skips them (those tests then report
 # UNSUPPORTED). Speed peers (oneDNN, Triton) belong to benchmarks/.
 HEAVY_PIP_PACKAGES=(torch==2.15.0:torch entmax==1.3:entmax torch-mlir==20261001:torch_mlir.fx)
+# The Python package's test runner (light; its build backend, scikit-build-core
+# and nanobind, comes with `pip install ./python`).
+TEST_PIP_PACKAGES=(pytest==9.2.0:pytest)
 
 missing_apt=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -41,6 +44,11 @@ missing_pip=()
 for p in "${PIP_PACKAGES[@]}"; do
   "$PYTHON" -c "import $p" 2>/dev/null || missing_pip+=("$p")
 done
+if [ "${1:-}" = --tests ]; then
+  for p in "${TEST_PIP_PACKAGES[@]}"; do
+    "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
+  done
+fi
 if [ "${1:-}" = --tests ] && [ "${SOFTMAX_MLIR_SKIP_TORCH:-0}" != 1 ]; then
   for p in "${HEAVY_PIP_PACKAGES[@]}"; do
     "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
