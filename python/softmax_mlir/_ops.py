@@ -335,45 +335,44 @@ def _cross_entropy_attrs(ignore_index, label_smoothing):
         int(ignore_index), _f64(label_smoothing))
 
 
-def cross_entropy(logits, labels, *, ignore_index=-100, label_smoothing=0.0):
-    """The per-row loss of PyTorch's cross_entropy(reduction='none') over
-    dim 1, from log-softmax without the probabilities."""
-    rank, shape, element, label_element = _cross_entropy_types(logits, labels, "cross_entropy")
-    key = ("cross_entropy", rank, shape[1], logits.dtype, labels.dtype, int(ignore_index),
+def _cross_entropy_kernel(op, logits, labels, ignore_index, label_smoothing, with_dloss):
+    """The kernel of `op` (cross_entropy, or cross_entropy_grad taking a
+    per-row dloss) for these logits and labels."""
+    rank, shape, element, label_element = _cross_entropy_types(logits, labels, op)
+    key = (op, rank, shape[1], logits.dtype, labels.dtype, int(ignore_index),
            float(label_smoothing))
 
     def text():
         t = _tensor(_row_dims(shape, 1), element)
         rows = ["?"] * (rank - 1)
-        lt, ot = _tensor(rows, label_element), _tensor(rows, element)
-        return ("func.func @f(%%x: %s, %%l: %s) -> %s {\n"
-                "  %%loss = softmax.cross_entropy %%x, %%l dim(1) %s : %s, %s -> %s\n"
-                "  return %%loss : %s\n}\n"
-                % (t, lt, ot, _cross_entropy_attrs(ignore_index, label_smoothing), t, lt, ot,
-                   ot))
-    return _kernel(key, text)(logits, labels)
+        lt, rt = _tensor(rows, label_element), _tensor(rows, element)
+        params, operands, types = "%%x: %s, %%l: %s" % (t, lt), "%x, %l", "%s, %s" % (t, lt)
+        if with_dloss:
+            params, operands, types = (params + ", %%d: %s" % rt, operands + ", %d",
+                                       types + ", %s" % rt)
+        result = t if with_dloss else rt
+        return ("func.func @f(%s) -> %s {\n"
+                "  %%r = softmax.%s %s dim(1) %s : %s -> %s\n"
+                "  return %%r : %s\n}\n"
+                % (params, result, op, operands,
+                   _cross_entropy_attrs(ignore_index, label_smoothing), types, result, result))
+    return _kernel(key, text)
+
+
+def cross_entropy(logits, labels, *, ignore_index=-100, label_smoothing=0.0):
+    """The per-row loss of PyTorch's cross_entropy(reduction='none') over
+    dim 1, from log-softmax without the probabilities."""
+    return _cross_entropy_kernel("cross_entropy", logits, labels, ignore_index,
+                                 label_smoothing, False)(logits, labels)
 
 
 def cross_entropy_grad(logits, labels, dloss, *, ignore_index=-100, label_smoothing=0.0):
     """d(loss)/d(logits) of `cross_entropy` given d(total)/d(loss) per row:
     (softmax(logits) - target) * dloss, zero for ignored rows."""
-    rank, shape, element, label_element = _cross_entropy_types(logits, labels,
-                                                                "cross_entropy_grad")
     if tuple(dloss.shape) != tuple(labels.shape):
         raise ValueError("cross_entropy_grad: dloss has shape %s, expected %s"
                          % (tuple(dloss.shape), tuple(labels.shape)))
     if dloss.dtype != logits.dtype:
         raise TypeError("cross_entropy_grad: dloss and logits have different element types")
-    key = ("cross_entropy_grad", rank, shape[1], logits.dtype, labels.dtype, int(ignore_index),
-           float(label_smoothing))
-
-    def text():
-        t = _tensor(_row_dims(shape, 1), element)
-        rows = ["?"] * (rank - 1)
-        lt, dt = _tensor(rows, label_element), _tensor(rows, element)
-        return ("func.func @f(%%x: %s, %%l: %s, %%d: %s) -> %s {\n"
-                "  %%g = softmax.cross_entropy_grad %%x, %%l, %%d dim(1) %s : %s, %s, %s -> %s\n"
-                "  return %%g : %s\n}\n"
-                % (t, lt, dt, t, _cross_entropy_attrs(ignore_index, label_smoothing), t, lt,
-                   dt, t, t))
-    return _kernel(key, text)(logits, labels, dloss)
+    return _cross_entropy_kernel("cross_entropy_grad", logits, labels, ignore_index,
+                                 label_smoothing, True)(logits, labels, dloss)
