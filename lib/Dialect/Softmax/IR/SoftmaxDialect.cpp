@@ -7,6 +7,8 @@
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxDialect.h"
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;

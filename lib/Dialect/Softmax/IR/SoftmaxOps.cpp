@@ -6,6 +6,7 @@
 
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
 
@@ -205,4 +206,41 @@ LogicalResult CrossEntropyGradOp::verify() {
 }
 
 #define GET_OP_CLASSES
+//===----------------------------------------------------------------------===//
+// Reified result sizes
+//===----------------------------------------------------------------------===//
+
+/// The sizes of `like`, as those of `op`'s one result.
+static LogicalResult reifyAs(OpBuilder &builder, Operation *op, Value like,
+                             ReifiedRankedShapedTypeDims &shapes) {
+  shapes.push_back(tensor::getMixedSizes(builder, op->getLoc(), like));
+  return success();
+}
+
+#define SOFTMAX_REIFY_AS_OPERAND(OP, OPERAND)                                  \
+  LogicalResult OP::reifyResultShapes(OpBuilder &builder,                      \
+                                      ReifiedRankedShapedTypeDims &shapes) {   \
+    return reifyAs(builder, *this, OPERAND, shapes);                           \
+  }
+SOFTMAX_REIFY_AS_OPERAND(SoftmaxOp, getInput())
+SOFTMAX_REIFY_AS_OPERAND(LogSoftmaxOp, getInput())
+SOFTMAX_REIFY_AS_OPERAND(SparsemaxOp, getInput())
+SOFTMAX_REIFY_AS_OPERAND(EntmaxOp, getInput())
+SOFTMAX_REIFY_AS_OPERAND(SoftmaxGradOp, getOutput())
+SOFTMAX_REIFY_AS_OPERAND(LogSoftmaxGradOp, getOutput())
+SOFTMAX_REIFY_AS_OPERAND(SparsemaxGradOp, getOutput())
+SOFTMAX_REIFY_AS_OPERAND(EntmaxGradOp, getOutput())
+SOFTMAX_REIFY_AS_OPERAND(CrossEntropyGradOp, getLogits())
+#undef SOFTMAX_REIFY_AS_OPERAND
+
+LogicalResult
+CrossEntropyOp::reifyResultShapes(OpBuilder &builder,
+                                  ReifiedRankedShapedTypeDims &shapes) {
+  SmallVector<OpFoldResult> sizes =
+      tensor::getMixedSizes(builder, getLoc(), getLogits());
+  sizes.erase(sizes.begin() + getDim());
+  shapes.push_back(std::move(sizes));
+  return success();
+}
+
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.cpp.inc"

@@ -12,6 +12,8 @@ include "mlir/IR/OpBase.td"
 def Softmax_Dialect : Dialect {
   let name = "softmax";
   let cppNamespace = "::mlir::softmax";
+  // tensor.dim, for the ops' reified result sizes.
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let summary = "The softmax family of normalisation operators";
   let description = [{
     The `softmax` dialect holds softmax and its relatives as single ops on

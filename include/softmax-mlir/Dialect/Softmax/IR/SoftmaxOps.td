@@ -12,8 +12,14 @@ include "mlir/IR/OpBase.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+// Every op reifies its result's sizes from its operands' (the first
+// operand's, without `dim` for cross_entropy's loss), so that shape
+// reasoning (tensor.dim folding, the C ABI's run-time size checks) sees
+// through it.
 class Softmax_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Softmax_Dialect, mnemonic, traits>;
+    : Op<Softmax_Dialect, mnemonic, !listconcat(traits, [
+        DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                                  ["reifyResultShapes"]>])>;
 
 // Ops that normalise their input along `dim` and return a tensor of the same
 // type. The operand is `AnyTensor` on purpose: the C++ verifier then gives
