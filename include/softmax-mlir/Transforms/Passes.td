@@ -57,6 +57,41 @@ def SoftmaxExportCABI : Pass<"softmax-export-c-abi", "::mlir::ModuleOp"> {
   ];
 }
 
+def SoftmaxRuntimeChecks : Pass<"softmax-runtime-checks", "::mlir::ModuleOp"> {
+  let summary = "Check the sizes a caller passes through the C ABI at run time";
+  let description = [{
+    Runs after `softmax-export-c-abi`, on its wrappers. A caller's memref
+    descriptors carry sizes the compiled code would otherwise trust: a
+    static size it was compiled for, or a dynamic one that must agree with
+    another buffer's. Each wrapper first checks:
+
+    * every static size of every parameter against the descriptor's;
+    * every dynamic size of an output against the size the implementation
+      gives its result, traced back (through destination-passing ops,
+      `tensor.empty`, casts and `ReifyRankedShapedTypeOpInterface`, which
+      the dialect's ops implement) to an input's size or a constant;
+    * the sizes the dialect's ops need to agree: a gradient's `y` and `dy`,
+      cross-entropy's labels (and loss gradient) against the logits' rows,
+      a mask's sizes against the input's (or 1, a broadcast).
+
+    When all hold, the body runs as before; otherwise nothing is read or
+    written, and each failed check is reported: the library's exported
+    `softmax_mlir_error_count` (an `int64_t`) counts it, and the message
+    (`error: softmax-mlir: @f: the size of in0 in dim 1 must be 128 (the
+    compiled size)`) goes to the exported callback
+    `void (*softmax_mlir_error_handler)(const char *)` if the caller set it,
+    else to stderr. A size the tracing cannot relate to the inputs is not
+    checked. The parameters become fully dynamic memrefs (the same
+    descriptors), cast to their types after the checks.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def SoftmaxApproximateMath : Pass<"softmax-approximate-math"> {
   let summary = "Replace f32 math.exp and math.log1p with branch-free polynomials";
   let description = [{
