@@ -63,6 +63,12 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
   pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
   pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  // Public functions to the C ABI, their bodies in private functions that
+  // the inliner below folds back once lowered; the sizes of the caller's
+  // descriptors checked against what the ops need before they run.
+  pm.addPass(createSoftmaxExportCABI());
+  if (options.runtimeChecks)
+    pm.addPass(createSoftmaxRuntimeChecks());
   // Masks, scales and causal masks as elementwise producers, which
   // softmax-fuse can take into the row loops.
   pm.addPass(createSoftmaxExpandMask());
@@ -106,7 +112,6 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     pm.addPass(createSoftmaxVectorize(vectorizeOptions));
   pm.addPass(createSoftmaxDecompose());
   pm.addPass(createSoftmaxApproximateMath());
-  pm.addPass(createSoftmaxExportCABI());
   // Inlined without simplifying, so that the empty outputs are replaced by
   // the caller's buffers while each row loop still has the output as its
   // init: the canonicalizer folds a loop over one row, and that row's slice

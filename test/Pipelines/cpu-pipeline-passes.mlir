@@ -6,6 +6,7 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell l1-cache-kib=48 l2-cache-kib=2048" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=CACHES
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell nontemporal=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NONT
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=BUF
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell runtime-checks=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOCHECKS
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell share-kernels=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOSHARE
 
 // Producers marked, row forms chosen for static shapes, each repeated op
@@ -21,6 +22,11 @@
 // CHECK: tosa-to-linalg{
 // CHECK: tosa-to-arith
 // CHECK: tosa-to-tensor
+// Then the C ABI, whose wrappers check the caller's sizes at run time
+// before anything runs.
+// CHECK: softmax-export-c-abi
+// CHECK-NEXT: softmax-runtime-checks
+// CHECK-NEXT: softmax-expand-mask
 // CHECK-NOT: canonicalize
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
@@ -43,6 +49,9 @@
 // BUF-NEXT: drop-equivalent-buffer-results
 
 // NOSHARE-NOT: softmax-share-kernels
+
+// NOCHECKS: softmax-export-c-abi
+// NOCHECKS-NOT: softmax-runtime-checks
 
 // NOFUSE-NOT: softmax-fuse
 // NOFUSE: softmax-vectorize

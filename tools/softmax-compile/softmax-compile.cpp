@@ -82,6 +82,11 @@ struct Options {
       cl::desc("Compute elementwise producers of softmax inputs in the row "
                "loops (default: on)"),
       cl::init(true), cl::cat(compileCategory)};
+  cl::opt<bool> runtimeChecks{
+      "runtime-checks",
+      cl::desc("Check the sizes callers pass at run time and report a "
+               "mismatch instead of running (default: on)"),
+      cl::init(true), cl::cat(compileCategory)};
   cl::opt<bool> shareKernels{
       "share-kernels",
       cl::desc("Compile each repeated softmax op once, as a kernel function "
@@ -202,8 +207,10 @@ static LogicalResult renderHeader(const Options &options, ModuleOp module,
     headerPath = path.str().str();
   }
   llvm::raw_string_ostream headerStream(headerText);
+  bool cuda = options.target == "cuda";
   return softmax::emitCHeader(module, getHeaderGuard(headerPath), headerStream,
-                              /*cudaRuntime=*/options.target == "cuda");
+                              /*cudaRuntime=*/cuda,
+                              /*runtimeChecks=*/!cuda && options.runtimeChecks);
 }
 
 /// Writes `module` as text to `path`.
@@ -453,6 +460,7 @@ int main(int argc, char **argv) {
   pipelineOptions.vectorize = options.vectorize;
   pipelineOptions.fuse = options.fuse;
   pipelineOptions.shareKernels = options.shareKernels;
+  pipelineOptions.runtimeChecks = options.runtimeChecks;
   pipelineOptions.vectorBits = options.vectorBits;
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;

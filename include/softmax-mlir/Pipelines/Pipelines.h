@@ -63,6 +63,11 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Let rows longer than half of L2 write their output "
                      "with streaming (non-temporal) stores (x86)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> runtimeChecks{
+      *this, "runtime-checks",
+      llvm::cl::desc("Check the sizes callers pass through the C ABI at run "
+                     "time, reporting a mismatch instead of running"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> shareKernels{
       *this, "share-kernels",
       llvm::cl::desc("Compile each repeated softmax op once, as a kernel "

@@ -70,7 +70,7 @@ static void emitDescriptor(RankedTensorType type, llvm::raw_ostream &os) {
 
 LogicalResult mlir::softmax::emitCHeader(ModuleOp module, llvm::StringRef guard,
                                          llvm::raw_ostream &os,
-                                         bool cudaRuntime) {
+                                         bool cudaRuntime, bool runtimeChecks) {
   // Check every signature first so that no partial header is written.
   SmallVector<std::pair<func::FuncOp, SmallVector<CABIParam>>> functions;
   for (auto func : module.getOps<func::FuncOp>()) {
@@ -130,6 +130,18 @@ LogicalResult mlir::softmax::emitCHeader(ModuleOp module, llvm::StringRef guard,
           "void softmax_mlir_cuda_set_stream(void *stream);\n"
           "const char *softmax_mlir_cuda_last_error(void);\n"
           "void softmax_mlir_cuda_clear_error(void);\n\n";
+  if (runtimeChecks)
+    os << "/* Run-time size checks (--runtime-checks, the default): a call "
+          "whose\n"
+          " * buffers' sizes do not fit the compiled code or each other "
+          "reads and\n"
+          " * writes nothing; it adds one to softmax_mlir_error_count and "
+          "passes\n"
+          " * its message to softmax_mlir_error_handler if set, else writes "
+          "it to\n"
+          " * stderr. */\n"
+          "extern int64_t softmax_mlir_error_count;\n"
+          "extern void (*softmax_mlir_error_handler)(const char *message);\n\n";
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return success();
 }

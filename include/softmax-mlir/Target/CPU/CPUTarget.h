@@ -66,10 +66,13 @@ llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
 /// Writes the C header that declares the exported functions of `module`, a
 /// module before lowering (public functions on tensors), and with
 /// `cudaRuntime` the functions of the CUDA runtime a --target=cuda library
-/// carries (its errors, the stream its calls launch on). Emits an error at
-/// a function whose signature cannot cross the ABI.
+/// carries (its errors, the stream its calls launch on), and with
+/// `runtimeChecks` what reports the run-time size checks' failures
+/// (softmax-runtime-checks). Emits an error at a function whose signature
+/// cannot cross the ABI.
 LogicalResult emitCHeader(ModuleOp module, llvm::StringRef guard,
-                          llvm::raw_ostream &os, bool cudaRuntime = false);
+                          llvm::raw_ostream &os, bool cudaRuntime = false,
+                          bool runtimeChecks = false);
 
 } // namespace mlir::softmax
 
