@@ -106,13 +106,41 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // -----
 
 // sparsemax: the max and +inf count (f32), then the support refinement on
-// the lanes' maxima (a lower bound), the entries above it packed a vector at
-// a time into an f32 scratch (the count advances past a vector with one),
-// the refinement again on them: an scf.while on the row's scalar (tau, |S|)
-// whose rounds sum t = x - m (f64) and count over t > tau a register at a
-// time; then max(t - tau, 0) over the row.
+// the lanes' maxima (a lower bound), the entries above it packed into an f32
+// scratch (the count advances past a unit with one), the refinement again on
+// them: an scf.while on the row's scalar (tau, |S|) whose rounds sum t = x -
+// m (f64) and count over t > tau a register at a time; then max(t - tau, 0)
+// over the row. Rows of at most 1024 (chosen at run time here) go two at a
+// time: one scf.while refines both rows' (tau, |S|, done), a done row's
+// candidates not read again; the candidates packed 4 lanes at a time, a
+// register of -inf after them; the two output passes into the pair's slice.
+// Longer rows one at a time, their candidates packed 16 lanes at a time.
 // CHECK-LABEL: func.func @sparsemax
-// CHECK: scf.forall
+// CHECK: %[[LONG:.*]] = arith.cmpi ugt, %{{.*}}, %c1024 : index
+// CHECK: %[[PAIRS:.*]] = arith.ceildivui %{{.*}}, %c2 : index
+// CHECK: %[[NPAIRS:.*]] = arith.select %[[LONG]], %c0, %[[PAIRS]] : index
+// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]])
+// CHECK: %[[PAIR:.*]] = tensor.extract_slice %{{.*}} : tensor<?x?xf32> to tensor<?x?xf32>
+// CHECK-COUNT-2: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
+// CHECK: %[[BOUND:.*]]:6 = scf.while ({{.*}}) : (f64, f64, i1, f64, f64, i1) -> (f64, f64, i1, f64, f64, i1)
+// CHECK-COUNT-2: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.condition
+// CHECK: scf.for {{.*}} -> (tensor<?xf32>, index)
+// CHECK-COUNT-4: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<?xf32>
+// CHECK: vector.reduction <or>, %{{.*}} : vector<4xi1> into i1
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
+// CHECK: %[[PAIRLOOP:.*]]:6 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %{{.*}}, %[[DONE:.*]] = %false, %{{.*}} = %[[BOUND]]#3, {{.*}}) : (f64, f64, i1, f64, f64, i1)
+// CHECK: %[[READ:.*]] = arith.select %[[DONE]], %c0, %{{.*}} : index
+// CHECK: scf.for %{{.*}} = %c0 to %[[READ]] step %c8
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf64> into f64
+// CHECK: scf.condition
+// CHECK: vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
+// CHECK: %[[FIRST:.*]] = tensor.insert_slice %{{.*}} into %[[PAIR]]
+// CHECK: vector.broadcast %[[PAIRLOOP]]#3 : f64 to vector<16xf64>
+// CHECK: %[[SECOND:.*]] = tensor.insert_slice %{{.*}} into %[[FIRST]]
+// CHECK: tensor.parallel_insert_slice %[[SECOND]]
+// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
 // CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
 // CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:2 = scf.while
@@ -143,10 +171,30 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // threshold by Newton's step or the exact quadratic) first on the lanes'
 // maxima, a lower bound; the candidates above it packed as for sparsemax;
 // the search again on them, whose last moments give the row's total; then
-// max(u, 0)^2 rescaled (no pass for the total). alpha = 2 takes
-// sparsemax's loop.
+// max(u, 0)^2 rescaled (no pass for the total). Rows of at most 1024 go two
+// at a time as for sparsemax: one scf.while carries both rows' (tau, lo, hi,
+// |S|, sum X, sum X^2, done) and the round. alpha = 2 takes sparsemax's
+// loops.
 // CHECK-LABEL: func.func @entmax
-// CHECK: scf.forall
+// CHECK: %[[SHORT:.*]] = scf.forall
+// CHECK: %[[BOUND:.*]]:15 = scf.while ({{.*}}) : (f64, f64, f64, f64, f64, f64, i1, f64, f64, f64, f64, f64, f64, i1, index)
+// CHECK: vector.reduction <minimumf>
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: vector.reduction <minimumf>
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: scf.condition
+// CHECK-COUNT-4: vector.transfer_write %{{.*}} : vector<4xf32>, tensor<?xf32>
+// CHECK: %[[PAIRLOOP:.*]]:15 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}, %[[DONE:.*]] = %false, %{{.*}} = %[[BOUND]]#7, %{{.*}} = %[[BOUND]]#7, {{.*}})
+// CHECK: arith.select %[[DONE]], %c0, %{{.*}} : index
+// CHECK: scf.condition
+// CHECK-NOT: scf.for
+// CHECK: arith.mulf %[[PAIRLOOP]]#3, %[[PAIRLOOP]]#0 : f64
+// CHECK: arith.mulf %[[PAIRLOOP]]#10, %[[PAIRLOOP]]#7 : f64
+// CHECK: vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
+// CHECK: tensor.insert_slice
+// CHECK: vector.broadcast %[[PAIRLOOP]]#7 : f64 to vector<16xf64>
+// CHECK: tensor.insert_slice
+// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
 // CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
 // CHECK: scf.for {{.*}} -> (vector<8xf64>, vector<8xf64>, vector<8xf64>, vector<8xf64>)
@@ -159,13 +207,13 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: scf.condition
 // CHECK-NOT: scf.for
 // CHECK: arith.mulf %[[LOOP]]#4, %[[LOOP]]#0 : f64
-// CHECK: %[[TAUV:.*]] = vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
 // CHECK: arith.divf
+// CHECK: %[[TAUV:.*]] = vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
 // CHECK: scf.for
 // CHECK: arith.subf %{{.*}}, %[[TAUV]] : vector<16xf64>
 // CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>
 // CHECK: vector.transfer_write
-// CHECK: scf.while ({{.*}}) : (f64, f64) -> (f64, f64)
+// CHECK: scf.while ({{.*}}) : (f64, f64, i1, f64, f64, i1) -> (f64, f64, i1, f64, f64, i1)
 func.func @entmax(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
   %y = softmax.entmax %x dim(1) alpha(1.5) : tensor<?x?xf32>
   %z = softmax.entmax %x dim(1) alpha(2.0) : tensor<?x?xf32>
