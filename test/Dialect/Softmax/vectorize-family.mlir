@@ -106,24 +106,32 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // -----
 
 // sparsemax: the max and +inf count (f32), then the support refinement on
-// the lanes' maxima (a lower bound), the entries above it packed into an f32
-// scratch (the count advances past a unit with one), the refinement again on
-// them: an scf.while on the row's scalar (tau, |S|) whose rounds sum t = x -
-// m (f64) and count over t > tau a register at a time; then max(t - tau, 0)
-// over the row. Rows of at most 1024 (chosen at run time here) go two at a
-// time: one scf.while refines both rows' (tau, |S|, done), a done row's
-// candidates not read again; the candidates packed 4 lanes at a time, a
-// register of -inf after them; the two output passes into the pair's slice.
-// Longer rows one at a time, their candidates packed 16 lanes at a time.
+// the lanes' maxima (a lower bound; in registers, two of 8 f32 lanes), the
+// entries above it packed into an f32 scratch (the count advances past a
+// unit with one), the refinement again on them: an scf.while on the row's
+// scalar (tau, |S|) whose rounds sum t = x - m (f64) and count over t > tau
+// a register at a time; then max(t - tau, 0) over the row, without the
+// special rows' selects where the max is finite. Rows of at most 1024
+// (chosen at run time here) go two at a time: one scf.while refines both
+// rows' (tau, |S|, done), a done row's candidates not read again; the
+// candidates packed 4 lanes at a time, a register of -inf after them; the
+// two output passes into the pair's slice. Longer rows one at a time, their
+// candidates packed 16 lanes at a time.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: %[[LONG:.*]] = arith.cmpi ugt, %{{.*}}, %c1024 : index
 // CHECK: %[[PAIRS:.*]] = arith.ceildivui %{{.*}}, %c2 : index
 // CHECK: %[[NPAIRS:.*]] = arith.select %[[LONG]], %c0, %[[PAIRS]] : index
 // CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]])
 // CHECK: %[[PAIR:.*]] = tensor.extract_slice %{{.*}} : tensor<?x?xf32> to tensor<?x?xf32>
-// CHECK-COUNT-2: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
+// CHECK: vector.reduction <maximumf>, %[[LANES0:.*]] : vector<16xf32> into f32
+// CHECK: %[[FINITE0:.*]] = arith.cmpf one
+// CHECK: vector.reduction <maximumf>, %[[LANES1:.*]] : vector<16xf32> into f32
+// CHECK: %[[FINITE1:.*]] = arith.cmpf one
 // CHECK: %[[BOUND:.*]]:6 = scf.while ({{.*}}) : (f64, f64, i1, f64, f64, i1) -> (f64, f64, i1, f64, f64, i1)
-// CHECK-COUNT-2: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK-NOT: scf.for
+// CHECK: vector.extract_strided_slice %[[LANES0]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// CHECK: vector.extract_strided_slice %[[LANES0]] {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// CHECK: vector.extract_strided_slice %[[LANES1]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
 // CHECK: scf.condition
 // CHECK: scf.for {{.*}} -> (tensor<?xf32>, index)
 // CHECK-COUNT-4: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<?xf32>
@@ -135,14 +143,21 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.for %{{.*}} = %c0 to %[[READ]] step %c8
 // CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf64> into f64
 // CHECK: scf.condition
-// CHECK: vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
-// CHECK: %[[FIRST:.*]] = tensor.insert_slice %{{.*}} into %[[PAIR]]
+// CHECK: %[[TAU0:.*]] = vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
+// CHECK: %[[OUT0:.*]] = scf.if %[[FINITE0]] -> (tensor<1x?xf32>)
+// CHECK: scf.for
+// CHECK: arith.subf %{{.*}}, %[[TAU0]] : vector<16xf64>
+// CHECK-NEXT: arith.maximumf
+// CHECK-NEXT: arith.truncf
+// CHECK: } else {
+// CHECK: arith.cmpf oeq, %{{.*}}, %cst{{.*}} : vector<16xf64>
+// CHECK: %[[FIRST:.*]] = tensor.insert_slice %[[OUT0]] into %[[PAIR]]
 // CHECK: vector.broadcast %[[PAIRLOOP]]#3 : f64 to vector<16xf64>
+// CHECK: scf.if %[[FINITE1]]
 // CHECK: %[[SECOND:.*]] = tensor.insert_slice %{{.*}} into %[[FIRST]]
 // CHECK: tensor.parallel_insert_slice %[[SECOND]]
 // CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
 // CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
-// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:2 = scf.while
 // CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
 // CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf32>, index)
@@ -156,6 +171,7 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<8xf64>
 // CHECK: scf.condition
 // CHECK: vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
+// CHECK: scf.if
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf64>
 // CHECK: vector.transfer_write
 func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
@@ -177,6 +193,7 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // loops.
 // CHECK-LABEL: func.func @entmax
 // CHECK: %[[SHORT:.*]] = scf.forall
+// CHECK-NOT: tensor.empty() : tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:15 = scf.while ({{.*}}) : (f64, f64, f64, f64, f64, f64, i1, f64, f64, f64, f64, f64, f64, i1, index)
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
@@ -195,9 +212,8 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: vector.broadcast %[[PAIRLOOP]]#7 : f64 to vector<16xf64>
 // CHECK: tensor.insert_slice
 // CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
-// CHECK: %[[SEED:.*]] = vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)
-// CHECK: scf.for {{.*}} -> (vector<8xf64>, vector<8xf64>, vector<8xf64>, vector<8xf64>)
+// CHECK: vector.extract_strided_slice %{{.*}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
@@ -209,6 +225,7 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: arith.mulf %[[LOOP]]#4, %[[LOOP]]#0 : f64
 // CHECK: arith.divf
 // CHECK: %[[TAUV:.*]] = vector.broadcast %[[LOOP]]#0 : f64 to vector<16xf64>
+// CHECK: scf.if
 // CHECK: scf.for
 // CHECK: arith.subf %{{.*}}, %[[TAUV]] : vector<16xf64>
 // CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>

@@ -840,23 +840,23 @@ RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
 struct Candidates {
   Value scratch, count, m;
   double scale;
+  /// Instead of `scratch`: a vector of the entries (all of them candidates
+  /// to read), held in registers.
+  Value lanes = nullptr;
+
+  Type getEntryType() const {
+    return lanes ? cast<VectorType>(lanes.getType()).getElementType()
+                 : cast<RankedTensorType>(scratch.getType()).getElementType();
+  }
 };
 
-/// A scratch of one vector holding `lanes` (the lanes' maxima, entries of
-/// the row), whose threshold is a lower bound of the row's: the entries of a
-/// subset can only sum to less at any threshold.
+/// The lanes' maxima (entries of the row) as candidates, in registers:
+/// their threshold is a lower bound of the row's (the entries of a subset
+/// can only sum to less at any threshold).
 Candidates seedCandidates(FamilyRowBuilder &rb, Value lanes, Value m,
                           double scale) {
-  OpBuilder &b = rb.b;
-  Location loc = rb.loc;
   auto type = cast<VectorType>(lanes.getType());
-  Value scratch = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{type.getNumElements()}, type.getElementType());
-  Value seeded = vector::TransferWriteOp::create(b, loc, lanes, scratch,
-                                                 ValueRange{rb.index(0)},
-                                                 ArrayRef<bool>{true})
-                     .getResult();
-  return {seeded, rb.index(type.getNumElements()), m, scale};
+  return {Value(), rb.index(type.getNumElements()), m, scale, lanes};
 }
 
 /// The row's candidates for the support, X = scale * (x - m) > `threshold`
@@ -949,16 +949,15 @@ Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
 /// The vectors the rounds compute in: as many lanes as one register of the
 /// scratch's entries holds, of the compute type.
 VectorType getFoldType(FamilyRowBuilder &rb, const Candidates &candidates) {
-  auto type = cast<FloatType>(
-      cast<RankedTensorType>(candidates.scratch.getType()).getElementType());
+  auto type = cast<FloatType>(candidates.getEntryType());
   return VectorType::get(
       {std::max<int64_t>(1, rb.vectorBits / type.getWidth())},
       candidates.m.getType());
 }
 
 /// `candidates` as a row in lockstep reads them in a round: none once the
-/// row is `done` (its state no longer changes), unless they are a few
-/// (a constant count, a loop without a branch).
+/// row is `done` (its state no longer changes), unless they are a constant
+/// few (the lanes' maxima, read without a loop).
 Candidates skipWhenDone(FamilyRowBuilder &rb, const Candidates &candidates,
                         Value done) {
   if (!done || getConstantIntValue(candidates.count))
@@ -977,27 +976,43 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
                function_ref<SmallVector<Value>(Value, ValueRange)> body) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
-  auto entryType =
-      cast<RankedTensorType>(candidates.scratch.getType()).getElementType();
+  Type entryType = candidates.getEntryType();
   VectorType foldType = getFoldType(rb, candidates);
+  int64_t foldLanes = foldType.getNumElements();
   auto readType = VectorType::get(foldType.getShape(), entryType);
   Value padding = constant(b, loc, entryType, 0.0);
   Value mv = vector::BroadcastOp::create(b, loc, foldType, candidates.m);
   Value scalev = constantLike(b, loc, foldType, candidates.scale);
-  auto loop =
-      scf::ForOp::create(b, loc, rb.index(0), candidates.count,
-                         rb.index(foldType.getNumElements()), inits,
-                         [&](OpBuilder &, Location, Value i, ValueRange acc) {
-                           Value v = vector::TransferReadOp::create(
-                               b, loc, readType, candidates.scratch,
-                               ValueRange{i}, padding, ArrayRef<bool>{true});
-                           if (readType != foldType)
-                             v = arith::ExtFOp::create(b, loc, foldType, v);
-                           Value t = arith::SubFOp::create(b, loc, v, mv);
-                           if (candidates.scale != 1.0)
-                             t = arith::MulFOp::create(b, loc, t, scalev);
-                           scf::YieldOp::create(b, loc, body(t, acc));
-                         });
+  auto step = [&](Value v, ValueRange acc) {
+    if (readType != foldType)
+      v = arith::ExtFOp::create(b, loc, foldType, v);
+    Value t = arith::SubFOp::create(b, loc, v, mv);
+    if (candidates.scale != 1.0)
+      t = arith::MulFOp::create(b, loc, t, scalev);
+    return body(t, acc);
+  };
+  if (candidates.lanes) {
+    // Registers in turn, no loop.
+    SmallVector<Value> acc(inits);
+    int64_t size =
+        cast<VectorType>(candidates.lanes.getType()).getNumElements();
+    for (int64_t at = 0; at < size; at += foldLanes)
+      acc = step(vector::ExtractStridedSliceOp::create(
+                     b, loc, candidates.lanes, ArrayRef<int64_t>{at},
+                     ArrayRef<int64_t>{foldLanes}, ArrayRef<int64_t>{1}),
+                 acc);
+    return acc;
+  }
+  auto loop = scf::ForOp::create(
+      b, loc, rb.index(0), candidates.count, rb.index(foldLanes), inits,
+      [&](OpBuilder &, Location, Value i, ValueRange acc) {
+        scf::YieldOp::create(
+            b, loc,
+            step(vector::TransferReadOp::create(
+                     b, loc, readType, candidates.scratch, ValueRange{i},
+                     padding, ArrayRef<bool>{true}),
+                 acc));
+      });
   return loop.getResults();
 }
 
@@ -1036,7 +1051,7 @@ Value buildSimplexRows(
   double inf = std::numeric_limits<double>::infinity();
   struct RowThreshold {
     RowStats stats;
-    Value tau, factor;
+    Value finite, tau, factor;
   };
   // The thresholds of `rows`, their searches in lockstep.
   auto thresholds = [&](ArrayRef<SmallVector<Value>> rows, bool fine) {
@@ -1045,11 +1060,11 @@ Value buildSimplexRows(
     SmallVector<Value> finite, lowest;
     for (ValueRange row : rows) {
       RowStats stats = rowMaxAndInfCount(rb, x, row, type);
-      results.push_back({stats, Value(), Value()});
       finite.push_back(
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                                 math::AbsFOp::create(b, loc, stats.max),
                                 constant(b, loc, type, inf)));
+      results.push_back({stats, finite.back(), Value(), Value()});
       seeds.push_back(seedCandidates(rb, stats.laneMax, stats.max, scale));
       lowest.push_back(constant(b, loc, type, -1.0));
     }
@@ -1071,25 +1086,34 @@ Value buildSimplexRows(
     return results;
   };
   // The output pass of `row` into `rowOut`.
+  // A row with a finite maximum (no NaN, no +inf) takes the output pass
+  // without the special rows' selects.
   auto outputRow = [&](ValueRange row, Value rowOut,
                        const RowThreshold &threshold) {
     Value m = threshold.stats.max, k = threshold.stats.infCount;
     Value mv = rb.broadcast(m);
     Value tauv = rb.broadcast(threshold.tau);
     Value factorv = threshold.factor ? rb.broadcast(threshold.factor) : Value();
-    return rb
-        .sweep(rowOut,
-               [&](Value col, Value mask, ValueRange acc) {
-                 Value v = rb.read(x, row, col, mask, type);
-                 Value t = arith::SubFOp::create(b, loc, v, mv);
-                 if (scale != 1.0)
-                   t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
-                 Value value =
-                     output(arith::SubFOp::create(b, loc, t, tauv), factorv);
-                 value = selectSimplexSpecials(b, loc, value, v, m, k);
-                 return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
-               })
-        .front();
+    auto pass = [&](bool special) {
+      Value written =
+          rb.sweep(rowOut, [&](Value col, Value mask, ValueRange acc) {
+              Value v = rb.read(x, row, col, mask, type);
+              Value t = arith::SubFOp::create(b, loc, v, mv);
+              if (scale != 1.0)
+                t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
+              Value value =
+                  output(arith::SubFOp::create(b, loc, t, tauv), factorv);
+              if (special)
+                value = selectSimplexSpecials(b, loc, value, v, m, k);
+              return SmallVector<Value>{rb.write(value, acc[0], col, mask)};
+            }).front();
+      scf::YieldOp::create(b, loc, written);
+    };
+    return scf::IfOp::create(
+               b, loc, threshold.finite,
+               [&](OpBuilder &, Location) { pass(/*special=*/false); },
+               [&](OpBuilder &, Location) { pass(/*special=*/true); })
+        .getResult(0);
   };
   Value y = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
   Value grouped;
