@@ -105,13 +105,14 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 
 // -----
 
-// sparsemax: the max and +inf count (f32), then the support refinement on
+// sparsemax: the max (f32), then the support refinement on
 // the lanes' maxima (a lower bound; in registers, two of 8 f32 lanes), the
 // entries above it packed into an f32 scratch (the count advances past a
 // unit with one), the refinement again on them: an scf.while on the row's
 // scalar (tau, |S|) whose rounds sum t = x - m (f64) and count over t > tau
 // a register at a time; then max(t - tau, 0) over the row, without the
-// special rows' selects where the max is finite. Rows of at most 1024
+// special rows' selects where the max is finite (elsewhere after a pass
+// counting the +inf entries). Rows of at most 1024
 // (chosen at run time here) go two at a time: one scf.while refines both
 // rows' (tau, |S|, done), a done row's candidates not read again; the
 // candidates packed 4 lanes at a time, a register of -inf after them; the
@@ -150,6 +151,10 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK-NEXT: arith.maximumf
 // CHECK-NEXT: arith.truncf
 // CHECK: } else {
+// CHECK: %[[INFS:.*]] = scf.for {{.*}} -> (vector<16xf32>)
+// CHECK: arith.cmpf oeq, %{{.*}}, %cst{{.*}} : vector<16xf32>
+// CHECK: vector.reduction <add>, %{{.*}} : vector<16xf32> into f32
+// CHECK: scf.for
 // CHECK: arith.cmpf oeq, %{{.*}}, %cst{{.*}} : vector<16xf64>
 // CHECK: %[[FIRST:.*]] = tensor.insert_slice %[[OUT0]] into %[[PAIR]]
 // CHECK: vector.broadcast %[[PAIRLOOP]]#3 : f64 to vector<16xf64>

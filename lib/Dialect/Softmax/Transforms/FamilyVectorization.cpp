@@ -793,43 +793,58 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
   RowVectorizationOptions options;
 };
 
-/// What a first pass learns of a row: m = max(x) (NaN-propagating), the
-/// number of +inf entries and the maxima of the lanes (a subset of the row's
-/// entries), in the compute type.
+/// What a first pass learns of a row: m = max(x) (NaN-propagating) and the
+/// maxima of the lanes (a subset of the row's entries), m in the compute
+/// type.
 struct RowStats {
-  Value max, infCount, laneMax;
+  Value max, laneMax;
 };
 
-RowStats rowMaxAndInfCount(FamilyRowBuilder &rb, Value x, ValueRange row,
-                           Type type) {
-  // In the accumulator type (exact for both), extended to `type` after.
+RowStats rowMax(FamilyRowBuilder &rb, Value x, ValueRange row, Type type) {
+  // In the accumulator type (exact), extended to `type` after.
   Type computeType = type;
   type = rb.accType;
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
-  SmallVector<Value> stats = rb.sweep(
-      {rb.splat(type, -inf), rb.splat(type, 0.0)},
-      [&](Value col, Value mask, ValueRange acc) {
-        Value v = rb.read(x, row, col, mask, type);
-        Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                            v, rb.splat(type, inf));
-        Value one = arith::SelectOp::create(b, loc, isInf, rb.splat(type, 1.0),
-                                            rb.splat(type, 0.0));
-        return SmallVector<Value>{
-            arith::MaximumFOp::create(
-                b, loc, rb.keep(mask, v, rb.splat(type, -inf)), acc[0]),
-            arith::AddFOp::create(b, loc, acc[1],
-                                  rb.keep(mask, one, rb.splat(type, 0.0)))};
-      });
-  Value m = rb.max(stats[0]), k = rb.sum(stats[1]);
-  if (computeType != type) {
+  Value lanes =
+      rb.sweep({rb.splat(type, -inf)}, [&](Value col, Value mask,
+                                           ValueRange acc) {
+          Value v = rb.read(x, row, col, mask, type);
+          return SmallVector<Value>{arith::MaximumFOp::create(
+              b, loc, rb.keep(mask, v, rb.splat(type, -inf)), acc[0])};
+        }).front();
+  Value m = rb.max(lanes);
+  if (computeType != type)
     m = arith::ExtFOp::create(b, loc, computeType, m);
-    k = arith::ExtFOp::create(b, loc, computeType, k);
-  }
   // The lanes' maxima stay in the accumulator type, as the scratches keep
   // the entries.
-  return {m, k, stats[0]};
+  return {m, lanes};
+}
+
+/// The number of +inf entries of a row, in `type` (a pass of its own: only
+/// a row whose maximum is not finite needs it).
+Value rowInfCount(FamilyRowBuilder &rb, Value x, ValueRange row, Type type) {
+  Type computeType = type;
+  type = rb.accType;
+  OpBuilder &b = rb.b;
+  Location loc = rb.loc;
+  double inf = std::numeric_limits<double>::infinity();
+  Value counts =
+      rb.sweep({rb.splat(type, 0.0)}, [&](Value col, Value mask,
+                                          ValueRange acc) {
+          Value v = rb.read(x, row, col, mask, type);
+          Value isInf = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                              v, rb.splat(type, inf));
+          Value one = arith::SelectOp::create(
+              b, loc, isInf, rb.splat(type, 1.0), rb.splat(type, 0.0));
+          return SmallVector<Value>{arith::AddFOp::create(
+              b, loc, acc[0], rb.keep(mask, one, rb.splat(type, 0.0)))};
+        }).front();
+  Value k = rb.sum(counts);
+  if (computeType != type)
+    k = arith::ExtFOp::create(b, loc, computeType, k);
+  return k;
 }
 
 /// The entries a projection's threshold rounds read: the first `count` of
@@ -1059,7 +1074,7 @@ Value buildSimplexRows(
     SmallVector<Candidates> seeds;
     SmallVector<Value> finite, lowest;
     for (ValueRange row : rows) {
-      RowStats stats = rowMaxAndInfCount(rb, x, row, type);
+      RowStats stats = rowMax(rb, x, row, type);
       finite.push_back(
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                                 math::AbsFOp::create(b, loc, stats.max),
@@ -1087,14 +1102,17 @@ Value buildSimplexRows(
   };
   // The output pass of `row` into `rowOut`.
   // A row with a finite maximum (no NaN, no +inf) takes the output pass
-  // without the special rows' selects.
+  // without the special rows' selects; the others count their +inf entries
+  // first.
   auto outputRow = [&](ValueRange row, Value rowOut,
                        const RowThreshold &threshold) {
-    Value m = threshold.stats.max, k = threshold.stats.infCount;
+    Value m = threshold.stats.max, k;
     Value mv = rb.broadcast(m);
     Value tauv = rb.broadcast(threshold.tau);
     Value factorv = threshold.factor ? rb.broadcast(threshold.factor) : Value();
     auto pass = [&](bool special) {
+      if (special)
+        k = rowInfCount(rb, x, row, type);
       Value written =
           rb.sweep(rowOut, [&](Value col, Value mask, ValueRange acc) {
               Value v = rb.read(x, row, col, mask, type);
