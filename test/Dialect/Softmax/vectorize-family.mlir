@@ -114,9 +114,9 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // special rows' selects where the max is finite (elsewhere after a pass
 // counting the +inf entries). Rows of at most 1024
 // (chosen at run time here) go two at a time: one scf.while refines both
-// rows' (tau, |S|, done), a done row's candidates not read again; the
-// candidates packed 4 lanes at a time, a register of -inf after them; the
-// two output passes into the pair's slice. Longer rows one at a time, their
+// rows' (tau, |S|, done) on their lanes' maxima; the candidates packed 4
+// lanes at a time, a register of -inf after them; their refinements one row
+// at a time; the two output passes into the pair's slice. Longer rows one at a time, their
 // candidates packed 16 lanes at a time.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: %[[LONG:.*]] = arith.cmpi ugt, %{{.*}}, %c1024 : index
@@ -139,12 +139,13 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: vector.reduction <or>, %{{.*}} : vector<4xi1> into i1
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
-// CHECK: %[[PAIRLOOP:.*]]:6 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %{{.*}}, %[[DONE:.*]] = %false, %{{.*}} = %[[BOUND]]#3, {{.*}}) : (f64, f64, i1, f64, f64, i1)
-// CHECK: %[[READ:.*]] = arith.select %[[DONE]], %c0, %{{.*}} : index
-// CHECK: scf.for %{{.*}} = %c0 to %[[READ]] step %c8
+// CHECK: %[[CAND0:.*]]:2 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
 // CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf64> into f64
 // CHECK: scf.condition
-// CHECK: %[[TAU0:.*]] = vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
+// CHECK: %[[CAND1:.*]]:2 = scf.while (%{{.*}} = %[[BOUND]]#3, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
+// CHECK: scf.condition
+// CHECK: %[[TAU0:.*]] = vector.broadcast %[[CAND0]]#0 : f64 to vector<16xf64>
 // CHECK: %[[OUT0:.*]] = scf.if %[[FINITE0]] -> (tensor<1x?xf32>)
 // CHECK: scf.for
 // CHECK: arith.subf %{{.*}}, %[[TAU0]] : vector<16xf64>
@@ -157,7 +158,7 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.for
 // CHECK: arith.cmpf oeq, %{{.*}}, %cst{{.*}} : vector<16xf64>
 // CHECK: %[[FIRST:.*]] = tensor.insert_slice %[[OUT0]] into %[[PAIR]]
-// CHECK: vector.broadcast %[[PAIRLOOP]]#3 : f64 to vector<16xf64>
+// CHECK: vector.broadcast %[[CAND1]]#0 : f64 to vector<16xf64>
 // CHECK: scf.if %[[FINITE1]]
 // CHECK: %[[SECOND:.*]] = tensor.insert_slice %{{.*}} into %[[FIRST]]
 // CHECK: tensor.parallel_insert_slice %[[SECOND]]
@@ -193,8 +194,9 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // maxima, a lower bound; the candidates above it packed as for sparsemax;
 // the search again on them, whose last moments give the row's total; then
 // max(u, 0)^2 rescaled (no pass for the total). Rows of at most 1024 go two
-// at a time as for sparsemax: one scf.while carries both rows' (tau, lo, hi,
-// |S|, sum X, sum X^2, done) and the round. alpha = 2 takes sparsemax's
+// at a time as for sparsemax: one scf.while on their lanes' maxima carries
+// both rows' (tau, lo, hi, |S|, sum X, sum X^2, done) and the round; the
+// candidates' searches one row at a time. alpha = 2 takes sparsemax's
 // loops.
 // CHECK-LABEL: func.func @entmax
 // CHECK: %[[SHORT:.*]] = scf.forall
@@ -206,15 +208,17 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
 // CHECK-COUNT-4: vector.transfer_write %{{.*}} : vector<4xf32>, tensor<?xf32>
-// CHECK: %[[PAIRLOOP:.*]]:15 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}, %[[DONE:.*]] = %false, %{{.*}} = %[[BOUND]]#7, %{{.*}} = %[[BOUND]]#7, {{.*}})
-// CHECK: arith.select %[[DONE]], %c0, %{{.*}} : index
+// CHECK: %[[CAND0:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
 // CHECK: scf.condition
 // CHECK-NOT: scf.for
-// CHECK: arith.mulf %[[PAIRLOOP]]#3, %[[PAIRLOOP]]#0 : f64
-// CHECK: arith.mulf %[[PAIRLOOP]]#10, %[[PAIRLOOP]]#7 : f64
-// CHECK: vector.broadcast %[[PAIRLOOP]]#0 : f64 to vector<16xf64>
+// CHECK: arith.mulf %[[CAND0]]#4, %[[CAND0]]#0 : f64
+// CHECK: %[[CAND1:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#7, %{{.*}} = %[[BOUND]]#7, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
+// CHECK: scf.condition
+// CHECK-NOT: scf.for
+// CHECK: arith.mulf %[[CAND1]]#4, %[[CAND1]]#0 : f64
+// CHECK: vector.broadcast %[[CAND0]]#0 : f64 to vector<16xf64>
 // CHECK: tensor.insert_slice
-// CHECK: vector.broadcast %[[PAIRLOOP]]#7 : f64 to vector<16xf64>
+// CHECK: vector.broadcast %[[CAND1]]#0 : f64 to vector<16xf64>
 // CHECK: tensor.insert_slice
 // CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
 // CHECK: %[[BOUND:.*]]:4 = scf.while ({{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index)

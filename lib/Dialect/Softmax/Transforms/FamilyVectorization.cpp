@@ -972,7 +972,8 @@ VectorType getFoldType(FamilyRowBuilder &rb, const Candidates &candidates) {
 
 /// `candidates` as a row in lockstep reads them in a round: none once the
 /// row is `done` (its state no longer changes), unless they are a constant
-/// few (the lanes' maxima, read without a loop).
+/// few (as the lanes' maxima, read without a loop; the rows' candidates
+/// are searched one row at a time).
 Candidates skipWhenDone(FamilyRowBuilder &rb, const Candidates &candidates,
                         Value done) {
   if (!done || getConstantIntValue(candidates.count))
@@ -1039,9 +1040,9 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
 using SimplexSearch = function_ref<SmallVector<std::pair<Value, Value>>(
     ArrayRef<Candidates>, ArrayRef<Value>, ArrayRef<Value>)>;
 
-/// Rows at most this long go through the projections' threshold searches
-/// kSimplexGroup at a time in lockstep (2 rows: entmax(1.5) on 32768 x 128
-/// 17.4 -> 17.0 ms, 4096 x 1024 10.0 -> 9.3 ms; 4 rows no better).
+/// Rows at most this long go kSimplexGroup at a time, their searches on the
+/// lanes' maxima in lockstep (2 rows: entmax(1.5) on 32768 x 128 17.4 ->
+/// 17.0 ms, 4096 x 1024 10.0 -> 9.3 ms; 3 or 4 rows no better).
 constexpr int64_t kShortSimplexRow = 1024;
 constexpr int64_t kSimplexGroup = 2;
 
@@ -1053,9 +1054,9 @@ constexpr int64_t kSimplexGroup = 2;
 /// once per row (may be null); then `output(u, factor)` at every entry, u =
 /// X - tau a vector of `type`, with the special rows. Rows of at most
 /// kShortSimplexRow (of a rank >= 2 `x`) go `group` at a time (their
-/// searches in lockstep: the rounds' latency chains, a horizontal reduction,
-/// a division and a branch each, overlap) and pack their candidates finely;
-/// the others one at a time.
+/// searches on the lanes' maxima in lockstep: the rounds' latency chains, a
+/// horizontal reduction, a division and a branch each, overlap) and pack
+/// their candidates finely; the others one at a time.
 Value buildSimplexRows(
     FamilyRowBuilder &rb, Value x, FloatType type, double scale, int64_t group,
     SimplexSearch search,
@@ -1090,8 +1091,14 @@ Value buildSimplexRows(
     for (auto [row, result, bound] : llvm::zip(rows, results, bounds))
       candidates.push_back(
           packCandidates(rb, x, row, result.stats.max, scale, bound, fine));
-    SmallVector<std::pair<Value, Value>> found =
-        search(candidates, bounds, finite);
+    // The candidates' searches one row at a time: in lockstep a row would
+    // wait for the other's rounds (one round on the candidates for 53% of
+    // normal rows of 128, two for 40%), and reading more entries a round
+    // than the lanes' maxima their rounds are less latency-bound.
+    SmallVector<std::pair<Value, Value>> found;
+    for (auto [rowCandidates, bound, rowFinite] :
+         llvm::zip(candidates, bounds, finite))
+      found.push_back(search({rowCandidates}, {bound}, {rowFinite}).front());
     for (auto [result, rowFound, rowCandidates] :
          llvm::zip(results, found, candidates)) {
       result.tau = rowFound.first;
