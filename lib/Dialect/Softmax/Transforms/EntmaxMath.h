@@ -34,6 +34,10 @@ inline constexpr int64_t kEntmaxMaxRounds = 64;
 /// The next threshold of a row and whether the row is done.
 struct EntmaxUpdate {
   Value tau, lo, hi, converged;
+  /// A lower bound of the root (p >= 1, a convex f: Newton's step from
+  /// either side, the bracket's low end, the exact step), and whether the
+  /// row converged before `last` forced it.
+  Value lower, settled;
 };
 
 /// Builds alpha-entmax's arithmetic in its sum type, on scalars or vectors
@@ -171,6 +175,7 @@ struct EntmaxMath {
         cmp(arith::CmpFPredicate::OLE,
             arith::SubFOp::create(b, loc, newHi, newLo), tol));
     converged = arith::OrIOp::create(b, loc, converged, root);
+    Value exactStep;
     if (exactQuadratic()) {
       // delta = (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), with U1 = D / 2;
       // exact when every u on S is at least delta.
@@ -191,9 +196,14 @@ struct EntmaxMath {
       next = arith::SelectOp::create(
           b, loc, exact, arith::AddFOp::create(b, loc, tau, delta), next);
       converged = arith::OrIOp::create(b, loc, converged, exact);
+      exactStep = exact;
     }
+    Value lower = arith::MaximumFOp::create(b, loc, newLo, newton);
+    if (exactQuadratic())
+      lower = arith::SelectOp::create(b, loc, exactStep, next, lower);
+    Value settled = converged;
     converged = arith::OrIOp::create(b, loc, converged, last);
-    return {next, newLo, newHi, converged};
+    return {next, newLo, newHi, converged, lower, settled};
   }
 
   FloatType sumType;
