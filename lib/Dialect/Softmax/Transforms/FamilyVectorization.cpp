@@ -238,18 +238,13 @@ public:
         b, loc, bounds, ValueRange{init}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
           ValueRange outer = args.take_front(rank - 2);
-          Value first =
-              arith::MulIOp::create(b, loc, args[rank - 2], index(group));
-          Value count = arith::MinUIOp::create(
-              b, loc, index(group),
-              arith::SubIOp::create(b, loc, numRows, first));
+          softmax::detail::RowGroupSlice slice =
+              softmax::detail::getRowGroupSlice(b, loc, outer, args[rank - 2],
+                                                numRows, group, sizes);
+          Value first = slice.first, count = slice.count;
           Value out = args.back();
-          SmallVector<OpFoldResult> offsets(outer.begin(), outer.end());
-          offsets.push_back(first);
-          offsets.push_back(b.getIndexAttr(0));
-          SmallVector<OpFoldResult> groupSizes(rank - 2, b.getIndexAttr(1));
-          groupSizes.push_back(count);
-          groupSizes.push_back(sizes.back());
+          SmallVector<OpFoldResult> &offsets = slice.offsets;
+          SmallVector<OpFoldResult> &groupSizes = slice.sizes;
           SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
           Value groupOut = tensor::ExtractSliceOp::create(b, loc, out, offsets,
                                                           groupSizes, strides);

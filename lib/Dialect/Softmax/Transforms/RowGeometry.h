@@ -65,6 +65,36 @@ struct RowGeometry {
   SmallVector<OpFoldResult> sizes, rowSizes;
 };
 
+/// The rows one iteration of a parallel loop over lockstep groups of
+/// `group` rows covers: the loop's indices are `outer` (one per leading
+/// dim) and `groupIndex` (over the `numRows` rows of the second-to-last
+/// dim); `first` is its first row, `count` how many it has (the last group
+/// may have fewer), `offsets` and `sizes` its slice of a tensor of `sizes`.
+struct RowGroupSlice {
+  Value first, count;
+  SmallVector<OpFoldResult> offsets, sizes;
+};
+inline RowGroupSlice getRowGroupSlice(OpBuilder &b, Location loc,
+                                      ValueRange outer, Value groupIndex,
+                                      Value numRows, int64_t group,
+                                      ArrayRef<OpFoldResult> sizes) {
+  auto index = [&](int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  };
+  RowGroupSlice slice;
+  slice.first = arith::MulIOp::create(b, loc, groupIndex, index(group));
+  slice.count = arith::MinUIOp::create(
+      b, loc, index(group),
+      arith::SubIOp::create(b, loc, numRows, slice.first));
+  slice.offsets.assign(outer.begin(), outer.end());
+  slice.offsets.push_back(slice.first);
+  slice.offsets.push_back(b.getIndexAttr(0));
+  slice.sizes.assign(outer.size(), b.getIndexAttr(1));
+  slice.sizes.push_back(slice.count);
+  slice.sizes.push_back(sizes.back());
+  return slice;
+}
+
 inline Value constant(OpBuilder &b, Location loc, Type type, double value) {
   return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
 }

@@ -33,6 +33,8 @@
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
+#include "RowGeometry.h"
+
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 #include "softmax-mlir/Transforms/NonPositiveExp.h"
 #include "softmax-mlir/Transforms/NontemporalStores.h"
@@ -440,18 +442,13 @@ private:
         b, loc, bounds, ValueRange{init}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
           ValueRange outer = args.take_front(rank - 2);
-          Value first =
-              arith::MulIOp::create(b, loc, args[rank - 2], index(group));
-          Value count = arith::MinUIOp::create(
-              b, loc, index(group),
-              arith::SubIOp::create(b, loc, numRows, first));
+          softmax::detail::RowGroupSlice slice =
+              softmax::detail::getRowGroupSlice(b, loc, outer, args[rank - 2],
+                                                numRows, group, sizes);
+          Value first = slice.first, count = slice.count;
           Value out = args.back();
-          SmallVector<OpFoldResult> offsets(outer.begin(), outer.end());
-          offsets.push_back(first);
-          offsets.push_back(b.getIndexAttr(0));
-          SmallVector<OpFoldResult> groupSizes(rank - 2, b.getIndexAttr(1));
-          groupSizes.push_back(count);
-          groupSizes.push_back(sizes.back());
+          SmallVector<OpFoldResult> &offsets = slice.offsets;
+          SmallVector<OpFoldResult> &groupSizes = slice.sizes;
           SmallVector<int64_t> shape(rank - 2, 1);
           shape.push_back(ShapedType::kDynamic);
           std::optional<int64_t> len = getConstantIntValue(sizes.back());
