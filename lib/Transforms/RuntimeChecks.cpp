@@ -301,19 +301,20 @@ struct SoftmaxRuntimeChecksPass
         return source;
       return SizeSource{std::nullopt, argParam[source.arg], source.dim};
     };
+    auto sizeName = [&](int64_t param, int64_t dim) {
+      return "the size of " + describeParam(param, numInputs) + " in dim " +
+             std::to_string(dim);
+    };
     auto describe = [&](const SizeSource &source) {
-      return source.constant
-                 ? std::to_string(*source.constant)
-                 : "the size of " + describeParam(source.arg, numInputs) +
-                       " in dim " + std::to_string(source.dim);
+      return source.constant ? std::to_string(*source.constant)
+                             : sizeName(source.arg, source.dim);
     };
     for (int64_t p = 0; p < numParams; ++p) {
       auto type = cast<MemRefType>(wrapper.getArgument(p).getType());
       for (int64_t d = 0; d < type.getRank(); ++d)
         if (!type.isDynamicDim(d))
           checks.push_back({p, d, SizeSource{type.getDimSize(d)},
-                            "the size of " + describeParam(p, numInputs) +
-                                " in dim " + std::to_string(d) + " must be " +
+                            sizeName(p, d) + " must be " +
                                 std::to_string(type.getDimSize(d)) +
                                 " (the compiled size)"});
     }
@@ -330,10 +331,9 @@ struct SoftmaxRuntimeChecksPass
         if (!source)
           continue;
         SizeSource expected = *paramOf(*source);
-        checks.push_back({param, d, expected,
-                          "the size of " + describeParam(param, numInputs) +
-                              " in dim " + std::to_string(d) + " must be " +
-                              describe(expected)});
+        checks.push_back(
+            {param, d, expected,
+             sizeName(param, d) + " must be " + describe(expected)});
       }
     }
     copy.walk([&](Operation *op) {
@@ -349,10 +349,9 @@ struct SoftmaxRuntimeChecksPass
           std::swap(a, b);
         SizeSource expected = *paramOf(*b);
         int64_t param = argParam[a->arg];
-        checks.push_back({param, a->dim, expected,
-                          "the size of " + describeParam(param, numInputs) +
-                              " in dim " + std::to_string(a->dim) +
-                              " must be " + describe(expected)});
+        checks.push_back(
+            {param, a->dim, expected,
+             sizeName(param, a->dim) + " must be " + describe(expected)});
       }
     });
     copy->erase();

@@ -15,7 +15,7 @@ import threading
 
 from . import _core
 from ._compile import compile as _compile_jit
-from ._compile import load_library, pipeline_options
+from ._compile import compile_library, load_library, pipeline_options
 
 # How the kernels are compiled: softmax-cpu-pipeline's defaults (all cores,
 # overridable at run time with SOFTMAX_MLIR_NUM_THREADS).
@@ -92,13 +92,13 @@ def _build(text):
             pass  # a damaged entry: compile it again
     try:
         os.makedirs(directory, exist_ok=True)
-        temporary = "%s.%d.%d.tmp" % (library, os.getpid(), threading.get_ident())
-        signatures = _core.describe(text)
-        _core.compile_cpu_to_library(text, OPTIONS, temporary)
-        with open(signature_path + ".tmp%d" % threading.get_ident(), "w") as f:
+        # Written under names of this thread's, then renamed into place.
+        suffix = ".%d.%d.tmp" % (os.getpid(), threading.get_ident())
+        signatures = compile_library(text, library + suffix)
+        with open(signature_path + suffix, "w") as f:
             f.write(signatures)
-        os.replace(signature_path + ".tmp%d" % threading.get_ident(), signature_path)
-        os.replace(temporary, library)
+        os.replace(signature_path + suffix, signature_path)
+        os.replace(library + suffix, library)
         module = load_library(library, signatures)
     except OSError:
         module = _compile_jit(text)

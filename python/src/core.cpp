@@ -585,9 +585,8 @@ private:
 /// A compiled module: its functions by name.
 class Module {
 public:
-  Module(std::shared_ptr<Code> code, const std::string &signatures,
-         const std::string &source)
-      : code(std::move(code)), source(source) {
+  Module(std::shared_ptr<Code> code, const std::string &signatures)
+      : code(std::move(code)) {
     for (Signature &signature : parseSignatures(signatures)) {
       void *entry =
           this->code->module
@@ -625,7 +624,6 @@ public:
 
 private:
   std::shared_ptr<Code> code;
-  std::string source;
 };
 
 Module compileCPU(const std::string &source, const std::string &options,
@@ -641,7 +639,7 @@ Module compileCPU(const std::string &source, const std::string &options,
     raiseCompileError(error);
   auto code = std::make_shared<Code>();
   code->module = module;
-  return Module(code, smlModuleSignatures(module), source);
+  return Module(code, smlModuleSignatures(module));
 }
 
 void compileCPUToLibrary(const std::string &source, const std::string &options,
@@ -677,7 +675,7 @@ Module loadLibrary(const std::string &path, const std::string &signatures) {
   }
   auto code = std::make_shared<Code>();
   code->library = library;
-  return Module(code, signatures, "");
+  return Module(code, signatures);
 }
 
 } // namespace

@@ -263,9 +263,10 @@ int64_t mlir::softmax::shareKernels(ModuleOp module, int64_t minUses) {
   // first, so that each one's arguments are still those it collected (an
   // earlier occurrence's result is replaced in the later call).
   SymbolTable symbolTable(module);
+  auto shared = [&](size_t first) { return uses[first] >= minUses; };
   int64_t made = 0;
   for (size_t i = 0, e = occurrences.size(); i < e; ++i) {
-    if (representative[i] != i || uses[i] < std::max<int64_t>(minUses, 1))
+    if (representative[i] != i || !shared(i))
       continue;
     func::FuncOp kernel = occurrences[i].kernel;
     kernel.setSymName(("__softmax_kernel_" + Twine(made++)).str());
@@ -274,9 +275,9 @@ int64_t mlir::softmax::shareKernels(ModuleOp module, int64_t minUses) {
   for (size_t i = occurrences.size(); i-- > 0;) {
     Occurrence &occurrence = occurrences[i];
     size_t first = representative[i];
-    if (uses[first] >= std::max<int64_t>(minUses, 1))
+    if (shared(first))
       callKernel(occurrence, occurrences[first].kernel);
-    if (first != i || uses[first] < std::max<int64_t>(minUses, 1))
+    if (first != i || !shared(first))
       occurrence.kernel->destroy();
   }
   return made;
