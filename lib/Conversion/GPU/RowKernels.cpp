@@ -39,6 +39,7 @@
 
 // The family's arithmetic, shared with the CPU's decompositions.
 #include "../../Dialect/Softmax/Transforms/EntmaxMath.h"
+#include "../../Dialect/Softmax/Transforms/RowGeometry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -774,10 +775,7 @@ private:
     softmax::detail::EntmaxMath em(
         cast<FloatType>(sumType),
         config.op == RowKernelOp::EntmaxGrad ? config.alpha : 2.0);
-    auto weight = [&](Value yv) {
-      Value v = ext(yv);
-      return em.onSupport(b, loc, v, em.power(b, loc, v, 2.0 - em.alpha));
-    };
+    auto weight = [&](Value yv) { return em.gradWeight(b, loc, ext(yv)); };
     Value s, q;
     switch (config.op) {
     case RowKernelOp::SoftmaxGrad:
@@ -795,13 +793,15 @@ private:
           0, addFn());
       break;
     default: {
-      Value gdy =
-          groupReduce(localSum(sumType,
-                               [&](int64_t k, int64_t j) -> Value {
-                                 return arith::MulFOp::create(
-                                     b, loc, weight(y[k][j]), ext(dy[k][j]));
-                               }),
-                      0, addFn());
+      Value gdy = groupReduce(
+          localSum(sumType,
+                   [&](int64_t k, int64_t j) -> Value {
+                     Value g = weight(y[k][j]);
+                     return em.onGradSupport(
+                         b, loc, g,
+                         arith::MulFOp::create(b, loc, g, ext(dy[k][j])));
+                   }),
+          0, addFn());
       Value g = groupReduce(
           localSum(sumType,
                    [&](int64_t k, int64_t j) { return weight(y[k][j]); }),
@@ -823,12 +823,12 @@ private:
           value = arith::SubFOp::create(b, loc, dyv,
                                         arith::MulFOp::create(b, loc, e, s));
         } else {
-          value = arith::MulFOp::create(b, loc, weight(y[k][j]),
+          Value g = weight(y[k][j]);
+          value = arith::MulFOp::create(b, loc, g,
                                         arith::SubFOp::create(b, loc, dyv, q));
-          // Off the support 0, not 0 * NaN where the row has no support.
-          value = select(
-              cmp(arith::CmpFPredicate::OGT, yv, constantOf(sumType, 0.0)),
-              value, constantOf(sumType, 0.0));
+          // Off the support 0, not 0 * NaN (a NaN dy there, or a row
+          // without support).
+          value = em.onGradSupport(b, loc, g, value);
         }
         values.push_back(convert(value, elementType));
       }
@@ -1021,8 +1021,9 @@ private:
   ///   dx = (p - target) dloss,  p = e / (c + r),
   /// where at the label p - 1 = -(c - 1 + r) / (c + r) if it is a maximum
   /// (no cancellation for a confident prediction). A row whose maximum is
-  /// not finite follows the CPU's lse - x_l; ignore_index gives 0, a label
-  /// outside the classes NaN.
+  /// not finite follows the log_softmax contract as on the CPU
+  /// (buildNonFiniteCrossEntropy, buildCrossEntropyInverse); ignore_index
+  /// gives 0, a label outside the classes NaN.
   void buildCrossEntropyRow(Value row) {
     double nan = std::numeric_limits<double>::quiet_NaN();
     bool grad = config.op == RowKernelOp::CrossEntropyGrad;
@@ -1088,29 +1089,28 @@ private:
       Value logSum = math::Log1pOp::create(b, loc, rest);
       Value tl = select(cmp(arith::CmpFPredicate::OEQ, xl, m), constant(0.0),
                         arith::SubFOp::create(b, loc, xl, m));
-      Value lse = arith::AddFOp::create(b, loc, m, logSum);
-      // Finite m: L - t_l; else the CPU's (m + L) - x_l.
-      Value nll = select(finite, arith::SubFOp::create(b, loc, logSum, tl),
-                         arith::SubFOp::create(b, loc, lse, xl));
-      Value loss = nll;
+      // Finite m: L - t_l; else what -log_softmax gives, as on the CPU.
+      Value loss = arith::SubFOp::create(b, loc, logSum, tl);
       if (e != 0.0) {
         Value meanT =
             arith::DivFOp::create(b, loc, total, constant(double(classes)));
-        Value uniform =
-            select(finite, arith::SubFOp::create(b, loc, logSum, meanT),
-                   arith::SubFOp::create(
-                       b, loc, lse, arith::AddFOp::create(b, loc, m, meanT)));
+        Value uniform = arith::SubFOp::create(b, loc, logSum, meanT);
         loss = arith::AddFOp::create(
-            b, loc, arith::MulFOp::create(b, loc, constant(1.0 - e), nll),
+            b, loc, arith::MulFOp::create(b, loc, constant(1.0 - e), loss),
             arith::MulFOp::create(b, loc, constant(e), uniform));
       }
+      loss = select(finite, loss,
+                    softmax::detail::buildNonFiniteCrossEntropy(
+                        b, loc, m, xl, arith::AddFOp::create(b, loc, c, r), c,
+                        constant(double(classes)), e));
       storeRowValue(out, row, finish(loss));
       return;
     }
     Value dloss = convert(
         memref::LoadOp::create(b, loc, third, ValueRange{row}), accType);
-    Value inverse = arith::DivFOp::create(b, loc, constant(1.0),
-                                          arith::AddFOp::create(b, loc, c, r));
+    // 1 / s, 0 for an all -inf row (as on the CPU).
+    Value inverse = softmax::detail::buildCrossEntropyInverse(
+        b, loc, m, arith::AddFOp::create(b, loc, c, r));
     // p - 1 at a label that is a maximum.
     Value atMaxMinusOne = arith::MulFOp::create(
         b, loc, arith::NegFOp::create(b, loc, rest), inverse);

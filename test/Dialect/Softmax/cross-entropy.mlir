@@ -56,8 +56,8 @@ func.func @smoothed(%x: tensor<4x7x3xbf16>, %l: tensor<4x3xi32>) -> tensor<4x3xb
 
 // The gradient: the row max, r and c (no row total, even with smoothing),
 // then per logit (exp(t) / s - target) * dloss with t and exp in f64 for
-// f32, target (1 - e) at the label plus e / classes; at a label that is
-// the maximum p - 1 = -(c - 1 + r) / s.
+// f32 (p = 0 for an all -inf row), target (1 - e) at the label plus
+// e / classes; at a label that is the maximum p - 1 = -(c - 1 + r) / s.
 // ROUND-LABEL: func.func @grad
 // ROUND: softmax.cross_entropy_grad %arg0, %arg1, %arg2 dim(1) {label_smoothing = 2.000000e-01 : f64} : tensor<?x10xf32>, tensor<?xi64>, tensor<?xf32> -> tensor<?x10xf32>
 // CHECK-LABEL: func.func @grad
@@ -67,7 +67,8 @@ func.func @smoothed(%x: tensor<4x7x3xbf16>, %l: tensor<4x3xi32>) -> tensor<4x3xb
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[L]], %[[M]], %[[S]]#0, %[[S]]#1, %[[D]] : tensor<?x10xf32>, tensor<?xi64>, tensor<?xf32>, tensor<?xf64>, tensor<?xf64>, tensor<?xf32>)
 // CHECK: %[[T:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f64
 // CHECK: %[[E:.*]] = math.exp %[[T]] : f64
-// CHECK: %[[P:.*]] = arith.divf %[[E]], %{{.*}} : f64
+// CHECK: %[[Q:.*]] = arith.divf %[[E]], %{{.*}} : f64
+// CHECK: %[[P:.*]] = arith.select %{{.*}}, %cst{{.*}}, %[[Q]] : f64
 // CHECK: %[[J:.*]] = linalg.index 1 : index
 // CHECK: arith.cmpi eq, %[[J]], %{{.*}} : index
 // CHECK: %[[TARGET:.*]] = arith.addf %{{.*}}, %cst{{.*}} : f64

@@ -19,7 +19,9 @@
 // where at a label that is a maximum exp(t) / s - 1 = -(c - 1 + r) / s:
 // a confident prediction's loss and gradient keep their digits, which
 // log(s) and p - 1 would lose to s ~ 1 (PyTorch loses them). A row whose
-// maximum is not finite takes lse = m + log(s) and lse - x[label].
+// maximum is not finite follows the log_softmax contract: the loss is
+// -log_softmax(x)[label] (NaN for a NaN row, +inf for an all -inf row,
+// log(k) at one of k +inf entries), p is softmax's (0 for an all -inf row).
 //
 // A label equal to ignore_index gives 0, one outside [0, classes) NaN (the
 // read is clamped into the row). f16 and bf16 compute in f32, f32 sums in
@@ -107,9 +109,11 @@ public:
                   nb, nl, args[3],
                   arith::SelectOp::create(
                       nb, nl, atMax, constant(nb, nl, sumType, 1.0), zero))};
+          // The total in the sum's type: an f32 x - m overflows where the
+          // row spans more than the largest f32.
           if (total)
             results.push_back(arith::AddFOp::create(
-                nb, nl, args[4], extend(nb, nl, t, sumType)));
+                nb, nl, args[4], shifted(nb, nl, args[0], args[1], sumType)));
           linalg::YieldOp::create(nb, nl, results);
         });
     rowRest = sums.getResult(0);
@@ -157,26 +161,16 @@ public:
                  CrossEntropyRowSum rs =
                      buildCrossEntropyRowSum(nb, nl, ms, args[2], args[3]);
                  Value logS = math::Log1pOp::create(nb, nl, rs.rest);
-                 // A finite maximum: L - t[label]; else lse = m + log(s)
-                 // and lse - x[label] (an all -inf row: NaN from -inf -
-                 // -inf, as in PyTorch).
+                 // A finite maximum: L - t[label]; else what -log_softmax
+                 // gives (buildNonFiniteCrossEntropy).
                  Value tl = shifted(nb, nl, xRaw, m, sumType);
-                 Value lse = arith::AddFOp::create(
-                     nb, nl, ms, math::LogOp::create(nb, nl, rs.s));
-                 Value value = arith::SelectOp::create(
-                     nb, nl, rs.finite, arith::SubFOp::create(nb, nl, logS, tl),
-                     arith::SubFOp::create(nb, nl, lse, xl));
+                 Value value = arith::SubFOp::create(nb, nl, logS, tl);
                  if (smoothing != 0.0) {
                    // mean(x) = m + mean(t): the row total of t, not of x,
                    // loses only what the spread of the row does.
                    Value meanT = arith::DivFOp::create(nb, nl, args[4],
                                                        classCount(nb, nl));
-                   Value uniform = arith::SelectOp::create(
-                       nb, nl, rs.finite,
-                       arith::SubFOp::create(nb, nl, logS, meanT),
-                       arith::SubFOp::create(
-                           nb, nl, lse,
-                           arith::AddFOp::create(nb, nl, ms, meanT)));
+                   Value uniform = arith::SubFOp::create(nb, nl, logS, meanT);
                    value = arith::AddFOp::create(
                        nb, nl,
                        arith::MulFOp::create(
@@ -186,6 +180,10 @@ public:
                            nb, nl, constant(nb, nl, sumType, smoothing),
                            uniform));
                  }
+                 value = arith::SelectOp::create(
+                     nb, nl, rs.finite, value,
+                     buildNonFiniteCrossEntropy(nb, nl, ms, xl, rs.s, args[3],
+                                                classCount(nb, nl), smoothing));
                  linalg::YieldOp::create(nb, nl,
                                          finish(nb, nl, label, index, value));
                })
@@ -212,10 +210,18 @@ public:
                  Value s = rs.s;
                  // p = exp(t) / s with t and exp in the sum's type: an f32
                  // x - m rounds to 2^-24 of |t|, which exp makes relative
-                 // and p - target can cancel.
+                 // and p - target can cancel. An all -inf row's p is 0.
                  Value t = shifted(nb, nl, args[0], args[2], sumType);
-                 Value p = arith::DivFOp::create(
-                     nb, nl, math::ExpOp::create(nb, nl, t), s);
+                 Value p = arith::SelectOp::create(
+                     nb, nl,
+                     arith::CmpFOp::create(
+                         nb, nl, arith::CmpFPredicate::OEQ,
+                         extend(nb, nl, args[2], sumType),
+                         constant(nb, nl, sumType,
+                                  -std::numeric_limits<double>::infinity())),
+                     constant(nb, nl, sumType, 0.0),
+                     arith::DivFOp::create(nb, nl,
+                                           math::ExpOp::create(nb, nl, t), s));
                  Value index = labelIndex(nb, nl, label);
                  Value atLabel = arith::CmpIOp::create(
                      nb, nl, arith::CmpIPredicate::eq,

@@ -275,12 +275,10 @@ Value mlir::softmax::detail::buildSimplexGrad(RewriterBase &b, Location loc,
   FloatType sumType = getSumType(elementType);
   EntmaxMath em(sumType, alpha);
   RowGeometry g(b, loc, y, dim);
-  double exponent = 2.0 - em.alpha;
 
-  // g = y^(2 - alpha) on the support, else 0.
+  // g = y^(2 - alpha) on the support, else 0 (NaN where y is NaN).
   auto weight = [&](OpBuilder &nb, Location nl, Value yv) {
-    Value v = extend(nb, nl, yv, sumType);
-    return em.onSupport(nb, nl, v, em.power(nb, nl, v, exponent));
+    return em.gradWeight(nb, nl, extend(nb, nl, yv, sumType));
   };
   Value zeros = filled(b, loc, g.rowSizes, sumType, 0.0);
   auto sums = linalg::GenericOp::create(
@@ -289,38 +287,36 @@ Value mlir::softmax::detail::buildSimplexGrad(RewriterBase &b, Location loc,
       ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.rowMap},
       g.reduction(), [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value w = weight(nb, nl, a[0]);
-        Value wdy =
-            arith::MulFOp::create(nb, nl, w, extend(nb, nl, a[1], sumType));
+        Value wdy = em.onGradSupport(
+            nb, nl, w,
+            arith::MulFOp::create(nb, nl, w, extend(nb, nl, a[1], sumType)));
         linalg::YieldOp::create(
             nb, nl,
             ValueRange{arith::AddFOp::create(nb, nl, a[2], wdy),
                        arith::AddFOp::create(nb, nl, a[3], w)});
       });
   Value empty = tensor::EmptyOp::create(b, loc, g.sizes, elementType);
-  Value dx =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{empty.getType()},
-          ValueRange{y, dy, sums.getResult(0), sums.getResult(1)},
-          ValueRange{empty},
-          ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.rowMap,
-                              g.fullMap},
-          g.parallel(),
-          [&](OpBuilder &nb, Location nl, ValueRange a) {
-            Value w = weight(nb, nl, a[0]);
-            Value q = arith::DivFOp::create(nb, nl, a[2], a[3]);
-            Value value = arith::MulFOp::create(
-                nb, nl, w,
-                arith::SubFOp::create(nb, nl, extend(nb, nl, a[1], sumType),
-                                      q));
-            // Off the support 0, not 0 * NaN where the row has no support.
-            Value in = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                             extend(nb, nl, a[0], sumType),
-                                             em.c(nb, nl, 0.0));
-            value = arith::SelectOp::create(nb, nl, in, value, em.c(nb, nl, 0));
-            value = truncate(nb, nl, value, elementType);
-            linalg::YieldOp::create(nb, nl, value);
-          })
-          .getResult(0);
+  Value dx = linalg::GenericOp::create(
+                 b, loc, TypeRange{empty.getType()},
+                 ValueRange{y, dy, sums.getResult(0), sums.getResult(1)},
+                 ValueRange{empty},
+                 ArrayRef<AffineMap>{g.fullMap, g.fullMap, g.rowMap, g.rowMap,
+                                     g.fullMap},
+                 g.parallel(),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value w = weight(nb, nl, a[0]);
+                   Value q = arith::DivFOp::create(nb, nl, a[2], a[3]);
+                   Value value = arith::MulFOp::create(
+                       nb, nl, w,
+                       arith::SubFOp::create(nb, nl,
+                                             extend(nb, nl, a[1], sumType), q));
+                   // Off the support 0, not 0 * NaN (a NaN dy there, or a row
+                   // without support).
+                   value = em.onGradSupport(nb, nl, w, value);
+                   value = truncate(nb, nl, value, elementType);
+                   linalg::YieldOp::create(nb, nl, value);
+                 })
+                 .getResult(0);
   return dx;
 }
 

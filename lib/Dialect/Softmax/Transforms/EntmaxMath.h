@@ -89,6 +89,25 @@ struct EntmaxMath {
     return arith::SelectOp::create(b, loc, in, value, c(b, loc, v, 0.0));
   }
 
+  /// A simplex gradient's weight at an output `y` (of the sum type): g =
+  /// y^(2 - alpha) on the support (y > 0), 0 off it, NaN where y is NaN (a
+  /// NaN output spreads through the row's sums to its support).
+  Value gradWeight(OpBuilder &b, Location loc, Value y) const {
+    Value g = onSupport(b, loc, y, power(b, loc, y, 2.0 - alpha));
+    Value isNaN =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
+    return arith::SelectOp::create(b, loc, isNaN, y, g);
+  }
+
+  /// `value` where the weight `g` (gradWeight) is not 0, else 0: off the
+  /// support the Jacobian's column is zero, so whatever dy holds there (NaN,
+  /// +-inf) takes no part.
+  Value onGradSupport(OpBuilder &b, Location loc, Value g, Value value) const {
+    Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, g,
+                                     c(b, loc, g, 0.0));
+    return arith::SelectOp::create(b, loc, in, value, c(b, loc, value, 0.0));
+  }
+
   /// max(u, 0)^p: the unnormalised output at u = X - tau.
   Value output(OpBuilder &b, Location loc, Value u) const {
     return power(b, loc,

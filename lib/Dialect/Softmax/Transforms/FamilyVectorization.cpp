@@ -508,9 +508,13 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
                                                 rb.splat(sumType, 1.0), zero),
                         zero))};
         if (total) {
+          // In the sum's type: an f32 x - m overflows where the row spans
+          // more than the largest f32.
           Value tt = t;
           if (accType != sumType)
-            tt = arith::ExtFOp::create(b, loc, rb.vec(sumType), t);
+            tt = shifted(arith::ExtFOp::create(b, loc, rb.vec(sumType), v),
+                         arith::ExtFOp::create(b, loc, rb.vec(sumType), mv),
+                         sumType);
           next.push_back(
               arith::AddFOp::create(b, loc, acc[2], rb.keep(mask, tt, zero)));
         }
@@ -567,23 +571,17 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       Value s, rest, finite;
       std::tie(s, rest, finite) = rowSum(stats);
       // A finite maximum: log(s) - t[label] with log(s) = log1p(rest) (a
-      // confident prediction keeps its digits); else lse - x[label].
+      // confident prediction keeps its digits); else what -log_softmax
+      // gives (buildNonFiniteCrossEntropy).
       Value logS = math::Log1pOp::create(b, loc, rest);
       Value tl = arith::SelectOp::create(
           b, loc,
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, m),
           constant(b, loc, sumType, 0.0), arith::SubFOp::create(b, loc, xl, m));
-      Value lse =
-          arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, s));
-      Value value = arith::SelectOp::create(
-          b, loc, finite, arith::SubFOp::create(b, loc, logS, tl),
-          arith::SubFOp::create(b, loc, lse, xl));
+      Value value = arith::SubFOp::create(b, loc, logS, tl);
       if (smoothing != 0.0) {
         Value meanT = arith::DivFOp::create(b, loc, stats[3], classCount);
-        Value uniform = arith::SelectOp::create(
-            b, loc, finite, arith::SubFOp::create(b, loc, logS, meanT),
-            arith::SubFOp::create(b, loc, lse,
-                                  arith::AddFOp::create(b, loc, m, meanT)));
+        Value uniform = arith::SubFOp::create(b, loc, logS, meanT);
         value = arith::AddFOp::create(
             b, loc,
             arith::MulFOp::create(
@@ -591,6 +589,10 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
             arith::MulFOp::create(b, loc, constant(b, loc, sumType, smoothing),
                                   uniform));
       }
+      value = arith::SelectOp::create(
+          b, loc, finite, value,
+          buildNonFiniteCrossEntropy(b, loc, m, xl, s, stats[2], classCount,
+                                     smoothing));
       value = finish(
           inRange, ignored, value, constant(b, loc, sumType, 0.0),
           constant(b, loc, sumType, std::numeric_limits<double>::quiet_NaN()));
@@ -607,9 +609,9 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
       Value s, rest, finite;
       std::tie(s, rest, finite) = rowSum(stats);
       // 1/s once per row: a division per element would cost more
-      // than the row's memory traffic.
-      Value inverse =
-          arith::DivFOp::create(b, loc, constant(b, loc, sumType, 1.0), s);
+      // than the row's memory traffic (0 for an all -inf row).
+      Value inverse = buildCrossEntropyInverse(
+          b, loc, extend(b, loc, stats[0], sumType), s);
       Value sv = rb.broadcast(inverse);
       // p - 1 at a label that is the maximum: -(c - 1 + r) / s.
       Value confident = arith::MulFOp::create(
@@ -717,8 +719,8 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
           b, loc,
           arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, m),
           constant(b, loc, sumType, 0.0), arith::SubFOp::create(b, loc, xl, m));
-      Value pl =
-          arith::DivFOp::create(b, loc, math::ExpOp::create(b, loc, tl), s);
+      Value pl = arith::MulFOp::create(b, loc, math::ExpOp::create(b, loc, tl),
+                                       inverse);
       // At the maximum of a finite row p - 1 = -(c - 1 + r) / s.
       Value plMinusOne = arith::SelectOp::create(
           b, loc,

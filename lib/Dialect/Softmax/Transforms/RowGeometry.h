@@ -203,6 +203,53 @@ inline CrossEntropyRowSum buildCrossEntropyRowSum(OpBuilder &b, Location loc,
   return sum;
 }
 
+/// The loss of a cross-entropy row whose maximum `m` is not finite, as
+/// -log_softmax gives it: NaN for a NaN row, +inf for an all -inf row and,
+/// where m is +inf, log(s) (s the count of +inf entries) at a label that is
+/// +inf and +inf at any other. With label smoothing e, (1 - e) that plus
+/// e (-mean(log_softmax)), which is log(s) when every entry is +inf and
+/// +inf otherwise. Scalars of the sum type: `xl` the label's logit, `c` the
+/// count of entries at m, `classes` the row length.
+inline Value buildNonFiniteCrossEntropy(OpBuilder &b, Location loc, Value m,
+                                        Value xl, Value s, Value c,
+                                        Value classes, double smoothing) {
+  Type type = s.getType();
+  Value inf = constant(b, loc, type, std::numeric_limits<double>::infinity());
+  Value logS = math::LogOp::create(b, loc, s);
+  Value value = arith::SelectOp::create(
+      b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, xl, inf),
+      logS, inf);
+  if (smoothing != 0.0) {
+    Value allInf = arith::AndIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, inf),
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, c, classes));
+    Value uniform = arith::SelectOp::create(b, loc, allInf, logS, inf);
+    value = arith::AddFOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, constant(b, loc, type, 1.0 - smoothing),
+                              value),
+        arith::MulFOp::create(b, loc, constant(b, loc, type, smoothing),
+                              uniform));
+  }
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, m, m);
+  return arith::SelectOp::create(b, loc, isNaN, m, value);
+}
+
+/// 1 / s for a cross-entropy row's probabilities exp(t) / s, and 0 for an
+/// all -inf row (maximum `m` -inf), whose probabilities the softmax contract
+/// makes 0 (t is 0 there, so exp(t) / s would be 1 / classes).
+inline Value buildCrossEntropyInverse(OpBuilder &b, Location loc, Value m,
+                                      Value s) {
+  Type type = s.getType();
+  Value inverse = arith::DivFOp::create(b, loc, constant(b, loc, type, 1.0), s);
+  Value allNegInf = arith::CmpFOp::create(
+      b, loc, arith::CmpFPredicate::OEQ, m,
+      constant(b, loc, type, -std::numeric_limits<double>::infinity()));
+  return arith::SelectOp::create(b, loc, allNegInf, constant(b, loc, type, 0.0),
+                                 inverse);
+}
+
 /// The float type sums are kept in: f64 for f32 and f64, f32 for f16/bf16.
 inline FloatType getSumType(FloatType elementType) {
   return elementType.isF32() ? Float64Type::get(elementType.getContext())
