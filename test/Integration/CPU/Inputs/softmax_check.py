@@ -105,7 +105,11 @@ def reference_rows(rows, log):
             m = row.max()
             e = np.exp(row - m)
             s = e.sum()
-            out[i] = (row - m) - np.log(s) if log else e / s
+            # log(s) as log1p of what is not the maximum's 1: a dominant
+            # entry's log-probability keeps its digits.
+            top = row == m
+            rest = top.sum() - 1.0 + e[~top].sum()
+            out[i] = (row - m) - np.log1p(rest) if log else e / s
     return out
 
 

@@ -1,0 +1,487 @@
+"""The numerics torture suite: every op of the family on every hard row.
+
+Compiles each op of a group (forward: softmax and log_softmax, plain, scaled
+and masked; sparse: sparsemax and entmax; grad: the four gradients; ce:
+cross_entropy and its gradient) for rows of 1, 2, 15, 16, 17, 1023, 1024,
+1025 and 65537 elements, runs them through the shared-library C ABI on the
+rows of HARD_ROWS (all equal, one-hot, near +-max, subnormals, signed zeros,
+-inf mixed with finite, all -inf, NaN anywhere, +inf once and several
+times, ...), and compares every output with the float64 reference of the
+semantics docs/numerics.md documents. Each length is compiled with a static
+shape; 1025 and 65537 also through a dynamic [?, ?] function called one row
+at a time (few rows: the split-row form on several threads).
+
+Usage: torture_check.py --compiler softmax-compile --dtype f32 --group forward
+                        --workdir DIR [--flags=...] [--tag T]
+
+Prints a FAIL line per wrong (op, length, row) and one summary line; exits
+non-zero on any failure.
+"""
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from grad_check import compare_grad
+from softmax_check import (DTYPES, build_library, call_fenced, check_row_sums, compare,
+                           descriptor, reference_rows)
+from sparse_check import compare_sparse, entmax_rows, sparsemax_rows
+
+LENGTHS = [1, 2, 15, 16, 17, 1023, 1024, 1025, 65537]
+DYNAMIC_LENGTHS = [1025, 65537]  # Also run one row at a time through [?, ?].
+
+# Largest finite value and smallest subnormal of each element type.
+LIMITS = {
+    "f32": (float(np.finfo(np.float32).max), 2.0**-149),
+    "f64": (float(np.finfo(np.float64).max), 2.0**-1074),
+    "f16": (65504.0, 2.0**-24),
+    "bf16": (float.fromhex("0x1.fep127"), 2.0**-133),
+}
+
+
+def hard_rows(n, dtype, rng):
+    """[(name, row)]: float64 rows of n elements, exactly representable in
+    `dtype`; the names are the ones docs/numerics.md uses."""
+    big, tiny = LIMITS[dtype.name]
+    at = lambda k: k % n
+
+    def random():
+        return rng.standard_normal(n) * 4.0
+
+    def put(row, pairs):
+        for k, v in pairs:
+            row[at(k)] = v
+        return row
+
+    # Far enough down that exp underflows through the subnormals to zero.
+    depth = -np.log(tiny) + 10.0
+    rows = [
+        ("random", random()),
+        ("all equal", np.full(n, 0.75)),
+        ("all equal +max", np.full(n, big)),
+        ("all equal -max", np.full(n, -big)),
+        ("one-hot", put(np.zeros(n), [(n // 2, 1.0)])),
+        ("one dominant", put(np.full(n, -30.0), [(3, 30.0)])),
+        ("near +max", big * (1.0 - rng.random(n) * 1e-2)),
+        ("+max and -max", rng.choice([-big, big], n)),
+        ("subnormal inputs", rng.integers(0, 64, n) * tiny),
+        ("subnormal outputs", -np.linspace(0.0, depth, n)),
+        ("signed zeros", np.where(np.arange(n) % 2 == 1, -0.0, 0.0)),
+        ("-inf mixed", put(np.where(rng.random(n) < 0.4, -np.inf, random()), [(1, 2.0)])),
+        ("all -inf", np.full(n, -np.inf)),
+        ("NaN first", put(random(), [(0, np.nan)])),
+        ("NaN last", put(random(), [(n - 1, np.nan)])),
+        ("NaN among -inf", put(np.full(n, -np.inf), [(n // 2, np.nan)])),
+        ("+inf once", put(random(), [(n // 3, np.inf)])),
+        ("+inf several", put(random(), [(0, np.inf), (n // 2, np.inf), (n - 1, np.inf)])),
+        ("+inf among -inf", put(np.full(n, -np.inf), [(n // 2, np.inf)])),
+        ("+inf and +max", put(np.full(n, big), [(2, np.inf)])),
+        ("+inf and NaN", put(random(), [(0, np.inf), (n - 1, np.nan)])),
+    ]
+    return [(name, dtype.to_f64(dtype.from_f64(row))) for name, row in rows]
+
+
+# ---------------------------------------------------------------------------
+# The ops of each group: how to spell them and their reference.
+# ---------------------------------------------------------------------------
+
+
+def infinities_first(compare):
+    """`compare` after checking the reference's infinities exactly: where
+    the reference (rounded to the output type) is +-inf the output must be
+    the same infinity; those elements are then left out (as 0)."""
+    def check(got, ref, inputs, dtype):
+        rounded = dtype.to_f64(dtype.from_f64(ref))
+        inf = np.isinf(rounded)
+        problems = []
+        if (got[inf] != rounded[inf]).any():
+            problems.append("infinity mismatch at %d elements" % (got[inf] != rounded[inf]).sum())
+        got, ref = np.where(inf, 0.0, got), np.where(inf, 0.0, ref)
+        return problems + compare(got, ref, inputs, dtype)
+    return check
+
+
+def within(slack, compare):
+    """`compare` after accepting outputs within `slack(ref, inputs, dtype)`
+    of the reference (set to it): what sums over a row lose besides the
+    tolerance of `compare`."""
+    def check(got, ref, inputs, dtype):
+        close = np.abs(got - ref) <= slack(ref, inputs, dtype)
+        return compare(np.where(close, ref, got), ref, inputs, dtype)
+    return check
+
+
+def f64_row_sums(ref, inputs, dtype):
+    """f64 sums over a row of n entries: n ulps of the row's largest finite
+    input (for a gradient, of dy; the weights are at most 1)."""
+    if dtype.name != "f64":
+        return 0.0
+    source = np.abs(inputs[-1])
+    big = np.max(np.where(np.isfinite(source), source, 0.0), axis=1, keepdims=True)
+    return ref.shape[1] * 2.0**-53 * np.maximum(big, np.abs(ref))
+
+
+def flushed_subnormals(ref, inputs, dtype):
+    """f32, bf16: a probability below the smallest normal f32 (2^-126) may
+    come out as 0 (the f32 exponential flushes its subnormal results)."""
+    return 2.0**-126 if dtype.name in ("f32", "bf16") else 0.0
+
+
+class Op:
+    """One op of a group. `operands(rows, rng)` gives the float64 inputs
+    (first the op's row input, then the others, all [rows, n] or [rows])
+    and `reference(inputs, dtype)` the float64 output."""
+
+    def __init__(self, name, body, extra_types, reference, compare, operands=None,
+                 result="rows"):
+        self.name = name
+        self.body = body  # MLIR body; %x is the first operand, %a.. the others.
+        self.extra_types = extra_types  # Element types of the other operands.
+        self.reference = reference
+        self.compare = infinities_first(compare)
+        self.operands = operands or (lambda rows, rng: [rows])
+        self.result = result  # "rows" ([rows, n]) or "loss" ([rows]).
+
+
+def in_compute_type(values, dtype):
+    """`values` rounded to the type the op computes in: f64 for f64, else
+    f32 (beyond its range: +-inf)."""
+    return values if dtype.name == "f64" else values.astype(np.float32).astype(np.float64)
+
+
+def masked(rows, keep):
+    return np.where(keep, rows, -np.inf)
+
+
+def random_mask(rows, rng):
+    """Keeps about 70% of each row, none of every fourth row."""
+    keep = rng.random(rows.shape) < 0.7
+    keep[::4] = False
+    return keep
+
+
+def dense_forward_ops():
+    def dense(log):
+        def check(got, ref, inputs, dtype):
+            problems = compare(got, ref, dtype, log)
+            return problems if log else problems + check_row_sums(got, ref, dtype)
+        return check if log else within(flushed_subnormals, check)
+
+    ops = []
+    for log in (False, True):
+        name = "log_softmax" if log else "softmax"
+        ops.append(Op(name, "softmax.%s %%x dim(1) : {X}" % name, [],
+                      lambda i, dt, log=log: reference_rows(i[0], log), dense(log)))
+        # Scaled in the compute type (f32 for f16, bf16 and f32): near the
+        # largest f32, x * 3 overflows to +-inf, whose rules then apply.
+        scale = 3.0 if log else 0.5
+        ops.append(Op("%s scale=%g" % (name, scale),
+                      "softmax.%s %%x dim(1) {scale = %r : f64} : {X}" % (name, scale), [],
+                      lambda i, dt, log=log, s=scale: reference_rows(in_compute_type(i[0] * s, dt), log),
+                      dense(log)))
+        # An i1 mask: masked elements take no part, whatever their value.
+        ops.append(Op("%s mask" % name,
+                      "softmax.%s %%x mask(%%a : {A}) dim(1) : {X}" % name, ["i1"],
+                      lambda i, dt, log=log: reference_rows(masked(i[0], i[1]), log), dense(log),
+                      operands=lambda rows, rng: [rows, random_mask(rows, rng)]))
+    return ops
+
+
+def sparse_ops():
+    ops = [Op("sparsemax", "softmax.sparsemax %x dim(1) : {X}", [],
+              lambda i, dt: sparsemax_rows(i[0]),
+              within(f64_row_sums, lambda got, ref, inputs, dtype:
+                     compare_sparse(got, ref, dtype, None, False)))]
+    for alpha in (1.5, 1.25):
+        ops.append(Op("entmax alpha=%g" % alpha,
+                      "softmax.entmax %%x dim(1) alpha(%r) : {X}" % alpha, [],
+                      lambda i, dt, a=alpha: entmax_rows(i[0], a),
+                      within(f64_row_sums, lambda got, ref, inputs, dtype, a=alpha:
+                             compare_sparse(got, ref, dtype, a, False))))
+    return ops
+
+
+def output_grads(rows, rng):
+    """dy rows cycling through random, NaN, +inf, huge, subnormal and
+    signed-zero gradients."""
+    n = rows.shape[1]
+    dy = rng.standard_normal(rows.shape)
+    for r in range(rows.shape[0]):
+        kind = r % 6
+        if kind == 1:
+            dy[r, (r * 7) % n] = np.nan
+        elif kind == 2:
+            dy[r, (r * 5) % n] = np.inf
+        elif kind == 3:
+            dy[r] *= 1.0e30
+        elif kind == 4:
+            dy[r] *= 2.0**-140
+        elif kind == 5:
+            dy[r] = np.where(np.arange(n) % 2 == 1, -0.0, 0.0)
+    return dy
+
+
+def sparse_grad_reference(y, dy, exponent):
+    """The support's weights g = y^(2 - alpha) (1 for sparsemax), 0 off the
+    support, NaN where y is NaN; dx = g (dy - sum(g dy) / sum(g)) on the
+    support (and where y is NaN), 0 off it whatever dy holds there."""
+    nan = np.isnan(y)
+    support = (y > 0) | nan
+    g = np.where(support, np.where(y > 0, y, 1.0) ** exponent, 0.0)
+    g = np.where(nan, np.nan, g)
+    gdy = np.where(support, g * dy, 0.0)
+    q = gdy.sum(axis=1, keepdims=True) / g.sum(axis=1, keepdims=True)
+    return np.where(support, g * (dy - q), 0.0)
+
+
+def grad_ops():
+    ops = []
+    for log in (False, True):
+        name = "log_softmax_grad" if log else "softmax_grad"
+        ref = ((lambda i, dt: i[1] - np.exp(i[0]) * i[1].sum(axis=1, keepdims=True)) if log else
+               (lambda i, dt: i[0] * (i[1] - (i[1] * i[0]).sum(axis=1, keepdims=True))))
+        ops.append(Op(name, "softmax.%s %%x, %%a dim(1) : {X}" % name, ["{T}"], ref,
+                      lambda got, r, inputs, dtype, log=log:
+                          compare_grad(got, r, inputs[0], inputs[1], 1, dtype, log),
+                      operands=lambda rows, rng, log=log: [reference_rows(rows, log),
+                                                           output_grads(rows, rng)]))
+    for alpha, forward in ((None, sparsemax_rows), (1.5, lambda r: entmax_rows(r, 1.5))):
+        name = "sparsemax_grad" if alpha is None else "entmax_grad alpha=%g" % alpha
+        attr = "" if alpha is None else " alpha(%r)" % alpha
+        exponent = 0.0 if alpha is None else 2.0 - alpha
+        op = "sparsemax_grad" if alpha is None else "entmax_grad"
+        ops.append(Op(name, "softmax.%s %%x, %%a dim(1)%s : {X}" % (op, attr), ["{T}"],
+                      lambda i, dt, e=exponent: sparse_grad_reference(i[0], i[1], e),
+                      within(f64_row_sums, lambda got, r, inputs, dtype, a=alpha:
+                             compare_sparse(got, r, dtype, a, True)),
+                      operands=lambda rows, rng, f=forward: [f(rows), output_grads(rows, rng)]))
+    return ops
+
+
+IGNORE = -100
+
+
+def labels_for(rows, rng):
+    """A label per row: in range, except every fifth row ignore_index and
+    the row after it one past the classes."""
+    num_rows, n = rows.shape
+    labels = rng.integers(0, n, num_rows)
+    labels[::5] = IGNORE
+    labels[1::5] = n
+    return labels
+
+
+def ce_reference(x, labels, smoothing, dtype):
+    """-(1 - eps) log_softmax(x)[label] - eps mean(log_softmax(x)), from the
+    log_softmax contract; 0 for ignore_index, NaN for a label outside the
+    classes. The mean sums x - max(x) in the compute type: that of a bf16
+    row spanning more than the largest f32 overflows to -inf."""
+    lsm = reference_rows(x, True)
+    n = x.shape[1]
+    ok = (labels >= 0) & (labels < n)
+    picked = lsm[np.arange(x.shape[0]), np.clip(labels, 0, n - 1)]
+    loss = -picked
+    if smoothing:
+        mean = lsm.mean(axis=1)
+        if dtype.name == "bf16":
+            t = in_compute_type(x - x.max(axis=1, keepdims=True), dtype)
+            mean[(np.isinf(t) & np.isfinite(x)).any(axis=1)] = -np.inf
+        loss = (1.0 - smoothing) * loss - smoothing * mean
+    loss = np.where(ok, loss, np.nan)
+    return np.where(labels == IGNORE, 0.0, loss)
+
+
+def ce_grad_reference(x, labels, dloss, smoothing):
+    """(softmax(x) - target) dloss, target the smoothed one-hot; 0 for
+    ignore_index rows, NaN for labels outside the classes."""
+    p = reference_rows(x, False)
+    n = x.shape[1]
+    ok = (labels >= 0) & (labels < n)
+    target = np.full_like(p, smoothing / n)
+    target[np.arange(x.shape[0])[ok], labels[ok]] += 1.0 - smoothing
+    dx = (p - target) * dloss[:, None]
+    dx[~ok] = np.nan
+    dx[labels == IGNORE] = 0.0
+    return dx
+
+
+# A few ulps of the computation: f64 sums for f32 (the exponentials of its
+# row sum in f32), f32 for f16 and bf16.
+COMPUTE_EPS = {"f32": 2.0**-22, "f64": 2.0**-48, "f16": 2.0**-20, "bf16": 2.0**-20}
+
+
+def compare_ce(got, ref, slack, dtype):
+    """NaN and infinities where the reference has them; finite values within
+    the rounding of the output plus `slack` (what the computation's
+    precision loses of the magnitudes it cancels)."""
+    problems = []
+    if (np.isnan(got) != np.isnan(ref)).any():
+        problems.append("NaN mismatch at %d elements" % (np.isnan(got) != np.isnan(ref)).sum())
+    fin = ~np.isnan(ref)
+    g, r, s = got[fin], ref[fin], np.broadcast_to(slack, ref.shape)[fin]
+    if dtype.name == "f32":
+        tol = 1e-6 * np.abs(r) + 1e-30 + s
+    elif dtype.name == "f64":
+        tol = 1e-12 * np.abs(r) + 1e-300 + s
+    else:
+        tol = dtype.ulp(r) + s
+    bad = ~(np.abs(g - r) <= tol)
+    if bad.any():
+        j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
+        problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
+    return problems
+
+
+def loss_slack(x, dtype):
+    """The loss is log(s) - (x[label] - max): a few ulps (of the sums' type)
+    of the row's largest finite magnitude, and for f32 those of the f32
+    exponentials summed into s."""
+    ax = np.abs(x)
+    big = np.max(np.where(np.isfinite(ax), ax, 0.0), axis=1) + 1.0
+    if dtype.name == "f32":
+        return 2.0**-48 * big + COMPUTE_EPS["f32"]
+    return COMPUTE_EPS[dtype.name] * big
+
+
+def grad_slack(x, dloss, smoothing, dtype):
+    """dx = (p - target) dloss: a few ulps of p and of the target, times
+    |dloss|."""
+    p = np.nan_to_num(reference_rows(x, False))
+    return COMPUTE_EPS[dtype.name] * (p + 1e-30 + smoothing) * np.abs(dloss)[:, None]
+
+
+def ce_ops():
+    ops = []
+    for smoothing in (0.0, 0.1):
+        attrs = "{ignore_index = %d : i64, label_smoothing = %r : f64}" % (IGNORE, smoothing)
+        ops.append(Op("cross_entropy smoothing=%g" % smoothing,
+                      "softmax.cross_entropy %%x, %%a dim(1) %s : {X}, {A} -> {L}" % attrs,
+                      ["i64"], lambda i, dt, s=smoothing: ce_reference(i[0], i[1], s, dt),
+                      lambda got, ref, i, dtype: compare_ce(got, ref, loss_slack(i[0], dtype),
+                                                            dtype),
+                      operands=lambda rows, rng: [rows, labels_for(rows, rng)], result="loss"))
+        ops.append(Op("cross_entropy_grad smoothing=%g" % smoothing,
+                      "softmax.cross_entropy_grad %%x, %%a, %%b dim(1) %s : {X}, {A}, {B} -> {X}"
+                      % attrs,
+                      ["i64", "{L}"],
+                      lambda i, dt, s=smoothing: ce_grad_reference(i[0], i[1], i[2], s),
+                      lambda got, ref, i, dtype, s=smoothing: compare_ce(
+                          got, ref, grad_slack(i[0], i[2], s, dtype), dtype),
+                      operands=lambda rows, rng: [rows, labels_for(rows, rng),
+                                                  rng.standard_normal(rows.shape[0]) * 2.0]))
+    return ops
+
+
+GROUPS = {"forward": dense_forward_ops, "sparse": sparse_ops, "grad": grad_ops, "ce": ce_ops}
+
+# ---------------------------------------------------------------------------
+# Building and running.
+# ---------------------------------------------------------------------------
+
+
+def function(name, op, dims, dtype):
+    """The MLIR function @name applying `op` to [dims] operands."""
+    rows, n = dims
+    types = {
+        "X": "tensor<%sx%sx%s>" % (rows, n, dtype.name),
+        "L": "tensor<%sx%s>" % (rows, dtype.name),
+        "T": dtype.name,
+    }
+    extra = []
+    for kind in op.extra_types:
+        kind = kind.format(**types)
+        if kind == "i64":
+            extra.append("tensor<%sxi64>" % rows)
+        elif kind.startswith("tensor"):
+            extra.append(kind)
+        else:
+            extra.append("tensor<%sx%sx%s>" % (rows, n, kind))
+    types.update({"AB"[k]: t for k, t in enumerate(extra)})
+    args = ["%%x: %s" % types["X"]] + ["%%%s: %s" % ("ab"[k], t) for k, t in enumerate(extra)]
+    result = types["X"] if op.result == "rows" else types["L"]
+    body = op.body.replace("{X}", types["X"]).replace("{L}", types["L"])
+    body = body.replace("{A}", types.get("A", "")).replace("{B}", types.get("B", ""))
+    return ("func.func @%s(%s) -> %s {\n  %%y = %s\n  return %%y : %s\n}\n"
+            % (name, ", ".join(args), result, body, result))
+
+
+def to_storage(array, kind, dtype):
+    if kind == "i1":
+        return np.ascontiguousarray(array.astype(np.bool_))
+    if kind == "i64":
+        return np.ascontiguousarray(array.astype(np.int64))
+    return np.ascontiguousarray(dtype.from_f64(array))
+
+
+def run(args):
+    dtype = DTYPES[args.dtype]
+    ops = GROUPS[args.group]()
+    functions = []  # (symbol, op index, length, dynamic)
+    for k, op in enumerate(ops):
+        for n in LENGTHS:
+            functions.append(("op%d_n%d" % (k, n), k, n, False))
+        functions.append(("op%d_dyn" % k, k, None, True))
+    source = "\n".join(function(sym, ops[k], ("?", "?") if dyn else (len(hard_rows(n, dtype, np.random.default_rng(0))), n), dtype)
+                       for sym, k, n, dyn in functions)
+    stem = os.path.join(args.workdir, "torture_%s_%s%s" % (args.group, dtype.name, args.tag))
+    lib = build_library(args.compiler, stem, source, args.flags.split())
+
+    rng = np.random.default_rng(2026)
+    failures = checked = 0
+    for sym, k, n, dyn in functions:
+        op = ops[k]
+        fn = getattr(lib, "_mlir_ciface_" + sym)
+        fn.restype = None
+        for length in (DYNAMIC_LENGTHS if dyn else [n]):
+            named = hard_rows(length, dtype, rng)
+            names = [name for name, _ in named]
+            rows = np.stack([row for _, row in named])
+            inputs = op.operands(rows, rng)
+            kinds = ["{T}"] + op.extra_types
+            # What the op reads, rounded to the types it reads them in.
+            inputs = [dtype.to_f64(dtype.from_f64(a)) if kind not in ("i1", "i64") else a
+                      for a, kind in zip(inputs, kinds)]
+            ref = op.reference(inputs, dtype)
+            calls = [slice(r, r + 1) for r in range(rows.shape[0])] if dyn else [slice(None)]
+            got = np.empty_like(ref)
+            problems = []
+            for part in calls:
+                arrays = [to_storage(a[part], kind, dtype) for a, kind in zip(inputs, kinds)]
+                out, trouble = call_fenced(fn, arrays, ref[part].shape, dtype)
+                problems += trouble
+                got[part] = dtype.to_f64(out)
+            checked += 1
+            problems = [("(ABI) " + p) for p in problems]
+            # Row by row, so that a failure names its hard row.
+            for r, name in enumerate(names):
+                sel = (slice(r, r + 1),)
+                trouble = op.compare(got[sel], ref[sel], [a[sel] for a in inputs], dtype)
+                problems += ["row '%s': %s" % (name, p) for p in trouble]
+            if problems:
+                failures += 1
+                print("FAIL %s %s n=%d%s: %s" % (op.name, dtype.name, length,
+                                                 " (dynamic, row by row)" if dyn else "",
+                                                 "; ".join(problems)))
+    print("torture %s %s%s: %d ops, %d runs, %d failures"
+          % (args.group, dtype.name, args.tag, len(ops), checked, failures))
+    return failures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compiler", required=True)
+    parser.add_argument("--dtype", choices=sorted(DTYPES), required=True)
+    parser.add_argument("--group", choices=sorted(GROUPS), required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--flags", default="", help="extra softmax-compile flags")
+    parser.add_argument("--tag", default="", help="names this configuration")
+    args = parser.parse_args()
+    with np.errstate(all="ignore"):
+        failures = run(args)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
