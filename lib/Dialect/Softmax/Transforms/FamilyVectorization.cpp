@@ -345,6 +345,8 @@ LogicalResult checkApplicable(RewriterBase &rewriter, Operation *op, Type type,
   auto tensorType = cast<RankedTensorType>(type);
   if (dim != tensorType.getRank() - 1)
     return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
+  if (llvm::is_contained(tensorType.getShape(), 0))
+    return rewriter.notifyMatchFailure(op, "an empty tensor: nothing to do");
   if (tensorType.getElementType().isBF16())
     return rewriter.notifyMatchFailure(op, "bf16 stays on the generic path");
   return success();

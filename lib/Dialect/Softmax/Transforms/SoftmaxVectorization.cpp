@@ -181,8 +181,10 @@ public:
       for (OpFoldResult size : ArrayRef(sizes).drop_back())
         rows = arith::MulIOp::create(
             b, loc, rows, getValueOrCreateConstantIndexOp(b, loc, size));
+      // (No rows: no chunks, and no division by zero.)
       Value wanted = arith::CeilDivUIOp::create(
-          b, loc, index(threads > 0 ? threads : kMaxChunks), rows);
+          b, loc, index(threads > 0 ? threads : kMaxChunks),
+          arith::MaxUIOp::create(b, loc, rows, index(1)));
       Value chunks = arith::MinUIOp::create(
           b, loc, wanted, arith::DivUIOp::create(b, loc, n, index(kMinChunk)));
       Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
@@ -1586,6 +1588,8 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
   int64_t rank = type.getRank();
   if (dim != rank - 1)
     return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
+  if (llvm::is_contained(type.getShape(), 0))
+    return rewriter.notifyMatchFailure(op, "an empty tensor: nothing to do");
   // x86 without AVX512-BF16 has no bf16 vector arithmetic: LLVM would
   // promote the selects of the bf16 rounding through __truncsfbf2 calls.
   if (type.getElementType().isBF16())

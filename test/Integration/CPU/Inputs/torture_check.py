@@ -31,6 +31,9 @@ from sparse_check import compare_sparse, entmax_rows, sparsemax_rows
 
 LENGTHS = [1, 2, 15, 16, 17, 1023, 1024, 1025, 65537]
 DYNAMIC_LENGTHS = [1025, 65537]  # Also run one row at a time through [?, ?].
+# Zero-sized dims, static and through [?, ?]: empty outputs (nothing
+# written), and a loss per row of no classes (NaN, 0 at ignore_index).
+ZERO_SHAPES = [(0, 8), (3, 0), (0, 0)]
 
 # Largest finite value and smallest subnormal of each element type.
 LIMITS = {
@@ -415,6 +418,30 @@ def to_storage(array, kind, dtype):
     return np.ascontiguousarray(dtype.from_f64(array))
 
 
+def zero_sized_call(fn, op, shape, dtype):
+    """Problems with `op` on operands of `shape` with a zero-sized dim."""
+    rows = np.zeros(shape)
+    inputs = [rows]
+    for kind in op.extra_types:
+        if kind == "i64":
+            inputs.append(np.resize(np.array([IGNORE, 0, 1]), shape[0]))
+        elif kind == "{L}":
+            inputs.append(np.ones(shape[0]))
+        else:
+            inputs.append(np.zeros(shape))
+    kinds = ["{T}"] + op.extra_types
+    arrays = [to_storage(a, kind, dtype) for a, kind in zip(inputs, kinds)]
+    if op.result == "rows":
+        want = np.zeros(shape)
+    else:  # Every label lies outside [0, 0) classes; ignore_index gives 0.
+        want = np.where(inputs[1] == IGNORE, 0.0, np.nan) if shape[1] == 0 else np.zeros(0)
+    out, problems = call_fenced(fn, arrays, want.shape, dtype)
+    got = dtype.to_f64(out)
+    if (np.isnan(got) != np.isnan(want)).any() or (got[~np.isnan(want)] != 0).any():
+        problems.append("got %r, want %r" % (got, want))
+    return problems
+
+
 def run(args):
     dtype = DTYPES[args.dtype]
     ops = GROUPS[args.group]()
@@ -423,8 +450,11 @@ def run(args):
         for n in LENGTHS:
             functions.append(("op%d_n%d" % (k, n), k, n, False))
         functions.append(("op%d_dyn" % k, k, None, True))
-    source = "\n".join(function(sym, ops[k], ("?", "?") if dyn else (len(hard_rows(n, dtype, np.random.default_rng(0))), n), dtype)
-                       for sym, k, n, dyn in functions)
+    num_rows = len(hard_rows(1, dtype, np.random.default_rng(0)))
+    source = "\n".join(function(sym, ops[k], ("?", "?") if dyn else (num_rows, n), dtype)
+                        for sym, k, n, dyn in functions)
+    source += "\n".join(function("op%d_zero%d" % (k, z), op, shape, dtype)
+                         for k, op in enumerate(ops) for z, shape in enumerate(ZERO_SHAPES))
     stem = os.path.join(args.workdir, "torture_%s_%s%s" % (args.group, dtype.name, args.tag))
     lib = build_library(args.compiler, stem, source, args.flags.split())
 
@@ -464,6 +494,18 @@ def run(args):
                 print("FAIL %s %s n=%d%s: %s" % (op.name, dtype.name, length,
                                                  " (dynamic, row by row)" if dyn else "",
                                                  "; ".join(problems)))
+    for k, op in enumerate(ops):
+        for z, shape in enumerate(ZERO_SHAPES):
+            for sym in ("op%d_zero%d" % (k, z), "op%d_dyn" % k):
+                fn = getattr(lib, "_mlir_ciface_" + sym)
+                fn.restype = None
+                problems = zero_sized_call(fn, op, shape, dtype)
+                checked += 1
+                if problems:
+                    failures += 1
+                    print("FAIL %s %s shape=%s%s: %s" % (
+                        op.name, dtype.name, list(shape),
+                        " (dynamic)" if sym.endswith("dyn") else "", "; ".join(problems)))
     print("torture %s %s%s: %d ops, %d runs, %d failures"
           % (args.group, dtype.name, args.tag, len(ops), checked, failures))
     return failures
