@@ -233,7 +233,8 @@ def Softmax_SparsemaxGradOp : Softmax_GradOp<"sparsemax_grad"> {
   let description = [{
     From `y = sparsemax(x)` along `dim` and `dy`: on the support of `y`
     (its entries above 0), `dx = dy - mean(dy over the support)`, and 0
-    elsewhere.
+    elsewhere whatever `dy` holds there. A NaN in `y` makes the support's
+    entries NaN (docs/numerics.md).
 
     Example:
 
@@ -250,7 +251,9 @@ def Softmax_EntmaxGradOp
   let description = [{
     From `y = entmax(x)` along `dim` with the same `alpha` and `dy`: with
     `g = y ^ (2 - alpha)` on the support of `y` (0 elsewhere),
-    `dx = g * (dy - sum(g * dy) / sum(g))`, the sums along `dim`.
+    `dx = g * (dy - sum(g * dy) / sum(g))`, the sums along `dim`, and 0 off
+    the support whatever `dy` holds there. A NaN in `y` makes the support's
+    entries NaN (docs/numerics.md).
 
     Example:
 
@@ -281,8 +284,12 @@ def Softmax_CrossEntropyOp : Softmax_Op<"cross_entropy", [Pure]> {
     `loss = (1 - e) * (lse - x[label]) + e * (lse - mean(x))`, with
     `lse = log(sum(exp(x)))` (stable: `max(x) + log(sum(exp(x - max(x))))`)
     and `e = label_smoothing`, as PyTorch's `cross_entropy` with
-    `reduction='none'`. A sample whose label is `ignore_index` has loss 0; a
-    label outside `[0, classes)` gives NaN (never a read out of bounds).
+    `reduction='none'`. A row whose maximum is not finite follows the
+    log_softmax contract, `loss = -(1 - e) log_softmax(x)[label] -
+    e mean(log_softmax(x))`: NaN for a NaN row, +inf for an all `-inf` row,
+    `log(k)` at a label on one of `k` `+inf` entries (docs/numerics.md). A
+    sample whose label is `ignore_index` has loss 0; a label outside
+    `[0, classes)` gives NaN (never a read out of bounds).
 
     Example:
 
@@ -315,7 +322,8 @@ def Softmax_CrossEntropyGradOp
     result's type), computes the gradient with respect to `logits`:
     `dx = (softmax(x) - target) * dloss` along `dim`, where `target` is the
     one-hot label smoothed as PyTorch does (`(1 - e)` at the label plus
-    `e / classes` everywhere). Samples whose label is `ignore_index` get 0,
+    `e / classes` everywhere), `softmax(x)` as `softmax.softmax` gives it
+    (0 for an all `-inf` row). Samples whose label is `ignore_index` get 0,
     a label outside the classes NaN.
 
     Example:
