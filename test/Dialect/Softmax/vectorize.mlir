@@ -93,14 +93,15 @@
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[ROW]], 0] [1, %[[N]]] [1, 1] : tensor<1x?xf32> into tensor<?x?xf32>
 // CHECK: return %[[Y]]
 // With two threads: fewer rows than threads and rows of at least 2 x 16384
-// elements are split into column chunks at run time; both forms are
-// chained, one of them over an empty range.
+// elements are split into column chunks at run time (no rows: no division
+// by zero); both forms are chained, one of them over an empty range.
 // SPLIT-LABEL: func.func @softmax_f32
 // SPLIT-SAME: (%[[X:.*]]: tensor<?x?xf32>)
 // SPLIT: %[[ROWS:.*]] = tensor.dim %[[X]], %c0
 // SPLIT: %[[N:.*]] = tensor.dim %[[X]], %c1
 // SPLIT: %[[EMPTY:.*]] = tensor.empty(%[[ROWS]], %[[N]])
-// SPLIT: %[[WANTED:.*]] = arith.ceildivui %c2, %[[ROWS]] : index
+// SPLIT: %[[SOME:.*]] = arith.maxui %[[ROWS]], %c1 : index
+// SPLIT: %[[WANTED:.*]] = arith.ceildivui %c2, %[[SOME]] : index
 // SPLIT: %[[MOST:.*]] = arith.divui %[[N]], %c16384 : index
 // SPLIT: %[[CHUNKS:.*]] = arith.minui %[[WANTED]], %[[MOST]] : index
 // SPLIT: %[[SPLIT:.*]] = arith.cmpi uge, %[[CHUNKS]], %c2 : index

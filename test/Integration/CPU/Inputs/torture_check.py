@@ -24,7 +24,7 @@ import sys
 
 import numpy as np
 
-from grad_check import compare_grad
+from grad_check import compare_grad, compare_with_slack
 from softmax_check import (DTYPES, build_library, call_fenced, check_row_sums, compare,
                            descriptor, reference_rows)
 from sparse_check import compare_sparse, entmax_rows, sparsemax_rows
@@ -182,7 +182,8 @@ def dense_forward_ops():
         scale = 3.0 if log else 0.5
         ops.append(Op("%s scale=%g" % (name, scale),
                       "softmax.%s %%x dim(1) {scale = %r : f64} : {X}" % (name, scale), [],
-                      lambda i, dt, log=log, s=scale: reference_rows(in_compute_type(i[0] * s, dt), log),
+                      lambda i, dt, log=log, s=scale:
+                          reference_rows(in_compute_type(i[0] * s, dt), log),
                       dense(log)))
         # An i1 mask: masked elements take no part, whatever their value.
         ops.append(Op("%s mask" % name,
@@ -315,28 +316,6 @@ def ce_grad_reference(x, labels, dloss, smoothing):
 COMPUTE_EPS = {"f32": 2.0**-22, "f64": 2.0**-48, "f16": 2.0**-20, "bf16": 2.0**-20}
 
 
-def compare_ce(got, ref, slack, dtype):
-    """NaN and infinities where the reference has them; finite values within
-    the rounding of the output plus `slack` (what the computation's
-    precision loses of the magnitudes it cancels)."""
-    problems = []
-    if (np.isnan(got) != np.isnan(ref)).any():
-        problems.append("NaN mismatch at %d elements" % (np.isnan(got) != np.isnan(ref)).sum())
-    fin = ~np.isnan(ref)
-    g, r, s = got[fin], ref[fin], np.broadcast_to(slack, ref.shape)[fin]
-    if dtype.name == "f32":
-        tol = 1e-6 * np.abs(r) + 1e-30 + s
-    elif dtype.name == "f64":
-        tol = 1e-12 * np.abs(r) + 1e-300 + s
-    else:
-        tol = dtype.ulp(r) + s
-    bad = ~(np.abs(g - r) <= tol)
-    if bad.any():
-        j = np.argmax(np.where(bad, np.abs(g - r) - tol, -np.inf))
-        problems.append("%d elements off; worst got %r, want %r" % (bad.sum(), g[j], r[j]))
-    return problems
-
-
 def loss_slack(x, dtype):
     """The loss is log(s) - (x[label] - max): a few ulps (of the sums' type)
     of the row's largest finite magnitude, and for f32 those of the f32
@@ -362,15 +341,15 @@ def ce_ops():
         ops.append(Op("cross_entropy smoothing=%g" % smoothing,
                       "softmax.cross_entropy %%x, %%a dim(1) %s : {X}, {A} -> {L}" % attrs,
                       ["i64"], lambda i, dt, s=smoothing: ce_reference(i[0], i[1], s, dt),
-                      lambda got, ref, i, dtype: compare_ce(got, ref, loss_slack(i[0], dtype),
-                                                            dtype),
+                      lambda got, ref, i, dtype: compare_with_slack(
+                          got, ref, loss_slack(i[0], dtype), dtype),
                       operands=lambda rows, rng: [rows, labels_for(rows, rng)], result="loss"))
         ops.append(Op("cross_entropy_grad smoothing=%g" % smoothing,
                       "softmax.cross_entropy_grad %%x, %%a, %%b dim(1) %s : {X}, {A}, {B} -> {X}"
                       % attrs,
                       ["i64", "{L}"],
                       lambda i, dt, s=smoothing: ce_grad_reference(i[0], i[1], i[2], s),
-                      lambda got, ref, i, dtype, s=smoothing: compare_ce(
+                      lambda got, ref, i, dtype, s=smoothing: compare_with_slack(
                           got, ref, grad_slack(i[0], i[2], s, dtype), dtype),
                       operands=lambda rows, rng: [rows, labels_for(rows, rng),
                                                   rng.standard_normal(rows.shape[0]) * 2.0]))
