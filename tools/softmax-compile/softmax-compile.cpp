@@ -114,6 +114,11 @@ struct Options {
       cl::desc("Let rows longer than half of L2 write their output with "
                "streaming stores (default true)"),
       cl::init(true), cl::cat(compileCategory)};
+  cl::opt<std::string> sanitize{
+      "sanitize",
+      cl::desc("Instrument the generated CPU code: 'address' (ASan; the "
+               "shared library then needs the ASan runtime loaded first)"),
+      cl::init(""), cl::cat(compileCategory)};
   cl::opt<std::string> header{
       "header",
       cl::desc("C header to write with --emit=shared-lib (default: the "
@@ -235,7 +240,8 @@ static int writeModule(llvm::StringRef path, const llvm::Module &module) {
 static int writeSharedLibrary(const Options &options, llvm::StringRef code,
                               llvm::StringRef headerPath,
                               llvm::StringRef headerText,
-                              llvm::ArrayRef<std::string> extraInputs) {
+                              llvm::ArrayRef<std::string> extraInputs,
+                              bool sanitizeAddress = false) {
   if (failed(writeFile(options.output, "")))
     return 1;
   llvm::SmallString<128> objectPath;
@@ -245,8 +251,8 @@ static int writeSharedLibrary(const Options &options, llvm::StringRef code,
   llvm::FileRemover removeObject(objectPath);
   if (failed(writeFile(objectPath, code)))
     return 1;
-  if (llvm::Error error =
-          softmax::linkSharedLibrary(objectPath, options.output, extraInputs))
+  if (llvm::Error error = softmax::linkSharedLibrary(
+          objectPath, options.output, extraInputs, sanitizeAddress))
     return fail(llvm::toString(std::move(error)));
   return failed(writeFile(headerPath, headerText)) ? 1 : 0;
 }
@@ -416,8 +422,14 @@ int main(int argc, char **argv) {
   if (options.target != "cpu" && options.target != "cuda")
     return fail("unknown --target '" + options.target +
                 "' (expected cpu or cuda)");
-  if (options.target == "cuda")
+  if (!options.sanitize.empty() && options.sanitize != "address")
+    return fail("unknown --sanitize '" + options.sanitize +
+                "' (expected address)");
+  if (options.target == "cuda") {
+    if (!options.sanitize.empty())
+      return fail("--sanitize instruments CPU code, not --target=cuda");
     return compileForCUDA(options, *emit, timing);
+  }
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
   if (options.threads < 0)
@@ -480,6 +492,9 @@ int main(int argc, char **argv) {
   llvmTiming.stop();
   if (failed(llvmModule))
     return 1;
+  bool sanitizeAddress = options.sanitize == "address";
+  if (sanitizeAddress)
+    softmax::instrumentWithAddressSanitizer(**llvmModule, **tm);
   if (*emit == EmitKind::LLVM)
     return writeModule(options.output, **llvmModule);
 
@@ -493,5 +508,6 @@ int main(int argc, char **argv) {
     return 1;
   if (*emit != EmitKind::SharedLib)
     return failed(writeFile(options.output, *code)) ? 1 : 0;
-  return writeSharedLibrary(options, *code, headerPath, headerText, {});
+  return writeSharedLibrary(options, *code, headerPath, headerText, {},
+                            sanitizeAddress);
 }

@@ -13,11 +13,13 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 #include <cstdlib>
 
@@ -49,6 +51,26 @@ mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
+void mlir::softmax::instrumentWithAddressSanitizer(llvm::Module &llvmModule,
+                                                   llvm::TargetMachine &tm) {
+  for (llvm::Function &function : llvmModule)
+    if (!function.isDeclaration())
+      function.addFnAttr(llvm::Attribute::SanitizeAddress);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder passBuilder(&tm);
+  passBuilder.registerModuleAnalyses(mam);
+  passBuilder.registerCGSCCAnalyses(cgam);
+  passBuilder.registerFunctionAnalyses(fam);
+  passBuilder.registerLoopAnalyses(lam);
+  passBuilder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+  passes.run(llvmModule, mam);
+}
+
 llvm::Error mlir::softmax::emitMachineCode(llvm::Module &llvmModule,
                                            llvm::TargetMachine &tm,
                                            llvm::CodeGenFileType fileType,
@@ -77,10 +99,9 @@ static llvm::Expected<std::string> findLinkerDriver() {
       "gcc)");
 }
 
-llvm::Error
-mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
-                                 llvm::StringRef libraryPath,
-                                 llvm::ArrayRef<std::string> extraInputs) {
+llvm::Error mlir::softmax::linkSharedLibrary(
+    llvm::StringRef objectPath, llvm::StringRef libraryPath,
+    llvm::ArrayRef<std::string> extraInputs, bool sanitizeAddress) {
   llvm::Expected<std::string> driver = findLinkerDriver();
   if (!driver)
     return driver.takeError();
@@ -96,6 +117,10 @@ mlir::softmax::linkSharedLibrary(llvm::StringRef objectPath,
   llvm::SmallVector<std::string> args = {*driver, "-shared", "-o",
                                          libraryPath.str(), objectPath.str()};
   args.append(extraInputs.begin(), extraInputs.end());
+  // The instrumented code calls the shared ASan runtime (which the host
+  // process loads first).
+  if (sanitizeAddress)
+    args.append({"-fsanitize=address", "-shared-libasan"});
   args.append(
       {// MLIR's runtime support and LLVM's OpenMP runtime are linked only if
        // the code calls into them, and then found through the RUNPATH.

@@ -50,6 +50,14 @@ FailureOr<std::unique_ptr<llvm::Module>>
 translateToOptimizedLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
                            llvm::TargetMachine &tm);
 
+/// Instruments every function defined in `llvmModule` (optimized) with
+/// AddressSanitizer, so that each load and store, masked vector accesses
+/// included, checks its bytes against the ASan runtime's shadow memory. The
+/// code then needs that runtime at run time (linkSharedLibrary with
+/// `sanitizeAddress`, and a host that loads it first).
+void instrumentWithAddressSanitizer(llvm::Module &llvmModule,
+                                    llvm::TargetMachine &tm);
+
 /// Emits `llvmModule` as assembly or as an object file into `os`.
 llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
                             llvm::CodeGenFileType fileType,
@@ -58,10 +66,13 @@ llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
 /// Links the object file at `objectPath` into the shared library
 /// `libraryPath` with the system's C compiler driver ($CC, else clang or
 /// cc), adding `extraInputs` (archives, -l options) after the object. The
-/// library needs only libc and libm at run time, and what those add.
+/// library needs only libc and libm at run time, and what those add. With
+/// `sanitizeAddress` (code from instrumentWithAddressSanitizer) the driver
+/// must be clang's: the library then needs the shared ASan runtime.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::StringRef libraryPath,
-                              llvm::ArrayRef<std::string> extraInputs = {});
+                              llvm::ArrayRef<std::string> extraInputs = {},
+                              bool sanitizeAddress = false);
 
 /// Writes the C header that declares the exported functions of `module`, a
 /// module before lowering (public functions on tensors), and with
