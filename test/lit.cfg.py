@@ -99,3 +99,13 @@ if _imports("torch"):
     # torch-mlir's FX importer, which the model tests export with.
     if _imports("torch_mlir.fx"):
         config.available_features.add("torch-mlir")
+
+# compiler-rt's shared ASan runtime (libclang-rt-22-dev, which
+# `scripts/setup.sh --tests` installs): the test that runs code compiled with
+# `softmax-compile --sanitize=address` loads it.
+_asan = subprocess.run(
+    ["clang-22", "-print-file-name=libclang_rt.asan-x86_64.so"],
+    capture_output=True, text=True,
+).stdout.strip()
+if os.path.isabs(_asan) and os.path.exists(_asan):
+    config.available_features.add("asan-runtime")
