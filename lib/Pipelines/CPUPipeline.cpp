@@ -6,6 +6,8 @@
 
 #include "softmax-mlir/Pipelines/Pipelines.h"
 
+#include "PipelineRegistration.h"
+
 #include "softmax-mlir/Conversion/Passes.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
@@ -190,9 +192,11 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
 }
 
 void mlir::softmax::registerSoftmaxCPUPipeline() {
-  PassPipelineRegistration<CPUPipelineOptions>(
+  // (Its passes check their own options.)
+  detail::registerModulePipeline<CPUPipelineOptions>(
       "softmax-cpu-pipeline",
       "Lower a module of upstream dialects plus softmax to the LLVM dialect "
       "for a CPU, exporting public functions through the C ABI",
-      buildSoftmaxCPUPipeline);
+      buildSoftmaxCPUPipeline,
+      [](const CPUPipelineOptions &) { return std::string(); });
 }

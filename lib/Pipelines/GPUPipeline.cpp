@@ -6,8 +6,11 @@
 
 #include "softmax-mlir/Pipelines/Pipelines.h"
 
+#include "PipelineRegistration.h"
+
 #include "softmax-mlir/Conversion/Passes.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Passes.h"
+#include "softmax-mlir/Target/GPU/GPUTarget.h"
 #include "softmax-mlir/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -120,10 +123,17 @@ void mlir::softmax::buildSoftmaxGPUPipeline(OpPassManager &pm,
 }
 
 void mlir::softmax::registerSoftmaxGPUPipeline() {
-  PassPipelineRegistration<GPUPipelineOptions>(
+  detail::registerModulePipeline<GPUPipelineOptions>(
       "softmax-gpu-pipeline",
       "Lower a module of upstream dialects plus softmax to NVIDIA GPU "
       "kernels in a gpu.binary and host code that launches them, exporting "
       "public functions through the C ABI",
-      buildSoftmaxGPUPipeline);
+      buildSoftmaxGPUPipeline, [](const GPUPipelineOptions &options) {
+        // An unknown chip would reach the NVPTX backend, which aborts.
+        if (isSupportedGPUChip(options.chip))
+          return std::string();
+        return "unknown chip '" + options.chip.getValue() +
+               "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
+               "sm_90a)";
+      });
 }
