@@ -428,8 +428,20 @@ int main(int argc, char **argv) {
   if (options.target == "cuda") {
     if (!options.sanitize.empty())
       return fail("--sanitize instruments CPU code, not --target=cuda");
+    // The options of the CPU kernels (--mcpu and --mtriple choose the host
+    // code's target for both).
+    for (const cl::Option *option : std::initializer_list<const cl::Option *>{
+             &options.threads, &options.vectorBits, &options.unroll,
+             &options.vectorize, &options.fuse, &options.prefetch,
+             &options.nontemporal, &options.shareKernels,
+             &options.runtimeChecks})
+      if (option->getNumOccurrences())
+        return fail("--" + option->ArgStr +
+                    " is an option of --target=cpu, not --target=cuda");
     return compileForCUDA(options, *emit, timing);
   }
+  if (options.chip.getNumOccurrences())
+    return fail("--chip is an option of --target=cuda, not --target=cpu");
   if (*emit == EmitKind::PTX || *emit == EmitKind::Cubin)
     return fail("--emit=" + options.emit + " needs --target=cuda");
   if (options.threads < 0)
