@@ -10,6 +10,7 @@ memory; threads asking for the same kernel at once compile it once.
 """
 
 import hashlib
+import math
 import os
 import threading
 
@@ -129,7 +130,22 @@ def _kernel(key, make_text):
 _element_types_by_dtype = {}
 
 
+def _require_array(array, what):
+    """A TypeError for what is not an array (a list, a number)."""
+    if not hasattr(array, "ndim") or not hasattr(array, "dtype"):
+        raise TypeError("%s must be an array (NumPy, PyTorch or another DLPack tensor), not %s"
+                        % (what, type(array).__name__))
+
+
+def _finite(value, what):
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError("%s must be finite, not %r" % (what, value))
+    return value
+
+
 def _element_type(array, what):
+    _require_array(array, what)
     dtype = array.dtype
     element = _element_types_by_dtype.get(dtype)
     if element is not None:
@@ -139,8 +155,8 @@ def _element_type(array, what):
     try:
         element = _ELEMENT_TYPES[name]
     except KeyError:
-        raise TypeError("%s has element type %s; expected one of float32, float64, float16, "
-                        "bfloat16" % (what, name)) from None
+        raise TypeError("%s has element type %s; expected one of %s"
+                        % (what, name, ", ".join(_ELEMENT_TYPES))) from None
     _element_types_by_dtype[dtype] = element
     return element
 
@@ -181,6 +197,9 @@ def _check_same_shape(a, b, what):
 
 
 def _normalize(op, x, dim, mask, scale):
+    _require_array(x, "x")
+    if scale is not None:
+        scale = _finite(scale, "scale")
     rank = x.ndim
     d = _normalize_dim(dim, rank)
     shape = x.shape
@@ -235,7 +254,7 @@ def softmax(x, dim=-1, *, mask=None, scale=None):
     if mask is None and scale is None:
         try:  # the fast path: a kernel made before
             kernel = _kernels[("softmax", x.ndim, dim, x.shape[dim], x.dtype)]
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             return _normalize("softmax", x, dim, None, None)
         return kernel(x)
     return _normalize("softmax", x, dim, mask, scale)
@@ -247,7 +266,7 @@ def log_softmax(x, dim=-1, *, mask=None, scale=None):
     if mask is None and scale is None:
         try:
             kernel = _kernels[("log_softmax", x.ndim, dim, x.shape[dim], x.dtype)]
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             return _normalize("log_softmax", x, dim, None, None)
         return kernel(x)
     return _normalize("log_softmax", x, dim, mask, scale)
@@ -261,18 +280,26 @@ def sparsemax(x, dim=-1):
 def entmax(x, alpha=1.5, dim=-1):
     """alpha-entmax of each row (alpha > 1; 1.5 exact, others by
     bisection; 2 is sparsemax)."""
+    _require_array(x, "x")
     rank = x.ndim
     d = _normalize_dim(dim, rank)
     shape = x.shape
-    alpha = float(alpha)
-    if not alpha > 1.0:
-        raise ValueError("alpha must be greater than 1, not %r" % alpha)
+    alpha = _alpha(alpha)
     key = ("entmax", rank, d, shape[d], x.dtype, alpha)
     return _kernel(key, lambda: _normalize_text("entmax", shape, d, _float_type(x, "x"), None,
                                                 None, alpha))(x)
 
 
+def _alpha(alpha):
+    alpha = float(alpha)
+    if not alpha > 1.0:
+        raise ValueError("alpha must be greater than 1, not %r" % alpha)
+    return _finite(alpha, "alpha")
+
+
 def _grad(op, y, dy, dim, alpha=None):
+    _require_array(y, "y")
+    _require_array(dy, "dy")
     rank = y.ndim
     d = _normalize_dim(dim, rank, "y")
     _check_same_shape(y, dy, op)
@@ -307,13 +334,12 @@ def sparsemax_grad(y, dy, dim=-1):
 
 def entmax_grad(y, dy, alpha=1.5, dim=-1):
     """The gradient of alpha-entmax at its output y."""
-    alpha = float(alpha)
-    if not alpha > 1.0:
-        raise ValueError("alpha must be greater than 1, not %r" % alpha)
-    return _grad("entmax_grad", y, dy, dim, alpha)
+    return _grad("entmax_grad", y, dy, dim, _alpha(alpha))
 
 
 def _cross_entropy_types(logits, labels, what):
+    _require_array(logits, "logits")
+    _require_array(labels, "labels")
     rank = logits.ndim
     if rank < 2:
         raise ValueError("%s: logits must have shape (N, C) or (N, C, d1, ...), not %s"
@@ -339,8 +365,9 @@ def _cross_entropy_kernel(op, logits, labels, ignore_index, label_smoothing, wit
     """The kernel of `op` (cross_entropy, or cross_entropy_grad taking a
     per-row dloss) for these logits and labels."""
     rank, shape, element, label_element = _cross_entropy_types(logits, labels, op)
-    key = (op, rank, shape[1], logits.dtype, labels.dtype, int(ignore_index),
-           float(label_smoothing))
+    # (The compiler checks its range.)
+    label_smoothing = _finite(label_smoothing, "label_smoothing")
+    key = (op, rank, shape[1], logits.dtype, labels.dtype, int(ignore_index), label_smoothing)
 
     def text():
         t = _tensor(_row_dims(shape, 1), element)
@@ -369,6 +396,8 @@ def cross_entropy(logits, labels, *, ignore_index=-100, label_smoothing=0.0):
 def cross_entropy_grad(logits, labels, dloss, *, ignore_index=-100, label_smoothing=0.0):
     """d(loss)/d(logits) of `cross_entropy` given d(total)/d(loss) per row:
     (softmax(logits) - target) * dloss, zero for ignored rows."""
+    _require_array(dloss, "dloss")
+    _require_array(labels, "labels")
     if tuple(dloss.shape) != tuple(labels.shape):
         raise ValueError("cross_entropy_grad: dloss has shape %s, expected %s"
                          % (tuple(dloss.shape), tuple(labels.shape)))
