@@ -14,10 +14,11 @@ problem; a CompileError carries the compiler's `error:` with its
 interpreter (a crash ends the pytest run), and no case prints an
 `LLVM ERROR` or a stack dump (checked on the process's stderr).
 
-Cases: 44 that pass (compile 14, compiled functions 10, ready-made ops 14,
-softmax_mlir.torch 6), one pytest item each, plus 7 known bugs marked
-xfail(strict=True) with the observed behaviour (BUG: ...). With the 116 tool
-cases of test/Diagnostics (softmax-opt 56, softmax-compile 60), 160 in all.
+Cases: 51 that pass (compile 14, compiled functions 10, ready-made ops 14,
+softmax_mlir.torch 6, and 7 found by this suite and fixed), one pytest item
+each, plus 1 known bug marked xfail(strict=True) with the observed behaviour
+(BUG: ...). With the 124 tool cases of test/Diagnostics (softmax-opt 60,
+softmax-compile 64), 175 in all.
 """
 
 import numpy as np
@@ -234,19 +235,35 @@ def test_torch_error(index):
 
 # --- known bugs: each states the documented behaviour and fails today ------
 
+# Found by this suite and fixed: non-finite alpha and scale, lists instead of
+# arrays, a mask's dtype message.
+FIXED = [
+    pytest.param(lambda: sm.entmax(X, alpha=float("inf")), ValueError,
+                 r"^alpha must be finite, not inf", id="entmax-alpha-inf"),
+    pytest.param(lambda: sm.softmax(X, scale=float("nan")), ValueError,
+                 r"^scale must be finite, not nan", id="softmax-scale-nan"),
+    pytest.param(lambda: sm.log_softmax(X, scale=float("inf")), ValueError,
+                 r"^scale must be finite, not inf", id="log-softmax-scale-inf"),
+    pytest.param(lambda: sm.softmax([[1.0, 2.0]]), TypeError,
+                 r"^x must be an array .*not list", id="softmax-list"),
+    pytest.param(lambda: sm.cross_entropy([[1.0, 2.0]], [0]), TypeError,
+                 r"^logits must be an array .*not list", id="cross-entropy-list"),
+    pytest.param(lambda: sm.softmax(X, mask=np.ones((2, 128), np.uint8)), TypeError,
+                 r"mask has element type uint8; expected .*bool", id="mask-dtype-message"),
+    pytest.param(lambda: sm.cross_entropy(np.zeros((2, 4), np.float32), np.zeros(2, np.int64),
+                                          label_smoothing=float("nan")), ValueError,
+                 r"^label_smoothing must be finite, not nan", id="cross-entropy-smoothing-nan"),
+]
+
+
+@pytest.mark.parametrize("call, error, match", FIXED)
+def test_fixed(call, error, match, capfd):
+    with pytest.raises(error, match=match):
+        call()
+    assert "LLVM ERROR" not in capfd.readouterr().err
+
+
 KNOWN_BUGS = [
-    # BUG: an infinite alpha is written into the generated IR as `alpha(inf)`,
-    # which does not parse. Observed: CompileError("<source>:2:39: error:
-    # expected attribute value") about source the caller never wrote.
-    pytest.param(lambda: sm.entmax(X, alpha=float("inf")), ValueError, r"^alpha must be",
-                 id="BUG-entmax-alpha-inf"),
-    # BUG: the same for scale: `{scale = nan : f64}`. Observed:
-    # CompileError("<source>:2:42: error: expected attribute value").
-    pytest.param(lambda: sm.softmax(X, scale=float("nan")), ValueError, r"^scale must be",
-                 id="BUG-softmax-scale-nan"),
-    # BUG: observed CompileError("<source>:2:46: error: expected attribute value").
-    pytest.param(lambda: sm.log_softmax(X, scale=float("inf")), ValueError, r"^scale must be",
-                 id="BUG-log-softmax-scale-inf"),
     # BUG: a bad option value leaves the exception's reason empty: observed
     # CompileError("error: invalid softmax-cpu-pipeline options
     # 'vectorize=maybe': ") while the reason goes to the process's stderr as
@@ -255,19 +272,6 @@ KNOWN_BUGS = [
     pytest.param(lambda: sm.compile(MODULE, vectorize="maybe"), sm.CompileError,
                  r"'vectorize=maybe': .*'maybe' is invalid value for boolean argument",
                  id="BUG-option-reason-empty"),
-    # BUG: a list instead of an array. Observed: AttributeError("'list' object
-    # has no attribute 'ndim'"); a compiled function raises TypeError("...
-    # is not a CPU array ...") for the same.
-    pytest.param(lambda: sm.softmax([[1.0, 2.0]]), TypeError, r"array",
-                 id="BUG-softmax-list"),
-    # BUG: observed AttributeError("'list' object has no attribute 'ndim'").
-    pytest.param(lambda: sm.cross_entropy([[1.0, 2.0]], [0]), TypeError, r"array",
-                 id="BUG-cross-entropy-list"),
-    # BUG: the message for a mask of a wrong dtype omits bool, the documented
-    # mask type. Observed: TypeError("mask has element type uint8; expected one
-    # of float32, float64, float16, bfloat16").
-    pytest.param(lambda: sm.softmax(X, mask=np.ones((2, 128), np.uint8)), TypeError,
-                 r"mask has element type uint8; expected .*bool", id="BUG-mask-dtype-message"),
 ]
 
 
