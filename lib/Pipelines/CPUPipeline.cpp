@@ -163,7 +163,11 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // Masks compare 64-bit indices: a row's remaining length may pass 2^31
+  // (a 32-bit mask of a longer remainder wrapped to an empty one).
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.force32BitVectorIndices = false;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   // bf16 conversions become integer arithmetic: LLVM would otherwise call
   // __truncsfbf2, which older libgcc versions lack.
