@@ -109,3 +109,13 @@ _asan = subprocess.run(
 ).stdout.strip()
 if os.path.isabs(_asan) and os.path.exists(_asan):
     config.available_features.add("asan-runtime")
+
+# At least 16 GiB of memory: the test of a row of 2^31 f16 elements holds
+# 8 GiB of buffers.
+try:
+    with open("/proc/meminfo") as _meminfo:
+        _kib = {line.split(":")[0]: int(line.split()[1]) for line in _meminfo}
+    if _kib.get("MemTotal", 0) >= 16 * 1024 * 1024:
+        config.available_features.add("memory-16gib")
+except (OSError, ValueError, IndexError):
+    pass
