@@ -475,7 +475,9 @@ private:
     auto ifOp = scf::IfOp::create(b, loc, isFirst, /*withElse=*/false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    for (auto [i, value] : llvm::enumerate(ArrayRef<Value>{m, r, c}))
+    // Named: a braced list's array would not outlive the loop's range.
+    Value stats[] = {m, r, c};
+    for (auto [i, value] : llvm::enumerate(stats))
       memref::StoreOp::create(b, loc, value, workspace,
                               ValueRange{row, chunk, index(i)});
   }
