@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # Installs everything softmax-mlir needs to build and test, idempotently:
 # Debian's LLVM/MLIR 22 toolchain and the Python packages the integration
-# tests use as their references (with --tests, also the heavy ones below).
-# Does nothing when all is present.
+# tests use as their references (with --tests, also the heavy ones below;
+# with --sanitize, the sanitizer and libFuzzer runtimes the sanitized build
+# and the fuzz targets link). Does nothing when all is present.
 set -euo pipefail
+
+tests=0
+sanitize=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=1 ;;
+    --sanitize) sanitize=1 ;;
+    *) echo "setup: unknown option '$arg'" >&2; exit 1 ;;
+  esac
+done
 
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libmlir-22
   clang-22 lld-22 ninja-build cmake libgtest-dev libomp-22-dev
 )
+# compiler-rt: ASan, UBSan and libFuzzer (SOFTMAX_MLIR_SANITIZE,
+# SOFTMAX_MLIR_BUILD_FUZZERS; scripts/sanitize.sh, scripts/fuzz.sh).
+SANITIZE_APT_PACKAGES=(libclang-rt-22-dev)
 # Reference implementations for the integration tests (float64 NumPy).
 PIP_PACKAGES=(numpy)
 # What some tests need beyond NumPy, pinned: PyTorch (autograd and
@@ -24,8 +38,10 @@ HEAVY_PIP_PACKAGES=(torch==2.15.0:torch entmax==1.3:entmax torch-mlir==20261001:
 # and nanobind, comes with `pip install ./python`).
 TEST_PIP_PACKAGES=(pytest==9.2.0:pytest)
 
+apt_packages=("${APT_PACKAGES[@]}")
+[ "$sanitize" = 1 ] && apt_packages+=("${SANITIZE_APT_PACKAGES[@]}")
 missing_apt=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in "${apt_packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing_apt+=("$p")
   fi
@@ -44,12 +60,12 @@ missing_pip=()
 for p in "${PIP_PACKAGES[@]}"; do
   "$PYTHON" -c "import $p" 2>/dev/null || missing_pip+=("$p")
 done
-if [ "${1:-}" = --tests ]; then
+if [ "$tests" = 1 ]; then
   for p in "${TEST_PIP_PACKAGES[@]}"; do
     "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
   done
 fi
-if [ "${1:-}" = --tests ] && [ "${SOFTMAX_MLIR_SKIP_TORCH:-0}" != 1 ]; then
+if [ "$tests" = 1 ] && [ "${SOFTMAX_MLIR_SKIP_TORCH:-0}" != 1 ]; then
   for p in "${HEAVY_PIP_PACKAGES[@]}"; do
     "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
   done

@@ -34,9 +34,20 @@ tools = [
     ToolSubst("split-file", unresolved="fatal"),
     ToolSubst("llvm-nm", unresolved="fatal"),
     ToolSubst("llvm-readelf", unresolved="fatal"),
-    # Upstream's mlir-opt, which loads softmax-mlir as a plugin.
-    ToolSubst("mlir-opt", unresolved="fatal"),
 ]
+# Upstream's mlir-opt, which loads softmax-mlir as a plugin. The plugin of a
+# sanitized build (SOFTMAX_MLIR_SANITIZE) needs the ASan runtime, which the
+# uninstrumented mlir-opt gets preloaded.
+if config.sanitize.upper() in ("ON", "TRUE", "1", "YES"):
+    tools.append(
+        ToolSubst(
+            "mlir-opt",
+            command="env LD_PRELOAD=%s %s"
+            % (config.asan_runtime, os.path.join(config.llvm_tools_dir, "mlir-opt")),
+        )
+    )
+else:
+    tools.append(ToolSubst("mlir-opt", unresolved="fatal"))
 llvm_config.add_tool_substitutions(
     tools, [config.softmax_mlir_tools_dir, config.llvm_tools_dir]
 )
