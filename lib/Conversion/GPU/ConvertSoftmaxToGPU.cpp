@@ -721,7 +721,9 @@ struct ConvertSoftmaxToGPUPass
         return op->emitError("the GPU pipeline lowers softmax ops that read "
                              "function arguments and write a function result "
                              "so far");
-      toTensors.push_back(toTensor);
+      // An argument read twice (softmax_grad %y, %y) is erased once.
+      if (!llvm::is_contained(toTensors, toTensor))
+        toTensors.push_back(toTensor);
       buffers.push_back(toTensor.getBuffer());
     }
     Value result = op->getResult(0);
