@@ -3,6 +3,10 @@
 # report aborts). Debian's libMLIR.so and libLLVM.so stay as they are, and
 # so does softmax_mlir_cuda_runtime, which is linked into the shared
 # libraries softmax-compile writes (compiled code is never instrumented).
+#
+# SOFTMAX_MLIR_BUILD_FUZZERS adds libFuzzer's coverage instrumentation
+# (-fsanitize=fuzzer-no-link) to the same targets, so that the fuzz targets
+# under fuzz/ are guided by the coverage of our passes.
 
 set(SOFTMAX_MLIR_SANITIZE_FLAGS
   -fsanitize=address,undefined
@@ -11,6 +15,9 @@ set(SOFTMAX_MLIR_SANITIZE_FLAGS
   -gline-tables-only
   )
 set(SOFTMAX_MLIR_SANITIZE_LINK_FLAGS -fsanitize=address,undefined)
+if(SOFTMAX_MLIR_BUILD_FUZZERS)
+  list(APPEND SOFTMAX_MLIR_SANITIZE_FLAGS -fsanitize=fuzzer-no-link)
+endif()
 
 # Targets that must stay uninstrumented.
 set(SOFTMAX_MLIR_SANITIZE_EXCLUDE softmax_mlir_cuda_runtime)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds softmax-mlir with AddressSanitizer and UndefinedBehaviorSanitizer
-# (SOFTMAX_MLIR_SANITIZE) in $SANITIZE_BUILD_DIR (default build-sanitize/),
-# then runs the lit suite and the GoogleTest suite against
+# (SOFTMAX_MLIR_SANITIZE, and the libFuzzer targets of fuzz/ with
+# SOFTMAX_MLIR_BUILD_FUZZERS) in $SANITIZE_BUILD_DIR (default
+# build-sanitize/), then runs the lit suite and the GoogleTest suite against
 # that build, writing JUnit reports lit-sanitize.xml and
 # unittests-sanitize.xml to $RESULTS_DIR (default $SANITIZE_BUILD_DIR/
 # test-results). Any sanitizer report fails the test that made it.
 #
 #   scripts/sanitize.sh              build, then run lit and ctest
-#   scripts/sanitize.sh --build-only build only
+#   scripts/sanitize.sh --build-only build (scripts/fuzz.sh uses this)
 #
 # LIT_FILTER_OUT (lit's: a regular expression over test paths) leaves tests
 # out. Exits non-zero if the build or any test fails.
@@ -24,7 +25,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DLLVM_USE_LINKER=lld \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_DIR=/usr/lib/llvm-22/lib/cmake/llvm \
-    -DSOFTMAX_MLIR_SANITIZE=ON >/dev/null ||
+    -DSOFTMAX_MLIR_SANITIZE=ON -DSOFTMAX_MLIR_BUILD_FUZZERS=ON >/dev/null ||
     { echo "sanitize: configure failed"; exit 1; }
 fi
 ninja -C "$build" -j "$jobs" >/dev/null || { echo "sanitize: build failed"; exit 1; }

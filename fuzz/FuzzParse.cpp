@@ -1,0 +1,42 @@
+//===- FuzzParse.cpp - fuzz the parser, verifiers and printers ------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Parses and verifies the input; what verifies is printed, in the custom
+// and the generic form, and the custom form is parsed again.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FuzzSupport.h"
+
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+using namespace mlir;
+using namespace mlir::softmax;
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  fuzz::initialize();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fuzz::FuzzContext context;
+  OwningOpRef<ModuleOp> module = context.parse(data, size);
+  if (!module)
+    return 0;
+  std::string generic;
+  llvm::raw_string_ostream genericStream(generic);
+  module->print(genericStream, OpPrintingFlags().printGenericOpForm());
+  std::string custom;
+  llvm::raw_string_ostream customStream(custom);
+  module->print(customStream);
+  fuzz::FuzzContext reparseContext;
+  (void)reparseContext.parse(reinterpret_cast<const uint8_t *>(custom.data()),
+                             custom.size());
+  return 0;
+}
