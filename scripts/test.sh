@@ -51,8 +51,9 @@ if [ $sanitize = 1 ]; then
   # Left out: the integration tests whose cost is compiling the same passes
   # over large grids of shapes and checking the generated code (which is
   # not instrumented) on them: the dtype grids (softmax-{f16,bf16,f32,
-  # f64}.test), the torture suite, asan.test and long-row.test, 80% of the sanitized
-  # suite's time. A build that fails leaves no reports: failures.
+  # f64}.test), the torture suite, asan.test and long-row.test: two thirds
+  # of the sanitized suite's time (docs/hardening.md). A build that fails
+  # leaves no reports: failures.
   filter='Integration/CPU/(softmax-(f16|bf16|f32|f64)|torture-[a-z]+|asan|long-row)\.test'
   # lit's default, which leaves nothing out.
   [ "${SOFTMAX_MLIR_SANITIZE_FULL:-0}" = 1 ] && filter='^$'
