@@ -130,10 +130,25 @@ void mlir::softmax::registerSoftmaxGPUPipeline() {
       "public functions through the C ABI",
       buildSoftmaxGPUPipeline, [](const GPUPipelineOptions &options) {
         // An unknown chip would reach the NVPTX backend, which aborts.
-        if (isSupportedGPUChip(options.chip))
-          return std::string();
-        return "unknown chip '" + options.chip.getValue() +
-               "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
-               "sm_90a)";
+        if (!isSupportedGPUChip(options.chip))
+          return "unknown chip '" + options.chip.getValue() +
+                 "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
+                 "sm_90a)";
+        // Features are PTX versions (+ptxNN), which the backend would
+        // otherwise ignore with a warning when it does not know them.
+        SmallVector<StringRef> features;
+        StringRef(options.features)
+            .split(features, ',', -1,
+                   /*KeepEmpty=*/false);
+        for (StringRef feature : features) {
+          StringRef version = feature.trim();
+          if (!(version.consume_front("+ptx") ||
+                version.consume_front("-ptx")) ||
+              version.empty() ||
+              !llvm::all_of(version, [](char c) { return llvm::isDigit(c); }))
+            return "unknown feature '" + feature.str() +
+                   "' (expected PTX versions, e.g. +ptx80)";
+        }
+        return std::string();
       });
 }
