@@ -85,7 +85,18 @@ int main(int argc, char **argv) {
       openOutputFile(outputFilename, &errorMessage);
   if (!output)
     return reportToolError(errorMessage);
-  if (failed(MlirOptMain(output->os(), std::move(input), registry, config)))
+  LogicalResult result =
+      MlirOptMain(output->os(), std::move(input), registry, config);
+  // A write that failed (a full disk) is an error, not an abort when the
+  // stream is destroyed with it.
+  output->os().flush();
+  if (output->os().has_error()) {
+    reportToolError("cannot write '" + outputFilename +
+                    "': " + output->os().error().message());
+    output->os().clear_error();
+    return 1;
+  }
+  if (failed(result))
     return 1;
   output->keep();
   return 0;
