@@ -17,8 +17,8 @@ interpreter (a crash ends the pytest run), and no case prints an
 Cases: 51 that pass (compile 14, compiled functions 10, ready-made ops 14,
 softmax_mlir.torch 6, and 7 found by this suite and fixed), one pytest item
 each, plus 1 known bug marked xfail(strict=True) with the observed behaviour
-(BUG: ...). With the 125 tool cases of test/Diagnostics (softmax-opt 61,
-softmax-compile 64), 176 in all.
+(BUG: ...). With the 126 tool cases of test/Diagnostics (softmax-opt 62,
+softmax-compile 64), 177 in all.
 """
 
 import numpy as np
