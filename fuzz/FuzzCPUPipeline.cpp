@@ -22,24 +22,14 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  fuzz::initialize();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fuzz::FuzzContext context;
-  OwningOpRef<ModuleOp> module = context.parse(data, size);
-  if (!module)
-    return 0;
+void fuzz::runOnModule(fuzz::FuzzContext &context, ModuleOp module) {
   PassManager pm(&context.get());
   CPUPipelineOptions options;
   options.mcpu = "haswell";
   options.triple = "x86_64-unknown-linux-gnu";
   buildSoftmaxCPUPipeline(pm, options);
-  if (failed(pm.run(*module)))
-    return 0;
+  if (failed(pm.run(module)))
+    return;
   llvm::LLVMContext llvmContext;
-  (void)translateModuleToLLVMIR(*module, llvmContext);
-  return 0;
+  (void)translateModuleToLLVMIR(module, llvmContext);
 }

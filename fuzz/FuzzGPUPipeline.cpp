@@ -20,20 +20,10 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  fuzz::initialize();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fuzz::FuzzContext context;
-  OwningOpRef<ModuleOp> module = context.parse(data, size);
-  if (!module)
-    return 0;
+void fuzz::runOnModule(fuzz::FuzzContext &context, ModuleOp module) {
   PassManager pm(&context.get());
   GPUPipelineOptions options;
   options.format = GPUBinaryFormat::PTX;
   buildSoftmaxGPUPipeline(pm, options);
-  (void)pm.run(*module);
-  return 0;
+  (void)pm.run(module);
 }

@@ -19,24 +19,14 @@
 using namespace mlir;
 using namespace mlir::softmax;
 
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  fuzz::initialize();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fuzz::FuzzContext context;
-  OwningOpRef<ModuleOp> module = context.parse(data, size);
-  if (!module)
-    return 0;
+void fuzz::runOnModule(fuzz::FuzzContext &, ModuleOp module) {
   std::string generic;
   llvm::raw_string_ostream genericStream(generic);
-  module->print(genericStream, OpPrintingFlags().printGenericOpForm());
+  module.print(genericStream, OpPrintingFlags().printGenericOpForm());
   std::string custom;
   llvm::raw_string_ostream customStream(custom);
-  module->print(customStream);
+  module.print(customStream);
   fuzz::FuzzContext reparseContext;
   (void)reparseContext.parse(reinterpret_cast<const uint8_t *>(custom.data()),
                              custom.size());
-  return 0;
 }

@@ -33,11 +33,6 @@ static DialectRegistry &getMutableRegistry() {
   return registry;
 }
 
-void fuzz::initialize() {
-  llvm::install_fatal_error_handler(abortOnFatalError);
-  registerSoftmaxToolDialectsAndPasses(getMutableRegistry());
-}
-
 const DialectRegistry &fuzz::getRegistry() { return getMutableRegistry(); }
 
 fuzz::FuzzContext::FuzzContext()
@@ -59,4 +54,17 @@ OwningOpRef<ModuleOp> fuzz::FuzzContext::parse(const uint8_t *data,
           StringRef(reinterpret_cast<const char *>(data), size), "fuzz"),
       llvm::SMLoc());
   return parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+}
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  llvm::install_fatal_error_handler(abortOnFatalError);
+  registerSoftmaxToolDialectsAndPasses(getMutableRegistry());
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fuzz::FuzzContext context;
+  if (OwningOpRef<ModuleOp> module = context.parse(data, size))
+    fuzz::runOnModule(context, *module);
+  return 0;
 }

@@ -24,12 +24,11 @@
 
 namespace mlir::softmax::fuzz {
 
-/// Registers the dialects, passes and pipelines of the tools, and turns
-/// LLVM's fatal errors into aborts that libFuzzer reports with a stack.
-/// Call once, from LLVMFuzzerInitialize.
-void initialize();
-
-/// Everything softmax-opt accepts (after initialize()).
+/// Everything softmax-opt accepts. FuzzSupport.cpp defines libFuzzer's entry
+/// points: LLVMFuzzerInitialize registers it (and turns LLVM's fatal errors
+/// into aborts that libFuzzer reports with a stack), LLVMFuzzerTestOneInput
+/// parses and verifies each input in a fresh context of it (no threads,
+/// every diagnostic swallowed) and passes what verifies to runOnModule.
 const DialectRegistry &getRegistry();
 
 /// A context for one input: the registry, no threads, every diagnostic
@@ -48,6 +47,10 @@ private:
   MLIRContext context;
   DiagnosticEngine::HandlerID handler;
 };
+
+/// What a fuzz target does with an input that parses and verifies (in
+/// `context`); each target defines it once.
+void runOnModule(FuzzContext &context, ModuleOp module);
 
 } // namespace mlir::softmax::fuzz
 
