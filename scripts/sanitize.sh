@@ -16,19 +16,10 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SANITIZE_BUILD_DIR:-$root/build-sanitize}"
 results="${RESULTS_DIR:-$build/test-results}"
-jobs="${JOBS:-2}"
 
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -G Ninja -S "$root" -B "$build" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_USE_LINKER=lld \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-    -DLLVM_DIR=/usr/lib/llvm-22/lib/cmake/llvm \
-    -DSOFTMAX_MLIR_SANITIZE=ON -DSOFTMAX_MLIR_BUILD_FUZZERS=ON >/dev/null ||
-    { echo "sanitize: configure failed"; exit 1; }
-fi
-ninja -C "$build" -j "$jobs" >/dev/null || { echo "sanitize: build failed"; exit 1; }
+BUILD_DIR="$build" "$root/scripts/build.sh" \
+  -DSOFTMAX_MLIR_SANITIZE=ON -DSOFTMAX_MLIR_BUILD_FUZZERS=ON ||
+  { echo "sanitize: build failed"; exit 1; }
 [ "${1:-}" = --build-only ] && exit 0
 
 # Leaks are reported too (LeakSanitizer is on by default with ASan); UBSan
