@@ -131,7 +131,8 @@ _element_types_by_dtype = {}
 
 
 def _require_array(array, what):
-    """A TypeError for what is not an array (a list, a number)."""
+    """A TypeError for what is not an array (a list, a number); each entry
+    point checks its operands once, before reading their shapes."""
     if not hasattr(array, "ndim") or not hasattr(array, "dtype"):
         raise TypeError("%s must be an array (NumPy, PyTorch or another DLPack tensor), not %s"
                         % (what, type(array).__name__))
@@ -145,7 +146,6 @@ def _finite(value, what):
 
 
 def _element_type(array, what):
-    _require_array(array, what)
     dtype = array.dtype
     element = _element_types_by_dtype.get(dtype)
     if element is not None:
@@ -212,6 +212,7 @@ def _normalize(op, x, dim, mask, scale):
         return kernel(x)
     mask_pattern = None
     if mask is not None:
+        _require_array(mask, "mask")
         mask_element = _element_type(mask, "mask")
         if mask.ndim > rank:
             raise ValueError("mask has rank %d, more than x's %d" % (mask.ndim, rank))
