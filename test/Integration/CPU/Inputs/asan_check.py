@@ -178,9 +178,9 @@ def asan_runtime():
     return path if os.path.isabs(path) and os.path.exists(path) else None
 
 
-def child(library, dtype, static, overread=False):
+def child(runtime, library, dtype, static, overread=False):
     env = dict(os.environ)
-    env["LD_PRELOAD"] = asan_runtime()
+    env["LD_PRELOAD"] = runtime
     # The interpreter's own allocations are not ours to judge.
     env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:exitcode=86"
     args = [sys.executable, os.path.abspath(__file__), "--child", library, "--dtype", dtype]
@@ -202,7 +202,8 @@ def main():
         with np.errstate(all="ignore"):
             run_child(args.child, args.dtype, args.static, args.overread)
         return
-    if not asan_runtime():
+    runtime = asan_runtime()
+    if not runtime:
         sys.exit("error: no ASan runtime (clang-22 -print-file-name="
                  "libclang_rt.asan-x86_64.so); install libclang-rt-22-dev")
     os.makedirs(args.workdir, exist_ok=True)
@@ -216,14 +217,14 @@ def main():
                 f.write(module(dtype, pinned, static))
             subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so",
                             "--emit=shared-lib", "--sanitize=address"] + flags, check=True)
-            result = child(stem + ".so", dtype, static)
+            result = child(runtime, stem + ".so", dtype, static)
             runs += 1
             if result.returncode != 0:
                 failures += 1
                 print("FAIL %s %s: exit %d\n%s" % (dtype, tag, result.returncode,
                                                     (result.stdout + result.stderr)[-3000:]))
     # The negative control: an overread must be reported.
-    control = child(os.path.join(args.workdir, "asan_f32_default.so"), "f32", True,
+    control = child(runtime, os.path.join(args.workdir, "asan_f32_default.so"), "f32", True,
                     overread=True)
     caught = control.returncode == 86 and "heap-buffer-overflow" in control.stderr
     if not caught:
