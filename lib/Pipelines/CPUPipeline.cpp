@@ -201,6 +201,5 @@ void mlir::softmax::registerSoftmaxCPUPipeline() {
       "softmax-cpu-pipeline",
       "Lower a module of upstream dialects plus softmax to the LLVM dialect "
       "for a CPU, exporting public functions through the C ABI",
-      buildSoftmaxCPUPipeline,
-      [](const CPUPipelineOptions &) { return std::string(); });
+      buildSoftmaxCPUPipeline);
 }

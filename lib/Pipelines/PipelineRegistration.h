@@ -7,7 +7,7 @@
 // PassPipelineRegistration, with errors instead of aborts: the pipelines
 // hold passes that run on modules, so nesting one under another op (e.g.
 // `func.func(softmax-cpu-pipeline)`) is reported, and so are options the
-// pipeline's `verify` rejects.
+// pipeline's `verify`, if it has one, rejects (a message; empty if valid).
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,7 +26,7 @@ template <typename Options>
 void registerModulePipeline(
     StringRef name, StringRef description,
     std::function<void(OpPassManager &, const Options &)> build,
-    std::function<std::string(const Options &)> verify) {
+    std::function<std::string(const Options &)> verify = nullptr) {
   std::string pipeline = name.str();
   registerPassPipeline(
       name, description,
@@ -39,7 +39,8 @@ void registerModulePipeline(
         Options options;
         if (failed(options.parseFromString(text)))
           return failure();
-        if (std::string problem = verify(options); !problem.empty())
+        if (std::string problem = verify ? verify(options) : "";
+            !problem.empty())
           return errorHandler(pipeline + ": " + problem);
         build(pm, options);
         return success();
