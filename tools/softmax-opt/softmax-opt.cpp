@@ -26,6 +26,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
@@ -59,14 +60,21 @@ int main(int argc, char **argv) {
     return 1;
 
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
-  // Bad pass options are reported by upstream's option parser without an
-  // `error:`; follow them with one.
-  config.setPassPipelineSetupFn([upstream = config](PassManager &pm) {
-    if (succeeded(upstream.setupPassPipeline(pm)))
-      return success();
-    reportToolError("invalid pass pipeline or pass options");
-    return failure();
-  });
+  // A bad pass option's value is printed by LLVM's option parser to stderr
+  // without an `error:` (and MLIR's error for it is empty): capture it and
+  // report it as one, then the pipeline's failure.
+  config.setPassPipelineSetupFn(
+      [upstream = config, tool = std::string(llvm::sys::path::filename(
+                              argv[0]))](PassManager &pm) {
+        LogicalResult result = failure();
+        std::string printed = softmax::captureStderr(
+            [&] { result = upstream.setupPassPipeline(pm); });
+        softmax::reportCapturedOutput(printed, tool);
+        if (succeeded(result))
+          return success();
+        reportToolError("invalid pass pipeline or pass options");
+        return failure();
+      });
   if (config.shouldShowDialects()) {
     llvm::outs() << header << "\n";
     return 0;
