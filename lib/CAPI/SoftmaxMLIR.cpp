@@ -151,6 +151,7 @@ compileToLLVMDialect(Compilation &compilation, const char *source,
                      std::string &signatures) {
   std::string optionErrors;
   llvm::raw_string_ostream optionStream(optionErrors);
+  softmax::ScopedOptionErrors scope(optionStream);
   if (failed(pipelineOptions.parseFromString(options ? options : "",
                                              optionStream))) {
     compilation.fail("invalid softmax-cpu-pipeline options '" +

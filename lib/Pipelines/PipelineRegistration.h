@@ -14,6 +14,8 @@
 #ifndef SOFTMAX_MLIR_LIB_PIPELINES_PIPELINEREGISTRATION_H
 #define SOFTMAX_MLIR_LIB_PIPELINES_PIPELINEREGISTRATION_H
 
+#include "softmax-mlir/Pipelines/OptionParser.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassRegistry.h"
 
@@ -37,8 +39,16 @@ void registerModulePipeline(
           return errorHandler(pipeline + " runs on builtin.module, not " +
                               *anchor + " (do not nest it)");
         Options options;
-        if (failed(options.parseFromString(text)))
-          return failure();
+        std::string errors;
+        llvm::raw_string_ostream errorStream(errors);
+        ScopedOptionErrors scope(errorStream);
+        if (failed(options.parseFromString(text, errorStream))) {
+          // Empty where LLVM's parser printed the reason itself (an option
+          // without a ReportingParser).
+          if (StringRef(errors).trim().empty())
+            return failure();
+          return errorHandler(pipeline + ": " + StringRef(errors).trim());
+        }
         if (std::string problem = verify ? verify(options) : "";
             !problem.empty())
           return errorHandler(pipeline + ": " + problem);

@@ -14,11 +14,10 @@ problem; a CompileError carries the compiler's `error:` with its
 interpreter (a crash ends the pytest run), and no case prints an
 `LLVM ERROR` or a stack dump (checked on the process's stderr).
 
-Cases: 51 that pass (compile 14, compiled functions 10, ready-made ops 14,
-softmax_mlir.torch 6, and 7 found by this suite and fixed), one pytest item
-each, plus 1 known bug marked xfail(strict=True) with the observed behaviour
-(BUG: ...). With the 126 tool cases of test/Diagnostics (softmax-opt 62,
-softmax-compile 64), 177 in all.
+Cases: 53 that pass (compile 14, compiled functions 10, ready-made ops 14,
+softmax_mlir.torch 6, and 9 found by this suite and fixed), one pytest item
+each. With the 130 tool cases of test/Diagnostics (softmax-opt 64,
+softmax-compile 66), 183 in all.
 """
 
 import numpy as np
@@ -253,6 +252,15 @@ FIXED = [
     pytest.param(lambda: sm.cross_entropy(np.zeros((2, 4), np.float32), np.zeros(2, np.int64),
                                           label_smoothing=float("nan")), ValueError,
                  r"^label_smoothing must be finite, not nan", id="cross-entropy-smoothing-nan"),
+    # A bad pipeline option value left the reason empty ("invalid
+    # softmax-cpu-pipeline options 'vectorize=maybe': ") and printed it to
+    # the process's stderr from LLVM's parser.
+    pytest.param(lambda: sm.compile(MODULE, vectorize="maybe"), sm.CompileError,
+                 r"'vectorize=maybe': 'maybe' is not a valid value for option 'vectorize' "
+                 r"\(expected true or false\)", id="option-reason-bool"),
+    pytest.param(lambda: sm.compile(MODULE, threads="1.5"), sm.CompileError,
+                 r"'threads=1.5': '1.5' is not a valid value for option 'threads' "
+                 r"\(expected an integer\)", id="option-reason-integer"),
 ]
 
 
@@ -260,24 +268,6 @@ FIXED = [
 def test_fixed(call, error, match, capfd):
     with pytest.raises(error, match=match):
         call()
-    assert "LLVM ERROR" not in capfd.readouterr().err
-
-
-KNOWN_BUGS = [
-    # BUG: a bad option value leaves the exception's reason empty: observed
-    # CompileError("error: invalid softmax-cpu-pipeline options
-    # 'vectorize=maybe': ") while the reason goes to the process's stderr as
-    # ": for the --vectorize option: 'maybe' is invalid value for boolean
-    # argument! Try 0 or 1".
-    pytest.param(lambda: sm.compile(MODULE, vectorize="maybe"), sm.CompileError,
-                 r"'vectorize=maybe': .*'maybe' is invalid value for boolean argument",
-                 id="BUG-option-reason-empty"),
-]
-
-
-@pytest.mark.xfail(strict=True, reason="known diagnostics bugs (issue 8), see each case")
-@pytest.mark.parametrize("call, error, match", KNOWN_BUGS)
-def test_known_bug(call, error, match, capfd):
-    with pytest.raises(error, match=match):
-        call()
-    assert "invalid value" not in capfd.readouterr().err
+    err = capfd.readouterr().err
+    assert "LLVM ERROR" not in err
+    assert "invalid value" not in err
