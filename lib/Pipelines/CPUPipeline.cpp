@@ -57,6 +57,10 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
                                           : std::string(options.triple))
           .isX86();
+  // Elementwise arith and math ops on tensors as linalg.generic ops, which
+  // the raising below reads and bufferization lowers (it has no lowering
+  // of arith on tensors).
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   // Softmax-family ops written out (linalg, TOSA) as the ops.
   pm.addPass(createSoftmaxRaise());
   // The rest of a TOSA model to linalg, arith and tensor ops: the
@@ -130,6 +134,9 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // A loop may carry a tensor its body replaces (a softmax applied in an
+  // scf.for): a new buffer per iteration, which buffer deallocation frees.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::buildBufferDeallocationPipeline(pm);

@@ -133,3 +133,50 @@ def test_whole_model_module():
     w = rng.standard_normal((4, 5)).astype(np.float32)
     ref = reference.softmax(x.astype(np.float64) @ w.astype(np.float64))
     np.testing.assert_allclose(module.classify(x, w), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_elementwise_arith_on_tensors():
+    """arith and math ops on tensors (no linalg) around a softmax: a
+    scale and a bias written as arith.mulf / arith.addf, and math.tanh."""
+    text = """
+    func.func @f(%x: tensor<4x?xf32>, %b: tensor<4x?xf32>) -> (tensor<4x?xf32>, tensor<4x?xf32>) {
+      %s = arith.addf %x, %x : tensor<4x?xf32>
+      %t = arith.addf %s, %b : tensor<4x?xf32>
+      %h = math.tanh %t : tensor<4x?xf32>
+      %y = softmax.softmax %t dim(1) : tensor<4x?xf32>
+      return %y, %h : tensor<4x?xf32>, tensor<4x?xf32>
+    }"""
+    module = sm.compile(text, threads=1)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 37)).astype(np.float32)
+    b = rng.standard_normal((4, 37)).astype(np.float32)
+    t = 2 * x.astype(np.float64) + b
+    y, h = module.f(x, b)
+    np.testing.assert_allclose(y, reference.softmax(t), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(h, np.tanh(t), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_softmax_in_a_loop(threads):
+    """A loop carrying the tensor each iteration replaces by its softmax
+    (a new buffer per iteration, freed by buffer deallocation)."""
+    text = """
+    func.func @f(%x: tensor<4x8xf32>, %n: tensor<1xi64>) -> tensor<4x8xf32> {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %n64 = tensor.extract %n[%c0] : tensor<1xi64>
+      %count = arith.index_cast %n64 : i64 to index
+      %r = scf.for %i = %c0 to %count step %c1 iter_args(%a = %x) -> tensor<4x8xf32> {
+        %y = softmax.softmax %a dim(1) : tensor<4x8xf32>
+        scf.yield %y : tensor<4x8xf32>
+      }
+      return %r : tensor<4x8xf32>
+    }"""
+    module = sm.compile(text, threads=threads)
+    x = np.random.default_rng(7).standard_normal((4, 8)).astype(np.float32) * 4
+    for n in (0, 1, 3):
+        want = x.astype(np.float64)
+        for _ in range(n):
+            want = reference.softmax(want)
+        np.testing.assert_allclose(module.f(x, np.array([n], np.int64)), want,
+                                   rtol=1e-5, atol=1e-7)
