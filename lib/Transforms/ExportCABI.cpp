@@ -88,6 +88,13 @@ struct SoftmaxExportCABIPass
     : softmax::impl::SoftmaxExportCABIBase<SoftmaxExportCABIPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The functions of a nested module would be neither exported nor
+    // lowered with the others.
+    for (auto nested : module.getOps<ModuleOp>()) {
+      nested.emitError("nested module: softmax-mlir compiles the functions "
+                       "of one module (compile the inner module on its own)");
+      return signalPassFailure();
+    }
     SymbolTable symbolTable(module);
     SmallVector<Export> exports;
     for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))

@@ -16,8 +16,8 @@ interpreter (a crash ends the pytest run), and no case prints an
 
 Cases: 53 that pass (compile 14, compiled functions 10, ready-made ops 14,
 softmax_mlir.torch 6, and 9 found by this suite and fixed), one pytest item
-each. With the 130 tool cases of test/Diagnostics (softmax-opt 64,
-softmax-compile 66), 183 in all.
+each. With the 131 tool cases of test/Diagnostics (softmax-opt 65,
+softmax-compile 66), 184 in all.
 """
 
 import numpy as np
@@ -232,10 +232,10 @@ def test_torch_error(index):
         call(smt, torch)
 
 
-# --- known bugs: each states the documented behaviour and fails today ------
+# --- found by this suite and fixed ------------------------------------------
 
-# Found by this suite and fixed: non-finite alpha and scale, lists instead of
-# arrays, a mask's dtype message.
+# Non-finite alpha and scale, lists instead of arrays, a mask's dtype
+# message, bad pipeline option values.
 FIXED = [
     pytest.param(lambda: sm.entmax(X, alpha=float("inf")), ValueError,
                  r"^alpha must be finite, not inf", id="entmax-alpha-inf"),

@@ -19,3 +19,15 @@ func.func @unranked(%x: tensor<4xf32>) -> tensor<*xf32> {
 func.func @complex(%x: tensor<4xcomplex<f32>>) {
   return
 }
+
+// -----
+
+// The functions of a nested module would be neither exported nor lowered.
+module {
+  // expected-error @+1 {{nested module: softmax-mlir compiles the functions of one module (compile the inner module on its own)}}
+  module @inner {
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      return %x : tensor<4xf32>
+    }
+  }
+}
