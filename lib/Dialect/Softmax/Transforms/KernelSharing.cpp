@@ -258,19 +258,27 @@ int64_t mlir::softmax::shareKernels(ModuleOp module, int64_t minUses) {
     ++uses[representative[i]];
   }
 
-  // The kernels used often enough go into the module, after the last
-  // function; the others are dropped. The occurrences are replaced last to
-  // first, so that each one's arguments are still those it collected (an
-  // earlier occurrence's result is replaced in the later call).
+  // The kernels used often enough go into the module, in order before its
+  // first operation; the others are dropped. At the front, a call's symbol
+  // lookup (a scan of the module from its start, as upstream's function
+  // boundary bufferization and drop-equivalent-buffer-results look calls
+  // up) finds its kernel after the few kernels, not after every function:
+  // a module of 3000 functions took those two passes 4.4 s and 2.1 s with
+  // the kernels last, 7x and 17x their time at 1000. The occurrences are
+  // replaced last to first, so that each one's arguments are still those it
+  // collected (an earlier occurrence's result is replaced in the later
+  // call).
   SymbolTable symbolTable(module);
   auto shared = [&](size_t first) { return uses[first] >= minUses; };
   int64_t made = 0;
+  Block::iterator insertAt = module.getBody()->begin();
   for (size_t i = 0, e = occurrences.size(); i < e; ++i) {
     if (representative[i] != i || !shared(i))
       continue;
     func::FuncOp kernel = occurrences[i].kernel;
     kernel.setSymName(("__softmax_kernel_" + Twine(made++)).str());
-    symbolTable.insert(kernel);
+    symbolTable.insert(kernel, insertAt);
+    insertAt = std::next(Block::iterator(kernel));
   }
   for (size_t i = occurrences.size(); i-- > 0;) {
     Occurrence &occurrence = occurrences[i];
