@@ -160,10 +160,12 @@ SmallVector<OperandSizes> getOperandSizeConditions(Operation *op) {
 /// The function reporting a failed check, defined once per module: it
 /// counts the error in `softmax_mlir_error_count` and calls
 /// `softmax_mlir_error_handler` with the message if the caller set one, else
-/// writes the message to stderr.
-LLVM::LLVMFuncOp getOrCreateReporter(ModuleOp module) {
+/// writes the message to stderr. Looked up in `symbols` (a hash map, where
+/// ModuleOp::lookupSymbol scans the module: once per public function, that
+/// was quadratic in their number).
+LLVM::LLVMFuncOp getOrCreateReporter(ModuleOp module, SymbolTable &symbols) {
   constexpr StringLiteral name = "__softmax_mlir_report_error";
-  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+  if (auto existing = symbols.lookup<LLVM::LLVMFuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
   Location loc = module.getLoc();
@@ -186,11 +188,11 @@ LLVM::LLVMFuncOp getOrCreateReporter(ModuleOp module) {
     LLVM::ReturnOp::create(builder, loc, null);
     builder.setInsertionPointToEnd(module.getBody());
   }
-  auto strlenFn = module.lookupSymbol<LLVM::LLVMFuncOp>("strlen");
+  auto strlenFn = symbols.lookup<LLVM::LLVMFuncOp>("strlen");
   if (!strlenFn)
     strlenFn = LLVM::LLVMFuncOp::create(builder, loc, "strlen",
                                         LLVM::LLVMFunctionType::get(i64, ptr));
-  auto writeFn = module.lookupSymbol<LLVM::LLVMFuncOp>("write");
+  auto writeFn = symbols.lookup<LLVM::LLVMFuncOp>("write");
   if (!writeFn)
     writeFn = LLVM::LLVMFuncOp::create(
         builder, loc, "write",
@@ -199,6 +201,12 @@ LLVM::LLVMFuncOp getOrCreateReporter(ModuleOp module) {
   auto reporter = LLVM::LLVMFuncOp::create(
       builder, loc, name, LLVM::LLVMFunctionType::get(voidType, ptr),
       LLVM::Linkage::Internal);
+  // Into the table (their names are new: nothing is renamed).
+  for (Operation *symbol :
+       {count.getOperation(), handler.getOperation(), strlenFn.getOperation(),
+        writeFn.getOperation(), reporter.getOperation()})
+    if (!symbols.lookup(SymbolTable::getSymbolName(symbol)))
+      symbols.insert(symbol);
   Block *entry = reporter.addEntryBlock(builder);
   Block *toHandler = new Block(), *toStderr = new Block();
   reporter.getBody().push_back(toHandler);
@@ -413,7 +421,7 @@ struct SoftmaxRuntimeChecksPass
     for (Operation *op : toMove)
       op->moveBefore(thenBlock->getTerminator());
 
-    LLVM::LLVMFuncOp reporter = getOrCreateReporter(module);
+    LLVM::LLVMFuncOp reporter = getOrCreateReporter(module, symbols);
     builder.setInsertionPointToStart(guard.elseBlock());
     Value trueValue = arith::ConstantIntOp::create(builder, loc, 1, 1);
     for (auto [check, ok] : llvm::zip(checks, passed)) {
