@@ -16,8 +16,8 @@ interpreter (a crash ends the pytest run), and no case prints an
 
 Cases: 53 that pass (compile 14, compiled functions 10, ready-made ops 14,
 softmax_mlir.torch 6, and 9 found by this suite and fixed), one pytest item
-each. With the 131 tool cases of test/Diagnostics (softmax-opt 65,
-softmax-compile 66), 184 in all.
+each. With the 132 tool cases of test/Diagnostics (softmax-opt 65,
+softmax-compile 67), 185 in all.
 """
 
 import numpy as np

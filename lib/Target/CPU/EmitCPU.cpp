@@ -11,6 +11,8 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -18,18 +20,19 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::softmax;
 
-FailureOr<std::unique_ptr<llvm::Module>>
-mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
-                                          llvm::LLVMContext &llvmContext,
-                                          llvm::TargetMachine &tm) {
+FailureOr<std::unique_ptr<llvm::Module>> mlir::softmax::translateToLLVMIR(
+    ModuleOp module, llvm::LLVMContext &llvmContext, llvm::TargetMachine &tm) {
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
@@ -42,13 +45,75 @@ mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
     return module.emitError("cannot translate the module to LLVM IR");
   llvmModule->setTargetTriple(tm.getTargetTriple());
   llvmModule->setDataLayout(tm.createDataLayout());
+  return llvmModule;
+}
 
+llvm::Error mlir::softmax::optimizeLLVMModule(llvm::Module &llvmModule,
+                                              llvm::TargetMachine &tm) {
   auto optimize =
       makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, &tm);
-  if (llvm::Error error = optimize(llvmModule.get()))
-    return module.emitError("LLVM optimization failed: ")
-           << llvm::toString(std::move(error));
+  if (llvm::Error error = optimize(&llvmModule))
+    return llvm::createStringError("LLVM optimization failed: " +
+                                   llvm::toString(std::move(error)));
+  return llvm::Error::success();
+}
+
+FailureOr<std::unique_ptr<llvm::Module>>
+mlir::softmax::translateToOptimizedLLVMIR(ModuleOp module,
+                                          llvm::LLVMContext &llvmContext,
+                                          llvm::TargetMachine &tm) {
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      translateToLLVMIR(module, llvmContext, tm);
+  if (failed(llvmModule))
+    return failure();
+  if (llvm::Error error = optimizeLLVMModule(**llvmModule, tm))
+    return module.emitError(llvm::toString(std::move(error)));
   return llvmModule;
+}
+
+llvm::Expected<llvm::SmallVector<llvm::SmallString<0>>>
+mlir::softmax::emitObjectsInParallel(llvm::Module &llvmModule,
+                                     const CPUTargetSpec &spec,
+                                     unsigned parts) {
+  // The parts as bitcode, in the order SplitModule makes them.
+  llvm::SmallVector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(llvmModule, std::max(parts, 1u),
+                    [&](std::unique_ptr<llvm::Module> part) {
+                      llvm::raw_svector_ostream os(bitcode.emplace_back());
+                      llvm::WriteBitcodeToFile(*part, os);
+                    });
+  llvm::SmallVector<llvm::SmallString<0>> objects(bitcode.size());
+  llvm::SmallVector<std::string> errors(bitcode.size());
+  llvm::DefaultThreadPool pool(
+      llvm::hardware_concurrency(static_cast<unsigned>(bitcode.size())));
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    pool.async([&, i] {
+      auto fail = [&](llvm::Error error) {
+        errors[i] = llvm::toString(std::move(error));
+      };
+      llvm::LLVMContext context;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(
+              llvm::MemoryBufferRef(llvm::StringRef(bitcode[i]), "part"),
+              context);
+      if (!part)
+        return fail(part.takeError());
+      llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+          createCPUTargetMachine(spec);
+      if (!tm)
+        return fail(tm.takeError());
+      if (llvm::Error error = optimizeLLVMModule(**part, **tm))
+        return fail(std::move(error));
+      llvm::raw_svector_ostream os(objects[i]);
+      if (llvm::Error error = emitMachineCode(
+              **part, **tm, llvm::CodeGenFileType::ObjectFile, os))
+        return fail(std::move(error));
+    });
+  pool.wait();
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return llvm::createStringError(error);
+  return objects;
 }
 
 void mlir::softmax::instrumentWithAddressSanitizer(llvm::Module &llvmModule,

@@ -13,6 +13,8 @@
 #define SOFTMAX_MLIR_TARGET_CPU_CPUTARGET_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/Error.h"
 
@@ -49,6 +51,29 @@ int64_t getVectorRegisterBits(const llvm::TargetMachine &tm);
 FailureOr<std::unique_ptr<llvm::Module>>
 translateToOptimizedLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
                            llvm::TargetMachine &tm);
+
+/// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
+/// data layout, unoptimized. Emits an error on failure.
+FailureOr<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &llvmContext,
+                  llvm::TargetMachine &tm);
+
+/// Optimizes `llvmModule` at -O3 for `tm`.
+llvm::Error optimizeLLVMModule(llvm::Module &llvmModule,
+                               llvm::TargetMachine &tm);
+
+/// The object files of `llvmModule` (unoptimized, for the target of
+/// `spec`) in up to `parts` parts optimized at -O3 and compiled on as many
+/// threads, for linking together: llvm::SplitModule's partitions (the
+/// locals one part refers to in another become hidden externals, so the
+/// linked library exports what one object would), each round-tripped
+/// through bitcode into an LLVMContext of its own (a context is not
+/// thread-safe) with a TargetMachine of its own. Calls across parts are not
+/// inlined: the C ABI wrappers' calls of their functions and the calls of
+/// shared kernels, which are never inlined anyway.
+llvm::Expected<llvm::SmallVector<llvm::SmallString<0>>>
+emitObjectsInParallel(llvm::Module &llvmModule, const CPUTargetSpec &spec,
+                      unsigned parts);
 
 /// Instruments every function defined in `llvmModule` (optimized) with
 /// AddressSanitizer, so that each load and store, masked vector accesses

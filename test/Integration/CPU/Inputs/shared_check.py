@@ -4,7 +4,7 @@ distinct op that every occurrence calls, runs every function through the C
 ABI and compares it with a float64 NumPy reference.
 
 Usage: shared_check.py --compiler softmax-compile --workdir DIR [--flags=..]
-                       [--tag T]
+                       [--tag T] [--statics N]
 
 The repeats: a static softmax in three functions; an attention softmax with
 a fused producer over dynamic sizes in two functions, called on short, long
@@ -111,10 +111,13 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--flags", default="")
     parser.add_argument("--tag", default="")
+    parser.add_argument("--statics", type=int, default=3,
+                        help="functions holding the static softmax (40 make a module "
+                        "softmax-compile optimizes and compiles in parts)")
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
 
-    source = (MAPS + "".join(STATIC.format(i=i) for i in range(3))
+    source = (MAPS + "".join(STATIC.format(i=i) for i in range(args.statics))
               + "".join(ATTENTION.format(i=i) for i in range(2)) + CHAIN
               + "".join(CAST.format(i=i) for i in range(2))
               + "".join(FAMILY.format(i=i) for i in range(2)))
@@ -132,7 +135,7 @@ def main():
             err = np.abs(got - ref).max() if got.shape == ref.shape else "shape"
             print("FAIL %s: max error %s" % (name, err))
 
-    for i in range(3):
+    for i in range(args.statics):
         x = (rng.standard_normal((9, 7)) * 5).astype(np.float32)
         check("static_%d" % i, run(lib, "static_%d" % i, [x], (9, 7)), softmax_rows(x))
     # Short rows, rows with a tail, a long row that threads split.
