@@ -9,6 +9,7 @@
 #include "softmax-mlir/InitAll.h"
 #include "softmax-mlir/Pipelines/Pipelines.h"
 #include "softmax-mlir/Target/CPU/CPUTarget.h"
+#include "softmax-mlir/Target/GPU/GPUTarget.h"
 #include "softmax-mlir/Transforms/CABI.h"
 
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -317,6 +318,74 @@ int smlCompileCPUToLibrary(const char *source, size_t length,
     compilation.report(error);
     return 1;
   }
+  return 0;
+}
+
+int smlCompileCUDAToLibrary(const char *source, size_t length,
+                            const char *sourceName, const char *options,
+                            const char *runtimeLibrary, const char *libraryPath,
+                            char **error) {
+  Compilation compilation;
+  auto fail = [&](const llvm::Twine &message) {
+    compilation.fail(message);
+    compilation.report(error);
+    return 1;
+  };
+  if (!libraryPath || !*libraryPath)
+    return fail("no library path given");
+  softmax::GPUPipelineOptions pipelineOptions;
+  {
+    std::string optionErrors;
+    llvm::raw_string_ostream optionStream(optionErrors);
+    softmax::ScopedOptionErrors scope(optionStream);
+    if (failed(pipelineOptions.parseFromString(options ? options : "",
+                                               optionStream)))
+      return fail("invalid softmax-gpu-pipeline options '" +
+                  llvm::Twine(options) +
+                  "': " + llvm::StringRef(optionErrors).trim());
+  }
+  if (std::string problem = softmax::checkGPUPipelineOptions(pipelineOptions);
+      !problem.empty())
+    return fail(problem);
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+      softmax::createCPUTargetMachine({});
+  if (!tm)
+    return fail(llvm::toString(tm.takeError()));
+  OwningOpRef<ModuleOp> module = compilation.parse(source, length, sourceName);
+  if (!module ||
+      failed(softmax::runSoftmaxGPUPipelines(*module, pipelineOptions))) {
+    compilation.report(error);
+    return 1;
+  }
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
+  if (failed(llvmModule)) {
+    compilation.report(error);
+    return 1;
+  }
+  llvm::SmallString<128> objectPath;
+  int objectFD;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "softmax-mlir", "o", objectFD, objectPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    llvm::raw_fd_ostream objectStream(objectFD, /*shouldClose=*/true);
+    if (llvm::Error emitted = softmax::emitMachineCode(
+            **llvmModule, **tm, llvm::CodeGenFileType::ObjectFile,
+            objectStream))
+      return fail(llvm::toString(std::move(emitted)));
+  }
+  // The runtime opens the driver with dlopen and is written in C++.
+  std::string runtime = runtimeLibrary && *runtimeLibrary
+                            ? std::string(runtimeLibrary)
+                            : std::string(SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY);
+  if (!llvm::sys::fs::exists(runtime))
+    return fail("no CUDA runtime library at '" + runtime + "'");
+  if (llvm::Error linked = softmax::linkSharedLibrary(
+          objectPath, libraryPath, {runtime, "-ldl", "-lstdc++"}))
+    return fail(llvm::toString(std::move(linked)));
   return 0;
 }
 

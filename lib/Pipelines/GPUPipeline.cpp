@@ -122,33 +122,63 @@ void mlir::softmax::buildSoftmaxGPUPipeline(OpPassManager &pm,
   buildSoftmaxGPULoweringPipeline(pm, options);
 }
 
+std::string
+mlir::softmax::checkGPUPipelineOptions(const GPUPipelineOptions &options) {
+  // An unknown chip would reach the NVPTX backend, which aborts.
+  if (!isSupportedGPUChip(options.chip))
+    return "unknown chip '" + options.chip.getValue() +
+           "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
+           "sm_90a)";
+  // Features are PTX versions (+ptxNN), which the backend would otherwise
+  // ignore with a warning when it does not know them.
+  SmallVector<StringRef> features;
+  StringRef(options.features)
+      .split(features, ',', -1,
+             /*KeepEmpty=*/false);
+  for (StringRef feature : features) {
+    StringRef version = feature.trim();
+    if (!(version.consume_front("+ptx") || version.consume_front("-ptx")) ||
+        version.empty() ||
+        !llvm::all_of(version, [](char c) { return llvm::isDigit(c); }))
+      return "unknown feature '" + feature.str() +
+             "' (expected PTX versions, e.g. +ptx80)";
+  }
+  return std::string();
+}
+
+LogicalResult mlir::softmax::runSoftmaxGPUPipelines(
+    ModuleOp module, const GPUPipelineOptions &options,
+    function_ref<LogicalResult(PassManager &)> configure,
+    SmallVectorImpl<GPUKernelInfo> *kernels) {
+  if (std::string problem = checkGPUPipelineOptions(options); !problem.empty())
+    return module.emitError("softmax-gpu-pipeline: ") << problem;
+  auto run = [&](function_ref<void(OpPassManager &)> build) {
+    PassManager pm(module.getContext(), module->getName().getStringRef());
+    if (configure && failed(configure(pm)))
+      return failure();
+    build(pm);
+    return pm.run(module);
+  };
+  if (failed(run([&](OpPassManager &pm) {
+        buildSoftmaxGPUKernelPipeline(pm, options);
+      })))
+    return failure();
+  SmallVector<GPUKernelInfo> made = collectGPUKernels(module);
+  std::string toolkit = getCUDAToolkitPath(options.toolkit);
+  if (!made.empty() && getLibdevicePath(toolkit).empty())
+    return module.emitError("no CUDA toolkit with libdevice found (looked in '")
+           << toolkit << "'): set CUDA_HOME";
+  if (kernels)
+    kernels->assign(made.begin(), made.end());
+  return run(
+      [&](OpPassManager &pm) { buildSoftmaxGPULoweringPipeline(pm, options); });
+}
+
 void mlir::softmax::registerSoftmaxGPUPipeline() {
   detail::registerModulePipeline<GPUPipelineOptions>(
       "softmax-gpu-pipeline",
       "Lower a module of upstream dialects plus softmax to NVIDIA GPU "
       "kernels in a gpu.binary and host code that launches them, exporting "
       "public functions through the C ABI",
-      buildSoftmaxGPUPipeline, [](const GPUPipelineOptions &options) {
-        // An unknown chip would reach the NVPTX backend, which aborts.
-        if (!isSupportedGPUChip(options.chip))
-          return "unknown chip '" + options.chip.getValue() +
-                 "' (expected sm_75, sm_80, sm_86, sm_87, sm_89, sm_90 or "
-                 "sm_90a)";
-        // Features are PTX versions (+ptxNN), which the backend would
-        // otherwise ignore with a warning when it does not know them.
-        SmallVector<StringRef> features;
-        StringRef(options.features)
-            .split(features, ',', -1,
-                   /*KeepEmpty=*/false);
-        for (StringRef feature : features) {
-          StringRef version = feature.trim();
-          if (!(version.consume_front("+ptx") ||
-                version.consume_front("-ptx")) ||
-              version.empty() ||
-              !llvm::all_of(version, [](char c) { return llvm::isDigit(c); }))
-            return "unknown feature '" + feature.str() +
-                   "' (expected PTX versions, e.g. +ptx80)";
-        }
-        return std::string();
-      });
+      buildSoftmaxGPUPipeline, checkGPUPipelineOptions);
 }

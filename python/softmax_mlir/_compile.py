@@ -1,5 +1,10 @@
 """Compiling MLIR text and loading compiled code."""
 
+import os
+import shutil
+import sys
+import tempfile
+
 from . import _core
 
 TARGETS = ("cpu", "cuda")
@@ -22,13 +27,34 @@ def pipeline_options(mcpu=None, **options):
 def _check_target(target, chip):
     if target not in TARGETS:
         raise ValueError("unknown target %r (expected 'cpu' or 'cuda')" % (target,))
-    if target == "cuda":
-        # The CUDA path is softmax-compile's for now.
-        raise NotImplementedError(
-            "target='cuda' is not available from Python yet: compile with "
-            "`softmax-compile --target=cuda --emit=shared-lib` and call the library")
-    if chip is not None:
+    if target == "cpu" and chip is not None:
         raise ValueError("chip= is an option of target='cuda'")
+
+
+def default_chip():
+    """The chip target='cuda' compiles for without chip=: the current CUDA
+    device's where PyTorch sees one (sm_90 for chips newer than sm_90a:
+    their driver compiles the fatbin's PTX), else sm_90."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        major, minor = torch.cuda.get_device_capability()
+        chip = "sm_%d%d" % (major, minor)
+        if chip in ("sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"):
+            return chip
+    return "sm_90"
+
+
+def gpu_pipeline_options(chip=None, **options):
+    """softmax-gpu-pipeline's option string: chip, features, toolkit."""
+    return pipeline_options(chip=chip or default_chip(), **options)
+
+
+def _cuda_runtime():
+    """The CUDA runtime archive the package carries ('' for the build
+    tree's, which the C API knows)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "libsoftmax_mlir_cuda_runtime.a")
+    return path if os.path.exists(path) else ""
 
 
 class Module:
@@ -64,28 +90,54 @@ class Module:
 
 def compile(mlir_text, target="cpu", mcpu=None, chip=None, **options):
     """Compiles `mlir_text` (a module of upstream dialects plus `softmax`)
-    into this process. `options` are softmax-cpu-pipeline's (threads,
-    vectorize, fuse, share_kernels, vector_bits, unroll, prefetch,
-    nontemporal, l1_cache_kib, l2_cache_kib); `mcpu` defaults to this
-    machine's CPU. Raises CompileError with the compiler's diagnostics."""
+    into this process. For target='cpu', `options` are
+    softmax-cpu-pipeline's (threads, vectorize, fuse, share_kernels,
+    vector_bits, unroll, prefetch, nontemporal, l1_cache_kib, l2_cache_kib);
+    `mcpu` defaults to this machine's CPU; the code is JIT-compiled in
+    memory. For target='cuda', `options` are softmax-gpu-pipeline's
+    (features, toolkit), `chip` defaults to default_chip(); the module is a
+    shared library (through a temporary file) whose functions take CUDA
+    arrays. Raises CompileError with the compiler's diagnostics."""
     _check_target(target, chip)
     if not isinstance(mlir_text, str):
         raise TypeError("mlir_text must be a str, not %s" % type(mlir_text).__name__)
+    if target == "cuda":
+        if mcpu is not None:
+            raise ValueError("mcpu= is an option of target='cpu'")
+        work = tempfile.mkdtemp(prefix="softmax_mlir_cuda_")
+        try:
+            path = os.path.join(work, "module.so")
+            signatures = compile_library(mlir_text, path, target="cuda", chip=chip,
+                                         **options)
+            # Loaded, the library no longer needs its file.
+            return load_library(path, signatures, target="cuda")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return Module(_core.compile_cpu(mlir_text, pipeline_options(mcpu, **options)))
 
 
 def compile_library(mlir_text, path, target="cpu", mcpu=None, chip=None, **options):
     """Compiles `mlir_text` as `compile` does into the shared library
-    `path` (the C ABI of softmax-compile --emit=shared-lib) and returns the
-    signatures `load_library` needs."""
+    `path` (the C ABI of softmax-compile --emit=shared-lib, with
+    --target=cuda for target='cuda') and returns the signatures
+    `load_library` needs."""
     _check_target(target, chip)
     signatures = _core.describe(mlir_text)
+    if target == "cuda":
+        if mcpu is not None:
+            raise ValueError("mcpu= is an option of target='cpu'")
+        _core.compile_cuda_to_library(mlir_text, gpu_pipeline_options(chip, **options),
+                                      _cuda_runtime(), str(path))
+        return signatures
     _core.compile_cpu_to_library(mlir_text, pipeline_options(mcpu, **options), str(path))
     return signatures
 
 
-def load_library(path, signatures):
+def load_library(path, signatures, target="cpu"):
     """Loads a shared library that `compile_library` wrote (or
     softmax-compile), given the signatures of its functions (what
-    `compile_library` returned, or `describe` of its source)."""
-    return Module(_core.load_library(str(path), signatures))
+    `compile_library` returned, or `describe` of its source); target='cuda'
+    for a library of GPU kernels."""
+    if target not in TARGETS:
+        raise ValueError("unknown target %r (expected 'cpu' or 'cuda')" % (target,))
+    return Module(_core.load_library(str(path), signatures, cuda=target == "cuda"))

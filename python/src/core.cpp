@@ -126,6 +126,10 @@ std::vector<Signature> parseSignatures(const std::string &text) {
 struct Code {
   SmlModule *module = nullptr;
   void *library = nullptr;
+  /// A target="cuda" library's runtime functions (else null).
+  void (*setStream)(void *) = nullptr;
+  const char *(*lastError)() = nullptr;
+  void (*clearError)() = nullptr;
   ~Code() {
     if (module)
       smlModuleDestroy(module);
@@ -147,6 +151,9 @@ std::string describeShape(const std::vector<int64_t> &dims) {
 /// Inputs may be read-only; outputs are written.
 using InArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
 using OutArray = nb::ndarray<nb::c_contig, nb::device::cpu>;
+/// The same in CUDA device memory (a target="cuda" module's arrays).
+using CUDAInArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cuda>;
+using CUDAOutArray = nb::ndarray<nb::c_contig, nb::device::cuda>;
 
 /// What a call needs of an array.
 struct View {
@@ -340,6 +347,8 @@ public:
                                  .c_str());
       out = nb::borrow(value);
     }
+    if (code->setStream)
+      return callCUDA(args, out);
 
     // The arrays stay referenced until the call returns.
     // The arrays stay referenced until the call returns. NumPy arrays go
@@ -439,6 +448,142 @@ public:
   }
 
 private:
+  /// A target="cuda" module's call: arrays in CUDA device memory (PyTorch
+  /// CUDA tensors, CuPy, any DLPack array there), all on one device; the
+  /// outputs not given are PyTorch CUDA tensors on it. The kernels launch
+  /// on PyTorch's current stream of that device where PyTorch is loaded
+  /// (the call then returns before they finish, as PyTorch's own ops do),
+  /// else the call waits for them. A CUDA error raises RuntimeError.
+  nb::object callCUDA(nb::args args, nb::object out) {
+    const std::vector<Param> &params = signature.params;
+    size_t numInputs = signature.numInputs;
+    size_t numOutputs = params.size() - numInputs;
+    std::vector<CUDAInArray> inputs(numInputs);
+    std::vector<CUDAOutArray> outputs(numOutputs);
+    std::optional<View> views[kMaxParams];
+    int32_t device = -1;
+    auto onDevice = [&](int32_t id, const std::string &what) {
+      if (device >= 0 && id != device)
+        throw nb::value_error((signature.name + "(): " + what +
+                               " is on CUDA device " + std::to_string(id) +
+                               ", the others on " + std::to_string(device))
+                                  .c_str());
+      device = id;
+    };
+    for (size_t i = 0; i < numInputs; ++i) {
+      if (!nb::try_cast<CUDAInArray>(args[i], inputs[i], /*convert=*/false))
+        throw nb::type_error((signature.name + "(): argument " +
+                              std::to_string(i) +
+                              " is not a CUDA array (a target='cuda' module "
+                              "takes PyTorch CUDA tensors, CuPy arrays or any "
+                              "DLPack array in device memory)")
+                                 .c_str());
+      views[i].emplace(inputs[i]);
+      check(*views[i], params[i], "argument", i);
+      onDevice(inputs[i].device_id(), "argument " + std::to_string(i));
+    }
+    std::vector<nb::object> results;
+    if (out.is_valid() && !out.is_none()) {
+      std::vector<nb::object> given;
+      if (nb::isinstance<nb::tuple>(out) || nb::isinstance<nb::list>(out)) {
+        for (nb::handle item : out)
+          given.push_back(nb::borrow(item));
+      } else {
+        given.push_back(out);
+      }
+      if (given.size() != numOutputs)
+        throw nb::type_error((signature.name + "(): out= needs " +
+                              std::to_string(numOutputs) + " arrays")
+                                 .c_str());
+      for (size_t i = 0; i < numOutputs; ++i) {
+        size_t k = numInputs + i;
+        if (!nb::try_cast<CUDAOutArray>(given[i], outputs[i],
+                                        /*convert=*/false))
+          throw nb::type_error((signature.name + "(): out[" +
+                                std::to_string(i) +
+                                "] is not a writable contiguous CUDA array")
+                                   .c_str());
+        views[k].emplace(outputs[i]);
+        check(*views[k], params[k], "out", i);
+        checkInferredShape(*views[k], params[k], views, i);
+        onDevice(outputs[i].device_id(), "out[" + std::to_string(i) + "]");
+        results.push_back(given[i]);
+      }
+    } else {
+      for (size_t i = 0; i < numOutputs; ++i) {
+        size_t k = numInputs + i;
+        std::vector<size_t> shape = inferShape(params[k], views, numInputs);
+        nb::object result = allocateCUDA(params[k], shape, device);
+        outputs[i] = nb::cast<CUDAOutArray>(result, /*convert=*/false);
+        views[k].emplace(outputs[i]);
+        results.push_back(std::move(result));
+      }
+    }
+    // PyTorch's current stream of the device, if PyTorch is loaded.
+    void *stream = nullptr;
+    nb::object torchModule =
+        nb::module_::import_("sys").attr("modules").attr("get")("torch");
+    if (!torchModule.is_none() && device >= 0)
+      stream = reinterpret_cast<void *>(nb::cast<uintptr_t>(
+          torchModule.attr("cuda").attr("current_stream")(device).attr(
+              "cuda_stream")));
+
+    void *pointers[kMaxParams];
+    int64_t descriptors[kMaxParams][3 + 2 * 16];
+    for (size_t i = 0; i < params.size(); ++i) {
+      fillDescriptor(descriptors[i], views[i]->data, views[i]->shape,
+                     views[i]->ndim);
+      pointers[i] = descriptors[i];
+    }
+    const char *failure = nullptr;
+    std::string message;
+    {
+      nb::gil_scoped_release release;
+      code->setStream(stream);
+      invoke(entry, pointers, params.size(),
+             std::make_index_sequence<kMaxParams + 1>());
+      if ((failure = code->lastError()))
+        message = failure;
+      code->clearError();
+    }
+    if (failure)
+      throw std::runtime_error(signature.name + "(): CUDA: " + message);
+    if (results.size() == 1)
+      return results[0];
+    nb::list list;
+    for (nb::object &result : results)
+      list.append(result);
+    return nb::tuple(list);
+  }
+
+  /// A new PyTorch CUDA tensor for `param` on `device`.
+  nb::object allocateCUDA(const Param &param, const std::vector<size_t> &shape,
+                          int32_t device) const {
+    nb::object torchModule;
+    try {
+      torchModule = nb::module_::import_("torch");
+    } catch (nb::python_error &) {
+      throw nb::type_error((signature.name +
+                            "(): without PyTorch, pass the outputs as out= "
+                            "(CUDA arrays)")
+                               .c_str());
+    }
+    static const std::pair<const char *, const char *> kTorchTypes[] = {
+        {"f16", "float16"}, {"bf16", "bfloat16"}, {"f32", "float32"},
+        {"f64", "float64"}, {"i1", "bool"},       {"i8", "int8"},
+        {"i16", "int16"},   {"i32", "int32"},     {"i64", "int64"}};
+    const char *torchType = nullptr;
+    for (auto [name, torchName] : kTorchTypes)
+      if (param.type->name == name)
+        torchType = torchName;
+    nb::list sizes;
+    for (size_t size : shape)
+      sizes.append(size);
+    return torchModule.attr("empty")(
+        nb::tuple(sizes), "dtype"_a = torchModule.attr(torchType),
+        "device"_a = "cuda:" + std::to_string(device < 0 ? 0 : device));
+  }
+
   /// Rejects an array whose element type, rank or static sizes differ from
   /// the parameter's.
   /// `kind` and `index` name the array in messages: "argument 0", "out[1]".
@@ -665,7 +810,8 @@ std::string describe(const std::string &source, const std::string &name) {
   return result;
 }
 
-Module loadLibrary(const std::string &path, const std::string &signatures) {
+Module loadLibrary(const std::string &path, const std::string &signatures,
+                   bool cuda) {
   void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!library) {
     const char *message = dlerror();
@@ -675,7 +821,35 @@ Module loadLibrary(const std::string &path, const std::string &signatures) {
   }
   auto code = std::make_shared<Code>();
   code->library = library;
+  if (cuda) {
+    code->setStream = reinterpret_cast<void (*)(void *)>(
+        dlsym(library, "softmax_mlir_cuda_set_stream"));
+    code->lastError = reinterpret_cast<const char *(*)()>(
+        dlsym(library, "softmax_mlir_cuda_last_error"));
+    code->clearError = reinterpret_cast<void (*)()>(
+        dlsym(library, "softmax_mlir_cuda_clear_error"));
+    if (!code->setStream || !code->lastError || !code->clearError)
+      throw nb::value_error(("'" + path +
+                             "' is not a target='cuda' library (it lacks "
+                             "softmax_mlir_cuda_set_stream)")
+                                .c_str());
+  }
   return Module(code, signatures);
+}
+
+void compileCUDAToLibrary(const std::string &source, const std::string &options,
+                          const std::string &runtime, const std::string &path,
+                          const std::string &name) {
+  char *error = nullptr;
+  int failed;
+  {
+    nb::gil_scoped_release release;
+    failed = smlCompileCUDAToLibrary(
+        source.data(), source.size(), name.c_str(), options.c_str(),
+        runtime.empty() ? nullptr : runtime.c_str(), path.c_str(), &error);
+  }
+  if (failed)
+    raiseCompileError(error);
 }
 
 } // namespace
@@ -705,6 +879,12 @@ NB_MODULE(_core, m) {
         "Compiles MLIR text for this CPU into a shared library.");
   m.def("describe", &describe, "source"_a, "name"_a = "<source>",
         "The C ABI signatures of the public functions of MLIR text.");
+  m.def("compile_cuda_to_library", &compileCUDAToLibrary, "source"_a,
+        "options"_a, "runtime"_a, "path"_a, "name"_a = "<source>",
+        "Compiles MLIR text for NVIDIA GPUs into a shared library (host code "
+        "for this CPU, linking the CUDA runtime archive `runtime`).");
   m.def("load_library", &loadLibrary, "path"_a, "signatures"_a,
-        "Loads a shared library compiled before, with its signatures.");
+        "cuda"_a = false,
+        "Loads a shared library compiled before, with its signatures "
+        "(cuda: a target='cuda' library, called on CUDA arrays).");
 }

@@ -7,8 +7,8 @@ softmax_mlir.torch ops.
 What it guarantees, for every case: the call raises the documented
 exception type (CompileError, a ValueError, for what the compiler rejects;
 TypeError for a wrong kind or element type of array; ValueError for a bad
-shape, rank, dim or value; KeyError for a missing function;
-NotImplementedError for target='cuda'), with a message that names the
+shape, rank, dim or value; KeyError for a missing function), with a
+message that names the
 problem; a CompileError carries the compiler's `error:` with its
 `<source>:line:col` location where the input has one. Nothing crashes the
 interpreter (a crash ends the pytest run), and no case prints an
@@ -103,8 +103,8 @@ COMPILE_ERRORS = [
                  r"error: unsupported target triple 'bogus'", id="option-triple"),
     pytest.param(lambda: sm.compile(MODULE, chip="sm_90"), ValueError,
                  r"chip= is an option of target='cuda'", id="chip-on-cpu"),
-    pytest.param(lambda: sm.compile(MODULE, target="cuda"), NotImplementedError,
-                 r"target='cuda' is not available from Python yet", id="target-cuda"),
+    pytest.param(lambda: sm.compile(MODULE, target="cuda", mcpu="host"), ValueError,
+                 r"mcpu= is an option of target='cpu'", id="mcpu-on-cuda"),
     pytest.param(lambda: sm.compile(None), TypeError, r"mlir_text must be a str, not NoneType",
                  id="text-none"),
     pytest.param(lambda: sm.compile_library("func.func @f(", "/nonexistent-dir/x.so"),

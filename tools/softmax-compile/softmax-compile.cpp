@@ -368,25 +368,16 @@ static int compileForCUDA(const Options &options, EmitKind emit,
       failed(renderHeader(options, *module, headerPath, headerText)))
     return 1;
   // The kernels are described before they become a binary.
-  PassManager kernelPM(&context, module.get()->getName().getStringRef());
-  if (failed(applyPassManagerCLOptions(kernelPM)))
-    return fail("invalid pass manager options");
-  kernelPM.enableTiming(timing);
-  softmax::buildSoftmaxGPUKernelPipeline(kernelPM, pipelineOptions);
-  if (failed(kernelPM.run(*module)))
-    return 1;
-  SmallVector<softmax::GPUKernelInfo> kernels =
-      softmax::collectGPUKernels(*module);
-  std::string toolkit = softmax::getCUDAToolkitPath("");
-  if (!kernels.empty() && softmax::getLibdevicePath(toolkit).empty())
-    return fail("no CUDA toolkit with libdevice found (looked in '" + toolkit +
-                "'): set CUDA_HOME");
-  PassManager lowerPM(&context, module.get()->getName().getStringRef());
-  if (failed(applyPassManagerCLOptions(lowerPM)))
-    return fail("invalid pass manager options");
-  lowerPM.enableTiming(timing);
-  softmax::buildSoftmaxGPULoweringPipeline(lowerPM, pipelineOptions);
-  if (failed(lowerPM.run(*module)))
+  SmallVector<softmax::GPUKernelInfo> kernels;
+  if (failed(softmax::runSoftmaxGPUPipelines(
+          *module, pipelineOptions,
+          [&](PassManager &pm) -> LogicalResult {
+            if (failed(applyPassManagerCLOptions(pm)))
+              return fail("invalid pass manager options"), failure();
+            pm.enableTiming(timing);
+            return success();
+          },
+          &kernels)))
     return 1;
 
   if (emit == EmitKind::MLIR)

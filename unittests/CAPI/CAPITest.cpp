@@ -101,6 +101,47 @@ TEST(CAPI, WritesALibrary) {
   std::remove(path);
 }
 
+/// Whether the CUDA toolkit the GPU pipeline needs is installed.
+bool hasCUDAToolkit() {
+  const char *home = std::getenv("CUDA_HOME");
+  std::string libdevice = std::string(home ? home : "/usr/local/cuda") +
+                          "/nvvm/libdevice/libdevice.10.bc";
+  return access(libdevice.c_str(), R_OK) == 0;
+}
+
+TEST(CAPI, WritesACUDALibrary) {
+  if (!hasCUDAToolkit())
+    GTEST_SKIP() << "no CUDA toolkit";
+  char path[] = "/tmp/softmax-capi-cuda-XXXXXX.so";
+  int fd = mkstemps(path, 3);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  char *error = nullptr;
+  ASSERT_EQ(smlCompileCUDAToLibrary(kModule, std::strlen(kModule), "probs.mlir",
+                                    "chip=sm_80", nullptr, path, &error),
+            0)
+      << take(error);
+  // Loading needs no GPU: the C ABI entry point and the runtime's are there
+  // (running them is for a machine with one).
+  void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  EXPECT_NE(dlsym(library, "_mlir_ciface_probs"), nullptr);
+  EXPECT_NE(dlsym(library, "softmax_mlir_cuda_set_stream"), nullptr);
+  EXPECT_NE(dlsym(library, "softmax_mlir_cuda_last_error"), nullptr);
+  dlclose(library);
+  std::remove(path);
+
+  // Bad options and chips are errors, not aborts.
+  EXPECT_NE(smlCompileCUDAToLibrary(kModule, std::strlen(kModule), "",
+                                    "chip=sm_99", nullptr, path, &error),
+            0);
+  EXPECT_NE(take(error).find("error: unknown chip 'sm_99'"), std::string::npos);
+  EXPECT_NE(smlCompileCUDAToLibrary(kModule, std::strlen(kModule), "",
+                                    "threads=1", nullptr, path, &error),
+            0);
+  EXPECT_NE(take(error).find("no such option threads"), std::string::npos);
+}
+
 TEST(CAPI, DescribesWithoutCompiling) {
   char *error = nullptr;
   std::string text =

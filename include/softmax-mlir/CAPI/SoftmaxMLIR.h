@@ -47,6 +47,22 @@ int smlCompileCPUToLibrary(const char *source, size_t length,
                            const char *sourceName, const char *options,
                            const char *libraryPath, char **error);
 
+/// Compiles the MLIR module `source` through softmax-gpu-pipeline with
+/// `options` in that pipeline's syntax (for example "chip=sm_80"; NULL or ""
+/// for the defaults) into the shared library `libraryPath`, as
+/// `softmax-compile --target=cuda --emit=shared-lib` does: its functions
+/// take device pointers, launch on the current CUDA context and on the
+/// stream softmax_mlir_cuda_set_stream gave (the library exports it and
+/// softmax_mlir_cuda_last_error), and embed a fatbin for the chip. The host
+/// code is for this machine. `runtimeLibrary` is the CUDA runtime archive
+/// (libsoftmax_mlir_cuda_runtime.a) to link; NULL for the one of the build
+/// this library comes from. Needs the CUDA toolkit (libdevice, ptxas), not a
+/// GPU. Returns 0, or nonzero with `*error`.
+int smlCompileCUDAToLibrary(const char *source, size_t length,
+                            const char *sourceName, const char *options,
+                            const char *runtimeLibrary, const char *libraryPath,
+                            char **error);
+
 /// The exported functions of `source` without compiling it, one line each:
 /// the name, then each C parameter as `in:` or `out:`, its element type (f16,
 /// bf16, f32, f64, i1, i8, i16, i32, i64), `:` and its dims joined by `x`

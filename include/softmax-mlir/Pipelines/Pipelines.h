@@ -9,10 +9,13 @@
 
 #include "softmax-mlir/Pipelines/OptionParser.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
 
 namespace mlir::softmax {
+
+struct GPUKernelInfo;
 
 /// Options of `softmax-cpu-pipeline`.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
@@ -136,6 +139,19 @@ void buildSoftmaxGPULoweringPipeline(OpPassManager &pm,
 /// Both halves.
 void buildSoftmaxGPUPipeline(OpPassManager &pm,
                              const GPUPipelineOptions &options);
+
+/// What is wrong with `options` (an unknown chip or PTX feature), or empty.
+std::string checkGPUPipelineOptions(const GPUPipelineOptions &options);
+
+/// Runs both halves on `module` as the tools do (after
+/// checkGPUPipelineOptions): the first, then (where it made kernels) a check
+/// that the CUDA toolkit has libdevice, then the second. `configure`, if given,
+/// prepares each PassManager (timing, command line options); the kernels the
+/// first half made go to `kernels` if given. Emits an error on failure.
+LogicalResult runSoftmaxGPUPipelines(
+    ModuleOp module, const GPUPipelineOptions &options,
+    function_ref<LogicalResult(PassManager &)> configure = nullptr,
+    SmallVectorImpl<GPUKernelInfo> *kernels = nullptr);
 
 /// Registers `softmax-gpu-pipeline`.
 void registerSoftmaxGPUPipeline();

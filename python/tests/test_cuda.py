@@ -1,0 +1,127 @@
+"""target='cuda': softmax_mlir.compile / compile_library / load_library for
+NVIDIA GPUs. Compiling needs the CUDA toolkit (libdevice and ptxas, at
+$CUDA_HOME or /usr/local/cuda), not a GPU: those tests skip without it.
+Running needs a GPU and PyTorch with CUDA: those tests skip without one
+(no GPU on the machines CI runs on)."""
+
+import ctypes
+import os
+
+import numpy as np
+import pytest
+
+import softmax_mlir as sm
+
+import reference
+
+CUDA_HOME = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+HAS_TOOLKIT = os.path.exists(os.path.join(CUDA_HOME, "nvvm", "libdevice", "libdevice.10.bc"))
+needs_toolkit = pytest.mark.skipif(not HAS_TOOLKIT, reason="no CUDA toolkit")
+
+
+def _has_gpu():
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+needs_gpu = pytest.mark.skipif(not (HAS_TOOLKIT and _has_gpu()),
+                               reason="no CUDA GPU (or toolkit)")
+
+MODULE = """
+func.func @probs(%x: tensor<?x1000xf32>) -> tensor<?x1000xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x1000xf32>
+  return %y : tensor<?x1000xf32>
+}
+func.func @both(%x: tensor<4x?xf16>) -> (tensor<4x?xf16>, tensor<4x?xf16>) {
+  %a = softmax.softmax %x dim(1) : tensor<4x?xf16>
+  %b = softmax.log_softmax %x dim(1) : tensor<4x?xf16>
+  return %a, %b : tensor<4x?xf16>, tensor<4x?xf16>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def module():
+    return sm.compile(MODULE, target="cuda")
+
+
+@needs_toolkit
+def test_compile_library(tmp_path):
+    """A shared library of the C ABI on device pointers, with the CUDA
+    runtime's entry points, for the chip asked for."""
+    path = tmp_path / "probs.so"
+    signatures = sm.compile_library(MODULE, path, target="cuda", chip="sm_80")
+    assert signatures.splitlines() == ["probs in:f32:?x1000 out:f32:?x1000",
+                                       "both in:f16:4x? out:f16:4x? out:f16:4x?"]
+    lib = ctypes.CDLL(str(path))
+    for symbol in ("_mlir_ciface_probs", "_mlir_ciface_both",
+                   "softmax_mlir_cuda_set_stream", "softmax_mlir_cuda_last_error"):
+        assert hasattr(lib, symbol), symbol
+    loaded = sm.load_library(path, signatures, target="cuda")
+    assert loaded.functions == ["probs", "both"]
+
+
+@needs_toolkit
+def test_host_arrays_rejected(module):
+    with pytest.raises(TypeError, match=r"probs\(\): argument 0 is not a CUDA array"):
+        module.probs(np.zeros((2, 1000), np.float32))
+
+
+@needs_toolkit
+@pytest.mark.parametrize("options, match", [
+    (dict(chip="sm_99"), r"unknown chip 'sm_99'"),
+    (dict(threads=1), r"invalid softmax-gpu-pipeline options .*no such option threads"),
+    (dict(features="+nonsense"), r"unknown feature"),
+])
+def test_bad_options(options, match):
+    with pytest.raises(sm.CompileError, match=match):
+        sm.compile(MODULE, target="cuda", **options)
+
+
+def test_cpu_library_is_not_cuda(tmp_path):
+    path = tmp_path / "cpu.so"
+    signatures = sm.compile_library(MODULE, path)
+    with pytest.raises(ValueError, match=r"is not a target='cuda' library"):
+        sm.load_library(path, signatures, target="cuda")
+
+
+@needs_gpu
+def test_softmax_on_gpu(module):
+    import torch
+    x = torch.randn(37, 1000, device="cuda") * 5
+    got = module.probs(x)
+    assert got.device == x.device and got.dtype == torch.float32
+    want = reference.softmax(x.double().cpu().numpy())
+    np.testing.assert_allclose(got.cpu().numpy(), want, rtol=1e-5, atol=1e-7)
+    out = torch.empty_like(x)
+    assert module.probs(x, out=out) is out
+    np.testing.assert_allclose(out.cpu().numpy(), want, rtol=1e-5, atol=1e-7)
+
+
+@needs_gpu
+def test_two_results_f16_on_gpu(module):
+    import torch
+    x = (torch.randn(4, 300, device="cuda") * 3).half()
+    probs, logs = module.both(x)
+    x64 = x.double().cpu().numpy()
+    np.testing.assert_allclose(probs.cpu().double().numpy(), reference.softmax(x64),
+                               rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(logs.cpu().double().numpy(), reference.log_softmax(x64),
+                               rtol=2e-3, atol=2e-3)
+
+
+@needs_gpu
+def test_current_stream(module):
+    """The kernels run on PyTorch's current stream: a result read after the
+    stream's work is the softmax of an input written earlier on it."""
+    import torch
+    stream = torch.cuda.Stream()
+    with torch.cuda.stream(stream):
+        x = torch.randn(64, 1000, device="cuda")
+        y = module.probs(x)
+    stream.synchronize()
+    np.testing.assert_allclose(y.cpu().numpy(), reference.softmax(x.double().cpu().numpy()),
+                               rtol=1e-5, atol=1e-7)
