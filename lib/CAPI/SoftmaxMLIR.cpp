@@ -260,6 +260,42 @@ SmlModule *smlCompileCPU(const char *source, size_t length,
   return new SmlModule{std::move(*engine), std::move(signatures)};
 }
 
+/// The LLVM-dialect `module` optimized and compiled for `tm` into the shared
+/// library `libraryPath`, linked with `extraInputs`.
+static LogicalResult writeLibrary(Compilation &compilation, ModuleOp module,
+                                  llvm::TargetMachine &tm,
+                                  const char *libraryPath,
+                                  llvm::ArrayRef<std::string> extraInputs) {
+  llvm::LLVMContext llvmContext;
+  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
+      softmax::translateToOptimizedLLVMIR(module, llvmContext, tm);
+  if (failed(llvmModule))
+    return failure();
+  llvm::SmallString<128> objectPath;
+  int objectFD;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "softmax-mlir", "o", objectFD, objectPath)) {
+    compilation.fail("cannot create a temporary file: " + ec.message());
+    return failure();
+  }
+  llvm::FileRemover removeObject(objectPath);
+  {
+    llvm::raw_fd_ostream objectStream(objectFD, /*shouldClose=*/true);
+    if (llvm::Error emitted = softmax::emitMachineCode(
+            **llvmModule, tm, llvm::CodeGenFileType::ObjectFile,
+            objectStream)) {
+      compilation.fail(llvm::toString(std::move(emitted)));
+      return failure();
+    }
+  }
+  if (llvm::Error linked =
+          softmax::linkSharedLibrary(objectPath, libraryPath, extraInputs)) {
+    compilation.fail(llvm::toString(std::move(linked)));
+    return failure();
+  }
+  return success();
+}
+
 int smlCompileCPUToLibrary(const char *source, size_t length,
                            const char *sourceName, const char *options,
                            const char *libraryPath, char **error) {
@@ -286,35 +322,7 @@ int smlCompileCPUToLibrary(const char *source, size_t length,
     compilation.report(error);
     return 1;
   }
-  llvm::LLVMContext llvmContext;
-  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
-      softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
-  if (failed(llvmModule)) {
-    compilation.report(error);
-    return 1;
-  }
-  llvm::SmallString<128> objectPath;
-  int objectFD;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "softmax-mlir", "o", objectFD, objectPath)) {
-    compilation.fail("cannot create a temporary file: " + ec.message());
-    compilation.report(error);
-    return 1;
-  }
-  llvm::FileRemover removeObject(objectPath);
-  {
-    llvm::raw_fd_ostream objectStream(objectFD, /*shouldClose=*/true);
-    if (llvm::Error emitted = softmax::emitMachineCode(
-            **llvmModule, **tm, llvm::CodeGenFileType::ObjectFile,
-            objectStream)) {
-      compilation.fail(llvm::toString(std::move(emitted)));
-      compilation.report(error);
-      return 1;
-    }
-  }
-  if (llvm::Error linked =
-          softmax::linkSharedLibrary(objectPath, libraryPath)) {
-    compilation.fail(llvm::toString(std::move(linked)));
+  if (failed(writeLibrary(compilation, *module, **tm, libraryPath, {}))) {
     compilation.report(error);
     return 1;
   }
@@ -357,35 +365,17 @@ int smlCompileCUDAToLibrary(const char *source, size_t length,
     compilation.report(error);
     return 1;
   }
-  llvm::LLVMContext llvmContext;
-  FailureOr<std::unique_ptr<llvm::Module>> llvmModule =
-      softmax::translateToOptimizedLLVMIR(*module, llvmContext, **tm);
-  if (failed(llvmModule)) {
-    compilation.report(error);
-    return 1;
-  }
-  llvm::SmallString<128> objectPath;
-  int objectFD;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "softmax-mlir", "o", objectFD, objectPath))
-    return fail("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(objectPath);
-  {
-    llvm::raw_fd_ostream objectStream(objectFD, /*shouldClose=*/true);
-    if (llvm::Error emitted = softmax::emitMachineCode(
-            **llvmModule, **tm, llvm::CodeGenFileType::ObjectFile,
-            objectStream))
-      return fail(llvm::toString(std::move(emitted)));
-  }
   // The runtime opens the driver with dlopen and is written in C++.
   std::string runtime = runtimeLibrary && *runtimeLibrary
                             ? std::string(runtimeLibrary)
                             : std::string(SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY);
   if (!llvm::sys::fs::exists(runtime))
     return fail("no CUDA runtime library at '" + runtime + "'");
-  if (llvm::Error linked = softmax::linkSharedLibrary(
-          objectPath, libraryPath, {runtime, "-ldl", "-lstdc++"}))
-    return fail(llvm::toString(std::move(linked)));
+  if (failed(writeLibrary(compilation, *module, **tm, libraryPath,
+                          {runtime, "-ldl", "-lstdc++"}))) {
+    compilation.report(error);
+    return 1;
+  }
   return 0;
 }
 

@@ -384,17 +384,7 @@ public:
     std::vector<nb::object> results;
     size_t numOutputs = params.size() - numInputs;
     if (out.is_valid() && !out.is_none()) {
-      std::vector<nb::object> given;
-      if (nb::isinstance<nb::tuple>(out) || nb::isinstance<nb::list>(out)) {
-        for (nb::handle item : out)
-          given.push_back(nb::borrow(item));
-      } else {
-        given.push_back(out);
-      }
-      if (given.size() != numOutputs)
-        throw nb::type_error((signature.name + "(): out= needs " +
-                              std::to_string(numOutputs) + " arrays")
-                                 .c_str());
+      std::vector<nb::object> given = splitOut(out, numOutputs);
       for (size_t i = 0; i < numOutputs; ++i) {
         size_t k = numInputs + i;
         if (!tryBuffer(given[i], /*writable=*/true, buffers[k], views[k])) {
@@ -439,6 +429,28 @@ public:
       invoke(entry, pointers, params.size(),
              std::make_index_sequence<kMaxParams + 1>());
     }
+    return packResults(results);
+  }
+
+private:
+  /// The arrays of out= (one, or a sequence of `numOutputs`).
+  std::vector<nb::object> splitOut(nb::handle out, size_t numOutputs) const {
+    std::vector<nb::object> given;
+    if (nb::isinstance<nb::tuple>(out) || nb::isinstance<nb::list>(out)) {
+      for (nb::handle item : out)
+        given.push_back(nb::borrow(item));
+    } else {
+      given.push_back(nb::borrow(out));
+    }
+    if (given.size() != numOutputs)
+      throw nb::type_error((signature.name + "(): out= needs " +
+                            std::to_string(numOutputs) + " arrays")
+                               .c_str());
+    return given;
+  }
+
+  /// The call's value: its one result, or a tuple of them.
+  static nb::object packResults(std::vector<nb::object> &results) {
     if (results.size() == 1)
       return results[0];
     nb::list list;
@@ -447,7 +459,6 @@ public:
     return nb::tuple(list);
   }
 
-private:
   /// A target="cuda" module's call: arrays in CUDA device memory (PyTorch
   /// CUDA tensors, CuPy, any DLPack array there), all on one device; the
   /// outputs not given are PyTorch CUDA tensors on it. The kernels launch
@@ -484,17 +495,7 @@ private:
     }
     std::vector<nb::object> results;
     if (out.is_valid() && !out.is_none()) {
-      std::vector<nb::object> given;
-      if (nb::isinstance<nb::tuple>(out) || nb::isinstance<nb::list>(out)) {
-        for (nb::handle item : out)
-          given.push_back(nb::borrow(item));
-      } else {
-        given.push_back(out);
-      }
-      if (given.size() != numOutputs)
-        throw nb::type_error((signature.name + "(): out= needs " +
-                              std::to_string(numOutputs) + " arrays")
-                                 .c_str());
+      std::vector<nb::object> given = splitOut(out, numOutputs);
       for (size_t i = 0; i < numOutputs; ++i) {
         size_t k = numInputs + i;
         if (!nb::try_cast<CUDAOutArray>(given[i], outputs[i],
@@ -548,12 +549,7 @@ private:
     }
     if (failure)
       throw std::runtime_error(signature.name + "(): CUDA: " + message);
-    if (results.size() == 1)
-      return results[0];
-    nb::list list;
-    for (nb::object &result : results)
-      list.append(result);
-    return nb::tuple(list);
+    return packResults(results);
   }
 
   /// A new PyTorch CUDA tensor for `param` on `device`.

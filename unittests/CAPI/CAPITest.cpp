@@ -61,6 +61,16 @@ std::string take(char *string) {
   return result;
 }
 
+/// A new empty file /tmp/softmax-capi-*.so for a library, or "".
+std::string makeLibraryPath() {
+  char path[] = "/tmp/softmax-capi-XXXXXX.so";
+  int fd = mkstemps(path, 3);
+  if (fd < 0)
+    return "";
+  close(fd);
+  return path;
+}
+
 TEST(CAPI, CompilesLoadsAndCalls) {
   char *error = nullptr;
   SmlModule *module = smlCompileCPU(kModule, std::strlen(kModule), "probs.mlir",
@@ -85,10 +95,9 @@ TEST(CAPI, ThreadedCodeRuns) {
 }
 
 TEST(CAPI, WritesALibrary) {
-  char path[] = "/tmp/softmax-capi-XXXXXX.so";
-  int fd = mkstemps(path, 3);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  std::string name = makeLibraryPath();
+  ASSERT_FALSE(name.empty());
+  const char *path = name.c_str();
   char *error = nullptr;
   ASSERT_EQ(smlCompileCPUToLibrary(kModule, std::strlen(kModule), "probs.mlir",
                                    "", path, &error),
@@ -112,10 +121,9 @@ bool hasCUDAToolkit() {
 TEST(CAPI, WritesACUDALibrary) {
   if (!hasCUDAToolkit())
     GTEST_SKIP() << "no CUDA toolkit";
-  char path[] = "/tmp/softmax-capi-cuda-XXXXXX.so";
-  int fd = mkstemps(path, 3);
-  ASSERT_GE(fd, 0);
-  close(fd);
+  std::string name = makeLibraryPath();
+  ASSERT_FALSE(name.empty());
+  const char *path = name.c_str();
   char *error = nullptr;
   ASSERT_EQ(smlCompileCUDAToLibrary(kModule, std::strlen(kModule), "probs.mlir",
                                     "chip=sm_80", nullptr, path, &error),
