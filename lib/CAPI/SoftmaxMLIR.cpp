@@ -152,9 +152,13 @@ compileToLLVMDialect(Compilation &compilation, const char *source,
                      std::string &signatures) {
   std::string optionErrors;
   llvm::raw_string_ostream optionStream(optionErrors);
-  softmax::ScopedOptionErrors scope(optionStream);
-  if (failed(pipelineOptions.parseFromString(options ? options : "",
-                                             optionStream))) {
+  bool parsed;
+  {
+    softmax::ScopedOptionErrors scope(optionStream);
+    parsed = succeeded(
+        pipelineOptions.parseFromString(options ? options : "", optionStream));
+  }
+  if (!parsed) {
     compilation.fail("invalid softmax-cpu-pipeline options '" +
                      llvm::Twine(options) +
                      "': " + llvm::StringRef(optionErrors).trim());
@@ -287,6 +291,15 @@ static LogicalResult writeLibrary(Compilation &compilation, ModuleOp module,
       compilation.fail(llvm::toString(std::move(emitted)));
       return failure();
     }
+    // A failed write (a full disk) is an error, not an abort when the
+    // stream is closed.
+    objectStream.flush();
+    if (objectStream.has_error()) {
+      compilation.fail("cannot write '" + objectPath +
+                       "': " + objectStream.error().message());
+      objectStream.clear_error();
+      return failure();
+    }
   }
   if (llvm::Error linked =
           softmax::linkSharedLibrary(objectPath, libraryPath, extraInputs)) {
@@ -355,6 +368,12 @@ int smlCompileCUDAToLibrary(const char *source, size_t length,
   if (std::string problem = softmax::checkGPUPipelineOptions(pipelineOptions);
       !problem.empty())
     return fail(problem);
+  // The runtime opens the driver with dlopen and is written in C++.
+  std::string runtime = runtimeLibrary && *runtimeLibrary
+                            ? std::string(runtimeLibrary)
+                            : std::string(SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY);
+  if (!llvm::sys::fs::exists(runtime))
+    return fail("no CUDA runtime library at '" + runtime + "'");
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
       softmax::createCPUTargetMachine({});
   if (!tm)
@@ -365,12 +384,6 @@ int smlCompileCUDAToLibrary(const char *source, size_t length,
     compilation.report(error);
     return 1;
   }
-  // The runtime opens the driver with dlopen and is written in C++.
-  std::string runtime = runtimeLibrary && *runtimeLibrary
-                            ? std::string(runtimeLibrary)
-                            : std::string(SOFTMAX_MLIR_CUDA_RUNTIME_LIBRARY);
-  if (!llvm::sys::fs::exists(runtime))
-    return fail("no CUDA runtime library at '" + runtime + "'");
   if (failed(writeLibrary(compilation, *module, **tm, libraryPath,
                           {runtime, "-ldl", "-lstdc++"}))) {
     compilation.report(error);

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import sys
 import tempfile
 
 from . import _core
@@ -34,14 +33,21 @@ def _check_target(target, chip):
 def default_chip():
     """The chip target='cuda' compiles for without chip=: the current CUDA
     device's where PyTorch sees one (sm_90 for chips newer than sm_90a:
-    their driver compiles the fatbin's PTX), else sm_90."""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        major, minor = torch.cuda.get_device_capability()
-        chip = "sm_%d%d" % (major, minor)
-        if chip in ("sm_75", "sm_80", "sm_86", "sm_87", "sm_89", "sm_90"):
-            return chip
-    return "sm_90"
+    their driver compiles the fatbin's PTX), else sm_90. A GPU older than
+    sm_75 is an error."""
+    try:
+        import torch
+    except ImportError:
+        return "sm_90"
+    if not torch.cuda.is_available():
+        return "sm_90"
+    major, minor = torch.cuda.get_device_capability()
+    if (major, minor) < (7, 5):
+        raise ValueError("the current GPU is sm_%d%d; target='cuda' compiles for "
+                         "sm_75 and later" % (major, minor))
+    if (major, minor) > (9, 0):
+        return "sm_90"
+    return "sm_%d%d" % (major, minor)
 
 
 def gpu_pipeline_options(chip=None, **options):

@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -126,10 +127,16 @@ std::vector<Signature> parseSignatures(const std::string &text) {
 struct Code {
   SmlModule *module = nullptr;
   void *library = nullptr;
-  /// A target="cuda" library's runtime functions (else null).
+  /// A target="cuda" library's runtime functions (else null). Its error
+  /// state is the library's, not a thread's: calls of the library hold
+  /// `callMutex` from setting the stream to clearing the error.
   void (*setStream)(void *) = nullptr;
   const char *(*lastError)() = nullptr;
   void (*clearError)() = nullptr;
+  std::mutex callMutex;
+  /// The CUDA device current (in PyTorch) when the library loaded its
+  /// kernels, which its calls must run on; -1 where PyTorch did not say.
+  int32_t loadDevice = -1;
   ~Code() {
     if (module)
       smlModuleDestroy(module);
@@ -520,14 +527,34 @@ private:
         results.push_back(std::move(result));
       }
     }
-    // PyTorch's current stream of the device, if PyTorch is loaded.
+    // The kernels loaded into the context of the device current when the
+    // library loaded; with PyTorch, its current stream of that device (the
+    // legacy default stream for its default one: launched there, the call
+    // returns without waiting for the kernels).
+    nb::object torchCUDA = getTorchCUDA();
+    if (code->loadDevice >= 0 && device != code->loadDevice)
+      throw nb::value_error((signature.name +
+                             "(): the arrays are on CUDA "
+                             "device " +
+                             std::to_string(device) +
+                             ", the module's kernels on device " +
+                             std::to_string(code->loadDevice))
+                                .c_str());
     void *stream = nullptr;
-    nb::object torchModule =
-        nb::module_::import_("sys").attr("modules").attr("get")("torch");
-    if (!torchModule.is_none() && device >= 0)
-      stream = reinterpret_cast<void *>(nb::cast<uintptr_t>(
-          torchModule.attr("cuda").attr("current_stream")(device).attr(
-              "cuda_stream")));
+    if (torchCUDA.is_valid() && device >= 0) {
+      if (nb::cast<int32_t>(torchCUDA.attr("current_device")()) != device)
+        throw nb::value_error((signature.name +
+                               "(): PyTorch's current CUDA "
+                               "device is not the arrays' (" +
+                               std::to_string(device) +
+                               "): call it under torch.cuda.device(" +
+                               std::to_string(device) + ")")
+                                  .c_str());
+      uintptr_t handle = nb::cast<uintptr_t>(
+          torchCUDA.attr("current_stream")(device).attr("cuda_stream"));
+      constexpr uintptr_t kLegacyDefaultStream = 1; // CU_STREAM_LEGACY
+      stream = reinterpret_cast<void *>(handle ? handle : kLegacyDefaultStream);
+    }
 
     void *pointers[kMaxParams];
     int64_t descriptors[kMaxParams][3 + 2 * 16];
@@ -540,6 +567,7 @@ private:
     std::string message;
     {
       nb::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(code->callMutex);
       code->setStream(stream);
       invoke(entry, pointers, params.size(),
              std::make_index_sequence<kMaxParams + 1>());
@@ -552,6 +580,20 @@ private:
     return packResults(results);
   }
 
+public:
+  /// `torch.cuda` where PyTorch is loaded and sees a GPU, else invalid.
+  static nb::object getTorchCUDA() {
+    nb::object torchModule =
+        nb::module_::import_("sys").attr("modules").attr("get")("torch");
+    if (torchModule.is_none())
+      return nb::object();
+    nb::object cuda = torchModule.attr("cuda");
+    if (!nb::cast<bool>(cuda.attr("is_available")()))
+      return nb::object();
+    return cuda;
+  }
+
+private:
   /// A new PyTorch CUDA tensor for `param` on `device`.
   nb::object allocateCUDA(const Param &param, const std::vector<size_t> &shape,
                           int32_t device) const {
@@ -817,7 +859,16 @@ Module loadLibrary(const std::string &path, const std::string &signatures,
   }
   auto code = std::make_shared<Code>();
   code->library = library;
+  bool hasCUDARuntime = dlsym(library, "softmax_mlir_cuda_set_stream");
+  if (!cuda && hasCUDARuntime)
+    throw nb::value_error(("'" + path +
+                           "' is a target='cuda' library: load it with "
+                           "target='cuda'")
+                              .c_str());
   if (cuda) {
+    nb::object torchCUDA = Function::getTorchCUDA();
+    if (torchCUDA.is_valid())
+      code->loadDevice = nb::cast<int32_t>(torchCUDA.attr("current_device")());
     code->setStream = reinterpret_cast<void (*)(void *)>(
         dlsym(library, "softmax_mlir_cuda_set_stream"));
     code->lastError = reinterpret_cast<const char *(*)()>(

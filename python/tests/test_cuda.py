@@ -81,6 +81,16 @@ def test_bad_options(options, match):
         sm.compile(MODULE, target="cuda", **options)
 
 
+@needs_toolkit
+def test_cuda_library_is_not_cpu(tmp_path):
+    """A target='cuda' library loaded as a CPU one would get host pointers."""
+    path = tmp_path / "gpu.so"
+    signatures = sm.compile_library(MODULE, path, target="cuda")
+    with pytest.raises(ValueError, match=r"is a target='cuda' library: load it with "
+                       r"target='cuda'"):
+        sm.load_library(path, signatures)
+
+
 def test_cpu_library_is_not_cuda(tmp_path):
     path = tmp_path / "cpu.so"
     signatures = sm.compile_library(MODULE, path)
