@@ -75,6 +75,8 @@ def test_host_arrays_rejected(module):
     (dict(chip="sm_99"), r"unknown chip 'sm_99'"),
     (dict(threads=1), r"invalid softmax-gpu-pipeline options .*no such option threads"),
     (dict(features="+nonsense"), r"unknown feature"),
+    (dict(format="elf"), r"'elf' is not a valid value for option 'format' "
+                         r"\(expected ptx, cubin or fatbin\)"),
 ])
 def test_bad_options(options, match):
     with pytest.raises(sm.CompileError, match=match):

@@ -13,7 +13,7 @@
 // CHECK-SAME: .target sm_90
 // CHECK-NOT: softmax.softmax
 // SM80: chip = "sm_80"
-// FORMAT: for the --format option: Cannot find option named 'elf'!
+// FORMAT: error: softmax-gpu-pipeline: 'elf' is not a valid value for option 'format' (expected ptx, cubin or fatbin)
 
 func.func @f(%x: tensor<256x512xf32>) -> tensor<256x512xf32> {
   %y = softmax.softmax %x dim(1) : tensor<256x512xf32>

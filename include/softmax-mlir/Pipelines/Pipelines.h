@@ -92,6 +92,32 @@ void registerSoftmaxCPUPipeline();
 /// What the gpu.binary of `softmax-gpu-pipeline` holds.
 enum class GPUBinaryFormat { PTX, Cubin, Fatbin };
 
+/// The parser of GPUBinaryFormat options: LLVM's, a bad value reported
+/// through ScopedOptionErrors (see ReportingParser).
+struct GPUBinaryFormatParser : public llvm::cl::parser<GPUBinaryFormat> {
+  using llvm::cl::parser<GPUBinaryFormat>::parser;
+
+  bool parse(llvm::cl::Option &option, StringRef argName, StringRef arg,
+             GPUBinaryFormat &value) {
+    if (!ScopedOptionErrors::getStream())
+      return llvm::cl::parser<GPUBinaryFormat>::parse(option, argName, arg,
+                                                      value);
+    for (const auto &known : Values)
+      if (known.Name == arg) {
+        value = known.V.getValue();
+        return false;
+      }
+    return ScopedOptionErrors::report(option, arg, "ptx, cubin or fatbin");
+  }
+
+  /// The option's value as its name (pass pipelines print their options).
+  static void print(llvm::raw_ostream &os, GPUBinaryFormat value) {
+    os << (value == GPUBinaryFormat::PTX     ? "ptx"
+           : value == GPUBinaryFormat::Cubin ? "cubin"
+                                             : "fatbin");
+  }
+};
+
 /// Options of `softmax-gpu-pipeline`.
 struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> chip{
@@ -100,7 +126,7 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
   PassOptions::Option<std::string> features{
       *this, "features", llvm::cl::desc("PTX features (e.g. +ptx80)"),
       llvm::cl::init("+ptx80")};
-  PassOptions::Option<GPUBinaryFormat> format{
+  PassOptions::Option<GPUBinaryFormat, GPUBinaryFormatParser> format{
       *this, "format",
       llvm::cl::desc("What the gpu.binary holds (cubin and fatbin run "
                      "ptxas)"),
