@@ -492,9 +492,10 @@ private:
       if (!nb::try_cast<CUDAInArray>(args[i], inputs[i], /*convert=*/false))
         throw nb::type_error((signature.name + "(): argument " +
                               std::to_string(i) +
-                              " is not a CUDA array (a target='cuda' module "
-                              "takes PyTorch CUDA tensors, CuPy arrays or any "
-                              "DLPack array in device memory)")
+                              " is not a C-contiguous CUDA array (a "
+                              "target='cuda' module takes PyTorch CUDA "
+                              "tensors, CuPy arrays or any DLPack array in "
+                              "device memory)")
                                  .c_str());
       views[i].emplace(inputs[i]);
       check(*views[i], params[i], "argument", i);

@@ -66,7 +66,7 @@ def test_compile_library(tmp_path):
 
 @needs_toolkit
 def test_host_arrays_rejected(module):
-    with pytest.raises(TypeError, match=r"probs\(\): argument 0 is not a CUDA array"):
+    with pytest.raises(TypeError, match=r"probs\(\): argument 0 is not a C-contiguous CUDA array"):
         module.probs(np.zeros((2, 1000), np.float32))
 
 

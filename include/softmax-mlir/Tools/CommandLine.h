@@ -40,7 +40,9 @@ inline int reportToolError(const llvm::Twine &message) {
 /// option comes out empty; the tools capture that text and report it as
 /// their `error:`. It swaps file descriptor 2: for a tool's main thread
 /// before any other starts, never for a library. Where the file cannot be
-/// made, `fn` runs as it is and nothing is captured.
+/// made, `fn` runs as it is and nothing is captured. Only option parsing
+/// runs inside: an abort or a crash there (none is known) would lose its
+/// message to the file.
 inline std::string captureStderr(llvm::function_ref<void()> fn) {
   llvm::errs().flush();
   std::fflush(stderr);

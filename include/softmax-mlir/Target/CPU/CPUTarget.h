@@ -68,9 +68,10 @@ llvm::Error optimizeLLVMModule(llvm::Module &llvmModule,
 /// locals one part refers to in another become hidden externals, so the
 /// linked library exports what one object would), each round-tripped
 /// through bitcode into an LLVMContext of its own (a context is not
-/// thread-safe) with a TargetMachine of its own. Calls across parts are not
-/// inlined: the C ABI wrappers' calls of their functions and the calls of
-/// shared kernels, which are never inlined anyway.
+/// thread-safe) with a TargetMachine of its own. What crosses parts is not
+/// optimized together: calls are not inlined (the C ABI wrappers' calls of
+/// their functions; the calls of shared kernels never are), loads of a
+/// constant global another part defines are not folded.
 llvm::Expected<llvm::SmallVector<llvm::SmallString<0>>>
 emitObjectsInParallel(llvm::Module &llvmModule, const CPUTargetSpec &spec,
                       unsigned parts);
