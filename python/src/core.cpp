@@ -583,15 +583,21 @@ private:
 
 public:
   /// `torch.cuda` where PyTorch is loaded and sees a GPU, else invalid.
+  /// Every CUDA call asks: once PyTorch is loaded its answer is kept (a GPU
+  /// does not come or go), leaked with the interpreter.
   static nb::object getTorchCUDA() {
-    nb::object torchModule =
-        nb::module_::import_("sys").attr("modules").attr("get")("torch");
-    if (torchModule.is_none())
-      return nb::object();
-    nb::object cuda = torchModule.attr("cuda");
-    if (!nb::cast<bool>(cuda.attr("is_available")()))
-      return nb::object();
-    return cuda;
+    static PyObject *known = nullptr; // torch.cuda, or Py_None: no GPU
+    if (!known) {
+      nb::object torchModule =
+          nb::module_::import_("sys").attr("modules").attr("get")("torch");
+      if (torchModule.is_none())
+        return nb::object(); // Not loaded yet: ask again next time.
+      nb::object cuda = torchModule.attr("cuda");
+      known = nb::cast<bool>(cuda.attr("is_available")())
+                  ? cuda.release().ptr()
+                  : nb::none().release().ptr();
+    }
+    return known == Py_None ? nb::object() : nb::borrow(known);
   }
 
 private:
