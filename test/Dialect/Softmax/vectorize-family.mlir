@@ -112,17 +112,61 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // scalar (tau, |S|) whose rounds sum t = x - m (f64) and count over t > tau
 // a register at a time; then max(t - tau, 0) over the row, without the
 // special rows' selects where the max is finite (elsewhere after a pass
-// counting the +inf entries). Rows of at most 1024
-// (chosen at run time here) go two at a time: one scf.while refines both
-// rows' (tau, |S|, done) on their lanes' maxima; the candidates packed 4
-// lanes at a time, a register of -inf after them; their refinements one row
-// at a time; the two output passes into the pair's slice. Longer rows one at a time, their
-// candidates packed 16 lanes at a time.
+// counting the +inf entries). Rows of at most 256 f32, where there are
+// a register's lanes of rows or more (8 here, chosen at run time), go 8 at
+// a time with their searches a lane per row: the rows' maxima are their
+// lanes' maxima reduced together by shuffles; one scf.while on vectors of
+// the 8 rows' (tau, |S|) refines them on the lanes' maxima (seeds), a
+// second on the rows from there, each round sweeping every row (masked
+// adds) and reducing the 8 rows' sums by three levels of shuffles, one
+// division for all; then a loop over the rows: the sum of S in f64, tau =
+// (sum - 1) / |S|, and the outputs in f32 from x - c_hi - c_lo where |m| <=
+// 256. Other rows of at most 1024 go two at a time: one scf.while refines
+// both rows' (tau, |S|, done) on their lanes' maxima; the candidates
+// packed 4 lanes at a time, a register of -inf after them; their
+// refinements one row at a time; the two output passes into the pair's
+// slice. Longer rows one at a time, their candidates packed 16 lanes at a
+// time.
 // CHECK-LABEL: func.func @sparsemax
-// CHECK: %[[LONG:.*]] = arith.cmpi ugt, %{{.*}}, %c1024 : index
+// CHECK: %[[SHORT1024:.*]] = arith.cmpi ule, %{{.*}}, %c1024 : index
+// CHECK: %[[SHORT256:.*]] = arith.cmpi ule, %{{.*}}, %c256 : index
+// CHECK: %[[MANY:.*]] = arith.cmpi uge, %{{.*}}, %c8 : index
+// CHECK: %[[INBATCHES:.*]] = arith.andi %[[SHORT256]], %[[MANY]] : i1
+// CHECK: %[[OUTSIDE:.*]] = arith.xori %[[INBATCHES]], %true : i1
+// CHECK: %[[INPAIRS:.*]] = arith.andi %[[SHORT1024]], %[[OUTSIDE]] : i1
+// CHECK: %[[GROUPS:.*]] = arith.ceildivui %{{.*}}, %c8 : index
+// CHECK: %[[NGROUPS:.*]] = arith.select %[[INBATCHES]], %[[GROUPS]], %c0 : index
+// CHECK: %[[BATCHES:.*]] = scf.forall (%{{.*}}) in (%[[NGROUPS]])
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 8, 9, 10, 11] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK: %[[SEEDED:.*]]:2 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xf32>) -> (vector<8xf32>, vector<8xf32>)
+// CHECK-NOT: scf.for
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: vector.reduction <or>, %{{.*}} : vector<8xi1> into i1
+// CHECK: scf.condition
+// CHECK: %[[FOUND:.*]]:2 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-8: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: scf.condition
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(%{{.*}}) -> (tensor<?x?xf32>)
+// CHECK: vector.extract %[[FOUND]]#0[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: scf.for {{.*}} -> (vector<16xf64>)
+// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
+// CHECK: vector.extract %[[FOUND]]#1[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: arith.divf %{{.*}}, %{{.*}} : f64
+// CHECK: scf.if
+// CHECK: arith.cmpf ole, %{{.*}}, %{{.*}} : f64
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK: arith.subf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-NEXT: arith.subf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK-NEXT: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: scf.forall.in_parallel
 // CHECK: %[[PAIRS:.*]] = arith.ceildivui %{{.*}}, %c2 : index
-// CHECK: %[[NPAIRS:.*]] = arith.select %[[LONG]], %c0, %[[PAIRS]] : index
-// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]])
+// CHECK: %[[NPAIRS:.*]] = arith.select %[[INPAIRS]], %[[PAIRS]], %c0 : index
+// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]]) shared_outs(%{{.*}} = %[[BATCHES]])
 // CHECK: %[[PAIR:.*]] = tensor.extract_slice %{{.*}} : tensor<?x?xf32> to tensor<?x?xf32>
 // CHECK: vector.reduction <maximumf>, %[[LANES0:.*]] : vector<16xf32> into f32
 // CHECK: %[[FINITE0:.*]] = arith.cmpf one
@@ -197,9 +241,28 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // at a time as for sparsemax: one scf.while on their lanes' maxima carries
 // both rows' (tau, lo, hi, |S|, sum X, sum X^2, done) and the round; the
 // candidates' searches one row at a time. alpha = 2 takes sparsemax's
-// loops.
+// loops. Rows of at most 256 go 8 at a time first as for sparsemax, their
+// searches on vectors of the 8 rows' (tau, active) and the round: a round
+// sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
+// for every row (masked adds, a masked fma and min), one square root and
+// division for all; then per row the exact step in f64 on the support
+// found.
 // CHECK-LABEL: func.func @entmax
-// CHECK: %[[SHORT:.*]] = scf.forall
+// CHECK: %[[BATCHES:.*]] = scf.forall
+// CHECK: %[[SEEDED:.*]]:3 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xi1>, index) -> (vector<8xf32>, vector<8xi1>, index)
+// CHECK-NOT: scf.for
+// CHECK: math.sqrt %{{.*}} : vector<8xf32>
+// CHECK: scf.condition
+// CHECK: %[[FOUND:.*]]:3 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xi1>, index)
+// CHECK-COUNT-8: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: math.sqrt %{{.*}} : vector<8xf32>
+// CHECK: scf.condition
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(%{{.*}}) -> (tensor<?x?xf32>)
+// CHECK: vector.extract %[[FOUND]]#0[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES]])
 // CHECK-NOT: tensor.empty() : tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:15 = scf.while ({{.*}}) : (f64, f64, f64, f64, f64, f64, i1, f64, f64, f64, f64, f64, f64, i1, index)
 // CHECK: vector.reduction <minimumf>

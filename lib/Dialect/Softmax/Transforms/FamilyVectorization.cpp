@@ -1083,6 +1083,229 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
   return loop.getResults();
 }
 
+/// Rows of f32 at most this long, of a tensor with at least a register's
+/// f32 lanes of rows along its second-innermost dim, go that many at a time
+/// with their threshold searches a lane per row (RowBatch).
+constexpr int64_t kBatchedSimplexRow = 256;
+
+/// The step below which an f32 search a lane per row ends a row: a few f32
+/// ulps at the scale of the bracket [-1, 0] (the search only finds the
+/// support; the threshold is computed on it after).
+constexpr double kBatchedTolerance = 0x1p-20;
+
+/// The rows of a group whose searches go a lane per row: one register of
+/// f32 lanes (16 for AVX-512, 8 for AVX2); 0 where the row loops' vectors
+/// are not whole registers or the rows are not f32.
+int64_t getBatchLanes(const FamilyRowBuilder &rb) {
+  int64_t lanes = rb.vectorBits / 32;
+  if (!rb.elementType.isF32() || lanes < 2 || !llvm::isPowerOf2_64(lanes) ||
+      rb.lanes % lanes != 0)
+    return 0;
+  return lanes;
+}
+
+/// Reduces the lanes of G vectors (G a power of two, each a multiple of G
+/// lanes long) to one vector of G lanes, lane g the lanes of the g-th vector
+/// combined by `combine`: each vector's halves combined down to G lanes,
+/// then log2(G) levels of pairs of shuffles, G - 1 combines in all instead
+/// of a horizontal reduction per vector. A vector of level L holds 2^L
+/// vectors' lanes in segments of G / 2^L lanes; a pair's shuffles take the
+/// low and the high halves of every segment of both, so the vectors stay in
+/// order. Vectors are combined as they come (a binary counter), so that
+/// few are live at a time.
+class GroupReduction {
+public:
+  GroupReduction(OpBuilder &b, Location loc, int64_t group,
+                 std::function<Value(Value, Value)> combine)
+      : b(b), loc(loc), group(group), combine(std::move(combine)) {}
+
+  void add(Value v) {
+    int64_t lanes = cast<VectorType>(v.getType()).getNumElements();
+    while (lanes > group) {
+      lanes /= 2;
+      v = combine(
+          vector::ExtractStridedSliceOp::create(b, loc, v, {0}, {lanes}, {1}),
+          vector::ExtractStridedSliceOp::create(b, loc, v, {lanes}, {lanes},
+                                                {1}));
+    }
+    int64_t level = 0;
+    while (!pending.empty() && pending.back().first == level) {
+      v = pair(pending.pop_back_val().second, v, group >> level);
+      ++level;
+    }
+    pending.push_back({level, v});
+  }
+
+  /// The result, once G vectors were added.
+  Value getResult() const {
+    assert(pending.size() == 1 && "a group's vectors are missing");
+    return pending.front().second;
+  }
+
+private:
+  Value pair(Value l, Value r, int64_t width) {
+    SmallVector<int64_t> lo, hi;
+    for (int64_t source : {int64_t(0), group})
+      for (int64_t segment = 0; segment < group; segment += width)
+        for (int64_t j = 0; j < width / 2; ++j) {
+          lo.push_back(source + segment + j);
+          hi.push_back(source + segment + width / 2 + j);
+        }
+    return combine(
+        vector::ShuffleOp::create(b, loc, l, r, b.getDenseI64ArrayAttr(lo)),
+        vector::ShuffleOp::create(b, loc, l, r, b.getDenseI64ArrayAttr(hi)));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  int64_t group;
+  std::function<Value(Value, Value)> combine;
+  SmallVector<std::pair<int64_t, Value>> pending;
+};
+
+/// A group of f32 rows whose threshold searches go a lane per row: a
+/// round sweeps every row in f32 at its own threshold and reduces the
+/// rows' sums to one vector, whose lanes update together (a division or a
+/// square root for all the rows, no horizontal reduction per row, one
+/// branch). The rounds only find the support; one sweep a row then computes
+/// the threshold on it in the compute type, as the per-row searches do (a
+/// support off by an entry within f32 rounding of the threshold gives it
+/// an output of the same order, 0 or not as the reference's). Only the
+/// rounds are unrolled over the rows (for the shuffles that reduce them);
+/// the other passes loop over the rows.
+struct RowBatch {
+  /// `rows` the group's rows, `maxima` their maxima (a vector of the compute
+  /// type, a lane per row).
+  RowBatch(FamilyRowBuilder &rb, Value x, ArrayRef<SmallVector<Value>> rows,
+           ArrayRef<Value> seeds, Value maxima, double scale)
+      : rb(rb), b(rb.b), loc(rb.loc), x(x), rows(rows), seeds(seeds),
+        maxima(maxima), scale(scale) {
+    f32 = b.getF32Type();
+    groupType = VectorType::get({int64_t(rows.size())}, f32);
+    maxima32 = maxima;
+    if (cast<VectorType>(maxima.getType()).getElementType() != f32)
+      maxima32 = arith::TruncFOp::create(b, loc, groupType, maxima);
+    finite =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                              math::AbsFOp::create(b, loc, maxima32),
+                              splat(std::numeric_limits<double>::infinity()));
+  }
+
+  int64_t size() const { return rows.size(); }
+  Value splat(double value) { return constantLike(b, loc, groupType, value); }
+  /// Lane `g` (an int64_t or an index Value) of `v`.
+  Value lane(Value v, OpFoldResult g) {
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<OpFoldResult>{g});
+  }
+  Value lane(Value v, int64_t g) { return lane(v, b.getIndexAttr(g)); }
+  Value orLanes(Value mask) {
+    return vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, mask);
+  }
+  /// A GroupReduction of the rows' sums, or with `minimum` minima (of
+  /// lanes that are never NaN).
+  GroupReduction reduction(bool minimum = false) {
+    OpBuilder &builder = b;
+    Location at = loc;
+    return GroupReduction(
+        b, loc, rows.size(), [&builder, at, minimum](Value l, Value r) {
+          if (minimum)
+            return arith::MinimumFOp::create(
+                       builder, at, l, r,
+                       arith::FastMathFlagsAttr::get(
+                           builder.getContext(), arith::FastMathFlags::nnan))
+                .getResult();
+          return arith::AddFOp::create(builder, at, l, r).getResult();
+        });
+  }
+
+  /// One sweep over `row`, whose f32 maximum is `m`, carrying `inits`:
+  /// `body` gets the entries x (f32 vectors), t = x - m in f32, and the
+  /// lanes in the row where X = scale * t > `tau` (f32), compared as t >
+  /// tau / scale (scale is a power of two).
+  SmallVector<Value>
+  sweepRow(ValueRange row, Value m, Value tau, ValueRange inits,
+           function_ref<SmallVector<Value>(Value v, Value t, Value in,
+                                           ValueRange acc)>
+               body) {
+    if (scale != 1.0)
+      tau =
+          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    Value tauv = rb.broadcast(tau);
+    Value mv = rb.broadcast(m);
+    return rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
+      Value v = rb.read(x, row, col, mask, f32);
+      Value t = arith::SubFOp::create(b, loc, v, mv);
+      Value in =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t, tauv);
+      if (mask)
+        in = arith::AndIOp::create(b, loc, in, mask);
+      return body(v, t, in, acc);
+    });
+  }
+  /// sweepRow over the group's row `g` at its lane of `taus`, or with
+  /// `seeds` over its seeds instead: a threshold of a subset of the row's
+  /// entries is a lower bound of the row's (a subset's sums are smaller at
+  /// every threshold), found in a quarter of the work or less.
+  SmallVector<Value>
+  sweepRow(int64_t g, Value taus, ValueRange inits,
+           function_ref<SmallVector<Value>(Value v, Value t, Value in,
+                                           ValueRange acc)>
+               body,
+           bool overSeeds = false) {
+    if (!overSeeds)
+      return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
+    Value tau = lane(taus, g);
+    if (scale != 1.0)
+      tau =
+          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    Value t = arith::SubFOp::create(b, loc, seeds[g],
+                                    rb.broadcast(lane(maxima32, g)));
+    Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
+                                     rb.broadcast(tau));
+    return body(seeds[g], t, in, inits);
+  }
+
+  /// X in the compute type for the entries `v` of a row whose maximum (of
+  /// the compute type) is `m`.
+  Value wide(Value v, Value m) {
+    Type type = m.getType();
+    Value t = arith::SubFOp::create(
+        b, loc, arith::ExtFOp::create(b, loc, rb.vec(type), v),
+        rb.broadcast(m));
+    if (scale != 1.0)
+      t = arith::MulFOp::create(b, loc, t, rb.splat(type, scale));
+    return t;
+  }
+
+  FamilyRowBuilder &rb;
+  OpBuilder &b;
+  Location loc;
+  Value x;
+  ArrayRef<SmallVector<Value>> rows;
+  /// Per row the maxima of its lanes (f32, -inf past the row's end).
+  ArrayRef<Value> seeds;
+  Value maxima;
+  double scale;
+  Type f32;
+  VectorType groupType;
+  /// The maxima in f32, and which are finite.
+  Value maxima32, finite;
+};
+
+/// A projection's threshold search over a RowBatch: `rounds` searches the
+/// rows' supports in f32 and returns vectors of the group (a lane per row,
+/// the thresholds first); `finish` then gives a row's threshold in the
+/// compute type and its output factor (or null) from them, in the loop
+/// over the rows that writes their outputs (`g` the row's lane, an index;
+/// `m` its maximum): a row's sweep, reductions and division overlap the
+/// previous row's output pass.
+struct BatchedSearch {
+  std::function<SmallVector<Value>(RowBatch &)> rounds;
+  std::function<std::pair<Value, Value>(RowBatch &, ArrayRef<Value> found,
+                                        Value g, ValueRange row, Value m)>
+      finish;
+};
+
 /// A projection's threshold search over the candidates of rows in lockstep:
 /// `search(candidates, tau0, finite, boundOnly)`, per row its scratch of
 /// entries X, the lower bound its search starts from and whether its maximum
@@ -1114,15 +1337,22 @@ constexpr int64_t kSimplexGroup = 2;
 /// kShortSimplexRow (of a rank >= 2 `x`) go `group` at a time (their
 /// searches on the lanes' maxima in lockstep: the rounds' latency chains, a
 /// horizontal reduction, a division and a branch each, overlap) and pack
-/// their candidates finely; the others one at a time.
+/// their candidates finely; the others one at a time. With `batched`, f32
+/// rows of at most kBatchedSimplexRow go a register's lanes at a time
+/// instead, their thresholds from `batched` (a lane per row, no packing).
 Value buildSimplexRows(
     FamilyRowBuilder &rb, Value x, FloatType type, double scale, int64_t group,
-    SimplexSearch search,
+    SimplexSearch search, const BatchedSearch *batched,
     function_ref<Value(const Candidates &, Value, Value)> factor,
     function_ref<Value(Value, Value)> output) {
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
   double inf = std::numeric_limits<double>::infinity();
+  auto isFinite = [&](Value m) -> Value {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                 math::AbsFOp::create(b, loc, m),
+                                 constant(b, loc, type, inf));
+  };
   struct RowThreshold {
     RowStats stats;
     Value finite, tau, factor;
@@ -1134,10 +1364,7 @@ Value buildSimplexRows(
     SmallVector<Value> finite, lowest;
     for (ValueRange row : rows) {
       RowStats stats = rowMax(rb, x, row, type);
-      finite.push_back(
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
-                                math::AbsFOp::create(b, loc, stats.max),
-                                constant(b, loc, type, inf)));
+      finite.push_back(isFinite(stats.max));
       results.push_back({stats, finite.back(), Value(), Value()});
       seeds.push_back(seedCandidates(rb, stats.laneMax, stats.max, scale));
       lowest.push_back(constant(b, loc, type, -1.0));
@@ -1172,13 +1399,60 @@ Value buildSimplexRows(
   // A row with a finite maximum (no NaN, no +inf) takes the output pass
   // without the special rows' selects; the others count their +inf entries
   // first.
+  // With `lean` (f32 rows), a row with a finite maximum computes its
+  // outputs in f32: u = scale ((x - c_hi) - c_lo), c = m + tau / scale in
+  // the compute type split into f32 c_hi + c_lo; x - c_hi is exact where
+  // x is near the threshold (Sterbenz), so u has one rounding.
   auto outputRow = [&](ValueRange row, Value rowOut,
-                       const RowThreshold &threshold) {
+                       const RowThreshold &threshold, bool lean = false) {
+    // The largest |m| of a lean row: c = m + tau / scale is then within
+    // 2^-44 of its value (f64), tau / scale in [-2, 0].
+    constexpr double kLeanMaxMagnitude = 256.0;
     Value m = threshold.stats.max, k;
     Value mv = rb.broadcast(m);
     Value tauv = rb.broadcast(threshold.tau);
     Value factorv = threshold.factor ? rb.broadcast(threshold.factor) : Value();
-    auto pass = [&](bool special) {
+    auto leanPass = [&]() {
+      Type f32 = b.getF32Type();
+      Value c = arith::AddFOp::create(
+          b, loc, m,
+          arith::MulFOp::create(b, loc, threshold.tau,
+                                constant(b, loc, type, 1.0 / scale)));
+      Value hi = arith::TruncFOp::create(b, loc, f32, c);
+      Value lo = arith::TruncFOp::create(
+          b, loc, f32,
+          arith::SubFOp::create(b, loc, c,
+                                arith::ExtFOp::create(b, loc, type, hi)));
+      Value hiv = rb.broadcast(hi), lov = rb.broadcast(lo);
+      Value factor32 = threshold.factor ? rb.broadcast(arith::TruncFOp::create(
+                                              b, loc, f32, threshold.factor))
+                                        : Value();
+      Value written =
+          rb.sweep(rowOut, [&](Value col, Value mask, ValueRange acc) {
+              Value v = rb.read(x, row, col, mask, f32);
+              Value u = arith::SubFOp::create(
+                  b, loc, arith::SubFOp::create(b, loc, v, hiv), lov);
+              if (scale != 1.0)
+                u = arith::MulFOp::create(b, loc, u, rb.splat(f32, scale));
+              return SmallVector<Value>{
+                  rb.write(output(u, factor32), acc[0], col, mask)};
+            }).front();
+      scf::YieldOp::create(b, loc, written);
+    };
+    std::function<void(bool)> pass = [&](bool special) {
+      if (!special && lean) {
+        // Where c's f64 rounding is far below f32's resolution of u.
+        Value small = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OLE, math::AbsFOp::create(b, loc, m),
+            constant(b, loc, type, kLeanMaxMagnitude));
+        lean = false;
+        auto ifOp = scf::IfOp::create(
+            b, loc, small, [&](OpBuilder &, Location) { leanPass(); },
+            [&](OpBuilder &, Location) { pass(/*special=*/false); });
+        lean = true;
+        scf::YieldOp::create(b, loc, ifOp.getResult(0));
+        return;
+      }
       if (special)
         k = rowInfCount(rb, x, row, type);
       Value written =
@@ -1201,16 +1475,79 @@ Value buildSimplexRows(
                [&](OpBuilder &, Location) { pass(/*special=*/true); })
         .getResult(0);
   };
+  Value yes = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+  auto negate = [&](Value flag) -> Value {
+    return arith::XOrIOp::create(b, loc, flag, yes);
+  };
   Value y = tensor::EmptyOp::create(b, loc, rb.sizes, rb.elementType);
   Value grouped;
   if (rb.rank >= 2) {
     grouped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rb.n,
                                     rb.index(kShortSimplexRow));
+    Value pairs = grouped;
+    if (int64_t lanes = batched ? getBatchLanes(rb) : 0) {
+      Value numRows =
+          getValueOrCreateConstantIndexOp(b, loc, rb.sizes[rb.rank - 2]);
+      Value inBatches = arith::AndIOp::create(
+          b, loc,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rb.n,
+                                rb.index(kBatchedSimplexRow)),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, numRows,
+                                rb.index(lanes)));
+      pairs = arith::AndIOp::create(b, loc, grouped, negate(inBatches));
+      y = rb.forRowGroups(
+          y, lanes, negate(inBatches),
+          [&](ArrayRef<SmallVector<Value>> rows, ArrayRef<Value> places,
+              Value groupOut) {
+            // Row g of the group (a partial group repeats its last row).
+            auto placeOf = [&](Value g) -> Value {
+              return arith::MinUIOp::create(b, loc, g, places.back());
+            };
+            auto rowOf = [&](Value place) {
+              SmallVector<Value> row(rows.front());
+              row.back() = arith::AddIOp::create(b, loc, row.back(), place);
+              return row;
+            };
+            auto overRows = [&](Value init,
+                                function_ref<Value(Value, Value)> body) {
+              return scf::ForOp::create(
+                         b, loc, rb.index(0), rb.index(lanes), rb.index(1),
+                         ValueRange{init},
+                         [&](OpBuilder &, Location, Value g, ValueRange acc) {
+                           scf::YieldOp::create(b, loc, body(g, acc[0]));
+                         })
+                  .getResult(0);
+            };
+            // The rows' maxima a lane per row: their lanes' maxima reduced
+            // together.
+            GroupReduction maxima(b, loc, lanes, [&](Value l, Value r) {
+              return arith::MaximumFOp::create(b, loc, l, r).getResult();
+            });
+            SmallVector<Value> seeds;
+            for (ValueRange row : rows) {
+              seeds.push_back(rowMax(rb, x, row, type).laneMax);
+              maxima.add(seeds.back());
+            }
+            Value maximaWide = arith::ExtFOp::create(
+                b, loc, VectorType::get({lanes}, type), maxima.getResult());
+            RowBatch batch(rb, x, rows, seeds, maximaWide, scale);
+            SmallVector<Value> found = batched->rounds(batch);
+            return overRows(groupOut, [&](Value g, Value out) -> Value {
+              Value place = placeOf(g);
+              SmallVector<Value> row = rowOf(place);
+              Value m = batch.lane(maximaWide, g);
+              Value tau, rowFactor;
+              std::tie(tau, rowFactor) =
+                  batched->finish(batch, found, g, row, m);
+              RowThreshold threshold{{m, Value()}, isFinite(m), tau, rowFactor};
+              Value rowOut = outputRow(row, rb.extractGroupRow(out, place),
+                                       threshold, /*lean=*/true);
+              return rb.insertGroupRow(rowOut, out, place);
+            });
+          });
+    }
     y = rb.forRowGroups(
-        y, group,
-        arith::XOrIOp::create(
-            b, loc, grouped,
-            arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1)),
+        y, group, negate(pairs),
         [&](ArrayRef<SmallVector<Value>> rows, ArrayRef<Value> places,
             Value groupOut) {
           SmallVector<RowThreshold> found = thresholds(rows, /*fine=*/true);
@@ -1324,10 +1661,87 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
       found.push_back({loop.getResult(g * perRow), Value()});
     return found;
   };
+  // The same rounds a lane per row in f32 (X > tau a compare, its sum and
+  // count masked adds), then tau = (sum of S - 1) / |S| in the sum type over
+  // the support found.
+  auto batchedRounds = [&](RowBatch &batch, Value tau0,
+                           bool overSeeds) -> SmallVector<Value> {
+    Type f32 = batch.f32;
+    VectorType groupType = batch.groupType;
+    auto loop = scf::WhileOp::create(
+        b, loc, TypeRange{groupType, groupType},
+        ValueRange{tau0, batch.splat(inf)},
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value tau = args[0], count = args[1];
+          Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
+          GroupReduction sums = batch.reduction(), sizes = batch.reduction();
+          for (int64_t g = 0; g < batch.size(); ++g) {
+            SmallVector<Value> acc = batch.sweepRow(
+                g, tau, ValueRange{zero, zero},
+                [&](Value, Value t, Value in, ValueRange acc) {
+                  // Masked adds.
+                  return SmallVector<Value>{
+                      arith::SelectOp::create(
+                          b, loc, in, arith::AddFOp::create(b, loc, acc[0], t),
+                          acc[0]),
+                      arith::SelectOp::create(
+                          b, loc, in,
+                          arith::AddFOp::create(b, loc, acc[1], one), acc[1])};
+                },
+                overSeeds);
+            sums.add(acc[0]);
+            sizes.add(acc[1]);
+          }
+          Value sum = sums.getResult(), size = sizes.getResult();
+          Value newTau = arith::DivFOp::create(
+              b, loc, arith::SubFOp::create(b, loc, sum, batch.splat(1.0)),
+              size);
+          // A row whose support does not shrink is done.
+          Value changed = arith::AndIOp::create(
+              b, loc, batch.finite,
+              cmp(arith::CmpFPredicate::OLT, size, count));
+          scf::ConditionOp::create(
+              b, loc, batch.orLanes(changed),
+              ValueRange{
+                  arith::SelectOp::create(b, loc, changed, newTau, tau),
+                  arith::SelectOp::create(b, loc, changed, size, count)});
+        },
+        [&](OpBuilder &, Location, ValueRange args) {
+          scf::YieldOp::create(b, loc, args);
+        });
+    return SmallVector<Value>(loop.getResults());
+  };
+  // The rounds on the rows' seeds first, from -1; on the rows from there.
+  BatchedSearch batched;
+  batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
+    Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true)[0];
+    return batchedRounds(batch, tau, /*overSeeds=*/false);
+  };
+  batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
+                       ValueRange row, Value m) -> std::pair<Value, Value> {
+    Value zero = rb.splat(sumType, 0.0);
+    Value sum = rb.treeSum(
+        batch
+            .sweepRow(
+                row, batch.lane(batch.maxima32, g), batch.lane(found[0], g),
+                ValueRange{zero},
+                [&](Value v, Value, Value in, ValueRange acc) {
+                  return SmallVector<Value>{arith::SelectOp::create(
+                      b, loc, in,
+                      arith::AddFOp::create(b, loc, acc[0], batch.wide(v, m)),
+                      acc[0])};
+                })
+            .front());
+    Value size =
+        arith::ExtFOp::create(b, loc, sumType, batch.lane(found[1], g));
+    return {arith::DivFOp::create(
+                b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size),
+            Value()};
+  };
   Value y = buildSimplexRows(
-      rb, x, sumType, /*scale=*/1.0, kSimplexGroup, refine,
+      rb, x, sumType, /*scale=*/1.0, kSimplexGroup, refine, &batched,
       /*factor=*/nullptr, [&](Value u, Value) -> Value {
-        return arith::MaximumFOp::create(b, loc, u, rb.splat(sumType, 0.0));
+        return arith::MaximumFOp::create(b, loc, u, rb.splatLike(u, 0.0));
       });
   rewriter.replaceOp(op, y);
   return success();
@@ -1596,8 +2010,159 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       }
       return arith::DivFOp::create(b, loc, c(1.0), total);
     };
+    // For alpha = 1.5, the search a lane per row in f32: a round sums |S|,
+    // U1 = sum u and U2 = sum u^2 over S = {u = X - tau > 0} and takes min
+    // u; the exact quadratic's step delta = (U2 - 1) / (U1 + sqrt(U1^2 -
+    // |S| (U2 - 1))) ends a row where min u >= delta (S is the support),
+    // else Newton's step (U2 - 1) / (2 U1) (a lower bound, f convex). Then
+    // per row the exact step again in the compute type over the support
+    // found, and F at it for the output's factor.
+    auto select = [&](Value flag, Value l, Value r) -> Value {
+      return arith::SelectOp::create(b, loc, flag, l, r);
+    };
+    auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
+      return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
+    };
+    // (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), on scalars or vectors.
+    auto exactStep = [&](Value k, Value u1, Value u2) -> Value {
+      Value f = arith::SubFOp::create(b, loc, u2,
+                                      constantLike(b, loc, u2.getType(), 1.0));
+      Value disc = arith::MaximumFOp::create(
+          b, loc,
+          arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, u1, u1),
+                                arith::MulFOp::create(b, loc, k, f)),
+          constantLike(b, loc, u2.getType(), 0.0));
+      return arith::DivFOp::create(
+          b, loc, f,
+          arith::AddFOp::create(b, loc, u1,
+                                math::SqrtOp::create(b, loc, disc)));
+    };
+    auto batchedRounds = [&](RowBatch &batch, Value tau0,
+                             bool overSeeds) -> Value {
+      Type f32 = batch.f32;
+      VectorType groupType = batch.groupType;
+      int64_t group = batch.size();
+      Type i1Group = VectorType::get({group}, b.getI1Type());
+      auto loop = scf::WhileOp::create(
+          b, loc, TypeRange{groupType, i1Group, b.getIndexType()},
+          ValueRange{tau0, batch.finite, rb.index(0)},
+          [&](OpBuilder &, Location, ValueRange args) {
+            Value tau = args[0], active = args[1], round = args[2];
+            Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
+            Value inf = rb.splat(f32, std::numeric_limits<double>::infinity());
+            GroupReduction sizes = batch.reduction(),
+                           firsts = batch.reduction(),
+                           seconds = batch.reduction(),
+                           lows = batch.reduction(/*minimum=*/true);
+            for (int64_t g = 0; g < group; ++g) {
+              Value minusTau = rb.broadcast(
+                  arith::NegFOp::create(b, loc, batch.lane(tau, g)));
+              Value scalev = rb.splat(f32, alpha - 1.0);
+              SmallVector<Value> acc = batch.sweepRow(
+                  g, tau, ValueRange{zero, zero, zero, inf},
+                  [&](Value, Value t, Value in, ValueRange acc) {
+                    // u = X - tau in one rounding, then masked adds, a
+                    // masked fma and a masked min.
+                    Value u = math::FmaOp::create(b, loc, t, scalev, minusTau);
+                    return SmallVector<Value>{
+                        select(in, arith::AddFOp::create(b, loc, acc[0], one),
+                               acc[0]),
+                        select(in, arith::AddFOp::create(b, loc, acc[1], u),
+                               acc[1]),
+                        select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
+                               acc[2]),
+                        // No NaN in S: a min without NaN checks.
+                        select(in,
+                               arith::MinimumFOp::create(
+                                   b, loc, acc[3], u,
+                                   arith::FastMathFlagsAttr::get(
+                                       b.getContext(),
+                                       arith::FastMathFlags::nnan)),
+                               acc[3])};
+                  },
+                  overSeeds);
+              sizes.add(acc[0]);
+              firsts.add(acc[1]);
+              seconds.add(acc[2]);
+              lows.add(acc[3]);
+            }
+            Value k = sizes.getResult(), u1 = firsts.getResult(),
+                  u2 = seconds.getResult(), low = lows.getResult();
+            Value delta = exactStep(k, u1, u2);
+            Value exact = cmp(arith::CmpFPredicate::OGE, low, delta);
+            Value newton = arith::DivFOp::create(
+                b, loc, arith::SubFOp::create(b, loc, u2, batch.splat(1.0)),
+                arith::AddFOp::create(b, loc, u1, u1));
+            Value step = select(exact, delta, newton);
+            Value settled =
+                arith::OrIOp::create(b, loc, exact,
+                                     cmp(arith::CmpFPredicate::OLE,
+                                         math::AbsFOp::create(b, loc, step),
+                                         batch.splat(kBatchedTolerance)));
+            Value last = vector::BroadcastOp::create(
+                b, loc, i1Group,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, round,
+                                      rb.index(kEntmaxMaxRounds - 1)));
+            Value stop = arith::OrIOp::create(b, loc, settled, last);
+            Value next =
+                select(active, arith::AddFOp::create(b, loc, tau, step), tau);
+            active = arith::AndIOp::create(
+                b, loc, active,
+                arith::XOrIOp::create(
+                    b, loc, stop,
+                    arith::ConstantOp::create(
+                        b, loc,
+                        DenseElementsAttr::get(cast<ShapedType>(i1Group),
+                                               true))));
+            scf::ConditionOp::create(
+                b, loc, batch.orLanes(active),
+                ValueRange{next, active,
+                           arith::AddIOp::create(b, loc, round, rb.index(1))});
+          },
+          [&](OpBuilder &, Location, ValueRange args) {
+            scf::YieldOp::create(b, loc, args);
+          });
+      return loop.getResult(0);
+    };
+    // The rounds on the rows' seeds first, from -1; on the rows from there.
+    BatchedSearch batched;
+    batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
+      Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true);
+      return {batchedRounds(batch, tau, /*overSeeds=*/false)};
+    };
+    batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
+                         ValueRange row, Value m) -> std::pair<Value, Value> {
+      Value tau32 = batch.lane(found[0], g);
+      Value tau = arith::ExtFOp::create(b, loc, type, tau32);
+      Value tauv = rb.broadcast(tau);
+      Value zero = rb.splat(type, 0.0), one = rb.splat(type, 1.0);
+      SmallVector<Value> acc = batch.sweepRow(
+          row, batch.lane(batch.maxima32, g), tau32,
+          ValueRange{zero, zero, zero},
+          [&](Value v, Value, Value in, ValueRange acc) {
+            Value u = arith::SubFOp::create(b, loc, batch.wide(v, m), tauv);
+            return SmallVector<Value>{
+                select(in, arith::AddFOp::create(b, loc, acc[0], one), acc[0]),
+                select(in, arith::AddFOp::create(b, loc, acc[1], u), acc[1]),
+                select(in, math::FmaOp::create(b, loc, u, u, acc[2]), acc[2])};
+          });
+      Value k = rb.treeSum(acc[0]), u1 = rb.treeSum(acc[1]),
+            u2 = rb.treeSum(acc[2]);
+      Value delta = exactStep(k, u1, u2);
+      // F at tau + delta: U2 - delta (2 U1 - k delta).
+      Value total = arith::SubFOp::create(
+          b, loc, u2,
+          arith::MulFOp::create(
+              b, loc, delta,
+              arith::SubFOp::create(b, loc,
+                                    arith::AddFOp::create(b, loc, u1, u1),
+                                    arith::MulFOp::create(b, loc, k, delta))));
+      return {arith::AddFOp::create(b, loc, tau, delta),
+              arith::DivFOp::create(b, loc, c(1.0), total)};
+    };
     Value y = buildSimplexRows(rb, x, type, alpha - 1.0, kSimplexGroup, search,
-                               factor, [&](Value u, Value scale) -> Value {
+                               moments ? &batched : nullptr, factor,
+                               [&](Value u, Value scale) -> Value {
                                  return arith::MulFOp::create(
                                      b, loc, em.output(b, loc, u), scale);
                                });

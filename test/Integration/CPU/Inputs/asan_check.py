@@ -26,8 +26,10 @@ import numpy as np
 from softmax_check import DTYPES, descriptor_type
 
 # Row shapes: tails of every length against 16-lane vectors, short rows in
-# groups, long rows split over threads (fewer rows than threads).
-SHAPES = [(7, 1), (5, 3), (9, 15), (3, 17), (33, 64), (6, 1025), (2, 70001)]
+# groups (pairs; 8 or 16 rows with their searches a lane per row, a partial
+# last group), long rows split over threads (fewer rows than threads).
+SHAPES = [(7, 1), (5, 3), (9, 15), (3, 17), (33, 64), (21, 37), (6, 1025),
+          (2, 70001)]
 
 # (name, body, extra operands, result): %x [r, n]; %a, %b the others.
 OPS = [

@@ -38,6 +38,11 @@ CASES = [
     ([2, 65536], 1, ["?", "?"]),
     ([13], 0, ["?"]),
     ([9, 1], 1, ["9", "1"]),
+    # Groups of short f32 rows whose searches go a lane per row (16 or 8
+    # rows; the last group partial), specials mixed with normal rows.
+    ([40, 100], 1, ["40", "100"]),
+    ([37, 128], 1, ["?", "?"]),
+    ([2, 20, 33], 2, ["2", "?", "33"]),
 ]
 
 
