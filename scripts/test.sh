@@ -40,7 +40,8 @@ echo "== Python package (pip install ./python, pytest python/tests)"
 # A failed install leaves no pytest report, which counts as a failure.
 if SOFTMAX_MLIR_BUILD_DIR="$build" "$PYTHON" -m pip install -q \
     --disable-pip-version-check --no-deps "$root/python"; then
-  (cd "$root/python/tests" && "$PYTHON" -m pytest -q -p no:cacheprovider \
+  (cd "$root/python/tests" && SOFTMAX_MLIR_BUILD_DIR="$build" \
+    "$PYTHON" -m pytest -q -p no:cacheprovider \
     --junitxml="$results/python.xml" .)
 else
   echo "pip install ./python failed"

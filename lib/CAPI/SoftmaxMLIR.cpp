@@ -95,17 +95,20 @@ struct Compilation {
 } // namespace
 
 /// The runtime libraries compiled code may call, LLVM's OpenMP runtime and
-/// MLIR's support, opened once and never closed (OpenMP's threads outlive
-/// any module). They are opened with RTLD_LOCAL, not into the process's
+/// MLIR's support (from softmax::getRuntimeLibraryDirectory() when first
+/// needed), opened once and never closed (OpenMP's threads outlive any
+/// module). They are opened with RTLD_LOCAL, not into the process's
 /// global scope as ExecutionEngine's `sharedLibPaths` would: there they
 /// would also resolve libraries loaded later (another OpenMP runtime's
 /// users, say Triton's under PyTorch), which then crash.
 static llvm::ArrayRef<void *> getRuntimeLibraries() {
   static const std::vector<void *> libraries = [] {
     std::vector<void *> result;
-    for (const char *name : {"libomp.so", "libmlir_c_runner_utils.so"}) {
-      std::string path = std::string(SOFTMAX_MLIR_LLVM_LIBDIR) + "/" + name;
-      if (void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))
+    for (const char *stem : {"libomp", "libmlir_c_runner_utils"}) {
+      std::string path = softmax::findRuntimeLibrary(stem);
+      if (void *library = path.empty()
+                              ? nullptr
+                              : dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL))
         result.push_back(library);
     }
     return result;
@@ -307,6 +310,10 @@ static LogicalResult writeLibrary(Compilation &compilation, ModuleOp module,
     return failure();
   }
   return success();
+}
+
+void smlSetRuntimeLibraryDirectory(const char *directory) {
+  softmax::setRuntimeLibraryDirectory(directory ? directory : "");
 }
 
 int smlCompileCPUToLibrary(const char *source, size_t length,

@@ -6,6 +6,15 @@ import tempfile
 
 from . import _core
 
+# The runtime libraries compiled code links and the JIT loads (libomp,
+# MLIR's support): the package's own copies where it carries them (a wheel
+# from scripts/wheel.sh needs no LLVM installed), else the LLVM the C API
+# was built against.
+_RUNTIME_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime")
+if os.path.isdir(_RUNTIME_DIR) and any(
+        name.startswith("libmlir_c_runner_utils.so") for name in os.listdir(_RUNTIME_DIR)):
+    _core.set_runtime_library_directory(_RUNTIME_DIR)
+
 TARGETS = ("cpu", "cuda")
 
 

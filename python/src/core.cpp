@@ -937,6 +937,14 @@ NB_MODULE(_core, m) {
         "options"_a, "runtime"_a, "path"_a, "name"_a = "<source>",
         "Compiles MLIR text for NVIDIA GPUs into a shared library (host code "
         "for this CPU, linking the CUDA runtime archive `runtime`).");
+  m.def(
+      "set_runtime_library_directory",
+      [](const std::string &directory) {
+        smlSetRuntimeLibraryDirectory(directory.c_str());
+      },
+      "directory"_a,
+      "Where compiled code finds libomp and MLIR's runtime support (the "
+      "package's own copies, when it carries them).");
   m.def("load_library", &loadLibrary, "path"_a, "signatures"_a,
         "cuda"_a = false,
         "Loads a shared library compiled before, with its signatures "

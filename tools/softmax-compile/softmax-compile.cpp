@@ -347,7 +347,6 @@ static int compileForCUDA(const Options &options, EmitKind emit,
   }
 
   Session session;
-  MLIRContext &context = session.context;
   TimingScope parseTiming = timing.nest("Parse");
   OwningOpRef<ModuleOp> module = session.parse(options);
   parseTiming.stop();

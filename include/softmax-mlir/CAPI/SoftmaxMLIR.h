@@ -41,6 +41,15 @@ SmlModule *smlCompileCPU(const char *source, size_t length,
                          const char *sourceName, const char *options,
                          char **error);
 
+/// Sets the directory that holds the runtime libraries compiled code may
+/// call (libomp.so, libmlir_c_runner_utils.so and their versioned names):
+/// smlCompileCPUToLibrary links them from there and records it as the
+/// library's RUNPATH, smlCompileCPU loads them from there (once, at its first
+/// module that needs them). The default is the LLVM library directory this
+/// library was built against; a package that carries its own copies (the
+/// Python wheel) sets it first.
+void smlSetRuntimeLibraryDirectory(const char *directory);
+
 /// Compiles as smlCompileCPU into the shared library `libraryPath` (for
 /// later runs: load it with dlopen). Returns 0, or nonzero with `*error`.
 int smlCompileCPUToLibrary(const char *source, size_t length,

@@ -19,6 +19,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Support/Threading.h"
@@ -27,6 +28,7 @@
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <cstdlib>
+#include <mutex>
 
 using namespace mlir;
 using namespace mlir::softmax;
@@ -147,6 +149,41 @@ llvm::Error mlir::softmax::emitMachineCode(llvm::Module &llvmModule,
   return llvm::Error::success();
 }
 
+/// The runtime library directory, and its lock (set once by a host, read by
+/// every link).
+static std::mutex runtimeDirectoryMutex;
+static std::string &runtimeDirectory() {
+  static std::string directory = SOFTMAX_MLIR_LLVM_LIBDIR;
+  return directory;
+}
+
+std::string mlir::softmax::getRuntimeLibraryDirectory() {
+  std::lock_guard<std::mutex> lock(runtimeDirectoryMutex);
+  return runtimeDirectory();
+}
+
+void mlir::softmax::setRuntimeLibraryDirectory(llvm::StringRef directory) {
+  std::lock_guard<std::mutex> lock(runtimeDirectoryMutex);
+  runtimeDirectory() = directory.str();
+}
+
+std::string mlir::softmax::findRuntimeLibrary(llvm::StringRef stem) {
+  std::string directory = getRuntimeLibraryDirectory();
+  llvm::SmallString<256> link(directory);
+  llvm::sys::path::append(link, stem + ".so");
+  llvm::SmallString<256> real;
+  if (!llvm::sys::fs::real_path(link, real))
+    return real.str().str();
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(directory, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    llvm::StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with((stem + ".so.").str()))
+      return it->path();
+  }
+  return std::string();
+}
+
 /// The C compiler driver that links shared libraries: $CC, else the first
 /// of clang-22, clang, cc, gcc on PATH.
 static llvm::Expected<std::string> findLinkerDriver() {
@@ -178,7 +215,7 @@ llvm::Error mlir::softmax::linkSharedLibrary(
                                    ec.message());
   llvm::FileRemover removeLog(logPath);
 
-  std::string libDir = SOFTMAX_MLIR_LLVM_LIBDIR;
+  std::string libDir = getRuntimeLibraryDirectory();
   llvm::SmallVector<std::string> args = {*driver, "-shared", "-o",
                                          libraryPath.str(), objectPath.str()};
   args.append(extraInputs.begin(), extraInputs.end());
@@ -186,12 +223,15 @@ llvm::Error mlir::softmax::linkSharedLibrary(
   // process loads first).
   if (sanitizeAddress)
     args.append({"-fsanitize=address", "-shared-libasan"});
-  args.append(
-      {// MLIR's runtime support and LLVM's OpenMP runtime are linked only if
-       // the code calls into them, and then found through the RUNPATH.
-       "-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir,
-       "-lmlir_c_runner_utils", "-lomp", "-lm", "-Wl,-z,defs",
-       "-Wl,-z,noexecstack"});
+  // MLIR's runtime support and LLVM's OpenMP runtime are linked only if the
+  // code calls into them, and then found through the RUNPATH (by their
+  // sonames).
+  args.append({"-Wl,--as-needed", "-L" + libDir, "-Wl,-rpath," + libDir});
+  for (llvm::StringRef stem : {"libmlir_c_runner_utils", "libomp"}) {
+    std::string file = findRuntimeLibrary(stem);
+    args.push_back(file.empty() ? "-l" + stem.drop_front(3).str() : file);
+  }
+  args.append({"-lm", "-Wl,-z,defs", "-Wl,-z,noexecstack"});
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
                                                 logPath.str()};

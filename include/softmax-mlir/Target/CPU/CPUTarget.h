@@ -89,6 +89,21 @@ llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
                             llvm::CodeGenFileType fileType,
                             llvm::raw_pwrite_stream &os);
 
+/// The directory holding the runtime libraries compiled code may call
+/// (LLVM's OpenMP runtime libomp.so and MLIR's libmlir_c_runner_utils.so):
+/// linkSharedLibrary links them from there and records it as the library's
+/// RUNPATH, and the C API's JIT loads them from there. By default the LLVM
+/// library directory the project was built against; a package that carries
+/// its own copies (the Python wheel) sets it before compiling anything.
+std::string getRuntimeLibraryDirectory();
+void setRuntimeLibraryDirectory(llvm::StringRef directory);
+
+/// The file of the runtime library `stem` (libomp, libmlir_c_runner_utils)
+/// in the runtime library directory: `stem`.so with its links resolved, else
+/// a `stem`.so.<version>; empty if there is none. Code is linked against
+/// this file and the JIT loads it, so that a process maps one copy.
+std::string findRuntimeLibrary(llvm::StringRef stem);
+
 /// Links the object file at `objectPath` into the shared library
 /// `libraryPath` with the system's C compiler driver ($CC, else clang or
 /// cc), adding `extraInputs` (archives, -l options) after the object. The
