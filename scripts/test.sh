@@ -5,8 +5,9 @@
 # among them), and the Python package's pytest suite after
 # `pip install ./python`; then, in a second build with ASan and UBSan
 # (scripts/sanitize.sh, build-sanitize/), the lit suite without its
-# largest integration grids (SOFTMAX_MLIR_SANITIZE_FULL=1: all of it) and
-# the GoogleTest suite, and a short run of each fuzz target (scripts/fuzz.sh,
+# largest integration grids (SOFTMAX_MLIR_SANITIZE_FULL=1: all of it), the
+# GoogleTest suite and the pytest suite (over that build's C API, a Python
+# preloading the ASan runtime), and a short run of each fuzz target (scripts/fuzz.sh,
 # FUZZ_SECONDS each, default 40); SOFTMAX_MLIR_SKIP_SANITIZE=1 skips both
 # (docs/hardening.md). Ends with one line `N passed, N failed` over all
 # suites; exits non-zero on any failure.
@@ -62,6 +63,7 @@ if [ $sanitize = 1 ]; then
   echo "== fuzz (scripts/fuzz.sh ${FUZZ_SECONDS:-40})"
   FUZZ_JUNIT="$results/fuzz.xml" "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-40}"
   reports+=("$results/lit-sanitize.xml" "$results/unittests-sanitize.xml"
+            "$results/python-sanitize.xml"
             "$results/fuzz.xml")
 fi
 
