@@ -54,7 +54,8 @@ if { [ -x "$venv/bin/python" ] ||
      --disable-pip-version-check --no-deps --ignore-installed "$root/python" \
      -C build-dir="$build/python-build"; then
   (cd "$root/python/tests" &&
-    LD_PRELOAD="$asan_runtime" ASAN_OPTIONS="detect_leaks=0" \
+    LD_PRELOAD="$asan_runtime" \
+    ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
     SOFTMAX_MLIR_TEST_NO_JIT=1 "$venv/bin/python" -m pytest -q \
     -p no:cacheprovider --ignore=test_wheel.py \
     --junitxml="$results/python-sanitize.xml" .) || status=1

@@ -45,9 +45,10 @@ SmlModule *smlCompileCPU(const char *source, size_t length,
 /// call (libomp.so, libmlir_c_runner_utils.so and their versioned names):
 /// smlCompileCPUToLibrary links them from there and records it as the
 /// library's RUNPATH, smlCompileCPU loads them from there (once, at its first
-/// module that needs them). The default is the LLVM library directory this
-/// library was built against; a package that carries its own copies (the
-/// Python wheel) sets it first.
+/// module, and keeps them: set it before compiling anything). The default,
+/// which NULL or "" restores, is the LLVM library directory this library was
+/// built against; a package that carries its own copies (the Python wheel)
+/// sets it first.
 void smlSetRuntimeLibraryDirectory(const char *directory);
 
 /// Compiles as smlCompileCPU into the shared library `libraryPath` (for

@@ -164,7 +164,8 @@ std::string mlir::softmax::getRuntimeLibraryDirectory() {
 
 void mlir::softmax::setRuntimeLibraryDirectory(llvm::StringRef directory) {
   std::lock_guard<std::mutex> lock(runtimeDirectoryMutex);
-  runtimeDirectory() = directory.str();
+  runtimeDirectory() = directory.empty() ? std::string(SOFTMAX_MLIR_LLVM_LIBDIR)
+                                         : directory.str();
 }
 
 std::string mlir::softmax::findRuntimeLibrary(llvm::StringRef stem) {
@@ -174,14 +175,20 @@ std::string mlir::softmax::findRuntimeLibrary(llvm::StringRef stem) {
   llvm::SmallString<256> real;
   if (!llvm::sys::fs::real_path(link, real))
     return real.str().str();
+  // The shortest versioned name (the soname, libomp.so.5 before
+  // libomp.so.5.0), then the first in order.
+  std::string best;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(directory, ec), end;
        !ec && it != end; it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name.starts_with((stem + ".so.").str()))
-      return it->path();
+    if (!name.starts_with((stem + ".so.").str()))
+      continue;
+    if (best.empty() || it->path().size() < best.size() ||
+        (it->path().size() == best.size() && it->path() < best))
+      best = it->path();
   }
-  return std::string();
+  return best;
 }
 
 /// The C compiler driver that links shared libraries: $CC, else the first

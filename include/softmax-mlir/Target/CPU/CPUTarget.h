@@ -92,9 +92,11 @@ llvm::Error emitMachineCode(llvm::Module &llvmModule, llvm::TargetMachine &tm,
 /// The directory holding the runtime libraries compiled code may call
 /// (LLVM's OpenMP runtime libomp.so and MLIR's libmlir_c_runner_utils.so):
 /// linkSharedLibrary links them from there and records it as the library's
-/// RUNPATH, and the C API's JIT loads them from there. By default the LLVM
-/// library directory the project was built against; a package that carries
-/// its own copies (the Python wheel) sets it before compiling anything.
+/// RUNPATH, and the C API's JIT loads them from there. By default (and with
+/// an empty `directory`) the LLVM library directory the project was built
+/// against; a package that carries its own copies (the Python wheel) sets it
+/// before compiling anything: the JIT opens them once, at its first module,
+/// and keeps them.
 std::string getRuntimeLibraryDirectory();
 void setRuntimeLibraryDirectory(llvm::StringRef directory);
 

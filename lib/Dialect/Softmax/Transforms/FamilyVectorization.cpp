@@ -1107,8 +1107,8 @@ int64_t getBatchLanes(const FamilyRowBuilder &rb) {
 /// Reduces the lanes of G vectors (G a power of two, each a multiple of G
 /// lanes long) to one vector of G lanes, lane g the lanes of the g-th vector
 /// combined by `combine`: each vector's halves combined down to G lanes,
-/// then log2(G) levels of pairs of shuffles, G - 1 combines in all instead
-/// of a horizontal reduction per vector. A vector of level L holds 2^L
+/// then log2(G) levels of pairs of shuffles (G - 1 combines) instead of a
+/// horizontal reduction per vector. A vector of level L holds 2^L
 /// vectors' lanes in segments of G / 2^L lanes; a pair's shuffles take the
 /// low and the high halves of every segment of both, so the vectors stay in
 /// order. Vectors are combined as they come (a binary counter), so that
@@ -1170,9 +1170,9 @@ private:
 /// branch). The rounds only find the support; one sweep a row then computes
 /// the threshold on it in the compute type, as the per-row searches do (a
 /// support off by an entry within f32 rounding of the threshold gives it
-/// an output of the same order, 0 or not as the reference's). Only the
-/// rounds are unrolled over the rows (for the shuffles that reduce them);
-/// the other passes loop over the rows.
+/// an output of the same order, 0 or not as the reference's). The max pass
+/// and the rounds are unrolled over the rows (for the shuffles that reduce
+/// them); the f64 sweep and the output loop over the rows.
 struct RowBatch {
   /// `rows` the group's rows, `maxima` their maxima (a vector of the compute
   /// type, a lane per row).
@@ -1439,20 +1439,7 @@ Value buildSimplexRows(
             }).front();
       scf::YieldOp::create(b, loc, written);
     };
-    std::function<void(bool)> pass = [&](bool special) {
-      if (!special && lean) {
-        // Where c's f64 rounding is far below f32's resolution of u.
-        Value small = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OLE, math::AbsFOp::create(b, loc, m),
-            constant(b, loc, type, kLeanMaxMagnitude));
-        lean = false;
-        auto ifOp = scf::IfOp::create(
-            b, loc, small, [&](OpBuilder &, Location) { leanPass(); },
-            [&](OpBuilder &, Location) { pass(/*special=*/false); });
-        lean = true;
-        scf::YieldOp::create(b, loc, ifOp.getResult(0));
-        return;
-      }
+    auto pass = [&](bool special) {
       if (special)
         k = rowInfCount(rb, x, row, type);
       Value written =
@@ -1469,9 +1456,22 @@ Value buildSimplexRows(
             }).front();
       scf::YieldOp::create(b, loc, written);
     };
+    // A finite row: lean where c's f64 rounding is far below f32's
+    // resolution of u.
+    auto finitePass = [&]() {
+      if (!lean)
+        return pass(/*special=*/false);
+      Value small = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLE, math::AbsFOp::create(b, loc, m),
+          constant(b, loc, type, kLeanMaxMagnitude));
+      auto ifOp = scf::IfOp::create(
+          b, loc, small, [&](OpBuilder &, Location) { leanPass(); },
+          [&](OpBuilder &, Location) { pass(/*special=*/false); });
+      scf::YieldOp::create(b, loc, ifOp.getResult(0));
+    };
     return scf::IfOp::create(
                b, loc, threshold.finite,
-               [&](OpBuilder &, Location) { pass(/*special=*/false); },
+               [&](OpBuilder &, Location) { finitePass(); },
                [&](OpBuilder &, Location) { pass(/*special=*/true); })
         .getResult(0);
   };
@@ -1508,10 +1508,14 @@ Value buildSimplexRows(
               row.back() = arith::AddIOp::create(b, loc, row.back(), place);
               return row;
             };
+            // The group's rows, each once (a partial group's repeats of its
+            // last row are not written again).
             auto overRows = [&](Value init,
                                 function_ref<Value(Value, Value)> body) {
+              Value count =
+                  arith::AddIOp::create(b, loc, places.back(), rb.index(1));
               return scf::ForOp::create(
-                         b, loc, rb.index(0), rb.index(lanes), rb.index(1),
+                         b, loc, rb.index(0), count, rb.index(1),
                          ValueRange{init},
                          [&](OpBuilder &, Location, Value g, ValueRange acc) {
                            scf::YieldOp::create(b, loc, body(g, acc[0]));
@@ -1717,23 +1721,25 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
     Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true)[0];
     return batchedRounds(batch, tau, /*overSeeds=*/false);
   };
+  // The support is counted again here, with the sum: the rounds' last
+  // count is the previous round's, and an f32 round that lowers the
+  // threshold by a rounding error can let an entry at it back in.
   batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
                        ValueRange row, Value m) -> std::pair<Value, Value> {
-    Value zero = rb.splat(sumType, 0.0);
-    Value sum = rb.treeSum(
-        batch
-            .sweepRow(
-                row, batch.lane(batch.maxima32, g), batch.lane(found[0], g),
-                ValueRange{zero},
-                [&](Value v, Value, Value in, ValueRange acc) {
-                  return SmallVector<Value>{arith::SelectOp::create(
-                      b, loc, in,
-                      arith::AddFOp::create(b, loc, acc[0], batch.wide(v, m)),
-                      acc[0])};
-                })
-            .front());
-    Value size =
-        arith::ExtFOp::create(b, loc, sumType, batch.lane(found[1], g));
+    Value zero = rb.splat(sumType, 0.0), one = rb.splat(sumType, 1.0);
+    SmallVector<Value> acc = batch.sweepRow(
+        row, batch.lane(batch.maxima32, g), batch.lane(found[0], g),
+        ValueRange{zero, zero}, [&](Value v, Value, Value in, ValueRange acc) {
+          return SmallVector<Value>{
+              arith::SelectOp::create(
+                  b, loc, in,
+                  arith::AddFOp::create(b, loc, acc[0], batch.wide(v, m)),
+                  acc[0]),
+              arith::SelectOp::create(
+                  b, loc, in, arith::AddFOp::create(b, loc, acc[1], one),
+                  acc[1])};
+        });
+    Value sum = rb.treeSum(acc[0]), size = rb.treeSum(acc[1]);
     return {arith::DivFOp::create(
                 b, loc, arith::SubFOp::create(b, loc, sum, c(1.0)), size),
             Value()};

@@ -122,9 +122,19 @@ def make_rows(rng, num_rows, n, dtype):
         lambda r: r.__setitem__(n - 1, np.nan),
         lambda r: r.__setitem__(0, np.inf),
         lambda r: r.fill(-np.inf),
+        # Tenths whose f32 threshold search lets an entry back in at the
+        # threshold (the support it ends on is larger than its count).
+        lambda r: (r.fill(-5.0), r.__setitem__(
+            slice(0, 10), [-1.8, -0.8, -0.3, -0.9, -0.9, -0.7, -0.1, -1.8, -0.8, -1.8]))
+        if n >= 10 else None,
     ]
     for i, make in enumerate(specials[:num_rows]):
         make(rows[i])
+    # Beyond the specials, every third row quantized to tenths (f32 rounds
+    # them): thresholds land on entries, where an f32 search's rounding can
+    # let an entry back into the support.
+    for i in range(len(specials), num_rows, 3):
+        rows[i] = np.round(rows[i] * 5) / 10
     return dtype.to_f64(dtype.from_f64(rows))
 
 
