@@ -207,6 +207,8 @@ def main():
     parser.add_argument("--alpha", type=float,
                         help="softmax.entmax with this alpha (default: softmax.sparsemax)")
     parser.add_argument("--reference", choices=["numpy", "entmax"], default="numpy")
+    parser.add_argument("--vector-bits", type=int, default=0,
+                        help="softmax-compile's --vector-bits (0: the host's)")
     args = parser.parse_args()
     alpha = args.alpha
     if alpha is None:
@@ -229,9 +231,11 @@ def main():
             funcs.append("func.func @case%d(%%x: %s) -> %s {\n"
                          "  %%y = softmax.%s %%x dim(%d)%s : %s\n"
                          "  return %%y : %s\n}\n" % (i, t, t, name, dim, attrs, t, t))
-    stem = os.path.join(args.workdir, "%s%s_%s_%s_%s" % (name, alpha or "", args.op, dtype.name,
-                                                       args.reference))
-    lib = build_library(args.compiler, stem, "\n".join(funcs))
+    stem = os.path.join(args.workdir, "%s%s_%s_%s_%s%s" % (
+        name, alpha or "", args.op, dtype.name, args.reference,
+        "_v%d" % args.vector_bits if args.vector_bits else ""))
+    flags = ["--vector-bits=%d" % args.vector_bits] if args.vector_bits else []
+    lib = build_library(args.compiler, stem, "\n".join(funcs), flags)
     rng = np.random.default_rng(11)
     failures = 0
     with np.errstate(all="ignore"):
@@ -276,8 +280,10 @@ def main():
                 failures += 1
                 print("FAIL %s %s shape=%s dim=%d type=tensor<%sx%s>: %s"
                       % (name, args.op, shape, dim, "x".join(spelled), dtype.name, "; ".join(problems)))
-    print("%s%s %s %s (%s reference): %d functions, %d failures"
-          % (name, attrs, args.op, dtype.name, args.reference, len(CASES), failures))
+    print("%s%s %s %s (%s reference%s): %d functions, %d failures"
+          % (name, attrs, args.op, dtype.name, args.reference,
+             ", %d-bit vectors" % args.vector_bits if args.vector_bits else "",
+             len(CASES), failures))
     sys.exit(1 if failures else 0)
 
 
