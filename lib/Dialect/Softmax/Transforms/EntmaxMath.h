@@ -115,6 +115,23 @@ struct EntmaxMath {
   }
 
   bool exactQuadratic() const { return p == 2.0; }
+
+  /// For alpha = 1.5, the exact quadratic's step from the moments of S about
+  /// tau (k = |S|, U1 = sum u, F = sum u^2 - 1), on scalars or vectors: the
+  /// discriminant U1^2 - k F, and delta = F / (U1 + sqrt(disc)), the
+  /// smaller root of k d^2 - 2 U1 d + F (exact when every u on S is at
+  /// least delta).
+  Value discriminant(OpBuilder &b, Location loc, Value k, Value u1,
+                     Value f) const {
+    return arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, u1, u1),
+                                 arith::MulFOp::create(b, loc, k, f));
+  }
+  Value quadraticStep(OpBuilder &b, Location loc, Value u1, Value f,
+                      Value disc) const {
+    return arith::DivFOp::create(
+        b, loc, f,
+        arith::AddFOp::create(b, loc, u1, math::SqrtOp::create(b, loc, disc)));
+  }
   /// How many sums a pass makes: F and D, and |S| and min u for the exact
   /// quadratic.
   int64_t numSums() const { return exactQuadratic() ? 4 : 2; }
@@ -200,13 +217,8 @@ struct EntmaxMath {
       // exact when every u on S is at least delta.
       Value count = sums[2], minU = sums[3];
       Value u1 = arith::MulFOp::create(b, loc, deriv, c(b, loc, 0.5));
-      Value disc =
-          arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, u1, u1),
-                                arith::MulFOp::create(b, loc, count, f));
-      Value delta = arith::DivFOp::create(
-          b, loc, f,
-          arith::AddFOp::create(b, loc, u1,
-                                math::SqrtOp::create(b, loc, disc)));
+      Value disc = discriminant(b, loc, count, u1, f);
+      Value delta = quadraticStep(b, loc, u1, f, disc);
       Value exact = arith::AndIOp::create(
           b, loc, left,
           arith::AndIOp::create(

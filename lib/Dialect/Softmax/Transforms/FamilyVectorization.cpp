@@ -2029,19 +2029,15 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
       return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
     };
-    // (U2 - 1) / (U1 + sqrt(U1^2 - k (U2 - 1))), on scalars or vectors.
+    // EntmaxMath's exact step from (k, U1, U2), on scalars or vectors, its
+    // discriminant clamped at 0 (rounding; the min u test decides).
     auto exactStep = [&](Value k, Value u1, Value u2) -> Value {
       Value f = arith::SubFOp::create(b, loc, u2,
                                       constantLike(b, loc, u2.getType(), 1.0));
-      Value disc = arith::MaximumFOp::create(
-          b, loc,
-          arith::SubFOp::create(b, loc, arith::MulFOp::create(b, loc, u1, u1),
-                                arith::MulFOp::create(b, loc, k, f)),
-          constantLike(b, loc, u2.getType(), 0.0));
-      return arith::DivFOp::create(
-          b, loc, f,
-          arith::AddFOp::create(b, loc, u1,
-                                math::SqrtOp::create(b, loc, disc)));
+      Value disc =
+          arith::MaximumFOp::create(b, loc, em.discriminant(b, loc, k, u1, f),
+                                    constantLike(b, loc, u2.getType(), 0.0));
+      return em.quadraticStep(b, loc, u1, f, disc);
     };
     auto batchedRounds = [&](RowBatch &batch, Value tau0,
                              bool overSeeds) -> Value {
