@@ -41,9 +41,9 @@ ctest --test-dir "$build" --output-on-failure \
 # not instrumented; its leaks at exit are not ours: no leak check). LLVM's
 # in-process JIT fails intermittently under an ASan runtime whether or not
 # our code is instrumented (upstream llvm-project#102858, #135401), so the
-# modules of test_compile.py are built as shared libraries
-# (SOFTMAX_MLIR_TEST_NO_JIT=1) and test_wheel.py (a packaging test) is left
-# out.
+# modules the tests call are built as shared libraries
+# (SOFTMAX_MLIR_TEST_NO_JIT=1, python/tests/modules.py) and test_wheel.py
+# (a packaging test) is left out.
 echo "== pytest under ASan+UBSan (python/tests over $build)"
 PYTHON="${PYTHON:-python3}"
 venv="$build/python-venv"

@@ -1,15 +1,12 @@
 """softmax_mlir.compile, compile_library and load_library on MLIR text."""
 
-import itertools
-import os
-import tempfile
-
 import numpy as np
 import pytest
 
 import softmax_mlir as sm
 
 import reference
+from modules import build
 
 MODULE = """
 func.func @probs(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
@@ -22,27 +19,6 @@ func.func @both(%x: tensor<4x?xf64>) -> (tensor<4x?xf64>, tensor<4x?xf64>) {
   return %a, %b : tensor<4x?xf64>, tensor<4x?xf64>
 }
 """
-
-
-# Under an ASan runtime (scripts/sanitize.sh), LLVM's in-process JIT fails
-# intermittently (its sections mapped where ASan's layout puts them; upstream
-# llvm-project#102858, #135401), so SOFTMAX_MLIR_TEST_NO_JIT=1 builds the
-# modules here as shared libraries instead: the calls, argument checks and
-# out= handling then run the same.
-_libraries = None
-_built = itertools.count()
-
-
-def build(text, **options):
-    """`text` compiled in this process (sm.compile), or through a shared
-    library with SOFTMAX_MLIR_TEST_NO_JIT=1."""
-    global _libraries
-    if os.environ.get("SOFTMAX_MLIR_TEST_NO_JIT") != "1":
-        return sm.compile(text, **options)
-    if _libraries is None:
-        _libraries = tempfile.TemporaryDirectory(prefix="softmax_mlir_test_")
-    path = os.path.join(_libraries.name, "module%d.so" % next(_built))
-    return sm.load_library(path, sm.compile_library(text, path, **options))
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ import pytest
 
 import softmax_mlir as sm
 
+from modules import build
+
 MODULE = """
 func.func @probs(%x: tensor<?x128xf32>) -> tensor<?x128xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x128xf32>
@@ -37,7 +39,7 @@ X = np.zeros((2, 128), np.float32)
 
 @pytest.fixture(scope="module")
 def module():
-    return sm.compile(MODULE, threads=1)
+    return build(MODULE, threads=1)
 
 
 @pytest.fixture(autouse=True)
