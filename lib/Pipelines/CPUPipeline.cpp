@@ -25,13 +25,9 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
-#include "mlir/Conversion/TosaToArith/TosaToArith.h"
-#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
-#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -57,18 +53,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       llvm::Triple(options.triple.empty() ? llvm::sys::getDefaultTargetTriple()
                                           : std::string(options.triple))
           .isX86();
-  // Elementwise arith and math ops on tensors as linalg.generic ops, which
-  // the raising below reads and bufferization lowers (it has no lowering
-  // of arith on tensors).
-  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
-  // Softmax-family ops written out (linalg, TOSA) as the ops.
-  pm.addPass(createSoftmaxRaise());
-  // The rest of a TOSA model to linalg, arith and tensor ops: the
-  // conversions alone, which touch nothing but TOSA.
-  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
-  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
-  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
-  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  buildSoftmaxImportPipeline(pm);
   // Public functions to the C ABI, their bodies in private functions that
   // the inliner below folds back once lowered; the sizes of the caller's
   // descriptors checked against what the ops need before they run.
@@ -129,17 +114,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 
   // Tensors to buffers, writing results straight into the caller's outputs.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  // A loop may carry a tensor its body replaces (a softmax applied in an
-  // scf.for): a new buffer per iteration, which buffer deallocation frees.
-  bufferizeOptions.allowReturnAllocsFromLoops = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
-  bufferization::buildBufferDeallocationPipeline(pm);
+  buildSoftmaxBufferizationPipeline(pm, /*deallocate=*/true);
 
   // Rows (scf.forall) to OpenMP threads, or to a plain loop.
   if (options.threads == 1) {

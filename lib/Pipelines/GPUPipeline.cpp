@@ -14,6 +14,7 @@
 #include "softmax-mlir/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -59,15 +60,31 @@ void mlir::softmax::buildSoftmaxGPUKernelPipeline(
     OpPassManager &pm, const GPUPipelineOptions &options) {
   // Softmax written out (linalg.softmax, torch-mlir's and TOSA's chains) as
   // the ops the kernels are built for.
-  pm.addPass(createSoftmaxRaise());
+  buildSoftmaxImportPipeline(pm);
   pm.addPass(createSoftmaxGPUStrategy());
   pm.addPass(createSoftmaxExportCABI());
-  // Inlined so that each softmax op reads the caller's input buffer and
-  // writes its output buffer, which is what the launch works on.
+  // Inlined so that a softmax op that reads the caller's input buffer and
+  // writes its output buffer launches on those.
   pm.addPass(createInlinerPass({}, [](OpPassManager &) {}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createConvertSoftmaxToGPU());
+  // The rest of a model: buffers in device memory, its loops as naive
+  // kernels in the same gpu.module, the host left to launch them.
+  buildSoftmaxBufferizationPipeline(pm, /*deallocate=*/false);
+  pm.addNestedPass<func::FuncOp>(createSoftmaxGPUMapLoops());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  // The kernels' buffers are the ones the host allocated or was given (not
+  // views of them), of static shapes: bare pointers.
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createSoftmaxGPUOutlineKernels());
+  pm.addPass(createSoftmaxGPUDeviceMemory());
+  // The host's copies of the weights the kernels now hold.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSymbolDCEPass());
 }
 
 void mlir::softmax::buildSoftmaxGPULoweringPipeline(

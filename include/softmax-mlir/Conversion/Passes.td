@@ -90,24 +90,28 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     shared memory; `exp2` of a `log2(e)`-scaled argument; f32 math for f16
     and bf16.
 
-    The op must read a buffer and write its result to one, as
-    `softmax-export-c-abi` and inlining leave a public function: its input a
-    `bufferization.to_tensor` of a memref, its only use a
-    `bufferization.materialize_in_destination` into a memref with the
-    identity layout. The launches then work on those buffers (collapsed to
-    rows x length), which hold device memory. The rows may be dynamic: the
-    grid is computed at run time, and no kernel runs for zero rows. A row
-    length known at run time (`by_length`) compiles to a kernel variant
-    for each range of lengths, the host choosing the one that holds it
-    (and the vector kernels only if the rows are whole 16-byte vectors).
-    Every other case is an error for now, as is any tensor computation left
-    in a function (it would run on the host over device memory):
-    f16/bf16/f32, the innermost dim, or another dim of a static shape.
+    The launches go where the op is, over buffers: an operand that is a
+    `bufferization.to_tensor` of a memref with the identity layout (a
+    function argument, as `softmax-export-c-abi` and inlining leave a
+    public function) is read there, any other through a
+    `bufferization.to_buffer`; the result is written into the memref of its
+    only use, a `bufferization.materialize_in_destination` (a function
+    result), else into a new `memref.alloc` whose
+    `bufferization.to_tensor` replaces it. One-Shot Bufferize then gives
+    the rest of a model its buffers, all device memory (see
+    `softmax-gpu-map-loops`, `softmax-gpu-device-memory`). The launches
+    work on the buffers collapsed to rows x length. The rows may be
+    dynamic: the grid is computed at run time, and no kernel runs for zero
+    rows. A row length known at run time (`by_length`) compiles to a kernel
+    variant for each range of lengths, the host choosing the one that holds
+    it (and the vector kernels only if the rows are whole 16-byte vectors).
+    What softmax and log_softmax take: f16/bf16/f32, the innermost dim, or
+    another dim of a static shape.
 
     The rest of the dialect lowers the same way for static shapes over the
     innermost dim (`warp_row` and `block_row`): a kernel (and its
-    element-wise twin) a op, each operand a function argument's buffer
-    (rows as rows x length; labels, losses and masks flat), the row in the
+    element-wise twin) a op, over its operands' buffers (rows as rows x
+    length; labels, losses and masks flat), the row in the
     registers of a warp or a block from its loads to its stores. The
     gradients reduce their row sums in the CPU's types (f64 for f32);
     sparsemax and entmax run the CPU's threshold search (support refinement;
@@ -151,6 +155,115 @@ def ConvertSoftmaxToGPU : Pass<"convert-softmax-to-gpu", "::mlir::ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
+  ];
+}
+
+def SoftmaxGPUMapLoops : Pass<"softmax-gpu-map-loops", "::mlir::func::FuncOp"> {
+  let summary = "Map a bufferized model's loops to GPU blocks and threads";
+  let description = [{
+    The part of `softmax-gpu-pipeline` that puts whatever is not a softmax
+    op on the device. In the functions `softmax-export-c-abi` exported
+    (`llvm.emit_c_interface`), whose buffers are device memory, after
+    bufferization: every `memref.copy` becomes a copy loop; every linalg op
+    (matmul, batch_matmul, generic, fill, transpose, ...) becomes
+    `scf.parallel` loops over its parallel dims with its reduction dims
+    sequential in them; and every other computation that reads or writes a
+    buffer outside a parallel loop (a reduction to a scalar, a store of a
+    rank-0 buffer, a host `scf.for` around them) is wrapped in a parallel
+    loop of one iteration, so that it runs on the device as one thread.
+    Each outermost parallel loop then has its innermost dim tiled by up to
+    256 (a multiple of 32 no larger than the dim needs) and gets
+    `mapping` attributes for `convert-parallel-loops-to-gpu`: the tiles of
+    the innermost dim to blocks x, the next two dims to blocks y and z
+    (where they have at most 65535 iterations; else they run sequentially,
+    as do further dims), the tile's iterations to threads x, and nested
+    parallel loops sequentially in their thread. The kernels are naive
+    (an output element a thread; matmul's dot products from global memory)
+    but sound; softmax ops have their own kernels (`convert-softmax-to-gpu`).
+    A computation whose result the host needs (a scalar read from a
+    buffer and used by host code) is an error: the host cannot read device
+    memory.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x10xf32>) outs(%c : memref<8x10xf32>)
+    ```
+
+    becomes
+
+    ```mlir
+    scf.parallel (%i, %jt) = (%c0, %c0) to (%c8, %c10) step (%c1, %c32) {
+      scf.parallel (%ii, %j) = (%c0, %c0) to (%c1, %c32) step (%c1, %c1) {
+        scf.if %in_bounds {
+          scf.for %k = %c0 to %c64 step %c1 { ... }
+        }
+      } {mapping = [#gpu.loop_dim_map<processor = sequential, ...>, #gpu.loop_dim_map<processor = thread_x, ...>]}
+    } {mapping = [#gpu.loop_dim_map<processor = block_y, ...>, #gpu.loop_dim_map<processor = block_x, ...>]}
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+def SoftmaxGPUOutlineKernels
+    : Pass<"softmax-gpu-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Outline gpu.launch bodies into the softmax kernels' module";
+  let description = [{
+    Outlines every `gpu.launch` of the module's functions into a `gpu.func`
+    of the `gpu.module @softmax_kernels` that `convert-softmax-to-gpu`
+    fills (created if missing), named after its function
+    (`@f_kernel_0`, ...), and replaces it with a `gpu.launch_func`, so that
+    a model's kernels and its softmax kernels are one binary. Constants and
+    `memref.get_global`s the body uses are sunk into it first, and the
+    globals those read are copied into the kernels' module: a model's
+    weights become device globals of the binary instead of host memory.
+    Upstream `gpu-kernel-outlining` does the same into a module per
+    function.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def SoftmaxGPUDeviceMemory
+    : Pass<"softmax-gpu-device-memory", "::mlir::ModuleOp"> {
+  let summary = "Allocate a GPU model's buffers on the device and check the host never touches them";
+  let description = [{
+    In the functions `softmax-export-c-abi` exported (`llvm.emit_c_interface`),
+    whose arguments are device pointers: `memref.alloc` and
+    `memref.dealloc` become `gpu.alloc` and `gpu.dealloc` (device memory,
+    freed where bufferization's deallocation put the frees); a host
+    `memref.get_global` that a `gpu.launch_func` reads (a constant a softmax
+    kernel takes) is copied to a device buffer for the call
+    (`gpu.memcpy`). Then it checks what the host code does with device
+    memory: reading or writing it (any op with a read or write effect on a
+    buffer rooted at an argument or a `gpu.alloc`) is an error, as is a
+    launch whose buffer has no static shape or a layout other than the
+    identity (the kernels take bare pointers). `memref.alloca`s (the
+    deallocation's bookkeeping) stay on the host.
+
+    ```mlir
+    %a = memref.alloc() : memref<8x128xf32>
+    ...
+    memref.dealloc %a : memref<8x128xf32>
+    ```
+
+    becomes
+
+    ```mlir
+    %a = gpu.alloc () : memref<8x128xf32>
+    ...
+    gpu.dealloc %a : memref<8x128xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
   ];
 }
 

@@ -80,6 +80,19 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
 };
 
+/// The first stage of both targets' pipelines: elementwise ops on tensors
+/// as linalg.generic ops, softmax written out (linalg.softmax, torch-mlir's
+/// chains, TOSA's) raised into the softmax ops, the rest of a TOSA model to
+/// linalg, arith and tensor ops.
+void buildSoftmaxImportPipeline(OpPassManager &pm);
+
+/// Tensors to buffers in both targets' pipelines: One-Shot Bufferize across
+/// functions (identity layouts at their boundaries, so results go straight
+/// into the callers' outputs) and, with `deallocate`, upstream's buffer
+/// deallocation (which does not know GPU launches: the GPU pipeline frees
+/// its buffers itself, softmax-gpu-device-memory).
+void buildSoftmaxBufferizationPipeline(OpPassManager &pm, bool deallocate);
+
 /// From a module of upstream dialects plus `softmax` (functions on tensors)
 /// to the LLVM dialect, with every public function exported through the
 /// project's C ABI and the module's triple, data layout and CPU set.

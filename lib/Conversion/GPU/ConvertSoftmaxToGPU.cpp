@@ -94,6 +94,92 @@ void buildAlignedDispatch(OpBuilder &b, Location loc, Value address,
   scalarLaunch();
 }
 
+/// The buffers an op's kernels read and write. An operand that is a
+/// `bufferization.to_tensor` of a memref with the identity layout (a
+/// function argument, after softmax-export-c-abi and inlining) is read
+/// there; any other gets a `bufferization.to_buffer`, which One-Shot
+/// Bufferize resolves to its producer's buffer. The result is written into
+/// the memref of its only use, a `bufferization.materialize_in_destination`
+/// (a function result), where that has the identity layout, else into a
+/// new `memref.alloc` that a `bufferization.to_tensor` hands to the op's
+/// users. The launches go where the op is.
+class OpBuffers {
+public:
+  explicit OpBuffers(Operation *op) : op(op), b(op) {}
+
+  OpBuilder &builder() { return b; }
+
+  /// The buffer `operand` is read from.
+  Value getInput(Value operand) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    if (auto toTensor = operand.getDefiningOp<bufferization::ToTensorOp>()) {
+      if (cast<MemRefType>(toTensor.getBuffer().getType())
+              .getLayout()
+              .isIdentity()) {
+        // An argument read twice (softmax_grad %y, %y) is erased once.
+        if (!llvm::is_contained(toTensors, toTensor))
+          toTensors.push_back(toTensor);
+        return toTensor.getBuffer();
+      }
+    }
+    return bufferization::ToBufferOp::create(
+        b, op->getLoc(),
+        MemRefType::get(type.getShape(), type.getElementType()), operand,
+        /*readOnly=*/true);
+  }
+
+  /// The buffer the result is written to; a new one takes its dynamic
+  /// sizes from `like` (a buffer of the same shape).
+  Value getOutput(Value like = nullptr) {
+    Value result = op->getResult(0);
+    auto type = cast<RankedTensorType>(result.getType());
+    materialize = result.hasOneUse()
+                      ? dyn_cast<bufferization::MaterializeInDestinationOp>(
+                            *result.getUsers().begin())
+                      : nullptr;
+    if (materialize) {
+      auto dest = dyn_cast<MemRefType>(materialize.getDest().getType());
+      if (dest && dest.getLayout().isIdentity())
+        return materialize.getDest();
+      materialize = nullptr;
+    }
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        sizes.push_back(memref::DimOp::create(b, op->getLoc(), like, i));
+    alloc = memref::AllocOp::create(
+        b, op->getLoc(),
+        MemRefType::get(type.getShape(), type.getElementType()), sizes);
+    return alloc;
+  }
+
+  /// Erases the op once its launches are built, its result (if it had no
+  /// destination) the new buffer's tensor.
+  void finish() {
+    if (materialize) {
+      materialize.erase();
+    } else {
+      // Where the op is, after its launches (which may be in an scf.if).
+      OpBuilder here(op);
+      Value tensor = bufferization::ToTensorOp::create(
+          here, op->getLoc(), op->getResult(0).getType(), alloc,
+          /*restrict=*/true, /*writable=*/true);
+      op->getResult(0).replaceAllUsesWith(tensor);
+    }
+    op->erase();
+    for (bufferization::ToTensorOp toTensor : toTensors)
+      if (toTensor->use_empty())
+        toTensor.erase();
+  }
+
+private:
+  Operation *op;
+  OpBuilder b;
+  SmallVector<bufferization::ToTensorOp> toTensors;
+  bufferization::MaterializeInDestinationOp materialize;
+  Value alloc;
+};
+
 struct ConvertSoftmaxToGPUPass
     : softmax::impl::ConvertSoftmaxToGPUBase<ConvertSoftmaxToGPUPass> {
   using Base::Base;
@@ -129,24 +215,6 @@ struct ConvertSoftmaxToGPUPass
         if (failed(convert(op, kernels, symbols, opsPerFunction)))
           return signalPassFailure();
     }
-
-    // What is left of a function runs on the host, over device buffers:
-    // any tensor computation there would be silently wrong.
-    WalkResult result = module.walk([&](Operation *op) {
-      if (op->getParentOfType<gpu::GPUModuleOp>() ||
-          isa<bufferization::ToTensorOp>(op))
-        return WalkResult::advance();
-      auto isTensor = [](Type type) { return isa<TensorType>(type); };
-      if (llvm::any_of(op->getOperandTypes(), isTensor) ||
-          llvm::any_of(op->getResultTypes(), isTensor)) {
-        op->emitError("the GPU pipeline compiles softmax ops only so far; '")
-            << op->getName() << "' would run on the host over device memory";
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (result.wasInterrupted())
-      signalPassFailure();
   }
 
   LogicalResult convert(Operation *op, gpu::GPUModuleOp kernels,
@@ -207,29 +275,11 @@ struct ConvertSoftmaxToGPUPass
              << length << " elements are longer than the " << strategyName
              << " strategy holds (" << maxLength << ")";
 
-    auto toTensor = input.getDefiningOp<bufferization::ToTensorOp>();
-    Value result = op->getResult(0);
-    auto materialize =
-        result.hasOneUse()
-            ? dyn_cast<bufferization::MaterializeInDestinationOp>(
-                  *result.getUsers().begin())
-            : nullptr;
-    if (!toTensor || !materialize ||
-        !isa<MemRefType>(materialize.getDest().getType()))
-      return op->emitError(
-          "the GPU pipeline lowers softmax ops that read a function argument "
-          "and write a function result so far");
-    for (Value buffer :
-         {Value(toTensor.getBuffer()), Value(materialize.getDest())})
-      if (!cast<MemRefType>(buffer.getType()).getLayout().isIdentity())
-        return op->emitError("the GPU lowering needs buffers with the "
-                             "identity layout");
-    auto eraseOp = [&]() {
-      materialize.erase();
-      op->erase();
-      if (toTensor->use_empty())
-        toTensor.erase();
-    };
+    OpBuffers opBuffers(op);
+    OpBuilder &b = opBuffers.builder();
+    Value inputBuffer = opBuffers.getInput(input);
+    Value outputBuffer = opBuffers.getOutput(inputBuffer);
+    auto eraseOp = [&]() { opBuffers.finish(); };
     if (rows == 0 || length == 0 || inner == 0) {
       // Nothing to compute.
       eraseOp();
@@ -396,7 +446,6 @@ struct ConvertSoftmaxToGPUPass
       return std::make_pair(made, launch);
     };
 
-    OpBuilder b(materialize);
     Location loc = op->getLoc();
     auto constant = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(b, loc, value);
@@ -409,13 +458,13 @@ struct ConvertSoftmaxToGPUPass
         return asRows(b, loc, buffer);
       return dynamicColumns ? buffer : asColumns(b, loc, buffer, config);
     };
-    Value inputRows = view(toTensor.getBuffer());
-    Value outputRows = view(materialize.getDest());
+    Value inputRows = view(inputBuffer);
+    Value outputRows = view(outputBuffer);
     // The product of the input's dims [from, to), at run time.
     auto dimsProduct = [&](int64_t from, int64_t to) -> Value {
       Value product = nullptr;
       for (int64_t i = from; i < to; ++i) {
-        Value size = memref::DimOp::create(b, loc, toTensor.getBuffer(), i);
+        Value size = memref::DimOp::create(b, loc, inputBuffer, i);
         product = product
                       ? arith::MulIOp::create(b, loc, product, size).getResult()
                       : size;
@@ -429,8 +478,7 @@ struct ConvertSoftmaxToGPUPass
     Value lengthValue =
         !ShapedType::isDynamic(length)
             ? constant(length)
-            : memref::DimOp::create(b, loc, toTensor.getBuffer(), dim)
-                  .getResult();
+            : memref::DimOp::create(b, loc, inputBuffer, dim).getResult();
     Value innerValue = !ShapedType::isDynamic(inner)
                            ? constant(inner)
                            : dimsProduct(dim + 1, type.getRank());
@@ -711,37 +759,6 @@ struct ConvertSoftmaxToGPUPass
     int64_t length = type.getDimSize(dim);
     int64_t rows = getGPURowCount(type, dim);
 
-    // Every operand a function argument's buffer, the result a function
-    // result's.
-    SmallVector<Value> buffers;
-    SmallVector<bufferization::ToTensorOp> toTensors;
-    for (Value operand : op->getOperands()) {
-      auto toTensor = operand.getDefiningOp<bufferization::ToTensorOp>();
-      if (!toTensor)
-        return op->emitError("the GPU pipeline lowers softmax ops that read "
-                             "function arguments and write a function result "
-                             "so far");
-      // An argument read twice (softmax_grad %y, %y) is erased once.
-      if (!llvm::is_contained(toTensors, toTensor))
-        toTensors.push_back(toTensor);
-      buffers.push_back(toTensor.getBuffer());
-    }
-    Value result = op->getResult(0);
-    auto materialize =
-        result.hasOneUse()
-            ? dyn_cast<bufferization::MaterializeInDestinationOp>(
-                  *result.getUsers().begin())
-            : nullptr;
-    if (!materialize || !isa<MemRefType>(materialize.getDest().getType()))
-      return op->emitError(
-          "the GPU pipeline lowers softmax ops that read function arguments "
-          "and write a function result so far");
-    buffers.push_back(materialize.getDest());
-    for (Value buffer : buffers)
-      if (!cast<MemRefType>(buffer.getType()).getLayout().isIdentity())
-        return op->emitError("the GPU lowering needs buffers with the "
-                             "identity layout");
-
     if (isa<SoftmaxOp, LogSoftmaxOp>(op) && op->getNumOperands() > 1 &&
         !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
       return op->emitError("the GPU lowering needs a mask of a static shape");
@@ -808,13 +825,14 @@ struct ConvertSoftmaxToGPUPass
              << " in a block's registers; longer rows are not supported on "
                 "the GPU yet)";
 
-    auto eraseOp = [&]() {
-      materialize.erase();
-      op->erase();
-      for (bufferization::ToTensorOp toTensor : toTensors)
-        if (toTensor->use_empty())
-          toTensor.erase();
-    };
+    // Every operand's buffer, then the result's.
+    OpBuffers opBuffers(op);
+    OpBuilder &b = opBuffers.builder();
+    SmallVector<Value> buffers;
+    for (Value operand : op->getOperands())
+      buffers.push_back(opBuffers.getInput(operand));
+    buffers.push_back(opBuffers.getOutput());
+    auto eraseOp = [&]() { opBuffers.finish(); };
     if (rows == 0 || length == 0) {
       eraseOp();
       return success();
@@ -862,7 +880,6 @@ struct ConvertSoftmaxToGPUPass
       return std::make_pair(kernel, launch);
     };
 
-    OpBuilder b(materialize);
     Location loc = op->getLoc();
     auto constant = [&](int64_t value) -> Value {
       return arith::ConstantIndexOp::create(b, loc, value);

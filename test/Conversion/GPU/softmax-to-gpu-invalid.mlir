@@ -43,28 +43,6 @@ func.func @pinned_too_long(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
 
 // -----
 
-// One softmax feeding another: the first one's result is no function
-// result.
-func.func @chained(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
-  // expected-error @below {{the GPU pipeline lowers softmax ops that read a function argument and write a function result so far}}
-  %y = softmax.softmax %x dim(1) : tensor<4x64xf32>
-  %z = softmax.log_softmax %y dim(1) : tensor<4x64xf32>
-  return %z : tensor<4x64xf32>
-}
-
-// -----
-
-// Another computation would run on the host over device memory.
-func.func @other(%x: tensor<4x64xf32>, %b: tensor<4x64xf32>)
-    -> (tensor<4x64xf32>, tensor<4x64xf32>) {
-  %y = softmax.softmax %x dim(1) : tensor<4x64xf32>
-  // expected-error @below {{the GPU pipeline compiles softmax ops only so far; 'arith.addf' would run on the host over device memory}}
-  %s = arith.addf %b, %b : tensor<4x64xf32>
-  return %y, %s : tensor<4x64xf32>, tensor<4x64xf32>
-}
-
-// -----
-
 func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
   // expected-error @below {{rows of 2048 elements are longer than the "warp_row" strategy holds (1024)}}
   %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4x2048xf32>
@@ -114,13 +92,6 @@ func.func @pinned_persistent(%x: tensor<64x8xf32>, %l: tensor<64xi64>) -> tensor
   return %y : tensor<64xf32>
 }
 
-// -----
-
-func.func @not_softmax(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @below {{the GPU pipeline compiles softmax ops only so far; 'math.exp' would run on the host over device memory}}
-  %y = math.exp %x : tensor<4xf32>
-  return %y : tensor<4xf32>
-}
 
 // -----
 

@@ -334,3 +334,53 @@ func.func @dynamic_columns(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
   %y = softmax.softmax %x dim(1) : tensor<?x?x?xf32>
   return %y : tensor<?x?x?xf32>
 }
+
+// -----
+
+// One softmax feeding another: the first writes a new buffer (its result
+// is no function result), handed on by a to_tensor, which the second reads
+// from.
+// CHECK-LABEL: func.func @chained(
+// CHECK-SAME: %[[X:.*]]: memref<4x64xf32>, %[[Z:.*]]: memref<4x64xf32>
+// CHECK: %[[TMP:.*]] = memref.alloc() : memref<4x64xf32>
+// CHECK: gpu.launch_func @softmax_kernels::@chained_softmax_0 {{.*}} args(%[[X]] : memref<4x64xf32>, %[[TMP]] : memref<4x64xf32>)
+// CHECK: gpu.launch_func @softmax_kernels::@chained_log_softmax_1 {{.*}} args(%[[TMP]] : memref<4x64xf32>, %[[Z]] : memref<4x64xf32>)
+// CHECK-NOT: softmax.
+
+// -----
+
+// A softmax of a computed tensor into a computed tensor: it reads the
+// tensor's buffer (to_buffer, resolved by One-Shot Bufferize) and writes a
+// new one whose to_tensor the consumer takes; its rows are dynamic, so the
+// new buffer takes the input's.
+// CHECK-LABEL: func.func @between(
+// CHECK: %[[A:.*]] = linalg.generic
+// CHECK: %[[IN:.*]] = bufferization.to_buffer %[[A]] read_only : tensor<?x64xf32> to memref<?x64xf32>
+// CHECK: %[[ROWS:.*]] = memref.dim %[[IN]], %c0
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[ROWS]]) : memref<?x64xf32>
+// CHECK: scf.if
+// CHECK: gpu.launch_func @softmax_kernels::@between_softmax_0
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: linalg.generic {{.*}} ins(%[[T]], %[[T]] :
+func.func @chained(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<4x64xf32>
+  %z = softmax.log_softmax %y dim(1) : tensor<4x64xf32>
+  return %z : tensor<4x64xf32>
+}
+func.func @between(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  %y = softmax.softmax %a dim(1) : tensor<?x64xf32>
+  %z = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y, %y : tensor<?x64xf32>, tensor<?x64xf32>) outs(%e : tensor<?x64xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %m = arith.mulf %in, %in2 : f32
+    linalg.yield %m : f32
+  } -> tensor<?x64xf32>
+  return %z : tensor<?x64xf32>
+}

@@ -10,8 +10,15 @@ classifier trained with log_softmax + nll_loss (its loss). Each must have
 its softmax raised (softmax-opt --softmax-raise leaves a softmax op) and
 match PyTorch within f32 tolerance.
 
+With --target cuda the models compile for the GPU instead (their
+softmax into the softmax kernels, every other op into the naive kernels of
+softmax-gpu-map-loops, one binary) and run on it through the same ABI over
+device buffers (the library's own mgpuMemAlloc / mgpuMemcpy); with
+--no-run they are only compiled (the kernels assembled by ptxas), where
+there is no GPU.
+
 Usage: model_check.py --compiler softmax-compile --opt softmax-opt
-                      --workdir DIR
+                      --workdir DIR [--target cpu|cuda] [--no-run]
 """
 
 import argparse
@@ -89,11 +96,59 @@ def models():
     )
 
 
+def run_on_cpu(path, name, arrays, out):
+    """Calls the model's function in the library at `path` on host arrays;
+    returns a list of problems."""
+    fn = getattr(ctypes.CDLL(path), "_mlir_ciface_" + name)
+    fn.restype = None
+    fn(*[ctypes.byref(descriptor(a)) for a in arrays + [out]])
+    return []
+
+
+def run_on_gpu(path, name, arrays, out):
+    """Calls the model's function in the CUDA library at `path` on device
+    copies of `arrays`, and copies its output into `out`; returns a list of
+    problems."""
+    lib = ctypes.CDLL(path)
+    lib.mgpuMemAlloc.restype = ctypes.c_void_p
+    lib.mgpuMemAlloc.argtypes = [ctypes.c_uint64, ctypes.c_void_p, ctypes.c_bool]
+    lib.mgpuMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                               ctypes.c_void_p]
+    lib.mgpuMemFree.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.softmax_mlir_cuda_last_error.restype = ctypes.c_char_p
+    buffers = []
+    try:
+        descriptors = []
+        for host in arrays + [out]:
+            device = lib.mgpuMemAlloc(max(host.nbytes, 1), None, False)
+            if not device:
+                return ["device allocation failed: %s" % lib.softmax_mlir_cuda_last_error()]
+            buffers.append(device)
+            lib.mgpuMemcpy(device, host.ctypes.data, host.nbytes, None)
+            desc = descriptor(host)
+            desc.allocated = desc.aligned = device
+            descriptors.append(desc)
+        fn = getattr(lib, "_mlir_ciface_" + name)
+        fn.restype = None
+        fn(*[ctypes.byref(d) for d in descriptors])
+        error = lib.softmax_mlir_cuda_last_error()
+        if error:
+            return ["the call failed: %s" % error.decode()]
+        lib.mgpuMemcpy(out.ctypes.data, buffers[-1], out.nbytes, None)
+    finally:
+        for device in buffers:
+            lib.mgpuMemFree(device, None)
+    return []
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compiler", required=True)
     parser.add_argument("--opt", required=True)
     parser.add_argument("--workdir", required=True)
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--no-run", action="store_true",
+                        help="compile only (--target cuda without a GPU)")
     args = parser.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     failures = 0
@@ -113,25 +168,27 @@ def main():
         if op + " " not in raised:
             problems.append("its softmax was not raised into %s" % op)
         build = subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so",
-                                "--emit=shared-lib"], capture_output=True, text=True)
+                                "--emit=shared-lib", "--target=" + args.target],
+                               capture_output=True, text=True)
         if build.returncode != 0:
             problems.append("softmax-compile failed:\n" + build.stderr[:2000])
-        else:
-            lib = ctypes.CDLL(stem + ".so")
-            fn = getattr(lib, "_mlir_ciface_" + name)
-            fn.restype = None
+        elif not args.no_run:
             arrays = [np.ascontiguousarray(t.numpy()) for t in inputs]
             got = np.zeros(want.shape, dtype=want.dtype)
-            fn(*[ctypes.byref(descriptor(a)) for a in arrays + [got]])
+            call = run_on_gpu if args.target == "cuda" else run_on_cpu
+            problems += call(stem + ".so", name, arrays, got)
             err = np.abs(got.astype(np.float64) - want.astype(np.float64))
             tol = 1e-5 * np.abs(want) + 1e-5
-            if not (err <= tol).all():
+            if not problems and not (err <= tol).all():
                 problems.append("%d of %d outputs off (max error %.3g)"
                                 % ((err > tol).sum(), err.size, err.max()))
         if problems:
             failures += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)))
-    print("models: %d compiled and checked, %d failures" % (len(all_models), failures))
+    if args.no_run:
+        print("models: %d compiled for %s, %d failures" % (len(all_models), args.target, failures))
+    else:
+        print("models: %d compiled and checked, %d failures" % (len(all_models), failures))
     sys.exit(1 if failures else 0)
 
 

@@ -1,0 +1,37 @@
+//===- DeviceBuffers.h - what GPU host code may touch -----------*- C++ -*-===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the GPU pipeline's host-side passes (softmax-gpu-map-loops,
+// softmax-gpu-device-memory) agree on: which functions run on the host over
+// device memory, and which buffers are device memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SOFTMAX_MLIR_CONVERSION_GPU_DEVICEBUFFERS_H
+#define SOFTMAX_MLIR_CONVERSION_GPU_DEVICEBUFFERS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::softmax {
+
+/// Whether `function` is one softmax-export-c-abi exported (it has a body
+/// and `llvm.emit_c_interface`): for the GPU its arguments are device
+/// pointers.
+bool isDeviceFunction(func::FuncOp function);
+
+/// Whether `buffer` is device memory: through views and casts, an argument
+/// of a device function, or a `memref.alloc` or `gpu.alloc` in one (not a
+/// `memref.alloca` nor a global, which live on the host).
+bool isDeviceBuffer(Value buffer);
+
+/// The first op in `op` (itself included, regions and all) that reads or
+/// writes device memory, or null. Ops of the gpu dialect are not counted:
+/// they are what runs on the device or moves its memory.
+Operation *findDeviceAccess(Operation *op);
+
+} // namespace mlir::softmax
+
+#endif // SOFTMAX_MLIR_CONVERSION_GPU_DEVICEBUFFERS_H

@@ -1,0 +1,69 @@
+//===- DeviceBuffers.cpp - what GPU host code may touch -------------------===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Conversion/GPU/DeviceBuffers.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+bool mlir::softmax::isDeviceFunction(func::FuncOp function) {
+  return !function.isExternal() &&
+         function->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
+}
+
+bool mlir::softmax::isDeviceBuffer(Value buffer) {
+  while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
+    buffer = view.getViewSource();
+  if (auto argument = dyn_cast<BlockArgument>(buffer)) {
+    auto function = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
+    return function && argument.getOwner()->isEntryBlock() &&
+           isDeviceFunction(function);
+  }
+  return buffer.getDefiningOp<memref::AllocOp>() ||
+         buffer.getDefiningOp<gpu::AllocOp>();
+}
+
+Operation *mlir::softmax::findDeviceAccess(Operation *op) {
+  Operation *found = nullptr;
+  op->walk<WalkOrder::PreOrder>([&](Operation *nested) {
+    if (isa<gpu::GPUDialect>(nested->getDialect()))
+      return WalkResult::skip();
+    auto effects = dyn_cast<MemoryEffectOpInterface>(nested);
+    if (!effects) {
+      // An op of unknown effects (a call) that takes device memory may
+      // touch it; one that has recursive effects is judged by its body.
+      if (nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        return WalkResult::advance();
+      if (llvm::any_of(nested->getOperands(), [](Value operand) {
+            return isa<BaseMemRefType>(operand.getType()) &&
+                   isDeviceBuffer(operand);
+          })) {
+        found = nested;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    }
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &instance : instances) {
+      if (!isa<MemoryEffects::Read, MemoryEffects::Write>(instance.getEffect()))
+        continue;
+      Value value = instance.getValue();
+      if (value && isa<BaseMemRefType>(value.getType()) &&
+          isDeviceBuffer(value)) {
+        found = nested;
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
