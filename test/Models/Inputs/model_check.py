@@ -17,8 +17,15 @@ device buffers (the library's own mgpuMemAlloc / mgpuMemcpy); with
 --no-run they are only compiled (the kernels assembled by ptxas), where
 there is no GPU.
 
+With --target host-loops they go through the GPU pipeline's stages up to
+the mapped loops (softmax-gpu-map-loops, after bufferization without
+deallocation), with their softmax decomposed instead of compiled to its
+kernels, lowered for the host and run there: the loops the GPU's naive
+kernels are made of compute the models' outputs (convert-parallel-loops-
+to-gpu and outlining, upstream's, only distribute them).
+
 Usage: model_check.py --compiler softmax-compile --opt softmax-opt
-                      --workdir DIR [--target cpu|cuda] [--no-run]
+                      --workdir DIR [--target cpu|cuda|host-loops] [--no-run]
 """
 
 import argparse
@@ -96,6 +103,37 @@ def models():
     )
 
 
+# The GPU pipeline's stages up to softmax-gpu-map-loops (softmax decomposed
+# instead of converted to its kernels), then a plain lowering for the host.
+HOST_LOOPS_PIPELINE = (
+    "builtin.module(func.func(convert-elementwise-to-linalg),softmax-raise,"
+    "softmax-export-c-abi,inline,canonicalize,cse,softmax-decompose,"
+    "eliminate-empty-tensors,one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "drop-equivalent-buffer-results,func.func(softmax-gpu-map-loops),"
+    "convert-scf-to-cf,expand-strided-metadata,lower-affine,finalize-memref-to-llvm,"
+    "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+    "convert-index-to-llvm,convert-func-to-llvm,convert-cf-to-llvm,"
+    "reconcile-unrealized-casts)")
+
+
+def build_host_loops(opt, stem):
+    """Builds stem.so from stem.mlir through HOST_LOOPS_PIPELINE, LLVM IR
+    and clang; returns the failed step's CompletedProcess, else the last."""
+    steps = [
+        [opt, stem + ".mlir", "--pass-pipeline=" + HOST_LOOPS_PIPELINE, "-o",
+         stem + ".loops.mlir"],
+        ["mlir-translate", "--mlir-to-llvmir", stem + ".loops.mlir", "-o", stem + ".ll"],
+        ["clang", "-O1", "-shared", "-fPIC", "-Wno-override-module", stem + ".ll", "-o",
+         stem + ".so", "-lm"],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            break
+    return done
+
+
 def run_on_cpu(path, name, arrays, out):
     """Calls the model's function in the library at `path` on host arrays;
     returns a list of problems."""
@@ -146,7 +184,7 @@ def main():
     parser.add_argument("--compiler", required=True)
     parser.add_argument("--opt", required=True)
     parser.add_argument("--workdir", required=True)
-    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--target", choices=["cpu", "cuda", "host-loops"], default="cpu")
     parser.add_argument("--no-run", action="store_true",
                         help="compile only (--target cuda without a GPU)")
     args = parser.parse_args()
@@ -167,9 +205,12 @@ def main():
                                 capture_output=True, text=True).stdout
         if op + " " not in raised:
             problems.append("its softmax was not raised into %s" % op)
-        build = subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so",
-                                "--emit=shared-lib", "--target=" + args.target],
-                               capture_output=True, text=True)
+        if args.target == "host-loops":
+            build = build_host_loops(args.opt, stem)
+        else:
+            build = subprocess.run([args.compiler, stem + ".mlir", "-o", stem + ".so",
+                                    "--emit=shared-lib", "--target=" + args.target],
+                                   capture_output=True, text=True)
         if build.returncode != 0:
             problems.append("softmax-compile failed:\n" + build.stderr[:2000])
         elif not args.no_run:
