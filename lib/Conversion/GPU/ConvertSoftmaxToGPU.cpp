@@ -112,8 +112,12 @@ public:
   /// The buffer `operand` is read from.
   Value getInput(Value operand) {
     auto type = cast<RankedTensorType>(operand.getType());
+    // Only a tensor nothing writes in place (an argument's): a writable
+    // one (another op's new buffer) is read through a to_buffer, so that
+    // One-Shot Bufferize sees the read before any later in-place write.
     if (auto toTensor = operand.getDefiningOp<bufferization::ToTensorOp>()) {
-      if (cast<MemRefType>(toTensor.getBuffer().getType())
+      if (!toTensor.getWritable() &&
+          cast<MemRefType>(toTensor.getBuffer().getType())
               .getLayout()
               .isIdentity()) {
         // An argument read twice (softmax_grad %y, %y) is erased once.
@@ -144,6 +148,8 @@ public:
       materialize = nullptr;
     }
     SmallVector<Value> sizes;
+    assert((type.hasStaticShape() || like) &&
+           "a new buffer of a dynamic shape needs one to take its sizes from");
     for (int64_t i = 0; i < type.getRank(); ++i)
       if (type.isDynamicDim(i))
         sizes.push_back(memref::DimOp::create(b, op->getLoc(), like, i));
@@ -751,7 +757,13 @@ struct ConvertSoftmaxToGPUPass
              << kGPUMaxRowLength << " elements), not '"
              << strategyName.getValue() << "'";
     auto elementType = cast<FloatType>(type.getElementType());
-    if (!type.hasStaticShape() || dim != type.getRank() - 1)
+    if (isa<SoftmaxOp, LogSoftmaxOp>(op) && op->getNumOperands() > 1 &&
+        !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
+      return op->emitError("the GPU lowering needs a mask of a static shape");
+    auto isStatic = [](Type t) { return cast<ShapedType>(t).hasStaticShape(); };
+    if (!type.hasStaticShape() || dim != type.getRank() - 1 ||
+        !llvm::all_of(op->getOperandTypes(), isStatic) ||
+        !llvm::all_of(op->getResultTypes(), isStatic))
       return op->emitError("'")
              << op->getName()
              << "' has a GPU lowering for static shapes reduced along the "
@@ -759,9 +771,6 @@ struct ConvertSoftmaxToGPUPass
     int64_t length = type.getDimSize(dim);
     int64_t rows = getGPURowCount(type, dim);
 
-    if (isa<SoftmaxOp, LogSoftmaxOp>(op) && op->getNumOperands() > 1 &&
-        !cast<RankedTensorType>(op->getOperand(1).getType()).hasStaticShape())
-      return op->emitError("the GPU lowering needs a mask of a static shape");
     Builder attrs(op->getContext());
     RowKernelConfig config;
     config.strategy = strategy;

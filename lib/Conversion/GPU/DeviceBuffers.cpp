@@ -19,16 +19,19 @@ bool mlir::softmax::isDeviceFunction(func::FuncOp function) {
          function->hasAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName());
 }
 
-bool mlir::softmax::isDeviceBuffer(Value buffer) {
+Value mlir::softmax::getBufferRoot(Value buffer) {
   while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
     buffer = view.getViewSource();
-  if (auto argument = dyn_cast<BlockArgument>(buffer)) {
-    auto function = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
-    return function && argument.getOwner()->isEntryBlock() &&
-           isDeviceFunction(function);
-  }
-  return buffer.getDefiningOp<memref::AllocOp>() ||
-         buffer.getDefiningOp<gpu::AllocOp>();
+  return buffer;
+}
+
+bool mlir::softmax::isDeviceBuffer(Value buffer) {
+  // Everything but what is known to be on the host: a buffer of unknown
+  // origin (a select, an scf.if's result, a loop's iter_arg) may be device
+  // memory.
+  Value root = getBufferRoot(buffer);
+  return !root.getDefiningOp<memref::AllocaOp>() &&
+         !root.getDefiningOp<memref::GetGlobalOp>();
 }
 
 Operation *mlir::softmax::findDeviceAccess(Operation *op) {

@@ -8,7 +8,10 @@
 
 #include "softmax-mlir/Conversion/GPU/DeviceBuffers.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace mlir::softmax {
 #define GEN_PASS_DEF_SOFTMAXGPUDEVICEMEMORY
@@ -101,26 +104,53 @@ struct SoftmaxGPUDeviceMemoryPass
       }
     }
 
-    // Globals that launches read from the host: a device copy for the call.
-    SmallVector<memref::GetGlobalOp> globals;
-    function.walk([&](memref::GetGlobalOp get) {
-      if (llvm::any_of(get->getUses(), [](OpOperand &use) {
-            return isa<gpu::LaunchFuncOp>(use.getOwner());
-          }))
-        globals.push_back(get);
-    });
-    for (memref::GetGlobalOp get : globals) {
-      rewriter.setInsertionPointAfter(get);
+    // Globals (or views of them) that launches read from the host: a device
+    // copy for the call, made when it starts, the views rebuilt on it.
+    llvm::StringMap<Value> copies;
+    auto getCopy = [&](memref::GetGlobalOp get) -> Value {
+      Value &copy = copies[get.getName()];
+      if (copy)
+        return copy;
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(&function.getBody().front());
       Location loc = get.getLoc();
+      auto host = cast<memref::GetGlobalOp>(rewriter.clone(*get));
       DeviceOps ops(rewriter, loc);
-      Value copy = ops.alloc(get.getType(), {}, {});
-      ops.memcpy(copy, get.getResult());
-      rewriter.replaceUsesWithIf(get.getResult(), copy, [](OpOperand &use) {
-        return isa<gpu::LaunchFuncOp>(use.getOwner());
-      });
+      copy = ops.alloc(get.getType(), {}, {});
+      ops.memcpy(copy, host.getResult());
       for (func::ReturnOp ret : returns) {
         rewriter.setInsertionPoint(ret);
         DeviceOps(rewriter, loc).dealloc(copy);
+      }
+      return copy;
+    };
+    SmallVector<gpu::LaunchFuncOp> launches;
+    function.walk(
+        [&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+    for (gpu::LaunchFuncOp launch : launches) {
+      for (OpOperand &operand : launch->getOpOperands()) {
+        if (!isa<BaseMemRefType>(operand.get().getType()))
+          continue;
+        Value root = getBufferRoot(operand.get());
+        if (root.getDefiningOp<memref::AllocaOp>())
+          return launch->emitError("the GPU pipeline would pass a kernel a "
+                                   "buffer on the host stack");
+        auto get = root.getDefiningOp<memref::GetGlobalOp>();
+        if (!get)
+          continue;
+        // The views from the global to the operand, outermost last.
+        SmallVector<Operation *> views;
+        for (Value view = operand.get(); view != root;
+             view = cast<ViewLikeOpInterface>(view.getDefiningOp())
+                        .getViewSource())
+          views.push_back(view.getDefiningOp());
+        IRMapping mapping;
+        mapping.map(root, getCopy(get));
+        rewriter.setInsertionPoint(launch);
+        for (Operation *view : llvm::reverse(views))
+          rewriter.clone(*view, mapping);
+        rewriter.modifyOpInPlace(
+            launch, [&] { operand.set(mapping.lookup(operand.get())); });
       }
     }
 
@@ -130,12 +160,17 @@ struct SoftmaxGPUDeviceMemoryPass
           if (auto launch = dyn_cast<gpu::LaunchFuncOp>(op)) {
             for (Value operand : launch.getKernelOperands()) {
               auto type = dyn_cast<MemRefType>(operand.getType());
-              if (type &&
-                  (!type.hasStaticShape() || !type.getLayout().isIdentity())) {
+              if (type && !type.hasStaticShape()) {
                 launch->emitError("the GPU pipeline compiles the ops around "
                                   "softmax for static shapes only (a kernel "
                                   "here would take ")
                     << type << ")";
+                return WalkResult::interrupt();
+              }
+              if (type && !type.getLayout().isIdentity()) {
+                launch->emitError("the GPU pipeline passes its kernels whole "
+                                  "buffers (the identity layout), not ")
+                    << type;
                 return WalkResult::interrupt();
               }
             }

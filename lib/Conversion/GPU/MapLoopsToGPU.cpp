@@ -15,6 +15,8 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::softmax {
 #define GEN_PASS_DEF_SOFTMAXGPUMAPLOOPS
@@ -95,17 +97,53 @@ void mapLoop(scf::ParallelOp loop) {
   }
 }
 
-/// Moves `op` into a new parallel loop of one iteration, which runs it as
-/// one thread of one block.
-scf::ParallelOp wrapInLoop(RewriterBase &rewriter, Operation *op) {
-  rewriter.setInsertionPoint(op);
-  Location loc = op->getLoc();
+/// Moves `ops` (in order, of one block) into a new parallel loop of one
+/// iteration where the last one was, which runs them as one thread of one
+/// block (the side-effect-free ops among them that stay behind read
+/// nothing they compute).
+scf::ParallelOp wrapInLoop(RewriterBase &rewriter, ArrayRef<Operation *> ops) {
+  rewriter.setInsertionPoint(ops.back());
+  Location loc = ops.back()->getLoc();
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   auto wrapper = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
                                          ValueRange{one}, ValueRange{one});
-  rewriter.moveOpBefore(op, wrapper.getBody()->getTerminator());
+  for (Operation *op : ops)
+    rewriter.moveOpBefore(op, wrapper.getBody()->getTerminator());
   return wrapper;
+}
+
+/// Makes the reduction dims of `op` its innermost (a named op generalized
+/// first), so that its loops are parallel loops with the reductions
+/// sequential in them rather than a host loop of launches.
+LogicalResult putReductionsInside(RewriterBase &rewriter,
+                                  linalg::LinalgOp &op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<unsigned> order;
+  for (auto [i, iterator] : llvm::enumerate(iterators))
+    if (iterator == utils::IteratorType::parallel)
+      order.push_back(i);
+  for (auto [i, iterator] : llvm::enumerate(iterators))
+    if (iterator != utils::IteratorType::parallel)
+      order.push_back(i);
+  if (llvm::equal(order, llvm::seq<unsigned>(0, order.size())))
+    return success();
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic) {
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, op);
+    if (failed(generalized))
+      return op->emitError("the GPU pipeline cannot reorder this op's loops");
+    generic = *generalized;
+  }
+  FailureOr<linalg::GenericOp> interchanged =
+      linalg::interchangeGenericOp(rewriter, generic, order);
+  if (failed(interchanged))
+    return generic->emitError("the GPU pipeline cannot reorder this op's "
+                              "loops");
+  op = cast<linalg::LinalgOp>(interchanged->getOperation());
+  return success();
 }
 
 struct SoftmaxGPUMapLoopsPass
@@ -116,13 +154,16 @@ struct SoftmaxGPUMapLoopsPass
       return;
     IRRewriter rewriter(&getContext());
 
-    // Copies and linalg ops as parallel loops.
+    // Copies and linalg ops as parallel loops (a copy of a buffer onto
+    // itself, which bufferization leaves for an output written in place,
+    // as nothing).
     SmallVector<memref::CopyOp> copies;
     function.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
     for (memref::CopyOp copy : copies) {
       rewriter.setInsertionPoint(copy);
-      linalg::makeMemRefCopyOp(rewriter, copy.getLoc(), copy.getSource(),
-                               copy.getTarget());
+      if (copy.getSource() != copy.getTarget())
+        linalg::makeMemRefCopyOp(rewriter, copy.getLoc(), copy.getSource(),
+                                 copy.getTarget());
       rewriter.eraseOp(copy);
     }
     SmallVector<linalg::LinalgOp> linalgOps;
@@ -138,11 +179,13 @@ struct SoftmaxGPUMapLoopsPass
     if (tensors.wasInterrupted())
       return signalPassFailure();
     for (linalg::LinalgOp op : linalgOps) {
+      if (failed(putReductionsInside(rewriter, op)))
+        return signalPassFailure();
       // An op without parallel dims (a reduction to a scalar, a rank-0
       // op) runs as one thread.
       if (op.getNumParallelLoops() == 0 &&
           !op->getParentOfType<scf::ParallelOp>())
-        wrapInLoop(rewriter, op);
+        wrapInLoop(rewriter, {op.getOperation()});
       rewriter.setInsertionPoint(op);
       if (failed(linalg::linalgOpToParallelLoops(rewriter, op))) {
         op->emitError("the GPU pipeline cannot lower this op to loops");
@@ -152,17 +195,39 @@ struct SoftmaxGPUMapLoopsPass
     }
 
     // The outermost parallel loops, and the host code around buffers
-    // outside them, which goes into loops of one iteration.
+    // outside them, which goes into loops of one iteration: runs of it
+    // (with the side-effect-free ops between them) a loop each.
     SmallVector<scf::ParallelOp> roots;
-    SmallVector<Operation *> strays;
-    std::function<void(Block &)> visit = [&](Block &block) {
+    SmallVector<SmallVector<Operation *>> runs;
+    std::function<LogicalResult(Block &)> visit =
+        [&](Block &block) -> LogicalResult {
+      SmallVector<Operation *> run;
+      auto endRun = [&]() {
+        while (!run.empty() && !findDeviceAccess(run.back()))
+          run.pop_back();
+        if (!run.empty())
+          runs.push_back(run);
+        run.clear();
+      };
       for (Operation &op : block) {
         if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+          endRun();
           roots.push_back(loop);
           continue;
         }
-        if (isa<gpu::GPUDialect>(op.getDialect()) || !findDeviceAccess(&op))
+        Operation *access = isa<gpu::GPUDialect>(op.getDialect())
+                                ? nullptr
+                                : findDeviceAccess(&op);
+        if (!access) {
+          // Side-effect-free ops and new buffers between the run's ops go
+          // with them or stay before them.
+          if (!run.empty() && op.getNumRegions() == 0 &&
+              (isMemoryEffectFree(&op) || isa<memref::AllocOp>(op)))
+            run.push_back(&op);
+          else
+            endRun();
           continue;
+        }
         // Host control flow around launches stays on the host.
         bool launches =
             op.walk([](Operation *nested) {
@@ -171,24 +236,61 @@ struct SoftmaxGPUMapLoopsPass
                            ? WalkResult::interrupt()
                            : WalkResult::advance();
               }).wasInterrupted();
-        if (!launches) {
-          strays.push_back(&op);
+        if (launches) {
+          endRun();
+          for (Region &region : op.getRegions())
+            for (Block &nested : region)
+              if (failed(visit(nested)))
+                return failure();
           continue;
         }
-        for (Region &region : op.getRegions())
-          for (Block &nested : region)
-            visit(nested);
+        // A call or an op of unknown effects cannot run in a kernel.
+        WalkResult calls = op.walk([&](Operation *nested) {
+          if (!isa<CallOpInterface>(nested) &&
+              (isa<MemoryEffectOpInterface>(nested) ||
+               nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>()))
+            return WalkResult::advance();
+          nested->emitError("the GPU pipeline cannot run '")
+              << nested->getName()
+              << "' on the device, and the host cannot touch device memory";
+          return WalkResult::interrupt();
+        });
+        if (calls.wasInterrupted())
+          return failure();
+        run.push_back(&op);
       }
+      endRun();
+      return success();
     };
     for (Block &block : function.getBody())
-      visit(block);
-    for (Operation *op : strays) {
-      if (!op->use_empty()) {
-        op->emitError("the GPU pipeline runs every computation over buffers "
-                      "on the device, but the host uses this op's result");
+      if (failed(visit(block)))
         return signalPassFailure();
+    for (ArrayRef<Operation *> run : runs) {
+      llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
+      SmallVector<Operation *> moved;
+      for (Operation *op : run) {
+        bool usedOutside = llvm::any_of(op->getUsers(), [&](Operation *user) {
+          return !inRun.contains(op->getBlock()->findAncestorOpInBlock(*user));
+        });
+        if (!usedOutside) {
+          moved.push_back(op);
+          continue;
+        }
+        // A side-effect-free op the host needs stays on the host if it
+        // reads nothing the run computes.
+        bool readsRun = llvm::any_of(op->getOperands(), [&](Value operand) {
+          Operation *def = operand.getDefiningOp();
+          return def && inRun.contains(def);
+        });
+        if (findDeviceAccess(op) || readsRun) {
+          op->emitError("the GPU pipeline runs every computation over "
+                        "buffers on the device, but the host uses this op's "
+                        "result");
+          return signalPassFailure();
+        }
+        inRun.erase(op);
       }
-      roots.push_back(wrapInLoop(rewriter, op));
+      roots.push_back(wrapInLoop(rewriter, moved));
     }
     // An assertion (torch-mlir's index checks) in an scf.if of its failure:
     // convert-parallel-loops-to-gpu takes no cf.assert directly in a body.
@@ -205,6 +307,15 @@ struct SoftmaxGPUMapLoopsPass
       rewriter.moveOpBefore(assertion, ifOp.thenBlock()->getTerminator());
     }
     for (scf::ParallelOp loop : roots) {
+      // No iterations, no launch (a grid of size 0 is an error in CUDA).
+      if (llvm::any_of(llvm::seq<unsigned>(0, loop.getNumLoops()),
+                       [&](unsigned dim) {
+                         std::optional<int64_t> count = getTripCount(loop, dim);
+                         return count && *count == 0;
+                       })) {
+        rewriter.eraseOp(loop);
+        continue;
+      }
       if (!loop.getInitVals().empty()) {
         loop->emitError("the GPU pipeline maps parallel loops without "
                         "reductions only");

@@ -1,15 +1,20 @@
 // RUN: softmax-opt %s --pass-pipeline="builtin.module(func.func(softmax-gpu-map-loops))" --split-input-file --verify-diagnostics
 
-// The host needs a value read from device memory.
-func.func @host_reads(%x: memref<4xf32>, %n: memref<4xf32>) attributes {llvm.emit_c_interface} {
-  %c0 = arith.constant 0 : index
-  // expected-error @below {{the GPU pipeline runs every computation over buffers on the device, but the host uses this op's result}}
-  %v = memref.load %x[%c0] : memref<4xf32>
-  %b = arith.cmpf ogt, %v, %v : f32
-  scf.if %b {
-    memref.store %v, %n[%c0] : memref<4xf32>
+// The host needs a value read from device memory (a launch's grid).
+module attributes {gpu.container_module} {
+  func.func @host_reads(%x: memref<4xindex>, %y: memref<4xf32>) attributes {llvm.emit_c_interface} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    // expected-error @below {{the GPU pipeline runs every computation over buffers on the device, but the host uses this op's result}}
+    %n = memref.load %x[%c0] : memref<4xindex>
+    gpu.launch_func @softmax_kernels::@k blocks in (%n, %c1, %c1) threads in (%c1, %c1, %c1) args(%y : memref<4xf32>)
+    return
   }
-  return
+  gpu.module @softmax_kernels {
+    gpu.func @k(%y: memref<4xf32>) kernel {
+      gpu.return
+    }
+  }
 }
 
 // -----
@@ -38,5 +43,14 @@ func.func @reduction_loop(%x: memref<4xf32>, %s: memref<f32>) attributes {llvm.e
     }
   }
   memref.store %r, %s[] : memref<f32>
+  return
+}
+
+// -----
+
+func.func private @ext(memref<4xf32>)
+func.func @calls(%x: memref<4xf32>) attributes {llvm.emit_c_interface} {
+  // expected-error @below {{the GPU pipeline cannot run 'func.call' on the device, and the host cannot touch device memory}}
+  func.call @ext(%x) : (memref<4xf32>) -> ()
   return
 }

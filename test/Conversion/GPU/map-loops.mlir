@@ -112,6 +112,51 @@ func.func @assertion(%x: memref<4xi64>, %y: memref<4xf32>) attributes {llvm.emit
 
 // -----
 
+// A copy of a buffer onto itself (an output bufferization wrote in place)
+// and an op over an empty buffer launch nothing; a run of host ops over
+// device memory (a load, an add, a store) goes into one loop of one
+// iteration, the new buffer between them staying before it; a column sum
+// (reduction dim outermost) has its reduction moved inside, so its columns
+// are one parallel loop instead of a host loop of launches.
+// CHECK-LABEL: func.func @runs
+// CHECK-NOT: memref.copy
+// CHECK: %[[TMP:.*]] = memref.alloc() : memref<f32>
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK-NEXT: %[[V:.*]] = memref.load %arg0[%{{.*}}, %{{.*}}] : memref<4x64xf32>
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[V]], %[[V]] : f32
+// CHECK-NEXT: memref.store %[[D]], %[[TMP]][] : memref<f32>
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = block_x, {{.*}}>]}
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}}, %arg1[]
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = block_x, {{.*}}>]}
+// CHECK: scf.parallel (%[[COLS:.*]]) = (%{{.*}}) to (%c64)
+// CHECK: scf.parallel
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c4
+// CHECK: memref.store %{{.*}}, %arg2[%{{.*}}] : memref<64xf32>
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = thread_x, {{.*}}>]}
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = block_x, {{.*}}>]}
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @runs(%x: memref<4x64xf32>, %o: memref<f32>, %cs: memref<64xf32>, %p: memref<4x64xf32>, %z0: memref<0x8xf32>) attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  memref.copy %p, %p : memref<4x64xf32> to memref<4x64xf32>
+  linalg.fill ins(%zero : f32) outs(%z0 : memref<0x8xf32>)
+  %v = memref.load %x[%c0, %c0] : memref<4x64xf32>
+  %tmp = memref.alloc() : memref<f32>
+  %d = arith.addf %v, %v : f32
+  memref.store %d, %tmp[] : memref<f32>
+  memref.copy %tmp, %o : memref<f32> to memref<f32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>], iterator_types = ["reduction", "parallel"]} ins(%x : memref<4x64xf32>) outs(%cs : memref<64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Functions that are not exported (no llvm.emit_c_interface) run on the
 // host: left alone.
 // CHECK-LABEL: func.func private @helper

@@ -108,3 +108,13 @@ func.func @dynamic_mask(%x: tensor<4x16xf32>, %m: tensor<?x16xi1>) -> tensor<4x1
   %y = softmax.softmax %x mask(%m : tensor<?x16xi1>) dim(1) : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// -----
+
+// A family op's result of a dynamic shape (the operands' are static where
+// the kernels need them) has no GPU lowering.
+func.func @ce_dynamic_loss(%x: tensor<2x4x8xf32>, %l: tensor<?x4xi32>) -> tensor<?x4xf32> {
+  // expected-error @below {{'softmax.cross_entropy' has a GPU lowering for static shapes reduced along the innermost dim so far}}
+  %r = softmax.cross_entropy %x, %l dim(2) : tensor<2x4x8xf32>, tensor<?x4xi32> -> tensor<?x4xf32>
+  return %r : tensor<?x4xf32>
+}

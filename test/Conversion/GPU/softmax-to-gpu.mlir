@@ -338,13 +338,17 @@ func.func @dynamic_columns(%x: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {
 // -----
 
 // One softmax feeding another: the first writes a new buffer (its result
-// is no function result), handed on by a to_tensor, which the second reads
-// from.
+// is no function result), handed on by a writable to_tensor; the second
+// reads it through a to_buffer, so that One-Shot Bufferize sees that read
+// before any later in-place write of the tensor (an argument's to_tensor,
+// which nothing writes, is read directly).
 // CHECK-LABEL: func.func @chained(
 // CHECK-SAME: %[[X:.*]]: memref<4x64xf32>, %[[Z:.*]]: memref<4x64xf32>
 // CHECK: %[[TMP:.*]] = memref.alloc() : memref<4x64xf32>
 // CHECK: gpu.launch_func @softmax_kernels::@chained_softmax_0 {{.*}} args(%[[X]] : memref<4x64xf32>, %[[TMP]] : memref<4x64xf32>)
-// CHECK: gpu.launch_func @softmax_kernels::@chained_log_softmax_1 {{.*}} args(%[[TMP]] : memref<4x64xf32>, %[[Z]] : memref<4x64xf32>)
+// CHECK: %[[T:.*]] = bufferization.to_tensor %[[TMP]] restrict writable
+// CHECK: %[[B:.*]] = bufferization.to_buffer %[[T]] read_only
+// CHECK: gpu.launch_func @softmax_kernels::@chained_log_softmax_1 {{.*}} args(%[[B]] : memref<4x64xf32>, %[[Z]] : memref<4x64xf32>)
 // CHECK-NOT: softmax.
 
 // -----

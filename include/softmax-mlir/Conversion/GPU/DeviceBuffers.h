@@ -22,9 +22,11 @@ namespace mlir::softmax {
 /// pointers.
 bool isDeviceFunction(func::FuncOp function);
 
-/// Whether `buffer` is device memory: through views and casts, an argument
-/// of a device function, or a `memref.alloc` or `gpu.alloc` in one (not a
-/// `memref.alloca` nor a global, which live on the host).
+/// The buffer `buffer` is a view of (through views and casts), or itself.
+Value getBufferRoot(Value buffer);
+
+/// Whether `buffer`, in a device function, may be device memory: anything
+/// but a view of a `memref.alloca` or a `memref.get_global` (host memory).
 bool isDeviceBuffer(Value buffer);
 
 /// The first op in `op` (itself included, regions and all) that reads or
