@@ -137,3 +137,42 @@ def test_current_stream(module):
     stream.synchronize()
     np.testing.assert_allclose(y.cpu().numpy(), reference.softmax(x.double().cpu().numpy()),
                                rtol=1e-5, atol=1e-7)
+
+
+MODEL = """
+func.func @model(%x: tensor<8x64xf32>) -> tensor<8x10xf32> {
+  %w = arith.constant dense<@WEIGHTS@> : tensor<64x10xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x10xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<8x10xf32>) -> tensor<8x10xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x10xf32>) outs(%f : tensor<8x10xf32>) -> tensor<8x10xf32>
+  %y = softmax.softmax %m dim(1) : tensor<8x10xf32>
+  return %y : tensor<8x10xf32>
+}
+"""
+WEIGHTS = np.arange(640, dtype=np.float32).reshape(64, 10) % 7 / 16 - 0.2
+
+
+@pytest.fixture(scope="module")
+def model():
+    text = MODEL.replace("@WEIGHTS@", np.array2string(WEIGHTS, separator=", ", threshold=10**6,
+                                   formatter={"float_kind": lambda v: "%.9e" % v}))
+    return sm.compile(text, target="cuda")
+
+
+@needs_toolkit
+def test_model_compiles(model):
+    """A whole model (weights, a matmul, softmax) compiles for the GPU: its
+    matmul and fill as kernels of their own beside softmax's."""
+    assert model.functions == ["model"]
+
+
+@needs_gpu
+def test_model_on_gpu(model):
+    import torch
+    x = np.random.default_rng(3).standard_normal((8, 64)).astype(np.float32)
+    got = model.model(torch.from_numpy(x).cuda()).cpu().numpy()
+    logits = x.astype(np.float64) @ WEIGHTS.astype(np.float64)
+    want = np.exp(logits - logits.max(1, keepdims=True))
+    want /= want.sum(1, keepdims=True)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
