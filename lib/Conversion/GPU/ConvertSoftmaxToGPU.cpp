@@ -6,6 +6,7 @@
 
 #include "softmax-mlir/Conversion/Passes.h"
 
+#include "softmax-mlir/Conversion/GPU/DeviceBuffers.h"
 #include "softmax-mlir/Conversion/GPU/RowKernels.h"
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
@@ -205,16 +206,7 @@ struct ConvertSoftmaxToGPUPass
     if (unsupported.wasInterrupted())
       return signalPassFailure();
     if (!ops.empty()) {
-      MLIRContext *ctx = &getContext();
-      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                      UnitAttr::get(ctx));
-      auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
-          SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
-      if (!kernels) {
-        OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-        kernels =
-            gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
-      }
+      gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
       SymbolTable symbols(kernels);
       llvm::DenseMap<Operation *, int64_t> opsPerFunction;
       for (Operation *op : ops)

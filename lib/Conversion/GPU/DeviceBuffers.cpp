@@ -6,13 +6,26 @@
 
 #include "softmax-mlir/Conversion/GPU/DeviceBuffers.h"
 
+#include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
+
+gpu::GPUModuleOp mlir::softmax::getOrCreateKernelModule(ModuleOp module) {
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                  UnitAttr::get(module.getContext()));
+  if (auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
+          SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName)))
+    return kernels;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  return gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
+}
 
 bool mlir::softmax::isDeviceFunction(func::FuncOp function) {
   return !function.isExternal() &&

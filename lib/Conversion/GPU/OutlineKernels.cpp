@@ -6,6 +6,7 @@
 
 #include "softmax-mlir/Conversion/Passes.h"
 
+#include "softmax-mlir/Conversion/GPU/DeviceBuffers.h"
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
 
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
@@ -33,15 +34,7 @@ struct SoftmaxGPUOutlineKernelsPass
       });
     if (launches.empty())
       return;
-    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                    UnitAttr::get(&getContext()));
-    auto kernels = dyn_cast_or_null<gpu::GPUModuleOp>(
-        SymbolTable::lookupSymbolIn(module, kGPUKernelModuleName));
-    if (!kernels) {
-      OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-      kernels =
-          gpu::GPUModuleOp::create(b, module.getLoc(), kGPUKernelModuleName);
-    }
+    gpu::GPUModuleOp kernels = getOrCreateKernelModule(module);
     SymbolTable symbols(kernels);
     SymbolTable moduleSymbols(module);
     llvm::DenseMap<Operation *, int64_t> counts;

@@ -14,8 +14,15 @@
 #define SOFTMAX_MLIR_CONVERSION_GPU_DEVICEBUFFERS_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::softmax {
+
+/// The `gpu.module @softmax_kernels` of `module` that the GPU pipeline's
+/// kernels go in (convert-softmax-to-gpu's, the outlined ones), created at
+/// its end if missing; `module` is marked a GPU container module.
+gpu::GPUModuleOp getOrCreateKernelModule(ModuleOp module);
 
 /// Whether `function` is one softmax-export-c-abi exported (it has a body
 /// and `llvm.emit_c_interface`): for the GPU its arguments are device
