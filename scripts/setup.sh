@@ -16,9 +16,11 @@ for arg in "$@"; do
   esac
 done
 
+# liblld-22-dev: lld as a library, which the C API links shared libraries
+# with where the system has no C compiler driver (lib/CAPI).
 APT_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools libmlir-22
-  clang-22 lld-22 ninja-build cmake libgtest-dev libomp-22-dev
+  clang-22 lld-22 liblld-22-dev ninja-build cmake libgtest-dev libomp-22-dev
 )
 # compiler-rt: ASan, UBSan and libFuzzer (SOFTMAX_MLIR_SANITIZE,
 # SOFTMAX_MLIR_BUILD_FUZZERS; scripts/sanitize.sh, scripts/fuzz.sh).

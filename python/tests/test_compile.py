@@ -1,5 +1,9 @@
 """softmax_mlir.compile, compile_library and load_library on MLIR text."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -115,6 +119,33 @@ def test_library(tmp_path):
     np.testing.assert_allclose(module.probs(x), reference.softmax(x), rtol=1e-5, atol=1e-7)
     with pytest.raises(ValueError, match="cannot load"):
         sm.load_library(tmp_path / "missing.so", signatures)
+
+
+LINK_WITHOUT_DRIVER = r"""
+import shutil, sys
+import numpy as np
+import softmax_mlir as sm
+assert not any(shutil.which(c) for c in ("cc", "gcc", "clang", "clang-22", "clang-14"))
+path = sys.argv[1] + "/probs.so"
+module = sm.load_library(path, sm.compile_library(sys.argv[2], path, threads=1))
+x = np.random.default_rng(4).standard_normal((2, 128)).astype(np.float32)
+e = np.exp(x.astype(np.float64) - x.max(1, keepdims=True))
+print(float(np.abs(module.probs(x) - e / e.sum(1, keepdims=True)).max()))
+"""
+
+
+@pytest.mark.skipif(os.environ.get("SOFTMAX_MLIR_TEST_NO_JIT") == "1",
+                    reason="a process of its own: not under the ASan runtime")
+def test_library_without_compiler_driver(tmp_path):
+    """Without a C compiler driver on PATH (nor $CC), compile_library links
+    with lld in the process (the C API carries it where it was built with
+    liblld-22-dev)."""
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable))
+    env.pop("CC", None)
+    run = subprocess.run([sys.executable, "-c", LINK_WITHOUT_DRIVER, str(tmp_path), MODULE],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert float(run.stdout.strip()) < 1e-6
 
 
 def test_whole_model_module():

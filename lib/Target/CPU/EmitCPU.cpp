@@ -13,6 +13,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -26,6 +27,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <dlfcn.h>
+#include <link.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -208,10 +212,140 @@ static llvm::Expected<std::string> findLinkerDriver() {
       "gcc)");
 }
 
+static std::mutex inProcessLinkerMutex;
+static InProcessLinker &getInProcessLinker() {
+  static InProcessLinker linker;
+  return linker;
+}
+
+void mlir::softmax::setInProcessLinker(InProcessLinker linker) {
+  std::lock_guard<std::mutex> lock(inProcessLinkerMutex);
+  getInProcessLinker() = std::move(linker);
+}
+
+/// The file of the system library `soname` as this process maps it (loaded
+/// if it was not), or empty.
+static std::string getLoadedLibraryFile(const char *soname) {
+  void *handle = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD);
+  if (!handle)
+    handle = dlopen(soname, RTLD_LAZY);
+  if (!handle)
+    return "";
+  struct link_map *map = nullptr;
+  std::string file;
+  if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name)
+    file = map->l_name;
+  dlclose(handle);
+  return file;
+}
+
+/// The file of the library a `-l` option names, among the C and C++
+/// runtime libraries (by soname: no development files needed), or empty.
+static std::string getRuntimeLibraryFile(llvm::StringRef name) {
+  static const std::pair<llvm::StringRef, const char *> sonames[] = {
+      {"c", "libc.so.6"},           {"m", "libm.so.6"},
+      {"dl", "libdl.so.2"},         {"pthread", "libpthread.so.0"},
+      {"stdc++", "libstdc++.so.6"}, {"gcc_s", "libgcc_s.so.1"}};
+  for (auto [stem, soname] : sonames)
+    if (name == stem)
+      return getLoadedLibraryFile(soname);
+  return "";
+}
+
+/// An object file that defines `__dso_handle` (hidden, its own address),
+/// which C++ code with static destructors refers to and crtbeginS.o defines
+/// when a compiler driver links.
+static llvm::Error writeDSOHandleObject(llvm::StringRef path) {
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+      createCPUTargetMachine({"", "generic"});
+  if (!tm)
+    return tm.takeError();
+  llvm::LLVMContext context;
+  llvm::Module module("dso_handle", context);
+  module.setTargetTriple((*tm)->getTargetTriple());
+  module.setDataLayout((*tm)->createDataLayout());
+  auto *type = llvm::PointerType::getUnqual(context);
+  auto *handle = new llvm::GlobalVariable(module, type, /*isConstant=*/false,
+                                          llvm::GlobalValue::ExternalLinkage,
+                                          nullptr, "__dso_handle");
+  handle->setInitializer(handle);
+  handle->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError("cannot write '" + path.str() +
+                                   "': " + ec.message());
+  return emitMachineCode(module, **tm, llvm::CodeGenFileType::ObjectFile, os);
+}
+
+/// linkSharedLibrary without a driver: `linker` (lld) on the objects, the
+/// runtime libraries by file, libc, libm, libgcc_s and ld.so by the files
+/// this process maps.
+static llvm::Error linkInProcess(const InProcessLinker &linker,
+                                 llvm::StringRef objectPath,
+                                 llvm::StringRef libraryPath,
+                                 llvm::ArrayRef<std::string> extraInputs) {
+  llvm::SmallString<128> handlePath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "softmax-dso-handle", "o", handlePath))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  llvm::FileRemover removeHandle(handlePath);
+  if (llvm::Error error = writeDSOHandleObject(handlePath))
+    return error;
+  std::string libDir = getRuntimeLibraryDirectory();
+  llvm::SmallVector<std::string> args = {
+      "ld.lld",          "-shared",        "-o",
+      libraryPath.str(), objectPath.str(), handlePath.str().str()};
+  auto addLibrary = [&](llvm::StringRef name) -> llvm::Error {
+    std::string file = getRuntimeLibraryFile(name);
+    if (file.empty())
+      return llvm::createStringError(
+          "no C compiler driver to link with (tried $CC, clang-22, clang, cc, "
+          "gcc), and the in-process linker finds no library for -l" +
+          name.str());
+    args.push_back(file);
+    return llvm::Error::success();
+  };
+  args.push_back("--as-needed");
+  for (const std::string &input : extraInputs) {
+    if (llvm::StringRef(input).starts_with("-l")) {
+      if (llvm::Error error = addLibrary(llvm::StringRef(input).drop_front(2)))
+        return error;
+    } else {
+      args.push_back(input);
+    }
+  }
+  args.append({"-rpath", libDir});
+  for (llvm::StringRef stem : {"libmlir_c_runner_utils", "libomp"}) {
+    std::string file = findRuntimeLibrary(stem);
+    if (file.empty())
+      return llvm::createStringError("no " + stem.str() + " in '" + libDir +
+                                     "' to link with");
+    args.push_back(file);
+  }
+  for (llvm::StringRef name : {"m", "c", "gcc_s"})
+    if (llvm::Error error = addLibrary(name))
+      return error;
+  // __tls_get_addr (thread-local variables of the CUDA runtime).
+  std::string loader = getLoadedLibraryFile("ld-linux-x86-64.so.2");
+  if (!loader.empty())
+    args.push_back(loader);
+  args.append({"-z", "defs", "-z", "noexecstack", "--eh-frame-hdr"});
+  return linker(args);
+}
+
 llvm::Error mlir::softmax::linkSharedLibrary(
     llvm::StringRef objectPath, llvm::StringRef libraryPath,
     llvm::ArrayRef<std::string> extraInputs, bool sanitizeAddress) {
   llvm::Expected<std::string> driver = findLinkerDriver();
+  if (!driver && !sanitizeAddress) {
+    std::lock_guard<std::mutex> lock(inProcessLinkerMutex);
+    if (const InProcessLinker &linker = getInProcessLinker()) {
+      llvm::consumeError(driver.takeError());
+      return linkInProcess(linker, objectPath, libraryPath, extraInputs);
+    }
+  }
   if (!driver)
     return driver.takeError();
 

@@ -18,6 +18,8 @@
 #include "llvm/Support/CodeGen.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
+
 #include <memory>
 #include <string>
 
@@ -106,12 +108,24 @@ void setRuntimeLibraryDirectory(llvm::StringRef directory);
 /// this file and the JIT loads it, so that a process maps one copy.
 std::string findRuntimeLibrary(llvm::StringRef stem);
 
+/// A linker that runs in the process: runs ld.lld's command line `args`
+/// (the program name first), an error carrying its messages on failure.
+using InProcessLinker =
+    std::function<llvm::Error(llvm::ArrayRef<std::string> args)>;
+
+/// Sets the linker linkSharedLibrary falls back on where the system has no
+/// C compiler driver (the C API sets lld's where it was built with it).
+void setInProcessLinker(InProcessLinker linker);
+
 /// Links the object file at `objectPath` into the shared library
 /// `libraryPath` with the system's C compiler driver ($CC, else clang or
 /// cc), adding `extraInputs` (archives, -l options) after the object. The
 /// library needs only libc and libm at run time, and what those add. With
 /// `sanitizeAddress` (code from instrumentWithAddressSanitizer) the driver
-/// must be clang's: the library then needs the shared ASan runtime.
+/// must be clang's: the library then needs the shared ASan runtime. Without
+/// a driver, the in-process linker (setInProcessLinker) links it against
+/// the C and C++ runtime libraries this process has loaded (by their
+/// files: no development files needed), -l options of those only.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::StringRef libraryPath,
                               llvm::ArrayRef<std::string> extraInputs = {},

@@ -1,0 +1,47 @@
+//===- InProcessLinker.cpp - lld in the process, where there is no driver -===//
+//
+// Part of the softmax-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Built where lld's libraries are (liblld-22-dev): the C API links shared
+// libraries with lld in the process when the system has no C compiler
+// driver, so that a Python wheel compiles libraries on a machine without
+// one. lld is not reentrant: one link at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "softmax-mlir/Target/CPU/CPUTarget.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <mutex>
+
+LLD_HAS_DRIVER(elf)
+
+namespace {
+
+llvm::Error linkWithLLD(llvm::ArrayRef<std::string> args) {
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  llvm::SmallVector<const char *> argv;
+  for (const std::string &arg : args)
+    argv.push_back(arg.c_str());
+  std::string messages;
+  llvm::raw_string_ostream out(messages), err(messages);
+  lld::Result result =
+      lld::lldMain(argv, out, err, {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode == 0)
+    return llvm::Error::success();
+  return llvm::createStringError("linking '" + args[3] +
+                                 "' in process with lld failed\n" +
+                                 llvm::StringRef(messages).trim().str());
+}
+
+/// Registers lld as the in-process linker when the library loads.
+struct Registration {
+  Registration() { mlir::softmax::setInProcessLinker(linkWithLLD); }
+} registration;
+
+} // namespace
