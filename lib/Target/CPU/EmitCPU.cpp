@@ -14,6 +14,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/Threading.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <dlfcn.h>
@@ -252,9 +254,10 @@ static std::string getRuntimeLibraryFile(llvm::StringRef name) {
   return "";
 }
 
-/// An object file that defines `__dso_handle` (hidden, its own address),
-/// which C++ code with static destructors refers to and crtbeginS.o defines
-/// when a compiler driver links.
+/// An object file with what crtbeginS.o gives a library a compiler driver
+/// links: `__dso_handle` (hidden, its own address), which C++ code with
+/// static destructors registers them with (__cxa_atexit), and a .fini_array
+/// entry that runs them (__cxa_finalize) when the library is closed.
 static llvm::Error writeDSOHandleObject(llvm::StringRef path) {
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
       createCPUTargetMachine({"", "generic"});
@@ -264,18 +267,47 @@ static llvm::Error writeDSOHandleObject(llvm::StringRef path) {
   llvm::Module module("dso_handle", context);
   module.setTargetTriple((*tm)->getTargetTriple());
   module.setDataLayout((*tm)->createDataLayout());
-  auto *type = llvm::PointerType::getUnqual(context);
-  auto *handle = new llvm::GlobalVariable(module, type, /*isConstant=*/false,
+  auto *ptr = llvm::PointerType::getUnqual(context);
+  auto *handle = new llvm::GlobalVariable(module, ptr, /*isConstant=*/false,
                                           llvm::GlobalValue::ExternalLinkage,
                                           nullptr, "__dso_handle");
   handle->setInitializer(handle);
   handle->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  // if (__cxa_finalize) __cxa_finalize(&__dso_handle), __cxa_finalize weak.
+  auto *voidType = llvm::Type::getVoidTy(context);
+  llvm::Function *finalize = llvm::Function::Create(
+      llvm::FunctionType::get(voidType, {ptr}, false),
+      llvm::GlobalValue::ExternalWeakLinkage, "__cxa_finalize", module);
+  llvm::Function *fini = llvm::Function::Create(
+      llvm::FunctionType::get(voidType, false),
+      llvm::GlobalValue::InternalLinkage, "softmax_mlir_fini", module);
+  auto *entry = llvm::BasicBlock::Create(context, "entry", fini);
+  auto *call = llvm::BasicBlock::Create(context, "call", fini);
+  auto *done = llvm::BasicBlock::Create(context, "done", fini);
+  llvm::IRBuilder<> b(entry);
+  b.CreateCondBr(b.CreateIsNotNull(finalize), call, done);
+  b.SetInsertPoint(call);
+  b.CreateCall(finalize, {handle});
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+  b.CreateRetVoid();
+  llvm::appendToGlobalDtors(module, fini, /*Priority=*/0);
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
     return llvm::createStringError("cannot write '" + path.str() +
                                    "': " + ec.message());
-  return emitMachineCode(module, **tm, llvm::CodeGenFileType::ObjectFile, os);
+  if (llvm::Error error =
+          emitMachineCode(module, **tm, llvm::CodeGenFileType::ObjectFile, os))
+    return error;
+  os.close();
+  if (os.has_error()) {
+    std::error_code error = os.error();
+    os.clear_error();
+    return llvm::createStringError("cannot write '" + path.str() +
+                                   "': " + error.message());
+  }
+  return llvm::Error::success();
 }
 
 /// linkSharedLibrary without a driver: `linker` (lld) on the objects, the
@@ -301,9 +333,11 @@ static llvm::Error linkInProcess(const InProcessLinker &linker,
     std::string file = getRuntimeLibraryFile(name);
     if (file.empty())
       return llvm::createStringError(
-          "no C compiler driver to link with (tried $CC, clang-22, clang, cc, "
-          "gcc), and the in-process linker finds no library for -l" +
-          name.str());
+          "no C compiler driver to link '" + libraryPath.str() +
+          "' with (tried clang-22, clang, cc, gcc), and the in-process "
+          "linker takes -l" +
+          name.str() +
+          " only with one (it links the C and C++ runtime libraries only)");
     args.push_back(file);
     return llvm::Error::success();
   };
@@ -332,19 +366,32 @@ static llvm::Error linkInProcess(const InProcessLinker &linker,
   if (!loader.empty())
     args.push_back(loader);
   args.append({"-z", "defs", "-z", "noexecstack", "--eh-frame-hdr"});
-  return linker(args);
+  if (llvm::Error error = linker(args))
+    return llvm::createStringError("linking '" + libraryPath.str() +
+                                   "' in process with lld failed:\n" +
+                                   llvm::toString(std::move(error)));
+  return llvm::Error::success();
 }
 
 llvm::Error mlir::softmax::linkSharedLibrary(
     llvm::StringRef objectPath, llvm::StringRef libraryPath,
     llvm::ArrayRef<std::string> extraInputs, bool sanitizeAddress) {
   llvm::Expected<std::string> driver = findLinkerDriver();
-  if (!driver && !sanitizeAddress) {
-    std::lock_guard<std::mutex> lock(inProcessLinkerMutex);
-    if (const InProcessLinker &linker = getInProcessLinker()) {
-      llvm::consumeError(driver.takeError());
-      return linkInProcess(linker, objectPath, libraryPath, extraInputs);
+  // No driver (and no $CC naming one): the in-process linker, if any.
+  const char *cc = std::getenv("CC");
+  if (!driver && !sanitizeAddress && !(cc && *cc)) {
+    InProcessLinker linker;
+    {
+      std::lock_guard<std::mutex> lock(inProcessLinkerMutex);
+      linker = getInProcessLinker();
     }
+    llvm::consumeError(driver.takeError());
+    if (!linker)
+      return llvm::createStringError(
+          "no C compiler driver to link '" + libraryPath.str() +
+          "' with (tried clang-22, clang, cc, gcc), and this build has no "
+          "in-process linker (build with liblld-22-dev installed)");
+    return linkInProcess(linker, objectPath, libraryPath, extraInputs);
   }
   if (!driver)
     return driver.takeError();

@@ -66,6 +66,9 @@ mlir::softmax::createCPUTargetMachine(const CPUTargetSpec &spec) {
   }
 
   llvm::TargetOptions options;
+  // Constructors and destructors in .init_array / .fini_array, as clang
+  // emits them (glibc runs no .ctors / .dtors of a library).
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));

@@ -123,9 +123,12 @@ void setInProcessLinker(InProcessLinker linker);
 /// library needs only libc and libm at run time, and what those add. With
 /// `sanitizeAddress` (code from instrumentWithAddressSanitizer) the driver
 /// must be clang's: the library then needs the shared ASan runtime. Without
-/// a driver, the in-process linker (setInProcessLinker) links it against
-/// the C and C++ runtime libraries this process has loaded (by their
-/// files: no development files needed), -l options of those only.
+/// a driver (and without $CC), the in-process linker (setInProcessLinker)
+/// links it, with an object of what crtbeginS.o would add (__dso_handle,
+/// __cxa_finalize at close), against libomp and libmlir_c_runner_utils in
+/// the runtime library directory and libc, libm, libgcc_s and ld.so (and
+/// for -l options, libdl, libpthread, libstdc++ only) by the files this
+/// process maps (loading them if it has not): no development files needed.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::StringRef libraryPath,
                               llvm::ArrayRef<std::string> extraInputs = {},
