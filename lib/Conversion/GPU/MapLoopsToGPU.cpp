@@ -272,12 +272,14 @@ struct SoftmaxGPUMapLoopsPass
         bool usedOutside = llvm::any_of(op->getUsers(), [&](Operation *user) {
           return !inRun.contains(op->getBlock()->findAncestorOpInBlock(*user));
         });
-        if (!usedOutside) {
+        // A new buffer stays on the host (a kernel would allocate it from
+        // the device's heap and never free it).
+        if (!usedOutside && !isa<memref::AllocOp>(op)) {
           moved.push_back(op);
           continue;
         }
-        // A side-effect-free op the host needs stays on the host if it
-        // reads nothing the run computes.
+        // A side-effect-free op the host needs, or a new buffer, stays on
+        // the host if it reads nothing the run computes.
         bool readsRun = llvm::any_of(op->getOperands(), [&](Value operand) {
           Operation *def = operand.getDefiningOp();
           return def && inRun.contains(def);

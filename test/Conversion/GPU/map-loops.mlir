@@ -157,6 +157,27 @@ func.func @runs(%x: memref<4x64xf32>, %o: memref<f32>, %cs: memref<64xf32>, %p: 
 
 // -----
 
+// A new buffer that only a run uses stays before the run's loop (a kernel
+// would allocate it from the device's heap and never free it).
+// CHECK-LABEL: func.func @temporary
+// CHECK-NEXT: arith.constant
+// CHECK-NEXT: %[[T:.*]] = memref.alloc() : memref<f32>
+// CHECK: scf.parallel
+// CHECK: memref.store %{{.*}}, %[[T]][]
+// CHECK: memref.load %[[T]][]
+// CHECK-NOT: memref.alloc
+func.func @temporary(%x: memref<4xf32>, %o: memref<f32>) attributes {llvm.emit_c_interface} {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %x[%c0] : memref<4xf32>
+  %t = memref.alloc() : memref<f32>
+  memref.store %v, %t[] : memref<f32>
+  %w = memref.load %t[] : memref<f32>
+  memref.store %w, %o[] : memref<f32>
+  return
+}
+
+// -----
+
 // Functions that are not exported (no llvm.emit_c_interface) run on the
 // host: left alone.
 // CHECK-LABEL: func.func private @helper
