@@ -164,13 +164,19 @@ def SoftmaxGPUMapLoops : Pass<"softmax-gpu-map-loops", "::mlir::func::FuncOp"> {
     The part of `softmax-gpu-pipeline` that puts whatever is not a softmax
     op on the device. In the functions `softmax-export-c-abi` exported
     (`llvm.emit_c_interface`), whose buffers are device memory, after
-    bufferization: every `memref.copy` becomes a copy loop; every linalg op
-    (matmul, batch_matmul, generic, fill, transpose, ...) becomes
-    `scf.parallel` loops over its parallel dims with its reduction dims
-    sequential in them; and every other computation that reads or writes a
-    buffer outside a parallel loop (a reduction to a scalar, a store of a
-    rank-0 buffer, a host `scf.for` around them) is wrapped in a parallel
-    loop of one iteration, so that it runs on the device as one thread.
+    bufferization: every `memref.copy` becomes a copy loop (one of a buffer
+    onto itself, nothing); every linalg op (matmul, batch_matmul, generic,
+    fill, transpose, ...) becomes `scf.parallel` loops over its parallel
+    dims with its reduction dims sequential in them (moved innermost first,
+    a named op generalized for it); and every other computation that reads
+    or writes device memory outside a parallel loop (a reduction to a
+    scalar, a store of a rank-0 buffer, a host `scf.for` around them) is
+    wrapped, a run of such ops with the side-effect-free ops between them
+    at a time, in a parallel loop of one iteration, so that it runs on the
+    device as one thread (a new buffer among them, or a side-effect-free op
+    the host needs, stays before the loop). Loops without iterations are
+    erased (a grid of size 0 is an error in CUDA); a `cf.assert` goes into
+    an `scf.if` of its failure.
     Each outermost parallel loop then has its innermost dim tiled by up to
     256 (a multiple of 32 no larger than the dim needs) and gets
     `mapping` attributes for `convert-parallel-loops-to-gpu`: the tiles of
@@ -181,8 +187,9 @@ def SoftmaxGPUMapLoops : Pass<"softmax-gpu-map-loops", "::mlir::func::FuncOp"> {
     (an output element a thread; matmul's dot products from global memory)
     but sound; softmax ops have their own kernels (`convert-softmax-to-gpu`).
     A computation whose result the host needs (a scalar read from a
-    buffer and used by host code) is an error: the host cannot read device
-    memory.
+    buffer and used by host code, such as a launch's grid) is an error, as
+    is a call over device memory: the host cannot read device memory, and
+    a kernel cannot call a host function.
 
     ```mlir
     linalg.matmul ins(%a, %b : memref<8x64xf32>, memref<64x10xf32>) outs(%c : memref<8x10xf32>)
@@ -235,30 +242,41 @@ def SoftmaxGPUDeviceMemory
   let summary = "Allocate a GPU model's buffers on the device and check the host never touches them";
   let description = [{
     In the functions `softmax-export-c-abi` exported (`llvm.emit_c_interface`),
-    whose arguments are device pointers: `memref.alloc` and
-    `memref.dealloc` become `gpu.alloc` and `gpu.dealloc` (device memory,
-    freed where bufferization's deallocation put the frees); a host
-    `memref.get_global` that a `gpu.launch_func` reads (a constant a softmax
-    kernel takes) is copied to a device buffer for the call
-    (`gpu.memcpy`). Then it checks what the host code does with device
-    memory: reading or writing it (any op with a read or write effect on a
-    buffer rooted at an argument or a `gpu.alloc`) is an error, as is a
-    launch whose buffer has no static shape or a layout other than the
-    identity (the kernels take bare pointers). `memref.alloca`s (the
-    deallocation's bookkeeping) stay on the host.
+    whose arguments are device pointers: every `memref.alloc` (in the
+    function's body; one in a nested region is an error) becomes a
+    `gpu.alloc`, freed before the function returns (the kernels of a call
+    run in order, each done before the next host step; the GPU pipeline
+    bufferizes without upstream's deallocation, which does not know GPU
+    launches, so a `memref.dealloc` here is an error). A global that a
+    `gpu.launch_func` reads from the host, directly or through views (a
+    constant mask a softmax kernel takes), is copied to a device buffer when
+    the call starts (`gpu.memcpy`) and the views are rebuilt on the copy.
+    Then it checks what the host code does with device memory (any buffer
+    but a view of a `memref.alloca` or a global, which live on the host):
+    reading or writing it (an op with a read or write effect on it, or an
+    op of unknown effects that takes it) is an error, as is a launch of a
+    kernel with a buffer on the host stack, of a dynamic shape, or with a
+    layout other than the identity (the kernels take bare pointers). The
+    allocations, copies and frees go on a stream the host then waits for,
+    as gpu-to-llvm lowers them.
 
     ```mlir
     %a = memref.alloc() : memref<8x128xf32>
     ...
-    memref.dealloc %a : memref<8x128xf32>
+    return
     ```
 
     becomes
 
     ```mlir
-    %a = gpu.alloc () : memref<8x128xf32>
+    %s = gpu.wait async
+    %a, %t = gpu.alloc async [%s] () : memref<8x128xf32>
+    gpu.wait [%t]
     ...
-    gpu.dealloc %a : memref<8x128xf32>
+    %s2 = gpu.wait async
+    %t2 = gpu.dealloc async [%s2] %a : memref<8x128xf32>
+    gpu.wait [%t2]
+    return
     ```
   }];
   let dependentDialects = [
