@@ -11,6 +11,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/GlobalVariable.h"
@@ -197,8 +198,17 @@ std::string mlir::softmax::findRuntimeLibrary(llvm::StringRef stem) {
   return best;
 }
 
+/// The C compiler drivers that link shared libraries without $CC, in order.
+static constexpr llvm::StringLiteral kLinkerDrivers[] = {"clang-22", "clang",
+                                                         "cc", "gcc"};
+
+/// "clang-22, clang, cc, gcc": the drivers looked for, for messages.
+static std::string getLinkerDriverNames() {
+  return llvm::join(llvm::ArrayRef(kLinkerDrivers), ", ");
+}
+
 /// The C compiler driver that links shared libraries: $CC, else the first
-/// of clang-22, clang, cc, gcc on PATH.
+/// of kLinkerDrivers on PATH.
 static llvm::Expected<std::string> findLinkerDriver() {
   if (const char *cc = std::getenv("CC"); cc && *cc) {
     if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(cc))
@@ -206,12 +216,12 @@ static llvm::Expected<std::string> findLinkerDriver() {
     return llvm::createStringError(std::string("$CC ('") + cc +
                                    "') is not an executable program");
   }
-  for (llvm::StringRef name : {"clang-22", "clang", "cc", "gcc"})
+  for (llvm::StringRef name : kLinkerDrivers)
     if (llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(name))
       return *path;
   return llvm::createStringError(
-      "no C compiler driver to link with (tried $CC, clang-22, clang, cc, "
-      "gcc)");
+      "no C compiler driver to link with (tried $CC, " +
+      getLinkerDriverNames() + ")");
 }
 
 static std::mutex inProcessLinkerMutex;
@@ -334,9 +344,8 @@ static llvm::Error linkInProcess(const InProcessLinker &linker,
     if (file.empty())
       return llvm::createStringError(
           "no C compiler driver to link '" + libraryPath.str() +
-          "' with (tried clang-22, clang, cc, gcc), and the in-process "
-          "linker takes -l" +
-          name.str() +
+          "' with (tried " + getLinkerDriverNames() +
+          "), and the in-process linker takes -l" + name.str() +
           " only with one (it links the C and C++ runtime libraries only)");
     args.push_back(file);
     return llvm::Error::success();
@@ -389,8 +398,9 @@ llvm::Error mlir::softmax::linkSharedLibrary(
     if (!linker)
       return llvm::createStringError(
           "no C compiler driver to link '" + libraryPath.str() +
-          "' with (tried clang-22, clang, cc, gcc), and this build has no "
-          "in-process linker (build with liblld-22-dev installed)");
+          "' with (tried " + getLinkerDriverNames() +
+          "), and this build has no in-process linker (build with "
+          "liblld-22-dev installed)");
     return linkInProcess(linker, objectPath, libraryPath, extraInputs);
   }
   if (!driver)
