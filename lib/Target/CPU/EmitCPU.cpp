@@ -16,6 +16,7 @@
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -125,8 +126,45 @@ mlir::softmax::emitObjectsInParallel(llvm::Module &llvmModule,
   return objects;
 }
 
+/// Stores of bf16 values (scalars or vectors) store their bits as i16,
+/// taken where the value is defined. The ASan pass puts a check before
+/// every store in a block of its own, so a value would cross blocks, and an
+/// x86 target without AVX512-BF16 holds a bf16 value between blocks as an
+/// f32 and rounds it back by calling __truncsfbf2 (which Debian 12's libgcc
+/// lacks); i16 bits cross as they are.
+static void storeBF16Bits(llvm::Module &llvmModule) {
+  SmallVector<llvm::StoreInst *> stores;
+  for (llvm::Function &function : llvmModule)
+    for (llvm::Instruction &inst : llvm::instructions(function))
+      if (auto *store = dyn_cast<llvm::StoreInst>(&inst))
+        if (store->getValueOperand()->getType()->getScalarType()->isBFloatTy())
+          stores.push_back(store);
+  for (llvm::StoreInst *store : stores) {
+    llvm::Value *value = store->getValueOperand();
+    llvm::Type *bits = value->getType()->getWithNewType(
+        llvm::Type::getInt16Ty(value->getContext()));
+    llvm::Value *asBits = nullptr;
+    if (auto *cast = dyn_cast<llvm::BitCastInst>(value);
+        cast && cast->getSrcTy() == bits) {
+      asBits = cast->getOperand(0);
+    } else if (auto *constant = dyn_cast<llvm::Constant>(value)) {
+      asBits = llvm::ConstantExpr::getBitCast(constant, bits);
+    } else {
+      std::optional<llvm::BasicBlock::iterator> at;
+      if (auto *def = dyn_cast<llvm::Instruction>(value))
+        at = def->getInsertionPointAfterDef();
+      else
+        at = store->getFunction()->getEntryBlock().getFirstInsertionPt();
+      asBits = new llvm::BitCastInst(value, bits, "",
+                                     at ? *at : store->getIterator());
+    }
+    store->setOperand(0, asBits);
+  }
+}
+
 void mlir::softmax::instrumentWithAddressSanitizer(llvm::Module &llvmModule,
                                                    llvm::TargetMachine &tm) {
+  storeBF16Bits(llvmModule);
   for (llvm::Function &function : llvmModule)
     if (!function.isDeclaration())
       function.addFnAttr(llvm::Attribute::SanitizeAddress);
