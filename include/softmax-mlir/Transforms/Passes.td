@@ -126,6 +126,43 @@ def SoftmaxApproximateMath : Pass<"softmax-approximate-math"> {
   ];
 }
 
+def SoftmaxLowerLeftPack : Pass<"softmax-lower-left-pack", "ModuleOp"> {
+  let summary = "Turn softmax.left_pack into the x86 instructions it names";
+  let description = [{
+    Rewrites every `softmax.left_pack` (after bufferization: the AVX2 form
+    reads a memref.global) into LLVM's x86 intrinsics: for `"avx512"` one
+    `llvm.x86.avx512.mask.compress` (vcompressps) of the register into
+    itself; for `"avx2"` a `vector.load` of the row of the module's
+    `@__softmax_left_pack_avx2` table (256 rows of 8 lane indices: the lanes
+    a mask sets, then the others) that the mask's bits pick, and
+    `llvm.x86.avx2.permps` (vpermps) by it. The count is the population
+    count of the mask's bits either way.
+
+    ```mlir
+    %p, %n = softmax.left_pack %v, %keep target("avx2")
+        : vector<8xf32>, vector<8xi1>
+    ```
+
+    becomes
+
+    ```mlir
+    %b = vector.bitcast %keep : vector<8xi1> to vector<1xi8>
+    ...
+    %i = vector.load %table[%row] : memref<2048xi32>, vector<8xi32>
+    %p = llvm.call_intrinsic "llvm.x86.avx2.permps"(%v, %i)
+        : (vector<8xf32>, vector<8xi32>) -> vector<8xf32>
+    %n = ... math.ctpop ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def SoftmaxSkipEmptyForalls : Pass<"softmax-skip-empty-foralls"> {
   let summary = "Guard buffer-level scf.forall loops that may run no iteration";
   let description = [{

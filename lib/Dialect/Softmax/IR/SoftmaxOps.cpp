@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -197,6 +198,24 @@ LogicalResult CrossEntropyOp::verify() {
   return verifyCrossEntropy(*this, getLogits(), getLabels(),
                             getLoss().getType(), "a loss", getDim(),
                             getLabelSmoothing().convertToDouble());
+}
+
+LogicalResult LeftPackOp::verify() {
+  int64_t lanes = getInput().getType().getNumElements();
+  if (getKeep().getType().getNumElements() != lanes)
+    return emitOpError() << "needs a mask of " << lanes << " lanes, not "
+                         << getKeep().getType().getNumElements();
+  int64_t want = llvm::StringSwitch<int64_t>(getTarget())
+                     .Case("avx2", 8)
+                     .Case("avx512", 16)
+                     .Default(0);
+  if (!want)
+    return emitOpError() << "target must be \"avx2\" or \"avx512\", not \""
+                         << getTarget() << "\"";
+  if (lanes != want)
+    return emitOpError() << "target \"" << getTarget() << "\" packs " << want
+                         << " lanes, not " << lanes;
+  return success();
 }
 
 LogicalResult CrossEntropyGradOp::verify() {

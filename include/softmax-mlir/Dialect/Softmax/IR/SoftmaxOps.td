@@ -312,6 +312,39 @@ def Softmax_CrossEntropyOp : Softmax_Op<"cross_entropy", [Pure]> {
   let hasVerifier = 1;
 }
 
+// A code generation op of the CPU row loops, not of models.
+def Softmax_LeftPackOp : Op<Softmax_Dialect, "left_pack", [Pure,
+    AllTypesMatch<["input", "packed"]>]> {
+  let summary = "Move the chosen lanes of a register to its front";
+  let description = [{
+    `packed` holds the lanes of `input` where `keep` is set first, in their
+    order, then the others (in an order left unspecified); `count` is how
+    many lanes `keep` sets. The row loops of sparsemax and entmax pack their
+    candidates with it, a register at a time and without a branch per lane.
+    `target` names the instruction it becomes (`softmax-lower-left-pack`):
+    `"avx512"` (16 lanes, vcompressps) or `"avx2"` (8 lanes, vpermps by a
+    table of 256 permutations indexed by the mask's bits).
+
+    Example:
+
+    ```mlir
+    %packed, %count = softmax.left_pack %v, %keep target("avx2")
+        : vector<8xf32>, vector<8xi1>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [F32]>:$input,
+                       VectorOfRankAndType<[1], [I1]>:$keep,
+                       StrAttr:$target);
+  let results = (outs VectorOfRankAndType<[1], [F32]>:$packed, Index:$count);
+
+  let assemblyFormat = [{
+    $input `,` $keep `target` `(` $target `)` attr-dict `:` type($input) `,`
+    type($keep)
+  }];
+
+  let hasVerifier = 1;
+}
+
 def Softmax_CrossEntropyGradOp
     : Softmax_Op<"cross_entropy_grad",
                  [Pure, AllTypesMatch<["logits", "logits_grad"]>]> {
