@@ -66,14 +66,18 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   SoftmaxVectorizeOptions vectorizeOptions;
   if (options.vectorize) {
     vectorizeOptions.vectorBits = options.vectorBits;
-    if (vectorizeOptions.vectorBits == 0) {
-      // An unknown CPU is reported by softmax-attach-cpu-target below.
-      llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
-          createCPUTargetMachine({options.triple, options.mcpu});
+    // An unknown CPU is reported by softmax-attach-cpu-target below.
+    llvm::Expected<std::unique_ptr<llvm::TargetMachine>> tm =
+        createCPUTargetMachine({options.triple, options.mcpu});
+    if (vectorizeOptions.vectorBits == 0)
       vectorizeOptions.vectorBits = tm ? getVectorRegisterBits(**tm) : 256;
-      if (!tm)
-        llvm::consumeError(tm.takeError());
-    }
+    // A left-pack of the registers the loops compute in, where the target
+    // has one.
+    if (tm)
+      vectorizeOptions.leftPack =
+          getLeftPack(**tm, vectorizeOptions.vectorBits);
+    else
+      llvm::consumeError(tm.takeError());
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.prefetch = options.prefetch;
     // Cache sizes: given (a negative one is reported by the passes), this
@@ -140,6 +144,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   if (streams)
     pm.addPass(createSoftmaxNontemporalStores());
 
+  // The row loops' left-packs as the x86 instructions they name.
+  pm.addPass(createSoftmaxLowerLeftPack());
   // Loops, then the LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createSCFToControlFlowPass());

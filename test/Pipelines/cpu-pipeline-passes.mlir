@@ -8,6 +8,9 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=BUF
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell runtime-checks=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOCHECKS
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell share-kernels=false" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=NOSHARE
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SKX
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 vector-bits=256" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SKX256
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=sandybridge" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SNB
 
 // Producers marked, row forms chosen for static shapes, each repeated op
 // outlined once, then rows vectorized at the target's width, with the
@@ -31,12 +34,20 @@
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
 // CHECK-NEXT: softmax-share-kernels{min-uses=2}
-// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}
+// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
 // CHECK: convert-scf-to-openmp
 // CHECK: softmax-openmp-thread-count{threads=0}
 // CHECK-NEXT: softmax-nontemporal-stores{fence=true}
+// CHECK-NEXT: softmax-lower-left-pack
+
+// Haswell has AVX2, not AVX-512: the sparse ops' short rows left-pack
+// with vpermps; with AVX-512 at 512 bits with vcompressps, at 256 bits
+// with vpermps; without AVX2 (Sandy Bridge) not at all.
+// SKX: softmax-vectorize{{.*}} left-pack=avx512 {{.*}}vector-bits=512}
+// SKX256: softmax-vectorize{{.*}} left-pack=avx2 {{.*}}vector-bits=256}
+// SNB: softmax-vectorize{{.*}} left-pack=none {{.*}}vector-bits=256}
 
 // Streaming stores off (as on a CPU that is not x86): none marked, and no
 // pass to make them.
@@ -58,12 +69,12 @@
 
 // A named CPU gets 32 KiB L1 and 512 KiB L2 unless told; the host its own.
 // CACHES: softmax-tile{l1-cache-kib=48 l2-cache-kib=2048 threads=0}
-// CACHES: softmax-vectorize{l1-cache-kib=48 l2-cache-kib=2048
+// CACHES: softmax-vectorize{l1-cache-kib=48 l2-cache-kib=2048 left-pack=avx2
 
-// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=false
+// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=false
 
 // SERIAL: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=1}
-// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 nontemporal=true prefetch=true threads=1
+// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true threads=1
 // SERIAL-NOT: softmax-skip-empty-foralls
 // SERIAL: scf-forall-to-for
 // SERIAL-NOT: convert-scf-to-openmp

@@ -29,6 +29,18 @@ int64_t mlir::softmax::getVectorRegisterBits(const llvm::TargetMachine &tm) {
   return 128;
 }
 
+std::string mlir::softmax::getLeftPack(const llvm::TargetMachine &tm,
+                                       int64_t vectorBits) {
+  const llvm::MCSubtargetInfo *info = tm.getMCSubtargetInfo();
+  if (!tm.getTargetTriple().isX86())
+    return "none";
+  if (vectorBits == 512 && info->checkFeatures("+avx512f"))
+    return "avx512";
+  if (vectorBits == 256 && info->checkFeatures("+avx2"))
+    return "avx2";
+  return "none";
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 mlir::softmax::createCPUTargetMachine(const CPUTargetSpec &spec) {
   static std::once_flag initialized;

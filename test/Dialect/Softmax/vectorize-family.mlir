@@ -245,20 +245,28 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
 // for every row (masked adds, a masked fma and min), one square root and
-// division for all; then per row the exact step in f64 on the support
-// found.
+// division for all, and keeps the sums of the round whose exact step ended
+// each row; then per row the exact step again in f64 from those sums where
+// their f32 rounding moves the threshold little enough (else from a sweep
+// of the support found in f64).
 // CHECK-LABEL: func.func @entmax
 // CHECK: %[[BATCHES:.*]] = scf.forall
 // CHECK: %[[SEEDED:.*]]:3 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xi1>, index) -> (vector<8xf32>, vector<8xi1>, index)
 // CHECK-NOT: scf.for
 // CHECK: math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: scf.condition
-// CHECK: %[[FOUND:.*]]:3 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xi1>, index)
+// CHECK: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xi1>, index, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xi1>)
 // CHECK-COUNT-8: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: scf.condition
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (tensor<?x?xf32>)
 // CHECK: vector.extract %[[FOUND]]#0[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: vector.extract %[[FOUND]]#3[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: math.sqrt %{{.*}} : f64
+// CHECK: vector.extract %[[FOUND]]#7[%{{.*}}] : i1 from vector<8xi1>
+// CHECK: scf.if %{{.*}} -> (f64, f64) {
+// CHECK-NOT: math.sqrt
+// CHECK: } else {
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.forall.in_parallel

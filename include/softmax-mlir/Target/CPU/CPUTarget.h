@@ -48,6 +48,11 @@ createCPUTargetMachine(const CPUTargetSpec &spec);
 /// AVX-512, 256 with AVX, else 128.
 int64_t getVectorRegisterBits(const llvm::TargetMachine &tm);
 
+/// softmax-vectorize's left-pack for registers of `vectorBits` on `tm`:
+/// "avx512" (vcompressps) for 512 bits with AVX-512F, "avx2" (vpermps) for
+/// 256 with AVX2, else "none".
+std::string getLeftPack(const llvm::TargetMachine &tm, int64_t vectorBits);
+
 /// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
 /// data layout, and optimizes it at -O3 for `tm`. Emits an error on failure.
 FailureOr<std::unique_ptr<llvm::Module>>

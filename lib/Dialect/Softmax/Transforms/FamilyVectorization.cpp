@@ -1093,6 +1093,16 @@ constexpr int64_t kBatchedSimplexRow = 256;
 /// support; the threshold is computed on it after).
 constexpr double kBatchedTolerance = 0x1p-20;
 
+/// What a RowBatch's packing takes off its lower bounds of the thresholds
+/// (of X, in [-1, 0]).
+constexpr double kPackMargin = 0x1p-16;
+
+/// The most that the rounding of a search a lane per row's f32 sums may
+/// move entmax(1.5)'s threshold for its finish to take them instead of a
+/// sweep (the outputs' tolerance, 1e-5 relative and 1e-7 absolute, allows
+/// twice that in the worst case of y = u^2 near 1e-2).
+constexpr double kBatchedSumsError = 5e-7;
+
 /// The rows of a group whose searches go a lane per row: one register of
 /// f32 lanes (16 for AVX-512, 8 for AVX2); 0 where the row loops' vectors
 /// are not whole registers or the rows are not f32.
@@ -1162,6 +1172,8 @@ private:
   std::function<Value(Value, Value)> combine;
   SmallVector<std::pair<int64_t, Value>> pending;
 };
+
+using LeftPack = RowVectorizationOptions::LeftPack;
 
 /// A group of f32 rows whose threshold searches go a lane per row: a
 /// round sweeps every row in f32 at its own threshold and reduces the
@@ -1252,6 +1264,8 @@ struct RowBatch {
                                            ValueRange acc)>
                body,
            bool overSeeds = false) {
+    if (!overSeeds && scratch)
+      return sweepPacked(rb.index(g), counts[g], lane(taus, g), inits, body);
     if (!overSeeds)
       return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
     Value tau = lane(taus, g);
@@ -1263,6 +1277,118 @@ struct RowBatch {
     Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
                                      rb.broadcast(tau));
     return body(seeds[g], t, in, inits);
+  }
+
+  /// Left-packs every row's candidates, the entries x whose X is above the
+  /// row's lane of `taus` (a lower bound of its threshold: the rounds and
+  /// the finish only raise it, so they never take another entry), into one
+  /// scratch of the group, a register at a time: the sweeps over rows then
+  /// read their candidates (13 of a normal row of 128 for entmax(1.5)),
+  /// not their rows. A row's region of the scratch, `stride` entries,
+  /// holds its count of candidates, then a vector of -inf (never a
+  /// candidate) that the sweeps' last read covers.
+  void pack(Value taus, LeftPack kind) {
+    int64_t lanes = rb.vectorBits / 32;
+    StringRef target = kind == LeftPack::AVX512 ? "avx512" : "avx2";
+    stride = arith::AddIOp::create(b, loc, rb.n, rb.index(2 * rb.lanes));
+    scratch = tensor::EmptyOp::create(
+        b, loc,
+        ArrayRef<OpFoldResult>{
+            arith::MulIOp::create(b, loc, stride, rb.index(size()))
+                .getResult()},
+        f32);
+    Value minusInf = rb.splat(f32, -std::numeric_limits<double>::infinity());
+    for (int64_t g = 0; g < size(); ++g) {
+      Value base = arith::MulIOp::create(b, loc, stride, rb.index(g));
+      // Less a margin far above the f32 rounding of the searches on the
+      // lanes' maxima (a few more candidates change nothing).
+      Value tau = arith::SubFOp::create(b, loc, lane(taus, g),
+                                        constant(b, loc, f32, kPackMargin));
+      if (scale != 1.0)
+        tau = arith::MulFOp::create(b, loc, tau,
+                                    constant(b, loc, f32, 1 / scale));
+      Value tauv = rb.broadcast(tau);
+      Value mv = rb.broadcast(lane(maxima32, g));
+      SmallVector<Value> packed =
+          rb.sweep(ValueRange{scratch, base}, [&](Value col, Value mask,
+                                                  ValueRange acc) {
+            Value v = rb.read(x, rows[g], col, mask, f32);
+            Value in = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OGT,
+                arith::SubFOp::create(b, loc, v, mv), tauv);
+            if (mask)
+              in = arith::AndIOp::create(b, loc, in, mask);
+            Value stored = acc[0], at = acc[1];
+            for (int64_t from = 0; from < rb.lanes; from += lanes) {
+              auto slice = [&](Value whole) -> Value {
+                if (lanes == rb.lanes)
+                  return whole;
+                return vector::ExtractStridedSliceOp::create(
+                    b, loc, whole, ArrayRef<int64_t>{from},
+                    ArrayRef<int64_t>{lanes}, ArrayRef<int64_t>{1});
+              };
+              auto packedPart =
+                  LeftPackOp::create(b, loc, slice(v), slice(in), target);
+              stored = vector::TransferWriteOp::create(
+                           b, loc, packedPart.getPacked(), stored,
+                           ValueRange{at}, ArrayRef<bool>{true})
+                           .getResult();
+              at = arith::AddIOp::create(b, loc, at, packedPart.getCount());
+            }
+            return SmallVector<Value>{stored, at};
+          });
+      scratch = vector::TransferWriteOp::create(b, loc, minusInf, packed[0],
+                                                ValueRange{packed[1]},
+                                                ArrayRef<bool>{true})
+                    .getResult();
+      counts.push_back(arith::SubIOp::create(b, loc, packed[1], base));
+    }
+    countVector = vector::FromElementsOp::create(
+        b, loc, VectorType::get({size()}, b.getIndexType()), counts);
+  }
+
+  /// sweepRow over the candidates of the group's row `g` (an index) that
+  /// pack() stored, `count` of them, at the threshold `tau` (f32).
+  SmallVector<Value>
+  sweepPacked(Value g, Value count, Value tau, ValueRange inits,
+              function_ref<SmallVector<Value>(Value v, Value t, Value in,
+                                              ValueRange acc)>
+                  body) {
+    if (scale != 1.0)
+      tau =
+          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    Value tauv = rb.broadcast(tau);
+    Value mv = rb.broadcast(
+        vector::ExtractOp::create(b, loc, maxima32, ArrayRef<OpFoldResult>{g}));
+    Value base = arith::MulIOp::create(b, loc, stride, g);
+    Value padding = constant(b, loc, f32, 0.0);
+    return scf::ForOp::create(
+               b, loc, base, arith::AddIOp::create(b, loc, base, count),
+               rb.index(rb.lanes), inits,
+               [&](OpBuilder &, Location, Value i, ValueRange acc) {
+                 Value v = vector::TransferReadOp::create(
+                     b, loc, rb.vec(f32), scratch, ValueRange{i}, padding,
+                     ArrayRef<bool>{true});
+                 Value t = arith::SubFOp::create(b, loc, v, mv);
+                 Value in = arith::CmpFOp::create(
+                     b, loc, arith::CmpFPredicate::OGT, t, tauv);
+                 scf::YieldOp::create(b, loc, body(v, t, in, acc));
+               })
+        .getResults();
+  }
+
+  /// The sweep of a finish over row `g` (an index; `row` its entries) at
+  /// the f32 threshold `tau`: over its candidates where pack() made them.
+  SmallVector<Value>
+  sweepFinish(Value g, ValueRange row, Value tau, ValueRange inits,
+              function_ref<SmallVector<Value>(Value v, Value t, Value in,
+                                              ValueRange acc)>
+                  body) {
+    if (!scratch)
+      return sweepRow(row, lane(maxima32, g), tau, inits, body);
+    Value count = vector::ExtractOp::create(b, loc, countVector,
+                                            ArrayRef<OpFoldResult>{g});
+    return sweepPacked(g, count, tau, inits, body);
   }
 
   /// X in the compute type for the entries `v` of a row whose maximum (of
@@ -1290,6 +1416,10 @@ struct RowBatch {
   VectorType groupType;
   /// The maxima in f32, and which are finite.
   Value maxima32, finite;
+  /// What pack() made: the scratch of the rows' candidates, the entries of
+  /// a row's region, and the rows' counts (also as a vector of index).
+  Value scratch, stride, countVector;
+  SmallVector<Value> counts;
 };
 
 /// A projection's threshold search over a RowBatch: `rounds` searches the
@@ -1719,6 +1849,8 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
   BatchedSearch batched;
   batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
     Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true)[0];
+    if (options.leftPack != LeftPack::None)
+      batch.pack(tau, options.leftPack);
     return batchedRounds(batch, tau, /*overSeeds=*/false);
   };
   // The support is counted again here, with the sum: the rounds' last
@@ -1727,9 +1859,9 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
   batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
                        ValueRange row, Value m) -> std::pair<Value, Value> {
     Value zero = rb.splat(sumType, 0.0), one = rb.splat(sumType, 1.0);
-    SmallVector<Value> acc = batch.sweepRow(
-        row, batch.lane(batch.maxima32, g), batch.lane(found[0], g),
-        ValueRange{zero, zero}, [&](Value v, Value, Value in, ValueRange acc) {
+    SmallVector<Value> acc = batch.sweepFinish(
+        g, row, batch.lane(found[0], g), ValueRange{zero, zero},
+        [&](Value v, Value, Value in, ValueRange acc) {
           return SmallVector<Value>{
               arith::SelectOp::create(
                   b, loc, in,
@@ -2039,15 +2171,30 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                     constantLike(b, loc, u2.getType(), 0.0));
       return em.quadraticStep(b, loc, u1, f, disc);
     };
-    auto batchedRounds = [&](RowBatch &batch, Value tau0,
-                             bool overSeeds) -> Value {
+    // The rounds from `tau0`; over the rows (not `overSeeds`) they also
+    // keep, a lane per row, the sums (|S|, U1, U2) of the round whose exact
+    // step ended the row and the threshold they were summed at (then the
+    // finish needs no sweep of its own where they are accurate enough),
+    // and which rows ended so: {tau, k, U1, U2, tau at the sums, exact}.
+    auto batchedRounds = [&](RowBatch &batch, Value tau0, bool overSeeds,
+                             int64_t maxRounds) -> SmallVector<Value> {
       Type f32 = batch.f32;
       VectorType groupType = batch.groupType;
       int64_t group = batch.size();
       Type i1Group = VectorType::get({group}, b.getI1Type());
+      SmallVector<Type> types{groupType, i1Group, b.getIndexType()};
+      SmallVector<Value> inits{tau0, batch.finite, rb.index(0)};
+      if (!overSeeds) {
+        types.append({groupType, groupType, groupType, groupType, i1Group});
+        inits.append(
+            {batch.splat(0.0), batch.splat(0.0), batch.splat(0.0),
+             batch.splat(0.0),
+             arith::ConstantOp::create(
+                 b, loc,
+                 DenseElementsAttr::get(cast<ShapedType>(i1Group), false))});
+      }
       auto loop = scf::WhileOp::create(
-          b, loc, TypeRange{groupType, i1Group, b.getIndexType()},
-          ValueRange{tau0, batch.finite, rb.index(0)},
+          b, loc, types, inits,
           [&](OpBuilder &, Location, ValueRange args) {
             Value tau = args[0], active = args[1], round = args[2];
             Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
@@ -2104,7 +2251,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
             Value last = vector::BroadcastOp::create(
                 b, loc, i1Group,
                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, round,
-                                      rb.index(kEntmaxMaxRounds - 1)));
+                                      rb.index(maxRounds - 1)));
             Value stop = arith::OrIOp::create(b, loc, settled, last);
             Value next =
                 select(active, arith::AddFOp::create(b, loc, tau, step), tau);
@@ -2116,42 +2263,46 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                         b, loc,
                         DenseElementsAttr::get(cast<ShapedType>(i1Group),
                                                true))));
-            scf::ConditionOp::create(
-                b, loc, batch.orLanes(active),
-                ValueRange{next, active,
-                           arith::AddIOp::create(b, loc, round, rb.index(1))});
+            SmallVector<Value> results{
+                next, active,
+                arith::AddIOp::create(b, loc, round, rb.index(1))};
+            if (!overSeeds) {
+              // A row that ends on its exact step now: its sums and tau.
+              Value ends = arith::AndIOp::create(b, loc, args[1], exact);
+              SmallVector<Value> sums{k, u1, u2, tau};
+              for (auto [now, kept] : llvm::zip(sums, args.slice(3, 4)))
+                results.push_back(select(ends, now, kept));
+              results.push_back(
+                  arith::OrIOp::create(b, loc, args[7], ends).getResult());
+            }
+            scf::ConditionOp::create(b, loc, batch.orLanes(active), results);
           },
           [&](OpBuilder &, Location, ValueRange args) {
             scf::YieldOp::create(b, loc, args);
           });
-      return loop.getResult(0);
+      SmallVector<Value> found{loop.getResult(0)};
+      if (!overSeeds)
+        llvm::append_range(found, loop.getResults().drop_front(3));
+      return found;
     };
     // The rounds on the rows' seeds first, from -1; on the rows from there.
     BatchedSearch batched;
     batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
-      Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true);
-      return {batchedRounds(batch, tau, /*overSeeds=*/false)};
+      bool pack = options.leftPack != LeftPack::None;
+      Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true,
+                                pack ? kEntmaxBoundRounds : kEntmaxMaxRounds)
+                      .front();
+      if (pack)
+        batch.pack(tau, options.leftPack);
+      return batchedRounds(batch, tau, /*overSeeds=*/false, kEntmaxMaxRounds);
     };
-    batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
-                         ValueRange row, Value m) -> std::pair<Value, Value> {
-      Value tau32 = batch.lane(found[0], g);
-      Value tau = arith::ExtFOp::create(b, loc, type, tau32);
-      Value tauv = rb.broadcast(tau);
-      Value zero = rb.splat(type, 0.0), one = rb.splat(type, 1.0);
-      SmallVector<Value> acc = batch.sweepRow(
-          row, batch.lane(batch.maxima32, g), tau32,
-          ValueRange{zero, zero, zero},
-          [&](Value v, Value, Value in, ValueRange acc) {
-            Value u = arith::SubFOp::create(b, loc, batch.wide(v, m), tauv);
-            return SmallVector<Value>{
-                select(in, arith::AddFOp::create(b, loc, acc[0], one), acc[0]),
-                select(in, arith::AddFOp::create(b, loc, acc[1], u), acc[1]),
-                select(in, math::FmaOp::create(b, loc, u, u, acc[2]), acc[2])};
-          });
-      Value k = rb.treeSum(acc[0]), u1 = rb.treeSum(acc[1]),
-            u2 = rb.treeSum(acc[2]);
-      Value delta = exactStep(k, u1, u2);
-      // F at tau + delta: U2 - delta (2 U1 - k delta).
+    // The threshold tau + delta and 1 / F at it from the sums (k, U1, U2)
+    // at tau, all of the compute type: F = U2 - delta (2 U1 - k delta)
+    // (`delta` the exact step from them, if known).
+    auto exactFinish = [&](Value tau, Value k, Value u1, Value u2,
+                           Value delta = Value()) -> SmallVector<Value> {
+      if (!delta)
+        delta = exactStep(k, u1, u2);
       Value total = arith::SubFOp::create(
           b, loc, u2,
           arith::MulFOp::create(
@@ -2161,6 +2312,79 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                     arith::MulFOp::create(b, loc, k, delta))));
       return {arith::AddFOp::create(b, loc, tau, delta),
               arith::DivFOp::create(b, loc, c(1.0), total)};
+    };
+    // A row whose rounds ended on an exact step takes it again from that
+    // round's f32 sums in the compute type where their rounding moves the
+    // threshold by at most kBatchedSumsError: a sum of the round chains at
+    // most min(k, its vectors) adds per lane, then log2(lanes) in the tree,
+    // each within 2^-24 of the sums' magnitudes, U2 + 2 |delta| U1 (plus u's
+    // and u^2's own rounding), and an error e in F moves the root by e / F'
+    // = e / (2 (U1 - k delta)) (the sum of the u's at the root, at least 1).
+    // Else (a large last step over many entries, or a row that ran out of
+    // rounds) one sweep over the row in the compute type sums them again at
+    // the threshold found.
+    batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
+                         ValueRange row, Value m) -> std::pair<Value, Value> {
+      Value tau32 = batch.lane(found[0], g);
+      auto wideLane = [&](Value v) -> Value {
+        return arith::ExtFOp::create(b, loc, type, batch.lane(v, g));
+      };
+      Value kAt = wideLane(found[1]), u1At = wideLane(found[2]),
+            u2At = wideLane(found[3]), tauAt = wideLane(found[4]);
+      Value delta = exactStep(kAt, u1At, u2At);
+      Value vectors = arith::UIToFPOp::create(
+          b, loc, type,
+          arith::IndexCastUIOp::create(
+              b, loc, b.getI64Type(),
+              arith::CeilDivUIOp::create(b, loc, rb.n, rb.index(rb.lanes))));
+      Value chain = arith::AddFOp::create(
+          b, loc, arith::MinimumFOp::create(b, loc, kAt, vectors),
+          c(llvm::Log2_64(rb.lanes) + 2));
+      Value magnitude =
+          math::FmaOp::create(b, loc, arith::AddFOp::create(b, loc, u1At, u1At),
+                              math::AbsFOp::create(b, loc, delta), u2At);
+      Value slope = arith::MulFOp::create(
+          b, loc, c(2.0),
+          arith::SubFOp::create(b, loc, u1At,
+                                arith::MulFOp::create(b, loc, kAt, delta)));
+      Value error = arith::DivFOp::create(
+          b, loc,
+          arith::MulFOp::create(b, loc,
+                                arith::MulFOp::create(b, loc, magnitude, chain),
+                                c(0x1p-24)),
+          slope);
+      Value accurate = arith::AndIOp::create(
+          b, loc, batch.lane(found[5], g),
+          cmp(arith::CmpFPredicate::OLE, error, c(kBatchedSumsError)));
+      auto ifOp = scf::IfOp::create(
+          b, loc, accurate,
+          [&](OpBuilder &, Location) {
+            scf::YieldOp::create(b, loc,
+                                 exactFinish(tauAt, kAt, u1At, u2At, delta));
+          },
+          [&](OpBuilder &, Location) {
+            Value tau = arith::ExtFOp::create(b, loc, type, tau32);
+            Value tauv = rb.broadcast(tau);
+            Value zero = rb.splat(type, 0.0), one = rb.splat(type, 1.0);
+            SmallVector<Value> acc = batch.sweepFinish(
+                g, row, tau32, ValueRange{zero, zero, zero},
+                [&](Value v, Value, Value in, ValueRange acc) {
+                  Value u =
+                      arith::SubFOp::create(b, loc, batch.wide(v, m), tauv);
+                  return SmallVector<Value>{
+                      select(in, arith::AddFOp::create(b, loc, acc[0], one),
+                             acc[0]),
+                      select(in, arith::AddFOp::create(b, loc, acc[1], u),
+                             acc[1]),
+                      select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
+                             acc[2])};
+                });
+            scf::YieldOp::create(b, loc,
+                                 exactFinish(tau, rb.treeSum(acc[0]),
+                                             rb.treeSum(acc[1]),
+                                             rb.treeSum(acc[2])));
+          });
+      return {ifOp.getResult(0), ifOp.getResult(1)};
     };
     Value y = buildSimplexRows(rb, x, type, alpha - 1.0, kSimplexGroup, search,
                                moments ? &batched : nullptr, factor,

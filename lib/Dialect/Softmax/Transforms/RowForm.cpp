@@ -102,6 +102,16 @@ StringRef mlir::softmax::stringifyStoreForm(StoreForm form) {
   llvm_unreachable("unknown store form");
 }
 
+std::optional<RowVectorizationOptions::LeftPack>
+mlir::softmax::parseLeftPack(StringRef name) {
+  using LeftPack = RowVectorizationOptions::LeftPack;
+  return llvm::StringSwitch<std::optional<LeftPack>>(name)
+      .Case("none", LeftPack::None)
+      .Case("avx2", LeftPack::AVX2)
+      .Case("avx512", LeftPack::AVX512)
+      .Default(std::nullopt);
+}
+
 StoreForm mlir::softmax::chooseStoreForm(bool writesOnce, int64_t length,
                                          int64_t elementBytes,
                                          const CacheSizes &caches) {

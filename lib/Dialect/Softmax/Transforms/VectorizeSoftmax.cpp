@@ -59,8 +59,17 @@ struct SoftmaxVectorizePass
     });
     if (result.wasInterrupted())
       return signalPassFailure();
+    std::optional<RowVectorizationOptions::LeftPack> pack =
+        parseLeftPack(leftPack);
+    if (!pack) {
+      getOperation()->emitError()
+          << "softmax-vectorize: left-pack must be none, avx2 or avx512, not '"
+          << leftPack << "'";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     RowVectorizationOptions options;
+    options.leftPack = *pack;
     options.vectorBits = vectorBits;
     options.unroll = unroll;
     options.threads = threads;

@@ -526,7 +526,12 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     logits and labels; `sparsemax` and `entmax` (the max and the lanes'
     maxima, whose threshold bounds the row's from below; the candidates
     above it packed into a scratch a vector at a time; the threshold rounds
-    over the scratch; the output).
+    over the scratch; the output). Short f32 rows go a register's lanes of
+    rows at a time with their searches a lane per row; with `left-pack`
+    (which the CPU pipeline sets from the target: `avx2` with AVX2 at 256
+    bits, `avx512` with AVX-512F at 512), their candidates above the bound
+    are packed exactly, a register at a time with `softmax.left_pack`, and
+    the rounds read them instead of the rows.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -546,6 +551,11 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "sized against">,
     Option<"l2CacheKiB", "l2-cache-kib", "int64_t", /*default=*/"512",
            "Per-core L2 cache (KiB) the next-row prefetch is sized against">,
+    Option<"leftPack", "left-pack", "std::string", /*default=*/"\"none\"",
+           "How the target left-packs a register of f32 lanes without a "
+           "branch: none, avx2 (a table of vpermps indices) or avx512 "
+           "(vcompressps); with one, sparsemax's and entmax's short rows "
+           "pack their candidates exactly">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

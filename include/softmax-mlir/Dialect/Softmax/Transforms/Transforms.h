@@ -124,7 +124,15 @@ struct RowVectorizationOptions {
   bool nontemporal = true;
   /// The caches the run-time choices size rows against.
   CacheSizes caches;
+  /// How a register of f32 lanes is left-packed (its chosen lanes moved to
+  /// the front, in order) on the target, if it can be without a branch per
+  /// lane: the sparse ops' short rows then pack their candidates exactly.
+  enum class LeftPack { None, AVX2, AVX512 } leftPack = LeftPack::None;
 };
+
+/// The left-pack `name` ("none", "avx2", "avx512") stands for, if any.
+std::optional<RowVectorizationOptions::LeftPack>
+parseLeftPack(llvm::StringRef name);
 
 /// Adds the patterns that turn softmax ops reducing along their innermost
 /// dimension into vector row loops (see `softmax-vectorize`).
