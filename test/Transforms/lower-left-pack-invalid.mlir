@@ -32,3 +32,11 @@ func.func @element(%v: vector<8xf64>, %keep: vector<8xi1>) -> vector<8xf64> {
   %p, %n = softmax.left_pack %v, %keep target("avx2") : vector<8xf64>, vector<8xi1>
   return %p : vector<8xf64>
 }
+
+// -----
+
+func.func @scalable(%v: vector<[8]xf32>, %keep: vector<[8]xi1>) -> vector<[8]xf32> {
+  // expected-error @+1 {{'softmax.left_pack' op packs fixed-length vectors, not scalable ones}}
+  %p, %n = softmax.left_pack %v, %keep target("avx2") : vector<[8]xf32>, vector<[8]xi1>
+  return %p : vector<[8]xf32>
+}

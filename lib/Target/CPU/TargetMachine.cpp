@@ -22,6 +22,10 @@ using namespace mlir::softmax;
 
 int64_t mlir::softmax::getVectorRegisterBits(const llvm::TargetMachine &tm) {
   const llvm::MCSubtargetInfo *info = tm.getMCSubtargetInfo();
+  // The feature names below are x86's (another target's subtarget would
+  // not know them).
+  if (!tm.getTargetTriple().isX86())
+    return 128;
   if (info->checkFeatures("+avx512f"))
     return 512;
   if (info->checkFeatures("+avx"))

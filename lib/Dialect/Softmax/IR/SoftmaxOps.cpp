@@ -201,6 +201,8 @@ LogicalResult CrossEntropyOp::verify() {
 }
 
 LogicalResult LeftPackOp::verify() {
+  if (getInput().getType().isScalable() || getKeep().getType().isScalable())
+    return emitOpError("packs fixed-length vectors, not scalable ones");
   int64_t lanes = getInput().getType().getNumElements();
   if (getKeep().getType().getNumElements() != lanes)
     return emitOpError() << "needs a mask of " << lanes << " lanes, not "

@@ -1179,8 +1179,10 @@ using LeftPack = RowVectorizationOptions::LeftPack;
 /// round sweeps every row in f32 at its own threshold and reduces the
 /// rows' sums to one vector, whose lanes update together (a division or a
 /// square root for all the rows, no horizontal reduction per row, one
-/// branch). The rounds only find the support; one sweep a row then computes
-/// the threshold on it in the compute type, as the per-row searches do (a
+/// branch). The rounds only find the support; the threshold on it is then
+/// computed in the compute type, from the sums of the round that ended the
+/// row where their rounding allows, else by one sweep of the row, as the
+/// per-row searches do (a
 /// support off by an entry within f32 rounding of the threshold gives it
 /// an output of the same order, 0 or not as the reference's). The max pass
 /// and the rounds are unrolled over the rows (for the shuffles that reduce

@@ -67,6 +67,16 @@ struct SoftmaxVectorizePass
           << leftPack << "'";
       return signalPassFailure();
     }
+    // A left-pack packs one register of the width it was made for.
+    using LeftPack = RowVectorizationOptions::LeftPack;
+    if ((*pack == LeftPack::AVX2 && vectorBits != 256) ||
+        (*pack == LeftPack::AVX512 && vectorBits != 512)) {
+      getOperation()->emitError()
+          << "softmax-vectorize: left-pack=" << leftPack
+          << " needs vector-bits=" << (*pack == LeftPack::AVX2 ? 256 : 512)
+          << ", not " << vectorBits.getValue();
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     RowVectorizationOptions options;
     options.leftPack = *pack;

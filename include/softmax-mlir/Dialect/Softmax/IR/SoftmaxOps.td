@@ -318,8 +318,9 @@ def Softmax_LeftPackOp : Op<Softmax_Dialect, "left_pack", [Pure,
   let summary = "Move the chosen lanes of a register to its front";
   let description = [{
     `packed` holds the lanes of `input` where `keep` is set first, in their
-    order, then the others (in an order left unspecified); `count` is how
-    many lanes `keep` sets. The row loops of sparsemax and entmax pack their
+    order; its lanes from `count` on are lanes of `input`, unspecified
+    which (vcompressps leaves the input's own there); `count` is how many
+    lanes `keep` sets. The row loops of sparsemax and entmax pack their
     candidates with it, a register at a time and without a branch per lane.
     `target` names the instruction it becomes (`softmax-lower-left-pack`):
     `"avx512"` (16 lanes, vcompressps) or `"avx2"` (8 lanes, vpermps by a
