@@ -1232,6 +1232,14 @@ struct RowBatch {
         });
   }
 
+  /// A threshold `tau` of X = scale * t as one of t (f32; scale is a power
+  /// of two, so exactly).
+  Value unscaled(Value tau) {
+    if (scale == 1.0)
+      return tau;
+    return arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+  }
+
   /// One sweep over `row`, whose f32 maximum is `m`, carrying `inits`:
   /// `body` gets the entries x (f32 vectors), t = x - m in f32, and the
   /// lanes in the row where X = scale * t > `tau` (f32), compared as t >
@@ -1241,9 +1249,7 @@ struct RowBatch {
            function_ref<SmallVector<Value>(Value v, Value t, Value in,
                                            ValueRange acc)>
                body) {
-    if (scale != 1.0)
-      tau =
-          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    tau = unscaled(tau);
     Value tauv = rb.broadcast(tau);
     Value mv = rb.broadcast(m);
     return rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
@@ -1271,9 +1277,7 @@ struct RowBatch {
     if (!overSeeds)
       return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
     Value tau = lane(taus, g);
-    if (scale != 1.0)
-      tau =
-          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    tau = unscaled(tau);
     Value t = arith::SubFOp::create(b, loc, seeds[g],
                                     rb.broadcast(lane(maxima32, g)));
     Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
@@ -1306,9 +1310,7 @@ struct RowBatch {
       // lanes' maxima (a few more candidates change nothing).
       Value tau = arith::SubFOp::create(b, loc, lane(taus, g),
                                         constant(b, loc, f32, kPackMargin));
-      if (scale != 1.0)
-        tau = arith::MulFOp::create(b, loc, tau,
-                                    constant(b, loc, f32, 1 / scale));
+      tau = unscaled(tau);
       Value tauv = rb.broadcast(tau);
       Value mv = rb.broadcast(lane(maxima32, g));
       SmallVector<Value> packed =
@@ -1356,9 +1358,7 @@ struct RowBatch {
               function_ref<SmallVector<Value>(Value v, Value t, Value in,
                                               ValueRange acc)>
                   body) {
-    if (scale != 1.0)
-      tau =
-          arith::MulFOp::create(b, loc, tau, constant(b, loc, f32, 1 / scale));
+    tau = unscaled(tau);
     Value tauv = rb.broadcast(tau);
     Value mv = rb.broadcast(
         vector::ExtractOp::create(b, loc, maxima32, ArrayRef<OpFoldResult>{g}));
