@@ -1232,6 +1232,20 @@ struct RowBatch {
         });
   }
 
+  /// What a sweep does with a vector of a row: the entries x (f32), t = x -
+  /// m in f32 and the lanes in the row where X = scale * t is above the
+  /// threshold, given the accumulators; returns them updated.
+  using SweepBody = function_ref<SmallVector<Value>(Value v, Value t, Value in,
+                                                    ValueRange acc)>;
+
+  /// t = `v` - `mv` and where t > `tauv` (vectors of f32; the threshold as
+  /// one of t).
+  std::pair<Value, Value> classify(Value v, Value mv, Value tauv) {
+    Value t = arith::SubFOp::create(b, loc, v, mv);
+    return {t,
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t, tauv)};
+  }
+
   /// A threshold `tau` of X = scale * t as one of t (f32; scale is a power
   /// of two, so exactly).
   Value unscaled(Value tau) {
@@ -1244,19 +1258,14 @@ struct RowBatch {
   /// `body` gets the entries x (f32 vectors), t = x - m in f32, and the
   /// lanes in the row where X = scale * t > `tau` (f32), compared as t >
   /// tau / scale (scale is a power of two).
-  SmallVector<Value>
-  sweepRow(ValueRange row, Value m, Value tau, ValueRange inits,
-           function_ref<SmallVector<Value>(Value v, Value t, Value in,
-                                           ValueRange acc)>
-               body) {
+  SmallVector<Value> sweepRow(ValueRange row, Value m, Value tau,
+                              ValueRange inits, SweepBody body) {
     tau = unscaled(tau);
     Value tauv = rb.broadcast(tau);
     Value mv = rb.broadcast(m);
     return rb.sweep(inits, [&](Value col, Value mask, ValueRange acc) {
       Value v = rb.read(x, row, col, mask, f32);
-      Value t = arith::SubFOp::create(b, loc, v, mv);
-      Value in =
-          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t, tauv);
+      auto [t, in] = classify(v, mv, tauv);
       if (mask)
         in = arith::AndIOp::create(b, loc, in, mask);
       return body(v, t, in, acc);
@@ -1266,22 +1275,16 @@ struct RowBatch {
   /// `seeds` over its seeds instead: a threshold of a subset of the row's
   /// entries is a lower bound of the row's (a subset's sums are smaller at
   /// every threshold), found in a quarter of the work or less.
-  SmallVector<Value>
-  sweepRow(int64_t g, Value taus, ValueRange inits,
-           function_ref<SmallVector<Value>(Value v, Value t, Value in,
-                                           ValueRange acc)>
-               body,
-           bool overSeeds = false) {
+  SmallVector<Value> sweepRow(int64_t g, Value taus, ValueRange inits,
+                              SweepBody body, bool overSeeds = false) {
     if (!overSeeds && scratch)
       return sweepPacked(rb.index(g), counts[g], lane(taus, g), inits, body);
     if (!overSeeds)
       return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
     Value tau = lane(taus, g);
     tau = unscaled(tau);
-    Value t = arith::SubFOp::create(b, loc, seeds[g],
-                                    rb.broadcast(lane(maxima32, g)));
-    Value in = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, t,
-                                     rb.broadcast(tau));
+    auto [t, in] =
+        classify(seeds[g], rb.broadcast(lane(maxima32, g)), rb.broadcast(tau));
     return body(seeds[g], t, in, inits);
   }
 
@@ -1317,9 +1320,7 @@ struct RowBatch {
           rb.sweep(ValueRange{scratch, base}, [&](Value col, Value mask,
                                                   ValueRange acc) {
             Value v = rb.read(x, rows[g], col, mask, f32);
-            Value in = arith::CmpFOp::create(
-                b, loc, arith::CmpFPredicate::OGT,
-                arith::SubFOp::create(b, loc, v, mv), tauv);
+            Value in = classify(v, mv, tauv).second;
             if (mask)
               in = arith::AndIOp::create(b, loc, in, mask);
             Value stored = acc[0], at = acc[1];
@@ -1353,11 +1354,8 @@ struct RowBatch {
 
   /// sweepRow over the candidates of the group's row `g` (an index) that
   /// pack() stored, `count` of them, at the threshold `tau` (f32).
-  SmallVector<Value>
-  sweepPacked(Value g, Value count, Value tau, ValueRange inits,
-              function_ref<SmallVector<Value>(Value v, Value t, Value in,
-                                              ValueRange acc)>
-                  body) {
+  SmallVector<Value> sweepPacked(Value g, Value count, Value tau,
+                                 ValueRange inits, SweepBody body) {
     tau = unscaled(tau);
     Value tauv = rb.broadcast(tau);
     Value mv = rb.broadcast(
@@ -1371,9 +1369,7 @@ struct RowBatch {
                  Value v = vector::TransferReadOp::create(
                      b, loc, rb.vec(f32), scratch, ValueRange{i}, padding,
                      ArrayRef<bool>{true});
-                 Value t = arith::SubFOp::create(b, loc, v, mv);
-                 Value in = arith::CmpFOp::create(
-                     b, loc, arith::CmpFPredicate::OGT, t, tauv);
+                 auto [t, in] = classify(v, mv, tauv);
                  scf::YieldOp::create(b, loc, body(v, t, in, acc));
                })
         .getResults();
@@ -1381,11 +1377,8 @@ struct RowBatch {
 
   /// The sweep of a finish over row `g` (an index; `row` its entries) at
   /// the f32 threshold `tau`: over its candidates where pack() made them.
-  SmallVector<Value>
-  sweepFinish(Value g, ValueRange row, Value tau, ValueRange inits,
-              function_ref<SmallVector<Value>(Value v, Value t, Value in,
-                                              ValueRange acc)>
-                  body) {
+  SmallVector<Value> sweepFinish(Value g, ValueRange row, Value tau,
+                                 ValueRange inits, SweepBody body) {
     if (!scratch)
       return sweepRow(row, lane(maxima32, g), tau, inits, body);
     Value count = vector::ExtractOp::create(b, loc, countVector,
