@@ -1,19 +1,48 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
 
-// softmax_grad: per row, s = sum(y * dy) in f64 lanes over whole vectors
-// and a masked tail, then y * (dy - s) written a vector at a time.
+// softmax_grad: per row, s = sum(y * dy) in f64 lanes (a fused
+// multiply-add: the product of two f32 is exact in f64) over whole vectors
+// and a masked tail, and the largest |dy| as integer bits. Then, where the
+// whole output is larger than L2 (512 KiB: 131072 f32), the row's output
+// starts aligned or is at least 1 KiB long, and dy - s cannot overflow f32:
+// y ((dy - hi) - lo) in f32 with streaming stores (a masked head up to the
+// aligned column, a loop marked for softmax-nontemporal-stores, a masked
+// tail); else y * (dy - s) in f64 with ordinary stores.
 // CHECK-LABEL: func.func @softmax_grad
 // CHECK-SAME: (%[[Y:.*]]: tensor<?x?xf32>, %[[DY:.*]]: tensor<?x?xf32>)
+// CHECK: %[[BIG:.*]] = arith.cmpi ugt, %{{.*}}, %c131072 : index
 // CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x?xf32>)
 // CHECK: %[[ROWOUT:.*]] = tensor.extract_slice %[[OUT]][%[[ROW]], 0] [1, %{{.*}}] [1, 1]
-// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf64>)
+// CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xi32>)
 // CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
 // CHECK: vector.transfer_read %[[Y]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
-// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: arith.maxui %{{.*}}, %{{.*}} : vector<16xi32>
 // CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} : tensor<?x?xf32>, vector<16xf32>
-// CHECK: %[[S:.*]] = vector.reduction <add>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[S:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf64> into f64
 // CHECK: %[[SV:.*]] = vector.broadcast %[[S]] : f64 to vector<16xf64>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ROWOUT]]) -> (tensor<1x?xf32>)
+// CHECK: %[[HI:.*]] = arith.truncf %[[S]] : f64 to f32
+// CHECK: %[[LO:.*]] = arith.truncf %{{.*}} : f64 to f32
+// CHECK: %[[HIV:.*]] = vector.broadcast %[[HI]] : f32 to vector<16xf32>
+// CHECK: %[[LOV:.*]] = vector.broadcast %[[LO]] : f32 to vector<16xf32>
+// CHECK: bufferization.to_buffer %[[ROWOUT]] read_only
+// CHECK: %[[START:.*]] = arith.minui
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[START]], %c0 : index
+// CHECK: %[[LONG:.*]] = arith.cmpi uge, %{{.*}}, %c256 : index
+// CHECK: %[[EITHER:.*]] = arith.ori %[[ALIGNED]], %[[LONG]] : i1
+// CHECK: %[[STREAMS:.*]] = arith.andi %[[BIG]], %[[EITHER]] : i1
+// CHECK: vector.reduction <maxui>, %{{.*}} : vector<16xi32> into i32
+// CHECK: %[[FITS:.*]] = arith.cmpf ole, %{{.*}}, %{{.*}} : f64
+// CHECK: %[[NARROW:.*]] = arith.andi %[[STREAMS]], %[[FITS]] : i1
+// CHECK: scf.if %[[NARROW]] -> (tensor<1x?xf32>)
+// CHECK: vector.create_mask %[[START]] : vector<16xi1>
+// CHECK: vector.transfer_write %{{.*}}, %[[ROWOUT]][%c0, %c0], %{{.*}} {in_bounds = [true]}
+// CHECK: scf.for %{{.*}} = %[[START]] to
+// CHECK: arith.subf %{{.*}}, %[[HIV]] : vector<16xf32>
+// CHECK: arith.subf %{{.*}}, %[[LOV]] : vector<16xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
+// CHECK: } {softmax.nontemporal = 32 : i64}
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x?xf32>
 // CHECK: arith.subf %{{.*}}, %[[SV]] : vector<16xf64>
 // CHECK: arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
@@ -22,6 +51,44 @@
 func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x?xf32>
   return %dx : tensor<?x?xf32>
+}
+
+// -----
+
+// No streaming for an output of at most L2 (128 x 1024 f32 is 512 KiB),
+// softmax_grad pinned "cached", and log_softmax_grad: the wide pass
+// (narrow in f32 for log_softmax_grad), ordinary stores.
+// CHECK-LABEL: func.func @grads_cached
+// CHECK-NOT: softmax.nontemporal
+// CHECK-NOT: bufferization.to_buffer
+// CHECK-NOT: vector<16xi32>
+// CHECK: return
+func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,
+                        %z: tensor<?x?xf32>)
+    -> (tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
+  %0 = softmax.softmax_grad %y, %dy dim(1) : tensor<128x1024xf32>
+  %1 = softmax.softmax_grad %z, %z dim(1) {softmax.store_form = "cached"} : tensor<?x?xf32>
+  %2 = softmax.log_softmax_grad %z, %z dim(1) : tensor<?x?xf32>
+  return %0, %1, %2 : tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+// Pinned "nontemporal", softmax_grad streams whatever its size: rows of 64
+// f32 (256 B) where they start aligned; f64 in f64 (no narrow pass).
+// CHECK-LABEL: func.func @grads_streamed
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: scf.if %{{.*}} -> (tensor<1x64xf32>)
+// CHECK: arith.subf %{{.*}} : vector<16xf32>
+// CHECK: } {softmax.nontemporal = 32 : i64}
+// CHECK: scf.if %{{.*}} -> (tensor<1x64xf64>)
+// CHECK: arith.subf %{{.*}} : vector<16xf64>
+// CHECK: } {softmax.nontemporal = 32 : i64}
+func.func @grads_streamed(%y: tensor<8x64xf32>, %z: tensor<8x64xf64>)
+    -> (tensor<8x64xf32>, tensor<8x64xf64>) {
+  %0 = softmax.softmax_grad %y, %y dim(1) {softmax.store_form = "nontemporal"} : tensor<8x64xf32>
+  %1 = softmax.softmax_grad %z, %z dim(1) {softmax.store_form = "nontemporal"} : tensor<8x64xf64>
+  return %0, %1 : tensor<8x64xf32>, tensor<8x64xf64>
 }
 
 // -----

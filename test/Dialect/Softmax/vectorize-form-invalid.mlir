@@ -24,3 +24,11 @@ func.func @bad_store_form(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = softmax.log_softmax %x dim(1) {softmax.store_form = "streaming"} : tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @bad_grad_store_form(%y: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{softmax-vectorize: softmax.store_form must be "cached" or "nontemporal"}}
+  %g = softmax.softmax_grad %y, %y dim(1) {softmax.store_form = "streaming"} : tensor<4x8xf32>
+  return %g : tensor<4x8xf32>
+}

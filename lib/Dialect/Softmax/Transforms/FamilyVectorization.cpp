@@ -31,12 +31,14 @@
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
 #include "softmax-mlir/Transforms/NonPositiveExp.h"
+#include "softmax-mlir/Transforms/NontemporalStores.h"
 
 #include "EntmaxMath.h"
 #include "RowGeometry.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -119,17 +121,20 @@ public:
   /// Writes `value` (rounded to the element type) at column `col` of the
   /// row slice `rowOut`.
   Value write(Value value, Value rowOut, Value col, Value mask) {
-    auto type = cast<VectorType>(value.getType());
-    if (type.getElementType() != elementType) {
-      if (elementType.getWidth() < 32 && type.getElementType().isF64())
-        value = arith::TruncFOp::create(b, loc, vec(b.getF32Type()), value);
-      value = arith::TruncFOp::create(b, loc, vec(elementType), value);
-    }
     SmallVector<Value> at(rank - 1, index(0));
     at.push_back(col);
-    return vector::TransferWriteOp::create(b, loc, value, rowOut, at,
+    return vector::TransferWriteOp::create(b, loc, narrow(value), rowOut, at,
                                            ArrayRef<bool>{!mask})
         .getResult();
+  }
+  /// `value` rounded to the element type.
+  Value narrow(Value value) {
+    auto type = cast<VectorType>(value.getType());
+    if (type.getElementType() == elementType)
+      return value;
+    if (elementType.getWidth() < 32 && type.getElementType().isF64())
+      value = arith::TruncFOp::create(b, loc, vec(b.getF32Type()), value);
+    return arith::TruncFOp::create(b, loc, vec(elementType), value);
   }
 
   /// One pass over the row's columns carrying `inits`: whole vectors, then
@@ -154,6 +159,148 @@ public:
         b, loc, vec(b.getI1Type()),
         ValueRange{arith::SubIOp::create(b, loc, n, mainEnd)});
     return body(mainEnd, mask, results);
+  }
+
+  /// Whether the pass that writes `op`'s output (`like`'s shape) may
+  /// stream it: null for never (`nontemporal` off, the store form pinned
+  /// "cached", or vectors that do not cover whole aligned blocks), else an
+  /// i1, a constant for a static shape: pinned "nontemporal", or unpinned
+  /// where the whole output is larger than getStreamingOutputBytes.
+  Value streamsOutput(Operation *op, const RowVectorizationOptions &options) {
+    std::optional<StoreForm> pinned;
+    if (auto name = op->getAttrOfType<StringAttr>(kStoreFormAttrName))
+      pinned = parseStoreForm(name.getValue());
+    int64_t bytes = elementType.getWidth() / 8;
+    if (!options.nontemporal || pinned == StoreForm::Cached ||
+        (lanes * bytes) % (vectorBits / 8) != 0)
+      return nullptr;
+    if (pinned == StoreForm::Nontemporal)
+      return arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    int64_t cached = getStreamingOutputBytes(options.caches) / bytes;
+    if (std::optional<SmallVector<int64_t>> shape =
+            getConstantIntValues(sizes)) {
+      uint64_t elements = 1;
+      for (int64_t size : *shape)
+        elements =
+            llvm::SaturatingMultiply(elements, static_cast<uint64_t>(size));
+      if (elements <= static_cast<uint64_t>(cached))
+        return nullptr;
+      return arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+    }
+    Value elements = index(1);
+    for (OpFoldResult size : sizes)
+      elements = arith::MulIOp::create(
+          b, loc, elements, getValueOrCreateConstantIndexOp(b, loc, size));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, elements,
+                                 index(cached));
+  }
+
+  /// The number of elements from the start of the row slice `rowOut` to its
+  /// first column whose address is aligned to a hardware vector (at most the
+  /// row's length).
+  Value alignedStart(Value rowOut) {
+    int64_t alignment = vectorBits / 8;
+    Value buffer = bufferization::ToBufferOp::create(
+        b, loc,
+        bufferization::getMemRefTypeWithFullyDynamicLayout(
+            cast<RankedTensorType>(rowOut.getType())),
+        rowOut, /*readOnly=*/true);
+    Value address =
+        buildElementAddress(b, loc, buffer, SmallVector<Value>(rank, index(0)));
+    Value gapBytes = arith::RemUIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, index(0), address),
+        index(alignment));
+    return arith::MinUIOp::create(
+        b, loc,
+        arith::DivUIOp::create(b, loc, gapBytes,
+                               index(elementType.getWidth() / 8)),
+        n);
+  }
+
+  /// Whether the row whose output starts `start` elements before an aligned
+  /// column streams it, where the output may (`streams`): if it starts
+  /// aligned, or is at least kMinMisalignedStreamedRowBytes long (its first
+  /// and last lines then take ordinary stores).
+  Value streamsRow(Value streams, Value start) {
+    Value aligned = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          start, index(0));
+    Value longRow = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::uge, n,
+        index(llvm::divideCeil(kMinMisalignedStreamedRowBytes,
+                               elementType.getWidth() / 8)));
+    return arith::AndIOp::create(
+        b, loc, streams, arith::OrIOp::create(b, loc, aligned, longRow));
+  }
+
+  /// Writes `value(col, mask)` at every vector of the row slice `rowOut`
+  /// (`mask` null for whole vectors in bounds; else the lanes that may be
+  /// written, which it reads as a tail).
+  Value writeRow(Value rowOut,
+                 function_ref<Value(Value col, Value mask)> value) {
+    return sweep(rowOut,
+                 [&](Value col, Value mask, ValueRange acc) {
+                   return SmallVector<Value>{
+                       write(value(col, mask), acc[0], col, mask)};
+                 })
+        .front();
+  }
+
+  /// writeRow with streaming stores: a masked vector up to `start` (see
+  /// alignedStart), whole vectors from there in a loop that
+  /// softmax-nontemporal-stores makes stream (each store then aligned), the
+  /// masked tail.
+  Value writeRowStreamed(Value rowOut, Value start,
+                         function_ref<Value(Value col, Value mask)> value) {
+    auto ifThen = [&](Value cond, Value init,
+                      function_ref<Value()> then) -> Value {
+      return scf::IfOp::create(
+                 b, loc, cond,
+                 [&](OpBuilder &, Location) {
+                   scf::YieldOp::create(b, loc, then());
+                 },
+                 [&](OpBuilder &, Location) {
+                   scf::YieldOp::create(b, loc, init);
+                 })
+          .getResult(0);
+    };
+    Value head =
+        ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, start,
+                                     index(0)),
+               rowOut, [&] {
+                 Value mask = vector::CreateMaskOp::create(
+                     b, loc, vec(b.getI1Type()), ValueRange{start});
+                 return vector::TransferWriteOp::create(
+                            b, loc, narrow(value(index(0), mask)), rowOut,
+                            SmallVector<Value>(rank, index(0)),
+                            AffineMapAttr::get(AffineMap::getMinorIdentityMap(
+                                rank, 1, b.getContext())),
+                            mask, b.getBoolArrayAttr({true}))
+                     .getResult();
+               });
+    Value mainEnd = arith::AddIOp::create(
+        b, loc, start,
+        arith::MulIOp::create(
+            b, loc,
+            arith::DivUIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, n, start), index(lanes)),
+            index(lanes)));
+    auto loop = scf::ForOp::create(
+        b, loc, start, mainEnd, index(lanes), ValueRange{head},
+        [&](OpBuilder &, Location, Value col, ValueRange acc) {
+          scf::YieldOp::create(
+              b, loc, write(value(col, nullptr), acc[0], col, nullptr));
+        });
+    loop->setAttr(kNontemporalLoopAttrName,
+                  b.getI64IntegerAttr(vectorBits / 8));
+    Value written = loop.getResult(0);
+    return ifThen(
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, mainEnd, n),
+        written, [&] {
+          Value tail = vector::CreateMaskOp::create(
+              b, loc, vec(b.getI1Type()),
+              ValueRange{arith::SubIOp::create(b, loc, n, mainEnd)});
+          return write(value(mainEnd, tail), written, mainEnd, tail);
+        });
   }
 
   Value sum(Value v) {
@@ -366,99 +513,167 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     Location loc = op.getLoc();
     FamilyRowBuilder rb(rewriter, loc, y, options);
     Type sumType = rb.sumType, accType = rb.accType;
+    // Rows whose sum type is wider than their accumulator type (f32) may
+    // make their second pass in the latter (see below).
+    bool split = accType != sumType;
     Value init =
         tensor::EmptyOp::create(rewriter, loc, rb.sizes, rb.elementType);
+    // softmax_grad streams its output where it is large (see
+    // getStreamingOutputBytes); log_softmax_grad's pass computes an exp per
+    // element and measured as fast or faster with ordinary stores.
+    Value streams = logarithmic ? Value() : rb.streamsOutput(op, options);
     Value dx =
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-          // s = sum(dy * y) or sum(dy); lanes past the end read 0. The
-          // lanes' sums in a tree: in lane order they were a chain of 32
-          // dependent adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32
-          // ms).
-          Value s = rb.treeSum(
-              rb.sweep(rb.splat(sumType, 0.0), [&](Value col, Value mask,
-                                                   ValueRange acc) {
-                  Value term = rb.read(dy, row, col, mask, sumType);
-                  if (!logarithmic)
-                    term = arith::MulFOp::create(
-                        rewriter, loc, rb.read(y, row, col, mask, sumType),
-                        term);
-                  return SmallVector<Value>{
-                      arith::AddFOp::create(rewriter, loc, acc[0], term)};
-                }).front());
+          // s = sum(dy * y) or sum(dy); lanes past the end read 0. The lanes'
+          // sums in a tree: in lane order they were a chain of 32 dependent
+          // adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms). The
+          // product of two f32 is exact in f64, so a fused multiply-add there
+          // rounds as the add alone. softmax_grad's streamed second pass in f32
+          // also needs the largest |dy|: the largest of their bits as unsigned
+          // integers with the sign cleared (one instruction; a NaN's exceed
+          // +inf's, and a NaN makes s NaN anyway).
+          bool needsMaxAbs = split && streams;
+          VectorType bitsType = rb.vec(rewriter.getI32Type());
+          SmallVector<Value> inits{rb.splat(sumType, 0.0)};
+          if (needsMaxAbs)
+            inits.push_back(arith::ConstantOp::create(
+                rewriter, loc, DenseElementsAttr::get(bitsType, APInt(32, 0))));
+          SmallVector<Value> acc = rb.sweep(inits, [&](Value col, Value mask,
+                                                       ValueRange acc) {
+            Value g = rb.read(dy, row, col, mask, sumType);
+            SmallVector<Value> next;
+            if (logarithmic)
+              next.push_back(arith::AddFOp::create(rewriter, loc, acc[0], g));
+            else
+              next.push_back(math::FmaOp::create(
+                  rewriter, loc, rb.read(y, row, col, mask, sumType), g,
+                  acc[0]));
+            if (needsMaxAbs)
+              next.push_back(arith::MaxUIOp::create(
+                  rewriter, loc, acc[1],
+                  arith::AndIOp::create(
+                      rewriter, loc,
+                      arith::BitcastOp::create(
+                          rewriter, loc, bitsType,
+                          rb.read(dy, row, col, mask, rb.elementType)),
+                      arith::ConstantOp::create(
+                          rewriter, loc,
+                          DenseElementsAttr::get(bitsType,
+                                                 APInt(32, 0x7fffffff))))));
+            return next;
+          });
+          Value s = rb.treeSum(acc[0]);
           Value sv = rb.broadcast(s);
-          // The second pass: in the sum type, or for log_softmax_grad (where
-          // dy - p hi - p lo, p = exp(y) in the accumulator type anyway)
-          // with s as an unevaluated sum hi + lo of two accumulator-type
-          // values, at that type's vector width: dy - p hi rounded once (a
-          // fused multiply-add) keeps s's bits where dy and p s nearly
-          // cancel (4096 x 1024 f32 on AVX-512: 3.36 -> 2.89 ms). A row
-          // whose s the accumulator type cannot hold takes the first. The
-          // same for softmax_grad ran slower there (3.8 -> 5.8 ms, its
-          // stores stalling).
-          auto pass = [&](Value hi, Value lo) {
-            Value hiv = hi ? rb.broadcast(hi) : Value();
-            Value lov = lo ? rb.broadcast(lo) : Value();
-            return rb
-                .sweep(
-                    rowOut,
-                    [&](Value col, Value mask, ValueRange acc) {
-                      Value value;
-                      if (hiv) {
-                        Value p = math::ExpOp::create(
-                            rewriter, loc, rb.read(y, row, col, mask, accType));
-                        value = arith::SubFOp::create(
-                            rewriter, loc,
-                            math::FmaOp::create(
-                                rewriter, loc,
-                                arith::NegFOp::create(rewriter, loc, p), hiv,
-                                rb.read(dy, row, col, mask, accType)),
-                            arith::MulFOp::create(rewriter, loc, p, lov));
-                        return SmallVector<Value>{
-                            rb.write(value, acc[0], col, mask)};
-                      }
-                      Value g = rb.read(dy, row, col, mask, sumType);
-                      if (logarithmic) {
-                        Value p = math::ExpOp::create(
-                            rewriter, loc, rb.read(y, row, col, mask, accType));
-                        if (accType != sumType)
-                          p = arith::ExtFOp::create(rewriter, loc,
-                                                    rb.vec(sumType), p);
-                        value = arith::SubFOp::create(
-                            rewriter, loc, g,
-                            arith::MulFOp::create(rewriter, loc, p, sv));
-                      } else {
-                        value = arith::MulFOp::create(
-                            rewriter, loc, rb.read(y, row, col, mask, sumType),
-                            arith::SubFOp::create(rewriter, loc, g, sv));
-                      }
-                      return SmallVector<Value>{
-                          rb.write(value, acc[0], col, mask)};
-                    })
-                .front();
+          // The second pass in the sum type.
+          auto wide = [&](Value col, Value mask) -> Value {
+            Value g = rb.read(dy, row, col, mask, sumType);
+            if (!logarithmic)
+              return arith::MulFOp::create(
+                  rewriter, loc, rb.read(y, row, col, mask, sumType),
+                  arith::SubFOp::create(rewriter, loc, g, sv));
+            Value p = math::ExpOp::create(rewriter, loc,
+                                          rb.read(y, row, col, mask, accType));
+            if (accType != sumType)
+              p = arith::ExtFOp::create(rewriter, loc, rb.vec(sumType), p);
+            return arith::SubFOp::create(
+                rewriter, loc, g, arith::MulFOp::create(rewriter, loc, p, sv));
           };
-          if (!logarithmic || accType == sumType)
-            return pass(Value(), Value());
-          Value hi = arith::TruncFOp::create(rewriter, loc, accType, s);
-          Value lo = arith::TruncFOp::create(
-              rewriter, loc, accType,
-              arith::SubFOp::create(
-                  rewriter, loc, s,
+          // Or in the accumulator type with s as an unevaluated sum hi + lo of
+          // two accumulator-type values, at that type's vector width:
+          // log_softmax_grad's dy - p hi - p lo, p = exp(y) (in the accumulator
+          // type anyway), dy - p hi rounded once (a fused multiply-add);
+          // softmax_grad's y ((dy - hi) - lo). Each keeps s's bits where dy and
+          // s (or p s) nearly cancel and rounds two or three times (4096 x 1024
+          // f32 on AVX-512: log_softmax_grad 3.36 -> 2.89 ms). softmax_grad's
+          // ran slower than the wide pass with ordinary stores (3.8 -> 5.8 ms,
+          // its stores stalling: see docs/performance/family.md), faster with
+          // streaming ones, so it takes it only where it streams.
+          Value hi, lo, hiv, lov;
+          if (split) {
+            hi = arith::TruncFOp::create(rewriter, loc, accType, s);
+            lo = arith::TruncFOp::create(
+                rewriter, loc, accType,
+                arith::SubFOp::create(
+                    rewriter, loc, s,
+                    arith::ExtFOp::create(rewriter, loc, sumType, hi)));
+            hiv = rb.broadcast(hi);
+            lov = rb.broadcast(lo);
+          }
+          auto narrow = [&](Value col, Value mask) -> Value {
+            Value g = rb.read(dy, row, col, mask, accType);
+            if (!logarithmic)
+              return arith::MulFOp::create(
+                  rewriter, loc, rb.read(y, row, col, mask, accType),
+                  arith::SubFOp::create(
+                      rewriter, loc,
+                      arith::SubFOp::create(rewriter, loc, g, hiv), lov));
+            Value p = math::ExpOp::create(rewriter, loc,
+                                          rb.read(y, row, col, mask, accType));
+            return arith::SubFOp::create(
+                rewriter, loc,
+                math::FmaOp::create(rewriter, loc,
+                                    arith::NegFOp::create(rewriter, loc, p),
+                                    hiv, g),
+                arith::MulFOp::create(rewriter, loc, p, lov));
+          };
+          auto ifElse = [&](Value cond, function_ref<Value()> then,
+                            function_ref<Value()> otherwise) -> Value {
+            return scf::IfOp::create(
+                       rewriter, loc, cond,
+                       [&](OpBuilder &, Location) {
+                         scf::YieldOp::create(rewriter, loc, then());
+                       },
+                       [&](OpBuilder &, Location) {
+                         scf::YieldOp::create(rewriter, loc, otherwise());
+                       })
+                .getResult(0);
+          };
+          if (logarithmic) {
+            if (!split)
+              return rb.writeRow(rowOut, wide);
+            // A row whose s the accumulator type cannot hold takes the wide
+            // pass.
+            Value held = arith::CmpFOp::create(
+                rewriter, loc, arith::CmpFPredicate::OLT,
+                math::AbsFOp::create(rewriter, loc, hi),
+                constant(rewriter, loc, accType,
+                         std::numeric_limits<double>::infinity()));
+            return ifElse(
+                held, [&] { return rb.writeRow(rowOut, narrow); },
+                [&] { return rb.writeRow(rowOut, wide); });
+          }
+          if (!streams)
+            return rb.writeRow(rowOut, wide);
+          Value start = rb.alignedStart(rowOut);
+          Value rowStreams = rb.streamsRow(streams, start);
+          if (!split)
+            return ifElse(
+                rowStreams,
+                [&] { return rb.writeRowStreamed(rowOut, start, wide); },
+                [&] { return rb.writeRow(rowOut, wide); });
+          // The narrow pass where dy - hi cannot overflow: |dy| + |hi| at most
+          // half the accumulator type's largest value (lo is far smaller).
+          Value maxAbsBits = vector::ReductionOp::create(
+              rewriter, loc, vector::CombiningKind::MAXUI, acc[1]);
+          Value maxAbs =
+              arith::BitcastOp::create(rewriter, loc, accType, maxAbsBits);
+          Value bound = arith::AddFOp::create(
+              rewriter, loc,
+              arith::ExtFOp::create(rewriter, loc, sumType, maxAbs),
+              math::AbsFOp::create(
+                  rewriter, loc,
                   arith::ExtFOp::create(rewriter, loc, sumType, hi)));
           Value held = arith::CmpFOp::create(
-              rewriter, loc, arith::CmpFPredicate::OLT,
-              math::AbsFOp::create(rewriter, loc, hi),
-              constant(rewriter, loc, accType,
-                       std::numeric_limits<double>::infinity()));
-          return scf::IfOp::create(
-                     rewriter, loc, held,
-                     [&](OpBuilder &, Location) {
-                       scf::YieldOp::create(rewriter, loc, pass(hi, lo));
-                     },
-                     [&](OpBuilder &, Location) {
-                       scf::YieldOp::create(rewriter, loc,
-                                            pass(Value(), Value()));
-                     })
-              .getResult(0);
+              rewriter, loc, arith::CmpFPredicate::OLE, bound,
+              constant(rewriter, loc, sumType,
+                       llvm::APFloat::getLargest(
+                           cast<FloatType>(accType).getFloatSemantics())
+                               .convertToDouble() /
+                           2));
+          return ifElse(
+              arith::AndIOp::create(rewriter, loc, rowStreams, held),
+              [&] { return rb.writeRowStreamed(rowOut, start, narrow); },
+              [&] { return rb.writeRow(rowOut, wide); });
         });
     rewriter.replaceOp(op, dx);
     return success();

@@ -532,6 +532,16 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     bits, `avx512` with AVX-512F at 512), their candidates above the bound
     are packed exactly, a register at a time with `softmax.left_pack`, and
     the rounds read them instead of the rows.
+
+    With `nontemporal`, `softmax_grad` streams its output where
+    `softmax.store_form` on it says "nontemporal", or, unpinned, where the
+    whole output is larger than L2 (`l2-cache-kib`): per row, where the
+    row's output starts aligned to a vector register or is at least 1 KiB
+    long, and `|dy| + |s|` is at most half of f32's largest value (f32
+    rows), the second pass computes `y ((dy - hi) - lo)` in f32 (`s = hi +
+    lo`, two f32) and writes it with streaming stores as above (a masked
+    head up to the aligned column, a loop marked `softmax.nontemporal`, a
+    masked tail); other rows make it in f64 with ordinary stores.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
