@@ -245,23 +245,29 @@ public:
         .front();
   }
 
+  /// The value `then` or `otherwise` builds, as `cond` says (an scf.if of
+  /// one result).
+  Value ifElse(Value cond, function_ref<Value()> then,
+               function_ref<Value()> otherwise) {
+    return scf::IfOp::create(
+               b, loc, cond,
+               [&](OpBuilder &, Location) {
+                 scf::YieldOp::create(b, loc, then());
+               },
+               [&](OpBuilder &, Location) {
+                 scf::YieldOp::create(b, loc, otherwise());
+               })
+        .getResult(0);
+  }
+
   /// writeRow with streaming stores: a masked vector up to `start` (see
   /// alignedStart), whole vectors from there in a loop that
   /// softmax-nontemporal-stores makes stream (each store then aligned), the
   /// masked tail.
   Value writeRowStreamed(Value rowOut, Value start,
                          function_ref<Value(Value col, Value mask)> value) {
-    auto ifThen = [&](Value cond, Value init,
-                      function_ref<Value()> then) -> Value {
-      return scf::IfOp::create(
-                 b, loc, cond,
-                 [&](OpBuilder &, Location) {
-                   scf::YieldOp::create(b, loc, then());
-                 },
-                 [&](OpBuilder &, Location) {
-                   scf::YieldOp::create(b, loc, init);
-                 })
-          .getResult(0);
+    auto ifThen = [&](Value cond, Value init, function_ref<Value()> then) {
+      return ifElse(cond, then, [&] { return init; });
     };
     Value head =
         ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, start,
@@ -616,18 +622,6 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                                     hiv, g),
                 arith::MulFOp::create(rewriter, loc, p, lov));
           };
-          auto ifElse = [&](Value cond, function_ref<Value()> then,
-                            function_ref<Value()> otherwise) -> Value {
-            return scf::IfOp::create(
-                       rewriter, loc, cond,
-                       [&](OpBuilder &, Location) {
-                         scf::YieldOp::create(rewriter, loc, then());
-                       },
-                       [&](OpBuilder &, Location) {
-                         scf::YieldOp::create(rewriter, loc, otherwise());
-                       })
-                .getResult(0);
-          };
           if (logarithmic) {
             if (!split)
               return rb.writeRow(rowOut, wide);
@@ -638,7 +632,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                 math::AbsFOp::create(rewriter, loc, hi),
                 constant(rewriter, loc, accType,
                          std::numeric_limits<double>::infinity()));
-            return ifElse(
+            return rb.ifElse(
                 held, [&] { return rb.writeRow(rowOut, narrow); },
                 [&] { return rb.writeRow(rowOut, wide); });
           }
@@ -647,7 +641,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           Value start = rb.alignedStart(rowOut);
           Value rowStreams = rb.streamsRow(streams, start);
           if (!split)
-            return ifElse(
+            return rb.ifElse(
                 rowStreams,
                 [&] { return rb.writeRowStreamed(rowOut, start, wide); },
                 [&] { return rb.writeRow(rowOut, wide); });
@@ -670,7 +664,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                            cast<FloatType>(accType).getFloatSemantics())
                                .convertToDouble() /
                            2));
-          return ifElse(
+          return rb.ifElse(
               arith::AndIOp::create(rewriter, loc, rowStreams, held),
               [&] { return rb.writeRowStreamed(rowOut, start, narrow); },
               [&] { return rb.writeRow(rowOut, wide); });
