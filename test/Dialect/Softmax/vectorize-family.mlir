@@ -1,4 +1,5 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 prefetch=false" --canonicalize | FileCheck %s --check-prefix=NOPF
 
 // softmax_grad: per row, s = sum(y * dy) in f64 lanes (a fused
 // multiply-add: the product of two f32 is exact in f64) over whole vectors
@@ -7,7 +8,9 @@
 // starts aligned or is at least 1 KiB long, and dy - s cannot overflow f32:
 // y ((dy - hi) - lo) in f32 with streaming stores (a masked head up to the
 // aligned column, a loop marked for softmax-nontemporal-stores, a masked
-// tail); else y * (dy - s) in f64 with ordinary stores.
+// tail); else y * (dy - s) in f64 with ordinary stores. Whole vectors of
+// the second pass prefetch the next row's y and dy where rows are at most
+// half of L2 (256 KiB: 65536 f32).
 // CHECK-LABEL: func.func @softmax_grad
 // CHECK-SAME: (%[[Y:.*]]: tensor<?x?xf32>, %[[DY:.*]]: tensor<?x?xf32>)
 // CHECK: %[[BIG:.*]] = arith.cmpi ugt, %{{.*}}, %c131072 : index
@@ -21,6 +24,11 @@
 // CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} : tensor<?x?xf32>, vector<16xf32>
 // CHECK: %[[S:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf64> into f64
 // CHECK: %[[SV:.*]] = vector.broadcast %[[S]] : f64 to vector<16xf64>
+// CHECK: %[[YB:.*]] = bufferization.to_buffer %[[Y]] read_only
+// CHECK: %[[DYB:.*]] = bufferization.to_buffer %[[DY]] read_only
+// CHECK: %[[FOLLOWING:.*]] = arith.minui
+// CHECK: %[[SHORT:.*]] = arith.cmpi ule, %{{.*}}, %c65536 : index
+// CHECK: %[[NEXT:.*]] = arith.select %[[SHORT]], %[[FOLLOWING]], %[[ROW]] : index
 // CHECK: %[[HI:.*]] = arith.truncf %[[S]] : f64 to f32
 // CHECK: %[[LO:.*]] = arith.truncf %{{.*}} : f64 to f32
 // CHECK: %[[HIV:.*]] = vector.broadcast %[[HI]] : f32 to vector<16xf32>
@@ -37,7 +45,9 @@
 // CHECK: scf.if %[[NARROW]] -> (tensor<1x?xf32>)
 // CHECK: vector.create_mask %[[START]] : vector<16xi1>
 // CHECK: vector.transfer_write %{{.*}}, %[[ROWOUT]][%c0, %c0], %{{.*}} {in_bounds = [true]}
-// CHECK: scf.for %{{.*}} = %[[START]] to
+// CHECK: scf.for %[[COL:.*]] = %[[START]] to
+// CHECK: memref.prefetch %[[YB]][%[[NEXT]], %[[COL]]], read, locality<3>, data
+// CHECK: memref.prefetch %[[DYB]][%[[NEXT]], %[[COL]]], read, locality<3>, data
 // CHECK: arith.subf %{{.*}}, %[[HIV]] : vector<16xf32>
 // CHECK: arith.subf %{{.*}}, %[[LOV]] : vector<16xf32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
@@ -48,6 +58,9 @@
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x?xf32>
 // CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x?xf32>
 // CHECK: tensor.parallel_insert_slice
+// NOPF-LABEL: func.func @softmax_grad
+// NOPF-NOT: memref.prefetch
+// NOPF: return
 func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x?xf32>
   return %dx : tensor<?x?xf32>
@@ -60,7 +73,7 @@ func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?
 // (narrow in f32 for log_softmax_grad), ordinary stores.
 // CHECK-LABEL: func.func @grads_cached
 // CHECK-NOT: softmax.nontemporal
-// CHECK-NOT: bufferization.to_buffer
+// CHECK-NOT: bufferization.to_buffer %{{.*}} read_only : tensor<1x
 // CHECK-NOT: vector<16xi32>
 // CHECK: return
 func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,

@@ -40,6 +40,7 @@
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -570,8 +571,64 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           });
           Value s = rb.treeSum(acc[0]);
           Value sv = rb.broadcast(s);
+          // During the second pass (whose reads hit L1), prefetch the next
+          // row's y and dy where a row and the next fit in half of L2 (as
+          // the softmax rows do): the next row's first pass then overlaps
+          // its reads with this row's writes (compare_grads.py on AVX-512:
+          // log_softmax_grad 4096x1024 6.1 -> 5.1 ms, softmax_grad
+          // 8192x256 1.23 -> 0.98 ms).
+          SmallVector<Value> pfBuffers, nextRow;
+          std::optional<int64_t> length = getConstantIntValue(rb.sizes.back());
+          int64_t maxLength = getPrefetchRowBytes(options.caches) /
+                              (rb.elementType.getWidth() / 8);
+          bool pf = options.prefetch && rb.rank >= 2 &&
+                    (!length || *length <= maxLength);
+          if (pf) {
+            for (Value t : {y, dy})
+              pfBuffers.push_back(bufferization::ToBufferOp::create(
+                  rewriter, loc,
+                  bufferization::getMemRefTypeWithFullyDynamicLayout(
+                      cast<RankedTensorType>(t.getType())),
+                  t, /*readOnly=*/true));
+            Value last =
+                arith::SubIOp::create(rewriter, loc,
+                                      getValueOrCreateConstantIndexOp(
+                                          rewriter, loc, rb.sizes[rb.rank - 2]),
+                                      rb.index(1));
+            Value following = arith::MinUIOp::create(
+                rewriter, loc,
+                arith::AddIOp::create(rewriter, loc, row.back(), rb.index(1)),
+                last);
+            nextRow.assign(row.begin(), row.end());
+            nextRow.back() =
+                length ? following
+                       : arith::SelectOp::create(
+                             rewriter, loc,
+                             arith::CmpIOp::create(rewriter, loc,
+                                                   arith::CmpIPredicate::ule,
+                                                   rb.n, rb.index(maxLength)),
+                             following, row.back())
+                             .getResult();
+          }
+          auto prefetchNext = [&](Value col, Value mask) {
+            if (!pf || mask)
+              return;
+            // One prefetch per 64-byte line into L1.
+            int64_t perLine = 64 / (rb.elementType.getWidth() / 8);
+            for (int64_t l = 0; l * perLine < rb.lanes; ++l) {
+              SmallVector<Value> at(nextRow);
+              at.push_back(arith::AddIOp::create(rewriter, loc, col,
+                                                 rb.index(l * perLine)));
+              for (Value buffer : pfBuffers)
+                memref::PrefetchOp::create(rewriter, loc, buffer, at,
+                                           /*isWrite=*/false,
+                                           /*localityHint=*/3,
+                                           /*isDataCache=*/true);
+            }
+          };
           // The second pass in the sum type.
           auto wide = [&](Value col, Value mask) -> Value {
+            prefetchNext(col, mask);
             Value g = rb.read(dy, row, col, mask, sumType);
             if (!logarithmic)
               return arith::MulFOp::create(
@@ -606,6 +663,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
             lov = rb.broadcast(lo);
           }
           auto narrow = [&](Value col, Value mask) -> Value {
+            prefetchNext(col, mask);
             Value g = rb.read(dy, row, col, mask, accType);
             if (!logarithmic)
               return arith::MulFOp::create(

@@ -541,7 +541,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     rows), the second pass computes `y ((dy - hi) - lo)` in f32 (`s = hi +
     lo`, two f32) and writes it with streaming stores as above (a masked
     head up to the aligned column, a loop marked `softmax.nontemporal`, a
-    masked tail); other rows make it in f64 with ordinary stores.
+    masked tail); other rows make it in f64 with ordinary stores. With
+    `prefetch`, the gradients' second pass (whose reads hit L1) prefetches
+    the next row's `y` and `dy` where a row is at most half of L2.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
