@@ -11,7 +11,8 @@ shared library, called through the C ABI on NumPy buffers. Peers:
 torch._softmax_backward_data / torch._log_softmax_backward_data (PyTorch's
 backward kernels) and oneDNN's softmax_v2_backward (through onednn_shim.cpp,
 built here as run.sh builds it, and checked once against PyTorch's result)
-for the gradients, at 4096x1024 and 16384x128; for sparsemax and
+for the gradients, at 4096x1024 and 16384x128 (ours and the two timed in
+turn, rep after rep); for sparsemax and
 entmax(1.5), our softmax on the same shape (rows of 128, 1024 and 32768;
 the three timed in turn, rep after rep) and entmax.sparsemax and
 entmax.entmax15; and
@@ -173,32 +174,35 @@ def main():
         ):
             y = np.ascontiguousarray(forward(torch.from_numpy(gx), 1).numpy())
             ty = torch.from_numpy(y)
-            ours = median_seconds(call("%s_%s" % (name, s), y, dy, gout), args.reps)
-            peer = median_seconds(lambda: backward(tdy, ty, 1, torch.float32), args.reps)
-            rows.append((name, s, ours, "PyTorch", peer))
-            if shim is None:
-                continue
-            h = shim.onednn_softmax_backward_create(name == "log_softmax_grad",
-                                                    shape[0], shape[1], 1)
-            dx = np.empty_like(gx)
+            fns = [call("%s_%s" % (name, s), y, dy, gout),
+                   lambda: backward(tdy, ty, 1, torch.float32)]
+            if shim is not None:
+                h = shim.onednn_softmax_backward_create(name == "log_softmax_grad",
+                                                        shape[0], shape[1], 1)
+                dx = np.empty_like(gx)
 
-            def onednn(h=h, y=y, dy=dy, dx=dx):
-                shim.onednn_softmax_backward_run(h, y.ctypes.data, dy.ctypes.data,
-                                                 dx.ctypes.data)
+                def onednn(h=h, y=y, dy=dy, dx=dx):
+                    shim.onednn_softmax_backward_run(h, y.ctypes.data, dy.ctypes.data,
+                                                     dx.ctypes.data)
 
-            # Once before timing: oneDNN's gradient is PyTorch's (a swapped
-            # dst / diff_dst would not be).
-            onednn()
-            want = backward(tdy, ty, 1, torch.float32).numpy()
-            err = float(np.max(np.abs(dx - want)) / np.max(np.abs(want)))
-            if not err <= 1e-5:
-                raise SystemExit("oneDNN's %s at %s differs from PyTorch's: max error "
-                                 "%.3g of the largest magnitude" % (name, s, err))
-            # The peer's name says which implementation ran: oneDNN 2.6 has a
-            # JIT backward only for AVX-512, elsewhere its reference loops.
-            impl = shim.onednn_softmax_backward_impl(h).decode()
-            rows.append((name, s, ours, "oneDNN (%s)" % impl,
-                         median_seconds(onednn, args.reps)))
+                # Once before timing: oneDNN's gradient is PyTorch's (a
+                # swapped dst / diff_dst would not be).
+                onednn()
+                want = backward(tdy, ty, 1, torch.float32).numpy()
+                err = float(np.max(np.abs(dx - want)) / np.max(np.abs(want)))
+                if not err <= 1e-5:
+                    raise SystemExit("oneDNN's %s at %s differs from PyTorch's: max error "
+                                     "%.3g of the largest magnitude" % (name, s, err))
+                fns.append(onednn)
+            # Ours and the peers in turn, rep after rep.
+            times = interleaved_medians(fns, args.reps)
+            rows.append((name, s, times[0], "PyTorch", times[1]))
+            if shim is not None:
+                # The peer's name says which implementation ran: oneDNN 2.6
+                # has a JIT backward only for AVX-512, elsewhere its
+                # reference loops.
+                impl = shim.onednn_softmax_backward_impl(h).decode()
+                rows.append((name, s, times[0], "oneDNN (%s)" % impl, times[2]))
     # sparsemax and entmax(1.5) against our softmax on the same shape and
     # against the entmax package.
     try:

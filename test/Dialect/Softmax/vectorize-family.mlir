@@ -68,9 +68,8 @@ func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?
 
 // -----
 
-// No streaming for an output of at most L2 (128 x 1024 f32 is 512 KiB),
-// softmax_grad pinned "cached", and log_softmax_grad: the wide pass
-// (narrow in f32 for log_softmax_grad), ordinary stores.
+// No streaming for an output of at most L2 (128 x 1024 f32 is 512 KiB) or
+// pinned "cached": the wide pass for softmax_grad, ordinary stores.
 // CHECK-LABEL: func.func @grads_cached
 // CHECK-NOT: softmax.nontemporal
 // CHECK-NOT: bufferization.to_buffer %{{.*}} read_only : tensor<1x
@@ -81,8 +80,31 @@ func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,
     -> (tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
   %0 = softmax.softmax_grad %y, %dy dim(1) : tensor<128x1024xf32>
   %1 = softmax.softmax_grad %z, %z dim(1) {softmax.store_form = "cached"} : tensor<?x?xf32>
-  %2 = softmax.log_softmax_grad %z, %z dim(1) : tensor<?x?xf32>
+  %2 = softmax.log_softmax_grad %z, %z dim(1) {softmax.store_form = "cached"} : tensor<?x?xf32>
   return %0, %1, %2 : tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+// log_softmax_grad streams its f32 pass (dy - p hi - p lo) too, a row that
+// does not start aligned only from 4 KiB (1024 f32); no largest |dy|.
+// CHECK-LABEL: func.func @log_softmax_grad_streamed
+// CHECK: %[[BIG:.*]] = arith.cmpi ugt, %{{.*}}, %c131072 : index
+// CHECK-NOT: vector<16xi32>
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: %[[LONG:.*]] = arith.cmpi uge, %{{.*}}, %c1024 : index
+// CHECK: %[[EITHER:.*]] = arith.ori %[[ALIGNED]], %[[LONG]] : i1
+// CHECK: %[[STREAMS:.*]] = arith.andi %[[BIG]], %[[EITHER]] : i1
+// CHECK: %[[HELD:.*]] = arith.cmpf olt, %{{.*}}, %{{.*}} : f32
+// CHECK: scf.if %[[HELD]] -> (tensor<1x?xf32>)
+// CHECK: scf.if %[[STREAMS]] -> (tensor<1x?xf32>)
+// CHECK: math.fma %{{.*}} : vector<16xf32>
+// CHECK: } {softmax.nontemporal = 32 : i64}
+// CHECK: } else {
+// CHECK: math.fma %{{.*}} : vector<16xf32>
+func.func @log_softmax_grad_streamed(%y: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %0 = softmax.log_softmax_grad %y, %y dim(1) : tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
 }
 
 // -----

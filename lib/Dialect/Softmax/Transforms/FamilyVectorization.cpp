@@ -220,15 +220,15 @@ public:
 
   /// Whether the row whose output starts `start` elements before an aligned
   /// column streams it, where the output may (`streams`): if it starts
-  /// aligned, or is at least kMinMisalignedStreamedRowBytes long (its first
-  /// and last lines then take ordinary stores).
-  Value streamsRow(Value streams, Value start) {
+  /// aligned, or is at least `minMisalignedBytes` long (its first and last
+  /// lines then take ordinary stores).
+  Value streamsRow(Value streams, Value start, int64_t minMisalignedBytes) {
     Value aligned = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           start, index(0));
     Value longRow = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::uge, n,
-        index(llvm::divideCeil(kMinMisalignedStreamedRowBytes,
-                               elementType.getWidth() / 8)));
+        index(
+            llvm::divideCeil(minMisalignedBytes, elementType.getWidth() / 8)));
     return arith::AndIOp::create(
         b, loc, streams, arith::OrIOp::create(b, loc, aligned, longRow));
   }
@@ -525,10 +525,14 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     bool split = accType != sumType;
     Value init =
         tensor::EmptyOp::create(rewriter, loc, rb.sizes, rb.elementType);
-    // softmax_grad streams its output where it is large (see
-    // getStreamingOutputBytes); log_softmax_grad's pass computes an exp per
-    // element and measured as fast or faster with ordinary stores.
-    Value streams = logarithmic ? Value() : rb.streamsOutput(op, options);
+    // The output streams where it is large (see getStreamingOutputBytes).
+    Value streams = rb.streamsOutput(op, options);
+    // A row whose output does not start aligned streams from this many
+    // bytes: log_softmax_grad's ordinary-store pass is in f32 either way,
+    // softmax_grad's in f64 (compare_grads.py on AVX-512 with the output 16
+    // bytes off a line: log_softmax_grad rows of 1 and 2 KiB 0.83x and
+    // 0.92x streamed, 4 KiB 1.5x; softmax_grad 1 KiB 1.47x).
+    int64_t minMisalignedBytes = logarithmic ? 4096 : 1024;
     Value dx =
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
           // s = sum(dy * y) or sum(dy); lanes past the end read 0. The lanes'
@@ -539,7 +543,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // also needs the largest |dy|: the largest of their bits as unsigned
           // integers with the sign cleared (one instruction; a NaN's exceed
           // +inf's, and a NaN makes s NaN anyway).
-          bool needsMaxAbs = split && streams;
+          bool needsMaxAbs = !logarithmic && split && streams;
           VectorType bitsType = rb.vec(rewriter.getI32Type());
           SmallVector<Value> inits{rb.splat(sumType, 0.0)};
           if (needsMaxAbs)
@@ -680,9 +684,24 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                                     hiv, g),
                 arith::MulFOp::create(rewriter, loc, p, lov));
           };
+          // The pass `value`, streamed where the row streams.
+          Value start, rowStreams;
+          if (streams) {
+            start = rb.alignedStart(rowOut);
+            rowStreams = rb.streamsRow(streams, start, minMisalignedBytes);
+          }
+          auto writeMaybeStreamed =
+              [&](function_ref<Value(Value, Value)> value) {
+                if (!streams)
+                  return rb.writeRow(rowOut, value);
+                return rb.ifElse(
+                    rowStreams,
+                    [&] { return rb.writeRowStreamed(rowOut, start, value); },
+                    [&] { return rb.writeRow(rowOut, value); });
+              };
           if (logarithmic) {
             if (!split)
-              return rb.writeRow(rowOut, wide);
+              return writeMaybeStreamed(wide);
             // A row whose s the accumulator type cannot hold takes the wide
             // pass.
             Value held = arith::CmpFOp::create(
@@ -691,18 +710,12 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                 constant(rewriter, loc, accType,
                          std::numeric_limits<double>::infinity()));
             return rb.ifElse(
-                held, [&] { return rb.writeRow(rowOut, narrow); },
+                held, [&] { return writeMaybeStreamed(narrow); },
                 [&] { return rb.writeRow(rowOut, wide); });
           }
-          if (!streams)
-            return rb.writeRow(rowOut, wide);
-          Value start = rb.alignedStart(rowOut);
-          Value rowStreams = rb.streamsRow(streams, start);
-          if (!split)
-            return rb.ifElse(
-                rowStreams,
-                [&] { return rb.writeRowStreamed(rowOut, start, wide); },
-                [&] { return rb.writeRow(rowOut, wide); });
+          // softmax_grad's narrow pass only where the row streams.
+          if (!streams || !split)
+            return writeMaybeStreamed(wide);
           // The narrow pass where dy - hi cannot overflow: |dy| + |hi| at most
           // half the accumulator type's largest value (lo is far smaller).
           Value maxAbsBits = vector::ReductionOp::create(

@@ -533,17 +533,18 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     are packed exactly, a register at a time with `softmax.left_pack`, and
     the rounds read them instead of the rows.
 
-    With `nontemporal`, `softmax_grad` streams its output where
-    `softmax.store_form` on it says "nontemporal", or, unpinned, where the
-    whole output is larger than L2 (`l2-cache-kib`): per row, where the
-    row's output starts aligned to a vector register or is at least 1 KiB
-    long, and `|dy| + |s|` is at most half of f32's largest value (f32
-    rows), the second pass computes `y ((dy - hi) - lo)` in f32 (`s = hi +
-    lo`, two f32) and writes it with streaming stores as above (a masked
-    head up to the aligned column, a loop marked `softmax.nontemporal`, a
-    masked tail); other rows make it in f64 with ordinary stores. With
-    `prefetch`, the gradients' second pass (whose reads hit L1) prefetches
-    the next row's `y` and `dy` where a row is at most half of L2.
+    With `nontemporal`, the gradients stream their output where
+    `softmax.store_form` on the op says "nontemporal", or, unpinned, where
+    the whole output is larger than L2 (`l2-cache-kib`): rows whose output
+    starts aligned to a vector register, or that are long enough (1 KiB for
+    `softmax_grad`, 4 KiB for `log_softmax_grad`), write it with streaming
+    stores as above (a masked head up to the aligned column, a loop marked
+    `softmax.nontemporal`, a masked tail). `softmax_grad` on f32 then makes
+    its second pass in f32, `y ((dy - hi) - lo)` with `s = hi + lo` (two
+    f32), where `|dy| + |s|` is at most half of f32's largest value, and in
+    f64 with ordinary stores elsewhere. With `prefetch`, the gradients'
+    second pass (whose reads hit L1) prefetches the next row's `y` and `dy`
+    where a row is at most half of L2.
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",

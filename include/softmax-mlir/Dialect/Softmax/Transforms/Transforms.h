@@ -194,17 +194,13 @@ inline int64_t getPrefetchRowBytes(const CacheSizes &caches) {
   return caches.l2Bytes / 2;
 }
 
-/// softmax_grad writes its output in one pass, and streams it (aligned
+/// The gradients write their output in one pass, and stream it (aligned
 /// streaming stores, which skip reading each line for ownership) where the
 /// whole output is larger than this: L2, which it would leave before it is
 /// all written.
 inline int64_t getStreamingOutputBytes(const CacheSizes &caches) {
   return caches.l2Bytes;
 }
-/// A row of softmax_grad's output that does not start on an aligned
-/// column streams only if it has at least this many bytes: its first and
-/// last lines take ordinary stores.
-inline constexpr int64_t kMinMisalignedStreamedRowBytes = 1024;
 
 /// The pass form for rows of `length` elements of `elementBytes` bytes:
 /// online for log_softmax rows longer than getOnlineRowBytes (two passes
