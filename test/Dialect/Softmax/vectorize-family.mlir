@@ -1,8 +1,7 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 prefetch=false" --canonicalize | FileCheck %s --check-prefix=NOPF
 
-// softmax_grad: per row, s = sum(y * dy) in f64 lanes (a fused
-// multiply-add: the product of two f32 is exact in f64) over whole vectors
+// softmax_grad: per row, s = sum(y * dy) in f64 lanes over whole vectors
 // and a masked tail, and the largest |dy| as integer bits. Then, where the
 // whole output is larger than L2 (512 KiB: 131072 f32), the row's output
 // starts aligned or is at least 1 KiB long, and dy - s cannot overflow f32:
@@ -19,7 +18,8 @@
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xi32>)
 // CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
 // CHECK: vector.transfer_read %[[Y]][%[[ROW]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?x?xf32>, vector<16xf32>
-// CHECK: math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: arith.mulf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<16xf64>
 // CHECK: arith.maxui %{{.*}}, %{{.*}} : vector<16xi32>
 // CHECK: vector.transfer_read %[[DY]][%[[ROW]], %{{.*}}], %{{.*}} : tensor<?x?xf32>, vector<16xf32>
 // CHECK: %[[S:.*]] = vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<16xf64> into f64
@@ -33,8 +33,17 @@
 // CHECK: %[[LO:.*]] = arith.truncf %{{.*}} : f64 to f32
 // CHECK: %[[HIV:.*]] = vector.broadcast %[[HI]] : f32 to vector<16xf32>
 // CHECK: %[[LOV:.*]] = vector.broadcast %[[LO]] : f32 to vector<16xf32>
-// CHECK: bufferization.to_buffer %[[ROWOUT]] read_only
-// CHECK: %[[START:.*]] = arith.minui
+// The elements from the row's first output column to one 32-byte aligned:
+// (0 - address) mod 32, in f32, at most the row.
+// CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[ROWOUT]] read_only
+// CHECK: %{{.*}}, %[[OFFSET:.*]], %{{.*}}:2, %{{.*}}:2 = memref.extract_strided_metadata %[[BUF]]
+// CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[BUF]]
+// CHECK: %[[BYTES:.*]] = arith.muli %[[OFFSET]], %c4 : index
+// CHECK: %[[ADDRESS:.*]] = arith.addi %[[PTR]], %[[BYTES]] : index
+// CHECK: %[[NEG:.*]] = arith.subi %c0, %[[ADDRESS]] : index
+// CHECK: %[[GAP:.*]] = arith.remui %[[NEG]], %c32 : index
+// CHECK: %[[GAPN:.*]] = arith.divui %[[GAP]], %c4 : index
+// CHECK: %[[START:.*]] = arith.minui %[[GAPN]], %{{.*}} : index
 // CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[START]], %c0 : index
 // CHECK: %[[LONG:.*]] = arith.cmpi uge, %{{.*}}, %c256 : index
 // CHECK: %[[EITHER:.*]] = arith.ori %[[ALIGNED]], %[[LONG]] : i1
@@ -43,8 +52,8 @@
 // CHECK: %[[FITS:.*]] = arith.cmpf ole, %{{.*}}, %{{.*}} : f64
 // CHECK: %[[NARROW:.*]] = arith.andi %[[STREAMS]], %[[FITS]] : i1
 // CHECK: scf.if %[[NARROW]] -> (tensor<1x?xf32>)
-// CHECK: vector.create_mask %[[START]] : vector<16xi1>
-// CHECK: vector.transfer_write %{{.*}}, %[[ROWOUT]][%c0, %c0], %{{.*}} {in_bounds = [true]}
+// CHECK: %[[HEAD:.*]] = vector.create_mask %[[START]] : vector<16xi1>
+// CHECK: vector.transfer_write %{{.*}}, %[[ROWOUT]][%c0, %c0], %[[HEAD]] : vector<16xf32>, tensor<1x?xf32>
 // CHECK: scf.for %[[COL:.*]] = %[[START]] to
 // CHECK: memref.prefetch %[[YB]][%[[NEXT]], %[[COL]]], read, locality<3>, data
 // CHECK: memref.prefetch %[[DYB]][%[[NEXT]], %[[COL]]], read, locality<3>, data

@@ -270,6 +270,7 @@ public:
     auto ifThen = [&](Value cond, Value init, function_ref<Value()> then) {
       return ifElse(cond, then, [&] { return init; });
     };
+    // The head's write is masked and bounded by the row's end both.
     Value head =
         ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, start,
                                      index(0)),
@@ -281,7 +282,7 @@ public:
                             SmallVector<Value>(rank, index(0)),
                             AffineMapAttr::get(AffineMap::getMinorIdentityMap(
                                 rank, 1, b.getContext())),
-                            mask, b.getBoolArrayAttr({true}))
+                            mask, b.getBoolArrayAttr({false}))
                      .getResult();
                });
     Value mainEnd = arith::AddIOp::create(
@@ -537,10 +538,9 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
           // s = sum(dy * y) or sum(dy); lanes past the end read 0. The lanes'
           // sums in a tree: in lane order they were a chain of 32 dependent
-          // adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms). The
-          // product of two f32 is exact in f64, so a fused multiply-add there
-          // rounds as the add alone. softmax_grad's streamed second pass in f32
-          // also needs the largest |dy|: the largest of their bits as unsigned
+          // adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms).
+          // softmax_grad's streamed second pass in f32 also needs the largest
+          // |dy|: the largest of their bits as unsigned
           // integers with the sign cleared (one instruction; a NaN's exceed
           // +inf's, and a NaN makes s NaN anyway).
           bool needsMaxAbs = !logarithmic && split && streams;
@@ -556,9 +556,10 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
             if (logarithmic)
               next.push_back(arith::AddFOp::create(rewriter, loc, acc[0], g));
             else
-              next.push_back(math::FmaOp::create(
-                  rewriter, loc, rb.read(y, row, col, mask, sumType), g,
-                  acc[0]));
+              next.push_back(arith::AddFOp::create(
+                  rewriter, loc, acc[0],
+                  arith::MulFOp::create(
+                      rewriter, loc, rb.read(y, row, col, mask, sumType), g)));
             if (needsMaxAbs)
               next.push_back(arith::MaxUIOp::create(
                   rewriter, loc, acc[1],

@@ -11,7 +11,8 @@ log_softmax from their output (torch._softmax_backward_data and
 torch._log_softmax_backward_data, what torch.autograd runs), in float64. The inputs y are outputs of the
 forward op (rounded to the element type), with rows holding zeros (-inf
 logits), an all -inf row, one-hot rows, large gradients and (softmax_grad
-on f32 and f64) gradients near 1e38; a NaN in dy makes its row NaN. Each call also checks the ABI contract
+on f32 and f64) gradients near 3e38 whose y (dy - s) is finite where dy - s
+overflows f32; a NaN in dy makes its row NaN. Each call also checks the ABI contract
 (softmax_check.call_fenced).
 """
 
@@ -47,15 +48,20 @@ def make_inputs(rng, shape, dim, dtype, log):
         x[0] = -np.inf  # no probability anywhere: y = 0 (or -inf)
         x[1] = -50.0
         x[1, n // 2] = 50.0  # one-hot to rounding
+    huge = num_rows > 5 and not log and dtype.name in ("f32", "f64")
+    if huge:
+        x[4] = rng.standard_normal(n) * 0.1  # y about 1 / n
     dy = rng.standard_normal((num_rows, n))
     if num_rows > 3:
         dy[2] *= 1.0e4 if dtype.name != "f16" else 1.0e3
     if num_rows > 4:
         dy[3, n // 3] = np.nan
-    if num_rows > 5 and not log and dtype.name in ("f32", "f64"):
-        # |dy| + |s| past half of f32's range (the f32 second pass's bound):
-        # where dy - s would overflow f32, the row's pass is in f64.
-        dy[4] = rng.uniform(0.5, 1.0, n) * rng.choice([-1.0, 1.0], n) * 1.0e38
+    if huge:
+        # Gradients near 3e38, a fifth of them negative: s near 1.5e38, so
+        # dy - s overflows f32 where dy is negative while y (dy - s) does
+        # not (the f32 second pass's bound sends the row to the f64 pass).
+        dy[4] = rng.uniform(0.7, 1.0, n) * 3.0e38
+        dy[4, ::5] *= -1.0
     y = reference_rows(x, log)
     y = dtype.to_f64(dtype.from_f64(y))
     dy = dtype.to_f64(dtype.from_f64(dy))
