@@ -38,7 +38,6 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -201,13 +200,9 @@ public:
   /// row's length).
   Value alignedStart(Value rowOut) {
     int64_t alignment = vectorBits / 8;
-    Value buffer = bufferization::ToBufferOp::create(
-        b, loc,
-        bufferization::getMemRefTypeWithFullyDynamicLayout(
-            cast<RankedTensorType>(rowOut.getType())),
-        rowOut, /*readOnly=*/true);
     Value address =
-        buildElementAddress(b, loc, buffer, SmallVector<Value>(rank, index(0)));
+        buildElementAddress(b, loc, buildReadOnlyBuffer(b, loc, rowOut),
+                            SmallVector<Value>(rank, index(0)));
     Value gapBytes = arith::RemUIOp::create(
         b, loc, arith::SubIOp::create(b, loc, index(0), address),
         index(alignment));
@@ -590,11 +585,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                     (!length || *length <= maxLength);
           if (pf) {
             for (Value t : {y, dy})
-              pfBuffers.push_back(bufferization::ToBufferOp::create(
-                  rewriter, loc,
-                  bufferization::getMemRefTypeWithFullyDynamicLayout(
-                      cast<RankedTensorType>(t.getType())),
-                  t, /*readOnly=*/true));
+              pfBuffers.push_back(buildReadOnlyBuffer(rewriter, loc, t));
             Value last =
                 arith::SubIOp::create(rewriter, loc,
                                       getValueOrCreateConstantIndexOp(
@@ -619,7 +610,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
             if (!pf || mask)
               return;
             // One prefetch per 64-byte line into L1.
-            int64_t perLine = 64 / (rb.elementType.getWidth() / 8);
+            int64_t perLine = kCacheLineBytes * 8 / rb.elementType.getWidth();
             for (int64_t l = 0; l * perLine < rb.lanes; ++l) {
               SmallVector<Value> at(nextRow);
               at.push_back(arith::AddIOp::create(rewriter, loc, col,

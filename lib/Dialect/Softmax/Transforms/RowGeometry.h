@@ -16,6 +16,7 @@
 #include "softmax-mlir/Dialect/Softmax/IR/SoftmaxOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -93,6 +94,17 @@ inline RowGroupSlice getRowGroupSlice(OpBuilder &b, Location loc,
   slice.sizes.push_back(slice.count);
   slice.sizes.push_back(sizes.back());
   return slice;
+}
+
+/// The bytes of a cache line, which prefetches step by.
+inline constexpr int64_t kCacheLineBytes = 64;
+
+/// `tensor` as a buffer that is only read (for addresses and prefetches).
+inline Value buildReadOnlyBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, bufferization::getMemRefTypeWithFullyDynamicLayout(type), tensor,
+      /*readOnly=*/true);
 }
 
 inline Value constant(OpBuilder &b, Location loc, Type type, double value) {

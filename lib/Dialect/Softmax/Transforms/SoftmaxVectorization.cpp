@@ -66,7 +66,6 @@ constexpr int64_t kMaxChunks = kMaxRowChunks;
 constexpr int64_t kShortRow = kShortRowLength;
 
 /// Bytes per cache line, the prefetch granule.
-constexpr int64_t kCacheLineBytes = 64;
 
 /// Rows processed in lockstep when they are short, so that the per-row
 /// latency chains (horizontal reductions, the row factor) of one row overlap
@@ -890,10 +889,7 @@ private:
 
   /// `tensor` as a buffer that is only read (prefetched).
   Value readOnlyBuffer(Value tensor) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, bufferization::getMemRefTypeWithFullyDynamicLayout(type),
-        tensor, /*readOnly=*/true);
+    return softmax::detail::buildReadOnlyBuffer(b, loc, tensor);
   }
 
   /// The prefetches of the vector at column `col` in pass 2, one per cache
@@ -913,9 +909,11 @@ private:
   /// vector at `col`, in order.
   void forEachLine(Value col, function_ref<void(Value)> body) {
     int64_t bytes = lanes * elementType.getIntOrFloatBitWidth() / 8;
-    int64_t step = kCacheLineBytes * 8 / elementType.getIntOrFloatBitWidth();
+    int64_t step = softmax::detail::kCacheLineBytes * 8 /
+                   elementType.getIntOrFloatBitWidth();
     body(col);
-    for (int64_t line = 1; line * kCacheLineBytes < bytes; ++line)
+    for (int64_t line = 1; line * softmax::detail::kCacheLineBytes < bytes;
+         ++line)
       body(arith::AddIOp::create(b, loc, col, index(line * step)));
   }
 
