@@ -52,6 +52,13 @@ using namespace mlir::softmax::detail;
 
 namespace {
 
+/// What a row's pass prefetches of the next row: the inputs' buffers and
+/// that row's indices (none: no prefetch).
+struct NextRowPrefetch {
+  SmallVector<Value> buffers;
+  SmallVector<Value> row;
+};
+
 /// The vector loops over the rows of one tensor along its innermost dim.
 class FamilyRowBuilder {
 public:
@@ -306,6 +313,49 @@ public:
         });
   }
 
+  /// The next row's buffers of `inputs` and its indices, where a row and
+  /// the next fit in half of L2 (as the softmax rows prefetch); empty
+  /// otherwise (or for rank 1, or without `prefetch`).
+  NextRowPrefetch prefetchNextRow(ArrayRef<Value> inputs, ValueRange row,
+                                  const RowVectorizationOptions &options) {
+    NextRowPrefetch result;
+    std::optional<int64_t> length = getConstantIntValue(sizes.back());
+    int64_t maxLength =
+        getPrefetchRowBytes(options.caches) / (elementType.getWidth() / 8);
+    if (!options.prefetch || rank < 2 || (length && *length > maxLength))
+      return result;
+    for (Value input : inputs)
+      result.buffers.push_back(buildReadOnlyBuffer(b, loc, input));
+    Value last = arith::SubIOp::create(
+        b, loc, getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 2]),
+        index(1));
+    Value following = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, row.back(), index(1)), last);
+    result.row.assign(row.begin(), row.end());
+    result.row.back() =
+        length ? following
+               : arith::SelectOp::create(
+                     b, loc,
+                     arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, n,
+                                           index(maxLength)),
+                     following, row.back())
+                     .getResult();
+    return result;
+  }
+
+  /// Prefetches into L1 each cache line of the vector at column `col` of
+  /// `next`'s row.
+  void prefetch(const NextRowPrefetch &next, Value col) {
+    int64_t perLine = kCacheLineBytes * 8 / elementType.getWidth();
+    for (int64_t line = 0; line * perLine < lanes; ++line) {
+      SmallVector<Value> at(next.row);
+      at.push_back(arith::AddIOp::create(b, loc, col, index(line * perLine)));
+      for (Value buffer : next.buffers)
+        memref::PrefetchOp::create(b, loc, buffer, at, /*isWrite=*/false,
+                                   /*localityHint=*/3, /*isDataCache=*/true);
+    }
+  }
+
   Value sum(Value v) {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
   }
@@ -535,9 +585,9 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // sums in a tree: in lane order they were a chain of 32 dependent
           // adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms).
           // softmax_grad's streamed second pass in f32 also needs the largest
-          // |dy|: the largest of their bits as unsigned
-          // integers with the sign cleared (one instruction; a NaN's exceed
-          // +inf's, and a NaN makes s NaN anyway).
+          // |dy|: the largest of their bits as unsigned integers with the
+          // sign cleared (one instruction; a NaN's exceed +inf's, and a NaN
+          // makes s NaN anyway).
           bool needsMaxAbs = !logarithmic && split && streams;
           VectorType bitsType = rb.vec(rewriter.getI32Type());
           SmallVector<Value> inits{rb.splat(sumType, 0.0)};
@@ -572,55 +622,12 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           Value s = rb.treeSum(acc[0]);
           Value sv = rb.broadcast(s);
           // During the second pass (whose reads hit L1), prefetch the next
-          // row's y and dy where a row and the next fit in half of L2 (as
-          // the softmax rows do): the next row's first pass then overlaps
-          // its reads with this row's writes (compare_grads.py on AVX-512:
-          // log_softmax_grad 4096x1024 6.1 -> 5.1 ms, softmax_grad
-          // 8192x256 1.23 -> 0.98 ms).
-          SmallVector<Value> pfBuffers, nextRow;
-          std::optional<int64_t> length = getConstantIntValue(rb.sizes.back());
-          int64_t maxLength = getPrefetchRowBytes(options.caches) /
-                              (rb.elementType.getWidth() / 8);
-          bool pf = options.prefetch && rb.rank >= 2 &&
-                    (!length || *length <= maxLength);
-          if (pf) {
-            for (Value t : {y, dy})
-              pfBuffers.push_back(buildReadOnlyBuffer(rewriter, loc, t));
-            Value last =
-                arith::SubIOp::create(rewriter, loc,
-                                      getValueOrCreateConstantIndexOp(
-                                          rewriter, loc, rb.sizes[rb.rank - 2]),
-                                      rb.index(1));
-            Value following = arith::MinUIOp::create(
-                rewriter, loc,
-                arith::AddIOp::create(rewriter, loc, row.back(), rb.index(1)),
-                last);
-            nextRow.assign(row.begin(), row.end());
-            nextRow.back() =
-                length ? following
-                       : arith::SelectOp::create(
-                             rewriter, loc,
-                             arith::CmpIOp::create(rewriter, loc,
-                                                   arith::CmpIPredicate::ule,
-                                                   rb.n, rb.index(maxLength)),
-                             following, row.back())
-                             .getResult();
-          }
+          // row's y and dy (compare_grads.py on AVX-512: log_softmax_grad
+          // 4096x1024 6.1 -> 5.1 ms, softmax_grad 8192x256 1.23 -> 0.98 ms).
+          NextRowPrefetch next = rb.prefetchNextRow({y, dy}, row, options);
           auto prefetchNext = [&](Value col, Value mask) {
-            if (!pf || mask)
-              return;
-            // One prefetch per 64-byte line into L1.
-            int64_t perLine = kCacheLineBytes * 8 / rb.elementType.getWidth();
-            for (int64_t l = 0; l * perLine < rb.lanes; ++l) {
-              SmallVector<Value> at(nextRow);
-              at.push_back(arith::AddIOp::create(rewriter, loc, col,
-                                                 rb.index(l * perLine)));
-              for (Value buffer : pfBuffers)
-                memref::PrefetchOp::create(rewriter, loc, buffer, at,
-                                           /*isWrite=*/false,
-                                           /*localityHint=*/3,
-                                           /*isDataCache=*/true);
-            }
+            if (!mask)
+              rb.prefetch(next, col);
           };
           // The second pass in the sum type.
           auto wide = [&](Value col, Value mask) -> Value {
