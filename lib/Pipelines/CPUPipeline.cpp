@@ -73,11 +73,20 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
       vectorizeOptions.vectorBits = tm ? getVectorRegisterBits(**tm) : 256;
     // A left-pack of the registers the loops compute in, where the target
     // has one.
-    if (tm)
+    if (tm) {
       vectorizeOptions.leftPack =
           getLeftPack(**tm, vectorizeOptions.vectorBits);
-    else
+    } else {
       llvm::consumeError(tm.takeError());
+    }
+    // Choices measured faster on some CPUs than the defaults.
+    CPUTuning tuning =
+        options.tuning == CPUTuningChoice::Zen4         ? CPUTuning::zen4()
+        : options.tuning == CPUTuningChoice::Auto && tm ? getCPUTuning(**tm)
+                                                        : CPUTuning();
+    vectorizeOptions.gradPrefetch = tuning.gradPrefetch;
+    vectorizeOptions.streamMisaligned = tuning.streamMisaligned;
+    vectorizeOptions.f32CachedGrad = tuning.f32CachedGrad;
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.prefetch = options.prefetch;
     // Cache sizes: given (a negative one is reported by the passes), this

@@ -11,6 +11,10 @@
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SKX
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=skylake-avx512 vector-bits=256" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SKX256
 // RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=sandybridge" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=SNB
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=znver4" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=ZEN4
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=znver3" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=ZEN3
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=haswell tuning=zen4" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=ZEN4
+// RUN: softmax-opt %s --softmax-cpu-pipeline="mcpu=znver4 tuning=default" --dump-pass-pipeline 2>&1 >/dev/null | FileCheck %s --check-prefix=ZEN3
 
 // Producers marked, row forms chosen for static shapes, each repeated op
 // outlined once, then rows vectorized at the target's width, with the
@@ -34,7 +38,7 @@
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
 // CHECK-NEXT: softmax-share-kernels{min-uses=2}
-// CHECK-NEXT: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true threads=0 unroll=4 vector-bits=256}
+// CHECK-NEXT: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true stream-misaligned=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
 // CHECK: convert-scf-to-openmp
@@ -48,6 +52,13 @@
 // SKX: softmax-vectorize{{.*}} left-pack=avx512 {{.*}}vector-bits=512}
 // SKX256: softmax-vectorize{{.*}} left-pack=avx2 {{.*}}vector-bits=256}
 // SNB: softmax-vectorize{{.*}} left-pack=none {{.*}}vector-bits=256}
+
+// AMD Zen 4 and later (or tuning=zen4 for any CPU): the gradients neither
+// prefetch the next row nor stream a row whose output starts misaligned,
+// and softmax_grad's f32 pass takes ordinary stores too (measured faster
+// there); Zen 3 (or tuning=default) keeps the defaults.
+// ZEN4: softmax-vectorize{f32-cached-grad=true grad-prefetch=false {{.*}} prefetch=true stream-misaligned=false
+// ZEN3: softmax-vectorize{f32-cached-grad=false grad-prefetch=true {{.*}} stream-misaligned=true
 
 // Streaming stores off (as on a CPU that is not x86): none marked, and no
 // pass to make them.
@@ -69,12 +80,12 @@
 
 // A named CPU gets 32 KiB L1 and 512 KiB L2 unless told; the host its own.
 // CACHES: softmax-tile{l1-cache-kib=48 l2-cache-kib=2048 threads=0}
-// CACHES: softmax-vectorize{l1-cache-kib=48 l2-cache-kib=2048 left-pack=avx2
+// CACHES: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=48 l2-cache-kib=2048 left-pack=avx2
 
-// NOPREFETCH: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=false
+// NOPREFETCH: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=false
 
 // SERIAL: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=1}
-// SERIAL: softmax-vectorize{l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true threads=1
+// SERIAL: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true stream-misaligned=true threads=1
 // SERIAL-NOT: softmax-skip-empty-foralls
 // SERIAL: scf-forall-to-for
 // SERIAL-NOT: convert-scf-to-openmp

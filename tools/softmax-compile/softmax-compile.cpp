@@ -116,6 +116,11 @@ struct Options {
       cl::desc("Let rows longer than half of L2 write their output with "
                "streaming stores (default true)"),
       cl::init(true), cl::cat(compileCategory)};
+  cl::opt<std::string> tuning{
+      "tuning",
+      cl::desc("Choices tuned per CPU: auto (the target CPU's), default or "
+               "zen4 (default auto)"),
+      cl::init("auto"), cl::cat(compileCategory)};
   cl::opt<int64_t> codegenThreads{
       "codegen-threads",
       cl::desc("Threads that optimize and compile the LLVM IR of a "
@@ -456,7 +461,7 @@ int main(int argc, char **argv) {
     for (const cl::Option *option : std::initializer_list<const cl::Option *>{
              &options.threads, &options.vectorBits, &options.unroll,
              &options.vectorize, &options.fuse, &options.prefetch,
-             &options.nontemporal, &options.shareKernels,
+             &options.nontemporal, &options.tuning, &options.shareKernels,
              &options.runtimeChecks, &options.codegenThreads})
       if (option->getNumOccurrences())
         return fail("--" + option->ArgStr +
@@ -471,6 +476,16 @@ int main(int argc, char **argv) {
     return fail("--num-threads must be 0 (all cores) or positive");
   if (options.codegenThreads < 0)
     return fail("--codegen-threads must be 0 (all cores) or positive");
+  std::optional<softmax::CPUTuningChoice> tuning =
+      llvm::StringSwitch<std::optional<softmax::CPUTuningChoice>>(
+          options.tuning)
+          .Case("auto", softmax::CPUTuningChoice::Auto)
+          .Case("default", softmax::CPUTuningChoice::Default)
+          .Case("zen4", softmax::CPUTuningChoice::Zen4)
+          .Default(std::nullopt);
+  if (!tuning)
+    return fail("--tuning must be auto, default or zen4, not '" +
+                options.tuning + "'");
   if (options.vectorBits < 0 || options.vectorBits % 32 != 0 ||
       options.unroll <= 0)
     return fail("--vector-bits must be 0 or a positive multiple of 32, and "
@@ -514,6 +529,7 @@ int main(int argc, char **argv) {
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;
   pipelineOptions.nontemporal = options.nontemporal;
+  pipelineOptions.tuning = *tuning;
   pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))

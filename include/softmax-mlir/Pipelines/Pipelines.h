@@ -17,6 +17,35 @@ namespace mlir::softmax {
 
 struct GPUKernelInfo;
 
+/// Which CPU's tuning the CPU pipeline's row loops take (see getCPUTuning).
+enum class CPUTuningChoice { Auto, Default, Zen4 };
+
+/// The parser of CPUTuningChoice options: LLVM's, a bad value reported
+/// through ScopedOptionErrors (see ReportingParser).
+struct CPUTuningChoiceParser : public llvm::cl::parser<CPUTuningChoice> {
+  using llvm::cl::parser<CPUTuningChoice>::parser;
+
+  bool parse(llvm::cl::Option &option, StringRef argName, StringRef arg,
+             CPUTuningChoice &value) {
+    if (!ScopedOptionErrors::getStream())
+      return llvm::cl::parser<CPUTuningChoice>::parse(option, argName, arg,
+                                                      value);
+    for (const auto &known : Values)
+      if (known.Name == arg) {
+        value = known.V.getValue();
+        return false;
+      }
+    return ScopedOptionErrors::report(option, arg, "auto, default or zen4");
+  }
+
+  /// The option's value as its name (pass pipelines print their options).
+  static void print(llvm::raw_ostream &os, CPUTuningChoice value) {
+    os << (value == CPUTuningChoice::Auto      ? "auto"
+           : value == CPUTuningChoice::Default ? "default"
+                                               : "zen4");
+  }
+};
+
 /// Options of `softmax-cpu-pipeline`.
 struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<std::string> mcpu{
@@ -63,6 +92,16 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Prefetch the next row's input during a row's second "
                      "pass"),
       llvm::cl::init(true)};
+  PassOptions::Option<CPUTuningChoice, CPUTuningChoiceParser> tuning{
+      *this, "tuning",
+      llvm::cl::desc("Choices tuned per CPU (getCPUTuning): auto (the "
+                     "target CPU's), default or zen4"),
+      llvm::cl::init(CPUTuningChoice::Auto),
+      llvm::cl::values(
+          clEnumValN(CPUTuningChoice::Auto, "auto", "the target CPU's"),
+          clEnumValN(CPUTuningChoice::Default, "default",
+                     "the defaults (measured on Intel)"),
+          clEnumValN(CPUTuningChoice::Zen4, "zen4", "AMD Zen 4's"))};
   PassOptions::Option<bool, ReportingParser<bool>> nontemporal{
       *this, "nontemporal",
       llvm::cl::desc("Let rows longer than half of L2 write their output "

@@ -45,6 +45,26 @@ std::string mlir::softmax::getLeftPack(const llvm::TargetMachine &tm,
   return "none";
 }
 
+CPUTuning CPUTuning::zen4() {
+  CPUTuning tuning;
+  tuning.gradPrefetch = false;
+  tuning.streamMisaligned = false;
+  tuning.f32CachedGrad = true;
+  return tuning;
+}
+
+CPUTuning mlir::softmax::getCPUTuning(const llvm::TargetMachine &tm) {
+  if (!tm.getTargetTriple().isX86())
+    return CPUTuning();
+  // Zen 4 and later (znver4, znver5, ...); Zen 1 to 3 were not measured.
+  llvm::StringRef cpu = tm.getTargetCPU();
+  unsigned generation = 0;
+  if (cpu.consume_front("znver") && !cpu.getAsInteger(10, generation) &&
+      generation >= 4)
+    return CPUTuning::zen4();
+  return CPUTuning();
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 mlir::softmax::createCPUTargetMachine(const CPUTargetSpec &spec) {
   static std::once_flag initialized;

@@ -1,5 +1,7 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 prefetch=false" --canonicalize | FileCheck %s --check-prefix=NOPF
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 grad-prefetch=false stream-misaligned=false" --canonicalize | FileCheck %s --check-prefix=TUNED
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 f32-cached-grad=true" --canonicalize | FileCheck %s --check-prefix=F32C
 
 // softmax_grad: per row, s = sum(y * dy) in f64 lanes over whole vectors
 // and a masked tail, and the largest |dy| as integer bits. Then, where the
@@ -70,6 +72,21 @@
 // NOPF-LABEL: func.func @softmax_grad
 // NOPF-NOT: memref.prefetch
 // NOPF: return
+// With grad-prefetch=false no prefetch either; with stream-misaligned=false
+// a row streams only where its output starts aligned (no length test).
+// TUNED-LABEL: func.func @softmax_grad
+// TUNED: %[[BIG:.*]] = arith.cmpi ugt, %{{.*}}, %c131072 : index
+// TUNED-NOT: memref.prefetch
+// TUNED: %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// TUNED-NOT: %c256
+// TUNED: %[[STREAMS:.*]] = arith.andi %[[BIG]], %[[ALIGNED]] : i1
+// TUNED-NOT: memref.prefetch
+// TUNED: %[[NARROW:.*]] = arith.andi %[[STREAMS]], %{{.*}} : i1
+// TUNED: scf.if %[[NARROW]] -> (tensor<1x?xf32>)
+// TUNED-NOT: memref.prefetch
+// TUNED: } {softmax.nontemporal = 32 : i64}
+// TUNED-NOT: memref.prefetch
+// TUNED: return
 func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x?xf32>
   return %dx : tensor<?x?xf32>
@@ -84,6 +101,24 @@ func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?
 // CHECK-NOT: bufferization.to_buffer %{{.*}} read_only : tensor<1x
 // CHECK-NOT: vector<16xi32>
 // CHECK: return
+// With f32-cached-grad, softmax_grad's f32 rows take the f32 pass with
+// ordinary stores where dy - s cannot overflow (the largest |dy| from the
+// first pass), else the f64 pass; log_softmax_grad is unchanged.
+// F32C-LABEL: func.func @grads_cached
+// F32C-NOT: softmax.nontemporal
+// F32C: vector.reduction <maxui>, %{{.*}} : vector<16xi32> into i32
+// F32C: %[[FITS:.*]] = arith.cmpf ole, %{{.*}}, %{{.*}} : f64
+// F32C: scf.if %[[FITS]] -> (tensor<1x1024xf32>)
+// F32C: arith.subf %{{.*}} : vector<16xf32>
+// F32C: arith.subf %{{.*}} : vector<16xf32>
+// F32C: arith.mulf %{{.*}} : vector<16xf32>
+// F32C: } else {
+// F32C: arith.subf %{{.*}} : vector<16xf64>
+// F32C: vector.reduction <maxui>, %{{.*}} : vector<16xi32> into i32
+// F32C: %[[FITS2:.*]] = arith.cmpf ole, %{{.*}}, %{{.*}} : f64
+// F32C: scf.if %[[FITS2]] -> (tensor<1x?xf32>)
+// F32C-NOT: softmax.nontemporal
+// F32C: return
 func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,
                         %z: tensor<?x?xf32>)
     -> (tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {
@@ -111,6 +146,13 @@ func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,
 // CHECK: } {softmax.nontemporal = 32 : i64}
 // CHECK: } else {
 // CHECK: math.fma %{{.*}} : vector<16xf32>
+// TUNED-LABEL: func.func @log_softmax_grad_streamed
+// TUNED: %[[BIG:.*]] = arith.cmpi ugt, %{{.*}}, %c131072 : index
+// TUNED: %[[ALIGNED:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// TUNED-NOT: %c1024
+// TUNED: %[[STREAMS:.*]] = arith.andi %[[BIG]], %[[ALIGNED]] : i1
+// TUNED: scf.if %[[STREAMS]] -> (tensor<1x?xf32>)
+// TUNED: } {softmax.nontemporal = 32 : i64}
 func.func @log_softmax_grad_streamed(%y: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %0 = softmax.log_softmax_grad %y, %y dim(1) : tensor<?x?xf32>
   return %0 : tensor<?x?xf32>

@@ -53,6 +53,29 @@ int64_t getVectorRegisterBits(const llvm::TargetMachine &tm);
 /// 256 with AVX2, else "none".
 std::string getLeftPack(const llvm::TargetMachine &tm, int64_t vectorBits);
 
+/// What the row loops do differently on a CPU where measurements said so
+/// (docs/performance/family.md).
+struct CPUTuning {
+  /// The gradients' second pass prefetches the next row (softmax-vectorize's
+  /// grad-prefetch).
+  bool gradPrefetch = true;
+  /// Gradient rows whose output starts off a register's alignment may
+  /// stream it (softmax-vectorize's stream-misaligned).
+  bool streamMisaligned = true;
+  /// softmax_grad's f32 second pass also with ordinary stores
+  /// (softmax-vectorize's f32-cached-grad).
+  bool f32CachedGrad = false;
+
+  /// AMD Zen 4's: no next-row prefetch, only aligned rows streamed, the f32
+  /// pass with ordinary stores too (compare_grads.py there: softmax_grad
+  /// 1.1x-1.9x faster over rows of 128 to 2048 and both output alignments).
+  static CPUTuning zen4();
+};
+
+/// The tuning for `tm`'s CPU: CPUTuning::zen4() for AMD Zen 4 and later
+/// (znver4, znver5, ...), the defaults elsewhere.
+CPUTuning getCPUTuning(const llvm::TargetMachine &tm);
+
 /// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
 /// data layout, and optimizes it at -O3 for `tm`. Emits an error on failure.
 FailureOr<std::unique_ptr<llvm::Module>>

@@ -222,15 +222,18 @@ public:
 
   /// Whether the row whose output starts `start` elements before an aligned
   /// column streams it, where the output may (`streams`): if it starts
-  /// aligned, or is at least `minMisalignedBytes` long (its first and last
-  /// lines then take ordinary stores).
-  Value streamsRow(Value streams, Value start, int64_t minMisalignedBytes) {
+  /// aligned, or, given `minMisalignedBytes`, is at least that long (its
+  /// first and last lines then take ordinary stores).
+  Value streamsRow(Value streams, Value start,
+                   std::optional<int64_t> minMisalignedBytes) {
     Value aligned = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           start, index(0));
+    if (!minMisalignedBytes)
+      return arith::AndIOp::create(b, loc, streams, aligned);
     Value longRow = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::uge, n,
         index(
-            llvm::divideCeil(minMisalignedBytes, elementType.getWidth() / 8)));
+            llvm::divideCeil(*minMisalignedBytes, elementType.getWidth() / 8)));
     return arith::AndIOp::create(
         b, loc, streams, arith::OrIOp::create(b, loc, aligned, longRow));
   }
@@ -578,7 +581,13 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     // softmax_grad's in f64 (compare_grads.py on AVX-512 with the output 16
     // bytes off a line: log_softmax_grad rows of 1 and 2 KiB 0.83x and
     // 0.92x streamed, 4 KiB 1.5x; softmax_grad 1 KiB 1.47x).
-    int64_t minMisalignedBytes = logarithmic ? 4096 : 1024;
+    // Where the target's tuning says such rows stream slower (AMD Zen 4,
+    // compare_grads.py with the output 16 bytes off a line: softmax_grad
+    // rows of 256 to 1024 1.3x-2.0x faster with ordinary stores), only
+    // aligned rows stream.
+    std::optional<int64_t> minMisalignedBytes;
+    if (options.streamMisaligned)
+      minMisalignedBytes = logarithmic ? 4096 : 1024;
     Value dx =
         rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
           // s = sum(dy * y) or sum(dy); lanes past the end read 0. The lanes'
@@ -588,7 +597,8 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // |dy|: the largest of their bits as unsigned integers with the
           // sign cleared (one instruction; a NaN's exceed +inf's, and a NaN
           // makes s NaN anyway).
-          bool needsMaxAbs = !logarithmic && split && streams;
+          bool narrowCached = !logarithmic && split && options.f32CachedGrad;
+          bool needsMaxAbs = !logarithmic && split && (streams || narrowCached);
           VectorType bitsType = rb.vec(rewriter.getI32Type());
           SmallVector<Value> inits{rb.splat(sumType, 0.0)};
           if (needsMaxAbs)
@@ -622,9 +632,14 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           Value s = rb.treeSum(acc[0]);
           Value sv = rb.broadcast(s);
           // During the second pass (whose reads hit L1), prefetch the next
-          // row's y and dy (compare_grads.py on AVX-512: log_softmax_grad
-          // 4096x1024 6.1 -> 5.1 ms, softmax_grad 8192x256 1.23 -> 0.98 ms).
-          NextRowPrefetch next = rb.prefetchNextRow({y, dy}, row, options);
+          // row's y and dy (compare_grads.py on an Intel AVX-512 machine:
+          // log_softmax_grad 4096x1024 6.1 -> 5.1 ms, softmax_grad 8192x256
+          // 1.23 -> 0.98 ms); not where the target's tuning says it is slower
+          // (AMD Zen 4: softmax_grad rows of 256 to 2048 1.2x-1.5x faster
+          // without).
+          NextRowPrefetch next = options.gradPrefetch
+                                     ? rb.prefetchNextRow({y, dy}, row, options)
+                                     : NextRowPrefetch();
           auto prefetchNext = [&](Value col, Value mask) {
             if (!mask)
               rb.prefetch(next, col);
@@ -712,8 +727,11 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                 held, [&] { return writeMaybeStreamed(narrow); },
                 [&] { return rb.writeRow(rowOut, wide); });
           }
-          // softmax_grad's narrow pass only where the row streams.
-          if (!streams || !split)
+          // softmax_grad's narrow pass only where the row streams, or, with
+          // f32CachedGrad, also with ordinary stores (AMD Zen 4, output 16
+          // bytes off a line: rows of 128 to 2048 1.0x-1.4x faster than the
+          // f64 pass).
+          if (!split || (!streams && !narrowCached))
             return writeMaybeStreamed(wide);
           // The narrow pass where dy - hi cannot overflow: |dy| + |hi| at most
           // half the accumulator type's largest value (lo is far smaller).
@@ -734,6 +752,10 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                            cast<FloatType>(accType).getFloatSemantics())
                                .convertToDouble() /
                            2));
+          if (narrowCached)
+            return rb.ifElse(
+                held, [&] { return writeMaybeStreamed(narrow); },
+                [&] { return rb.writeRow(rowOut, wide); });
           return rb.ifElse(
               arith::AndIOp::create(rewriter, loc, rowStreams, held),
               [&] { return rb.writeRowStreamed(rowOut, start, narrow); },

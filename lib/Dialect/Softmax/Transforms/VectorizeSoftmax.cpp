@@ -84,9 +84,12 @@ struct SoftmaxVectorizePass
     options.unroll = unroll;
     options.threads = threads;
     options.prefetch = prefetch;
+    options.gradPrefetch = gradPrefetch;
     options.caches.l1Bytes = l1CacheKiB * 1024;
     options.caches.l2Bytes = l2CacheKiB * 1024;
     options.nontemporal = nontemporal;
+    options.streamMisaligned = streamMisaligned;
+    options.f32CachedGrad = f32CachedGrad;
     populateSoftmaxVectorizationPatterns(patterns, options);
     populateFamilyVectorizationPatterns(patterns, options);
     // The greedy driver, not the walk one: a fused consumer, erased with

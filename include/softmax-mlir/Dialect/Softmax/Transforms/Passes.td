@@ -539,12 +539,17 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     starts aligned to a vector register, or that are long enough (1 KiB for
     `softmax_grad`, 4 KiB for `log_softmax_grad`), write it with streaming
     stores as above (a masked head up to the aligned column, a loop marked
-    `softmax.nontemporal`, a masked tail). `softmax_grad` on f32 then makes
+    `softmax.nontemporal`, a masked tail); with `stream-misaligned=false`
+    only rows whose output starts aligned do. `softmax_grad` on f32 then makes
     its second pass in f32, `y ((dy - hi) - lo)` with `s = hi + lo` (two
     f32), where `|dy| + |s|` is at most half of f32's largest value, and in
-    f64 with ordinary stores elsewhere. With `prefetch`, the gradients'
-    second pass (whose reads hit L1) prefetches the next row's `y` and `dy`
-    where a row is at most half of L2.
+    f64 with ordinary stores elsewhere (with `f32-cached-grad`, in f32 with
+    ordinary stores too where that bound holds). With `prefetch` and
+    `grad-prefetch`, the gradients' second pass (whose reads hit L1)
+    prefetches the next row's `y` and `dy` where a row is at most half of
+    L2. The CPU pipeline turns `grad-prefetch` and `stream-misaligned` off
+    and `f32-cached-grad` on for CPUs where that measured faster (AMD Zen 4
+    and later, see `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -556,9 +561,20 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "one, rows fewer than threads are split into column chunks">,
     Option<"prefetch", "prefetch", "bool", /*default=*/"true",
            "Prefetch the next row's input during a row's second pass">,
+    Option<"f32CachedGrad", "f32-cached-grad", "bool", /*default=*/"false",
+           "softmax_grad on f32 makes its f32 second pass also where it "
+           "stores through the cache (else only where it streams)">,
+    Option<"gradPrefetch", "grad-prefetch", "bool", /*default=*/"true",
+           "With prefetch, also the gradients' second pass prefetches the "
+           "next row's y and dy">,
     Option<"nontemporal", "nontemporal", "bool", /*default=*/"true",
            "Let rows that write their output once stream it (see "
            "softmax.store_form)">,
+    Option<"streamMisaligned", "stream-misaligned", "bool",
+           /*default=*/"true",
+           "Let a gradient row whose output starts off a register's "
+           "alignment stream it where it is long enough (1 KiB for "
+           "softmax_grad, 4 KiB for log_softmax_grad)">,
     Option<"l1CacheKiB", "l1-cache-kib", "int64_t", /*default=*/"32",
            "Per-core L1 data cache (KiB) the run-time pass form choice is "
            "sized against">,

@@ -118,10 +118,19 @@ struct RowVectorizationOptions {
   /// Prefetch, in one row's second pass, the next row's input (and, where
   /// that pass does not write the output, this row's output lines).
   bool prefetch = true;
+  /// With `prefetch`, also the gradients' second pass prefetches the next
+  /// row's y and dy.
+  bool gradPrefetch = true;
   /// Let rows whose last pass is the only one writing the output stream it
   /// where softmax.store_form (or, without it, the cost model at run time)
   /// says so; false: never.
   bool nontemporal = true;
+  /// Let a gradient row whose output starts off a register's alignment
+  /// stream it where it is long enough; false: only aligned rows stream.
+  bool streamMisaligned = true;
+  /// softmax_grad on f32 makes its f32 second pass also where it stores
+  /// through the cache (else only where it streams).
+  bool f32CachedGrad = false;
   /// The caches the run-time choices size rows against.
   CacheSizes caches;
   /// How a register of f32 lanes is left-packed (its chosen lanes moved to
