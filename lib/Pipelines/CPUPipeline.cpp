@@ -87,6 +87,8 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     vectorizeOptions.gradPrefetch = tuning.gradPrefetch;
     vectorizeOptions.streamMisaligned = tuning.streamMisaligned;
     vectorizeOptions.f32CachedGrad = tuning.f32CachedGrad;
+    // (softmax-vectorize ignores a simplex width of at least its own.)
+    vectorizeOptions.simplexVectorBits = tuning.simplexVectorBits;
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.prefetch = options.prefetch;
     // Cache sizes: given (a negative one is reported by the passes), this

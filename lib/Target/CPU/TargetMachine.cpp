@@ -50,6 +50,7 @@ CPUTuning CPUTuning::zen4() {
   tuning.gradPrefetch = false;
   tuning.streamMisaligned = false;
   tuning.f32CachedGrad = true;
+  tuning.simplexVectorBits = 256;
   return tuning;
 }
 

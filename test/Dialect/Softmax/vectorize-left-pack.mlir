@@ -1,6 +1,8 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 left-pack=avx2" --canonicalize | FileCheck %s --check-prefix=AVX2
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512" --canonicalize | FileCheck %s --check-prefix=AVX512
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s --check-prefix=NONE
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512 simplex-vector-bits=256" --canonicalize | FileCheck %s --check-prefix=AVX2
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512 simplex-vector-bits=256" --canonicalize | FileCheck %s --check-prefix=NARROW
 
 // With a left-pack, the short rows that go 8 (AVX2) or 16 (AVX-512) at a
 // time pack their candidates after the search on the lanes' maxima: one
@@ -61,7 +63,21 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // AVX2: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
 // NONE-LABEL: func.func @sparsemax
 // NONE-NOT: softmax.left_pack
+// With simplex-vector-bits=256 on a 512-bit target, sparsemax and entmax
+// take the AVX2 form above (checked by the AVX2 prefix), while softmax
+// keeps the target's 512-bit registers.
+// NARROW-LABEL: func.func @sparsemax
+// NARROW-NOT: target("avx512")
+// NARROW-LABEL: func.func @softmax
+// NARROW: vector.transfer_read {{.*}} : tensor<?x?xf32>, vector<64xf32>
 func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %y = softmax.sparsemax %x dim(1) : tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @softmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }

@@ -65,10 +65,15 @@ struct CPUTuning {
   /// softmax_grad's f32 second pass also with ordinary stores
   /// (softmax-vectorize's f32-cached-grad).
   bool f32CachedGrad = false;
+  /// Bits of sparsemax's and entmax's registers where narrower than the
+  /// target's (softmax-vectorize's simplex-vector-bits); 0: the target's.
+  int64_t simplexVectorBits = 0;
 
   /// AMD Zen 4's: no next-row prefetch, only aligned rows streamed, the f32
   /// pass with ordinary stores too (compare_grads.py there: softmax_grad
-  /// 1.1x-1.9x faster over rows of 128 to 2048 and both output alignments).
+  /// 1.1x-1.9x faster over rows of 128 to 2048 and both output alignments);
+  /// sparsemax and entmax in 256-bit registers (compare_sparse.py: 1.1x-1.6x
+  /// faster on rows of 128 and 1024).
   static CPUTuning zen4();
 };
 

@@ -77,9 +77,17 @@ struct SoftmaxVectorizePass
           << ", not " << vectorBits.getValue();
       return signalPassFailure();
     }
+    if (simplexVectorBits < 0 || simplexVectorBits % 32 != 0) {
+      getOperation()->emitError()
+          << "softmax-vectorize: simplex-vector-bits must be 0 or a positive "
+             "multiple of 32, not "
+          << simplexVectorBits.getValue();
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     RowVectorizationOptions options;
     options.leftPack = *pack;
+    options.simplexVectorBits = simplexVectorBits;
     options.vectorBits = vectorBits;
     options.unroll = unroll;
     options.threads = threads;

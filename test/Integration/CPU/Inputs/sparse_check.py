@@ -209,6 +209,8 @@ def main():
     parser.add_argument("--reference", choices=["numpy", "entmax"], default="numpy")
     parser.add_argument("--vector-bits", type=int, default=0,
                         help="softmax-compile's --vector-bits (0: the host's)")
+    parser.add_argument("--flags", default="", help="extra softmax-compile flags")
+    parser.add_argument("--tag", default="", help="suffix of the library's name")
     args = parser.parse_args()
     alpha = args.alpha
     if alpha is None:
@@ -233,8 +235,9 @@ def main():
                          "  return %%y : %s\n}\n" % (i, t, t, name, dim, attrs, t, t))
     stem = os.path.join(args.workdir, "%s%s_%s_%s_%s%s" % (
         name, alpha or "", args.op, dtype.name, args.reference,
-        "_v%d" % args.vector_bits if args.vector_bits else ""))
+        "_v%d" % args.vector_bits if args.vector_bits else "") + args.tag)
     flags = ["--vector-bits=%d" % args.vector_bits] if args.vector_bits else []
+    flags += args.flags.split()
     lib = build_library(args.compiler, stem, "\n".join(funcs), flags)
     rng = np.random.default_rng(11)
     failures = 0

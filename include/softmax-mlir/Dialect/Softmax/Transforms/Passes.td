@@ -547,9 +547,12 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     ordinary stores too where that bound holds). With `prefetch` and
     `grad-prefetch`, the gradients' second pass (whose reads hit L1)
     prefetches the next row's `y` and `dy` where a row is at most half of
-    L2. The CPU pipeline turns `grad-prefetch` and `stream-misaligned` off
-    and `f32-cached-grad` on for CPUs where that measured faster (AMD Zen 4
-    and later, see `getCPUTuning`).
+    L2. With `simplex-vector-bits` below `vector-bits`, sparsemax's and
+    entmax's row loops use registers of that width (and AVX2's left-pack
+    at 256 bits where `left-pack` is avx512). The CPU pipeline turns
+    `grad-prefetch` and `stream-misaligned` off, `f32-cached-grad` on and
+    `simplex-vector-bits` to 256 for CPUs where that measured faster (AMD
+    Zen 4 and later, see `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -580,6 +583,11 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "sized against">,
     Option<"l2CacheKiB", "l2-cache-kib", "int64_t", /*default=*/"512",
            "Per-core L2 cache (KiB) the next-row prefetch is sized against">,
+    Option<"simplexVectorBits", "simplex-vector-bits", "int64_t",
+           /*default=*/"0",
+           "Vector register bits of sparsemax's and entmax's row loops (0: "
+           "vector-bits; less on a target whose wide registers run their "
+           "searches slower, with the left-pack of that width)">,
     Option<"leftPack", "left-pack", "std::string", /*default=*/"\"none\"",
            "How the target left-packs a register of f32 lanes without a "
            "branch: none, avx2 (a table of vpermps indices) or avx512 "

@@ -137,6 +137,10 @@ struct RowVectorizationOptions {
   /// the front, in order) on the target, if it can be without a branch per
   /// lane: the sparse ops' short rows then pack their candidates exactly.
   enum class LeftPack { None, AVX2, AVX512 } leftPack = LeftPack::None;
+  /// Bits of the registers sparsemax's and entmax's row loops use: 0 (or
+  /// vectorBits) for vectorBits; less on a target whose wide registers run
+  /// their searches slower.
+  int64_t simplexVectorBits = 0;
 };
 
 /// The left-pack `name` ("none", "avx2", "avx512") stands for, if any.
