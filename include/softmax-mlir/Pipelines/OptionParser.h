@@ -9,19 +9,23 @@
 // so a library parsing pipeline options for its caller (the C API, the
 // Python package) would write to the process's stderr and fail without a
 // reason. The pipelines' boolean and integer options parse with
-// ReportingParser instead: while a ScopedOptionErrors is alive on the
-// thread, a bad value's message goes to its stream.
+// ReportingParser instead, their enum options with ReportingEnumParser:
+// while a ScopedOptionErrors is alive on the thread, a bad value's message
+// goes to its stream.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef SOFTMAX_MLIR_PIPELINES_OPTIONPARSER_H
 #define SOFTMAX_MLIR_PIPELINES_OPTIONPARSER_H
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <string>
 
 namespace mlir::softmax {
 
@@ -90,6 +94,37 @@ struct ReportingParser<int64_t> : public llvm::cl::parser<long long> {
     if (!arg.getAsInteger(0, value))
       return false;
     return ScopedOptionErrors::report(option, arg, "an integer");
+  }
+};
+
+/// The parser of the pipelines' enum options of type T: LLVM's, reporting a
+/// bad value through ScopedOptionErrors, and printing a value as its name
+/// (pass pipelines print their options). `Derived::names()` are the
+/// values' names in the order of T's enumerators (0, 1, ...).
+template <typename T, typename Derived>
+struct ReportingEnumParser : public llvm::cl::parser<T> {
+  using llvm::cl::parser<T>::parser;
+
+  bool parse(llvm::cl::Option &option, llvm::StringRef argName,
+             llvm::StringRef arg, T &value) {
+    if (!ScopedOptionErrors::getStream())
+      return llvm::cl::parser<T>::parse(option, argName, arg, value);
+    llvm::ArrayRef<llvm::StringLiteral> names = Derived::names();
+    std::string expected;
+    for (auto [index, name] : llvm::enumerate(names)) {
+      if (name == arg) {
+        value = static_cast<T>(index);
+        return false;
+      }
+      if (index > 0)
+        expected += index + 1 == names.size() ? " or " : ", ";
+      expected += name;
+    }
+    return ScopedOptionErrors::report(option, arg, expected);
+  }
+
+  static void print(llvm::raw_ostream &os, T value) {
+    os << Derived::names()[static_cast<size_t>(value)];
   }
 };
 

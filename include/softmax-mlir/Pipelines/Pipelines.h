@@ -20,29 +20,14 @@ struct GPUKernelInfo;
 /// Which CPU's tuning the CPU pipeline's row loops take (see getCPUTuning).
 enum class CPUTuningChoice { Auto, Default, Zen4 };
 
-/// The parser of CPUTuningChoice options: LLVM's, a bad value reported
-/// through ScopedOptionErrors (see ReportingParser).
-struct CPUTuningChoiceParser : public llvm::cl::parser<CPUTuningChoice> {
-  using llvm::cl::parser<CPUTuningChoice>::parser;
+/// The parser of CPUTuningChoice options.
+struct CPUTuningChoiceParser
+    : public ReportingEnumParser<CPUTuningChoice, CPUTuningChoiceParser> {
+  using ReportingEnumParser::ReportingEnumParser;
 
-  bool parse(llvm::cl::Option &option, StringRef argName, StringRef arg,
-             CPUTuningChoice &value) {
-    if (!ScopedOptionErrors::getStream())
-      return llvm::cl::parser<CPUTuningChoice>::parse(option, argName, arg,
-                                                      value);
-    for (const auto &known : Values)
-      if (known.Name == arg) {
-        value = known.V.getValue();
-        return false;
-      }
-    return ScopedOptionErrors::report(option, arg, "auto, default or zen4");
-  }
-
-  /// The option's value as its name (pass pipelines print their options).
-  static void print(llvm::raw_ostream &os, CPUTuningChoice value) {
-    os << (value == CPUTuningChoice::Auto      ? "auto"
-           : value == CPUTuningChoice::Default ? "default"
-                                               : "zen4");
+  static llvm::ArrayRef<llvm::StringLiteral> names() {
+    static constexpr llvm::StringLiteral kNames[] = {"auto", "default", "zen4"};
+    return kNames;
   }
 };
 
@@ -144,29 +129,14 @@ void registerSoftmaxCPUPipeline();
 /// What the gpu.binary of `softmax-gpu-pipeline` holds.
 enum class GPUBinaryFormat { PTX, Cubin, Fatbin };
 
-/// The parser of GPUBinaryFormat options: LLVM's, a bad value reported
-/// through ScopedOptionErrors (see ReportingParser).
-struct GPUBinaryFormatParser : public llvm::cl::parser<GPUBinaryFormat> {
-  using llvm::cl::parser<GPUBinaryFormat>::parser;
+/// The parser of GPUBinaryFormat options.
+struct GPUBinaryFormatParser
+    : public ReportingEnumParser<GPUBinaryFormat, GPUBinaryFormatParser> {
+  using ReportingEnumParser::ReportingEnumParser;
 
-  bool parse(llvm::cl::Option &option, StringRef argName, StringRef arg,
-             GPUBinaryFormat &value) {
-    if (!ScopedOptionErrors::getStream())
-      return llvm::cl::parser<GPUBinaryFormat>::parse(option, argName, arg,
-                                                      value);
-    for (const auto &known : Values)
-      if (known.Name == arg) {
-        value = known.V.getValue();
-        return false;
-      }
-    return ScopedOptionErrors::report(option, arg, "ptx, cubin or fatbin");
-  }
-
-  /// The option's value as its name (pass pipelines print their options).
-  static void print(llvm::raw_ostream &os, GPUBinaryFormat value) {
-    os << (value == GPUBinaryFormat::PTX     ? "ptx"
-           : value == GPUBinaryFormat::Cubin ? "cubin"
-                                             : "fatbin");
+  static llvm::ArrayRef<llvm::StringLiteral> names() {
+    static constexpr llvm::StringLiteral kNames[] = {"ptx", "cubin", "fatbin"};
+    return kNames;
   }
 };
 
