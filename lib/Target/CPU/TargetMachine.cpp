@@ -57,7 +57,8 @@ CPUTuning CPUTuning::zen4() {
 CPUTuning mlir::softmax::getCPUTuning(const llvm::TargetMachine &tm) {
   if (!tm.getTargetTriple().isX86())
     return CPUTuning();
-  // Zen 4 and later (znver4, znver5, ...); Zen 1 to 3 were not measured.
+  // Zen 4 and later (znver4, znver5, ...); Zen 1 to 3 keep the defaults
+  // (these choices were measured on Zen 4 only).
   llvm::StringRef cpu = tm.getTargetCPU();
   unsigned generation = 0;
   if (cpu.consume_front("znver") && !cpu.getAsInteger(10, generation) &&
