@@ -476,16 +476,15 @@ int main(int argc, char **argv) {
     return fail("--num-threads must be 0 (all cores) or positive");
   if (options.codegenThreads < 0)
     return fail("--codegen-threads must be 0 (all cores) or positive");
-  std::optional<softmax::CPUTuningChoice> tuning =
-      llvm::StringSwitch<std::optional<softmax::CPUTuningChoice>>(
-          options.tuning)
-          .Case("auto", softmax::CPUTuningChoice::Auto)
-          .Case("default", softmax::CPUTuningChoice::Default)
-          .Case("zen4", softmax::CPUTuningChoice::Zen4)
-          .Default(std::nullopt);
-  if (!tuning)
+  // The pipeline option's names, in the enumerators' order.
+  llvm::ArrayRef<llvm::StringLiteral> tuningNames =
+      softmax::CPUTuningChoiceParser::names();
+  const auto *tuningName = llvm::find(tuningNames, options.tuning.getValue());
+  if (tuningName == tuningNames.end())
     return fail("--tuning must be auto, default or zen4, not '" +
                 options.tuning + "'");
+  auto tuning =
+      static_cast<softmax::CPUTuningChoice>(tuningName - tuningNames.begin());
   if (options.vectorBits < 0 || options.vectorBits % 32 != 0 ||
       options.unroll <= 0)
     return fail("--vector-bits must be 0 or a positive multiple of 32, and "
@@ -529,7 +528,7 @@ int main(int argc, char **argv) {
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;
   pipelineOptions.nontemporal = options.nontemporal;
-  pipelineOptions.tuning = *tuning;
+  pipelineOptions.tuning = tuning;
   pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))
