@@ -86,6 +86,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
                                                         : CPUTuning();
     vectorizeOptions.gradPrefetch = tuning.gradPrefetch;
     vectorizeOptions.streamMisaligned = tuning.streamMisaligned;
+    vectorizeOptions.streamAcrossRows = tuning.streamAcrossRows;
     vectorizeOptions.f32CachedGrad = tuning.f32CachedGrad;
     // (softmax-vectorize ignores a simplex width of at least its own.)
     vectorizeOptions.simplexVectorBits = tuning.simplexVectorBits;

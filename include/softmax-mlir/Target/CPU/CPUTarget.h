@@ -62,6 +62,9 @@ struct CPUTuning {
   /// Gradient rows whose output starts off a register's alignment may
   /// stream it (softmax-vectorize's stream-misaligned).
   bool streamMisaligned = true;
+  /// Gradient rows stream as one sequence a group of rows
+  /// (softmax-vectorize's stream-across-rows).
+  bool streamAcrossRows = true;
   /// softmax_grad's f32 second pass also with ordinary stores
   /// (softmax-vectorize's f32-cached-grad).
   bool f32CachedGrad = false;

@@ -110,14 +110,26 @@ public:
   }
 
   /// One vector of `source` at [row, col], extended to `to`; lanes past the
-  /// row's end (where `mask` is set) read 0.
-  Value read(Value source, ValueRange row, Value col, Value mask, Type to) {
+  /// row's end (where `mask` is set) read 0. With `applyMask`, the lanes
+  /// `mask` does not set read 0 (a 1-D `source` that runs on past the row).
+  Value read(Value source, ValueRange row, Value col, Value mask, Type to,
+             bool applyMask = false) {
     SmallVector<Value> at(row);
     at.push_back(col);
     Value zero = arith::ConstantOp::create(b, loc, elementType,
                                            b.getFloatAttr(elementType, 0.0));
-    Value v = vector::TransferReadOp::create(b, loc, vec(elementType), source,
-                                             at, zero, ArrayRef<bool>{!mask});
+    Value v =
+        applyMask && mask
+            ? vector::TransferReadOp::create(
+                  b, loc, vec(elementType), source, at,
+                  AffineMap::getMinorIdentityMap(
+                      cast<ShapedType>(source.getType()).getRank(), 1,
+                      b.getContext()),
+                  zero, mask, b.getBoolArrayAttr({false}))
+                  .getResult()
+            : vector::TransferReadOp::create(b, loc, vec(elementType), source,
+                                             at, zero, ArrayRef<bool>{!mask})
+                  .getResult();
     if (to == elementType)
       return v;
     if (elementType.getWidth() < 32 && to.isF64())
@@ -126,12 +138,27 @@ public:
   }
 
   /// Writes `value` (rounded to the element type) at column `col` of the
-  /// row slice `rowOut`.
+  /// row slice `rowOut` (of any rank, its outer sizes 1).
   Value write(Value value, Value rowOut, Value col, Value mask) {
-    SmallVector<Value> at(rank - 1, index(0));
+    SmallVector<Value> at(cast<ShapedType>(rowOut.getType()).getRank() - 1,
+                          index(0));
     at.push_back(col);
     return vector::TransferWriteOp::create(b, loc, narrow(value), rowOut, at,
                                            ArrayRef<bool>{!mask})
+        .getResult();
+  }
+  /// Writes the lanes of `value` (rounded to the element type) that `mask`
+  /// sets at column `col` of the row slice `rowOut` (of any rank, its outer
+  /// sizes 1).
+  Value writeMasked(Value value, Value rowOut, Value col, Value mask) {
+    int64_t outRank = cast<ShapedType>(rowOut.getType()).getRank();
+    SmallVector<Value> at(outRank - 1, index(0));
+    at.push_back(col);
+    return vector::TransferWriteOp::create(
+               b, loc, narrow(value), rowOut, at,
+               AffineMapAttr::get(
+                   AffineMap::getMinorIdentityMap(outRank, 1, b.getContext())),
+               mask, b.getBoolArrayAttr({false}))
         .getResult();
   }
   /// `value` rounded to the element type.
@@ -202,14 +229,15 @@ public:
                                  index(cached));
   }
 
-  /// The number of elements from the start of the row slice `rowOut` to its
-  /// first column whose address is aligned to a hardware vector (at most the
-  /// row's length).
+  /// The number of elements from the start of the row slice `rowOut` (of
+  /// any rank, its outer sizes 1) to its first column whose address is
+  /// aligned to a hardware vector (at most the row's length).
   Value alignedStart(Value rowOut) {
     int64_t alignment = vectorBits / 8;
-    Value address =
-        buildElementAddress(b, loc, buildReadOnlyBuffer(b, loc, rowOut),
-                            SmallVector<Value>(rank, index(0)));
+    Value address = buildElementAddress(
+        b, loc, buildReadOnlyBuffer(b, loc, rowOut),
+        SmallVector<Value>(cast<ShapedType>(rowOut.getType()).getRank(),
+                           index(0)));
     Value gapBytes = arith::RemUIOp::create(
         b, loc, arith::SubIOp::create(b, loc, index(0), address),
         index(alignment));
@@ -266,6 +294,21 @@ public:
         .getResult(0);
   }
 
+  /// Writes `value(col)` at the whole vectors of `out` (of any rank, its
+  /// outer sizes 1) from column `from` up to `to` (each in bounds) in a loop
+  /// that softmax-nontemporal-stores makes stream where `from` is aligned.
+  Value streamLoop(Value out, Value from, Value to,
+                   function_ref<Value(Value col)> value) {
+    auto loop = scf::ForOp::create(
+        b, loc, from, to, index(lanes), ValueRange{out},
+        [&](OpBuilder &, Location, Value col, ValueRange acc) {
+          scf::YieldOp::create(b, loc, write(value(col), acc[0], col, nullptr));
+        });
+    loop->setAttr(kNontemporalLoopAttrName,
+                  b.getI64IntegerAttr(vectorBits / 8));
+    return loop.getResult(0);
+  }
+
   /// writeRow with streaming stores: a masked vector up to `start` (see
   /// alignedStart), whole vectors from there in a loop that
   /// softmax-nontemporal-stores makes stream (each store then aligned), the
@@ -276,20 +319,14 @@ public:
       return ifElse(cond, then, [&] { return init; });
     };
     // The head's write is masked and bounded by the row's end both.
-    Value head =
-        ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, start,
-                                     index(0)),
-               rowOut, [&] {
-                 Value mask = vector::CreateMaskOp::create(
-                     b, loc, vec(b.getI1Type()), ValueRange{start});
-                 return vector::TransferWriteOp::create(
-                            b, loc, narrow(value(index(0), mask)), rowOut,
-                            SmallVector<Value>(rank, index(0)),
-                            AffineMapAttr::get(AffineMap::getMinorIdentityMap(
-                                rank, 1, b.getContext())),
-                            mask, b.getBoolArrayAttr({false}))
-                     .getResult();
-               });
+    Value head = ifThen(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                              start, index(0)),
+                        rowOut, [&] {
+                          Value mask = vector::CreateMaskOp::create(
+                              b, loc, vec(b.getI1Type()), ValueRange{start});
+                          return writeMasked(value(index(0), mask), rowOut,
+                                             index(0), mask);
+                        });
     Value mainEnd = arith::AddIOp::create(
         b, loc, start,
         arith::MulIOp::create(
@@ -297,15 +334,8 @@ public:
             arith::DivUIOp::create(
                 b, loc, arith::SubIOp::create(b, loc, n, start), index(lanes)),
             index(lanes)));
-    auto loop = scf::ForOp::create(
-        b, loc, start, mainEnd, index(lanes), ValueRange{head},
-        [&](OpBuilder &, Location, Value col, ValueRange acc) {
-          scf::YieldOp::create(
-              b, loc, write(value(col, nullptr), acc[0], col, nullptr));
-        });
-    loop->setAttr(kNontemporalLoopAttrName,
-                  b.getI64IntegerAttr(vectorBits / 8));
-    Value written = loop.getResult(0);
+    Value written = streamLoop(head, start, mainEnd,
+                               [&](Value col) { return value(col, nullptr); });
     return ifThen(
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, mainEnd, n),
         written, [&] {
@@ -555,27 +585,410 @@ LogicalResult checkApplicable(RewriterBase &rewriter, Operation *op, Type type,
   return success();
 }
 
+/// The arithmetic of softmax_grad's or log_softmax_grad's passes over a row,
+/// whose elements `read` gives: the first pass's sums, the second pass's
+/// output in the sum type (`wide`) or in the accumulator type with the sum
+/// split in two (`narrow`).
+class GradRowMath {
+public:
+  /// Reads a vector of `source` at column `col` (`mask`: the tail's lanes)
+  /// extended to `to`.
+  using Reader =
+      function_ref<Value(Value source, Value col, Value mask, Type to)>;
+
+  GradRowMath(RewriterBase &b, Location loc, FamilyRowBuilder &rb,
+              bool logarithmic, Value y, Value dy)
+      : b(b), loc(loc), rb(rb), logarithmic(logarithmic), y(y), dy(dy) {}
+
+  /// softmax_grad's second pass in f32 also needs the largest |dy|.
+  bool needsMaxAbs(bool narrowPass) const {
+    return !logarithmic && split() && narrowPass;
+  }
+  /// Whether the sum type is wider than the accumulator type (f32): the
+  /// second pass may then be made in the latter.
+  bool split() const { return rb.accType != rb.sumType; }
+
+  /// The first pass's accumulators: the sum, and with `maxAbs` the largest
+  /// |dy|'s bits.
+  SmallVector<Value> sumInits(bool maxAbs) {
+    SmallVector<Value> inits{rb.splat(rb.sumType, 0.0)};
+    if (maxAbs)
+      inits.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bitsType(), APInt(32, 0))));
+    return inits;
+  }
+  /// s = sum(dy * y) or sum(dy); lanes past the end read 0. softmax_grad's
+  /// f32 second pass also needs the largest |dy|: the largest of their bits
+  /// as unsigned integers with the sign cleared (one instruction; a NaN's
+  /// exceed +inf's, and a NaN makes s NaN anyway).
+  SmallVector<Value> sumStep(Reader read, Value col, Value mask,
+                             ValueRange acc) {
+    Value g = read(dy, col, mask, rb.sumType);
+    SmallVector<Value> next;
+    if (logarithmic)
+      next.push_back(arith::AddFOp::create(b, loc, acc[0], g));
+    else
+      next.push_back(arith::AddFOp::create(
+          b, loc, acc[0],
+          arith::MulFOp::create(b, loc, read(y, col, mask, rb.sumType), g)));
+    if (acc.size() > 1)
+      next.push_back(arith::MaxUIOp::create(
+          b, loc, acc[1],
+          arith::AndIOp::create(
+              b, loc,
+              arith::BitcastOp::create(b, loc, bitsType(),
+                                       read(dy, col, mask, rb.elementType)),
+              arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(bitsType(), APInt(32, 0x7fffffff))))));
+    return next;
+  }
+  /// The row's sum s from the first pass's accumulators. The lanes' sums in
+  /// a tree: in lane order they were a chain of 32 dependent adds a row
+  /// (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms).
+  Value sum(ValueRange acc) { return rb.treeSum(acc[0]); }
+  /// The largest |dy| as the element type, from the accumulators.
+  Value maxAbs(ValueRange acc) {
+    return arith::BitcastOp::create(
+        b, loc, rb.accType,
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXUI,
+                                    acc[1]));
+  }
+
+  /// The second pass in the sum type with s in every lane of `sv` (or each
+  /// lane's own).
+  Value wide(Reader read, Value col, Value mask, Value sv) {
+    Value g = read(dy, col, mask, rb.sumType);
+    if (!logarithmic)
+      return arith::MulFOp::create(b, loc, read(y, col, mask, rb.sumType),
+                                   arith::SubFOp::create(b, loc, g, sv));
+    Value p = math::ExpOp::create(b, loc, read(y, col, mask, rb.accType));
+    if (split())
+      p = arith::ExtFOp::create(b, loc, rb.vec(rb.sumType), p);
+    return arith::SubFOp::create(b, loc, g,
+                                 arith::MulFOp::create(b, loc, p, sv));
+  }
+
+  /// s as an unevaluated sum hi + lo of two accumulator-type values.
+  std::pair<Value, Value> splitSum(Value s) {
+    Value hi = arith::TruncFOp::create(b, loc, rb.accType, s);
+    Value lo = arith::TruncFOp::create(
+        b, loc, rb.accType,
+        arith::SubFOp::create(b, loc, s,
+                              arith::ExtFOp::create(b, loc, rb.sumType, hi)));
+    return {hi, lo};
+  }
+  /// Or in the accumulator type with s = hi + lo (`hiv`, `lov` broadcast), at
+  /// that type's vector width: log_softmax_grad's dy - p hi - p lo, p =
+  /// exp(y) (in the accumulator type anyway), dy - p hi rounded once (a fused
+  /// multiply-add); softmax_grad's y ((dy - hi) - lo). Each keeps s's bits
+  /// where dy and s (or p s) nearly cancel and rounds two or three times
+  /// (4096 x 1024 f32 on AVX-512: log_softmax_grad 3.36 -> 2.89 ms).
+  Value narrow(Reader read, Value col, Value mask, Value hiv, Value lov) {
+    Value g = read(dy, col, mask, rb.accType);
+    if (!logarithmic)
+      return arith::MulFOp::create(
+          b, loc, read(y, col, mask, rb.accType),
+          arith::SubFOp::create(b, loc, arith::SubFOp::create(b, loc, g, hiv),
+                                lov));
+    Value p = math::ExpOp::create(b, loc, read(y, col, mask, rb.accType));
+    return arith::SubFOp::create(
+        b, loc,
+        math::FmaOp::create(b, loc, arith::NegFOp::create(b, loc, p), hiv, g),
+        arith::MulFOp::create(b, loc, p, lov));
+  }
+  /// Whether the narrow pass holds the row's values: log_softmax_grad's where
+  /// hi is finite; softmax_grad's where dy - hi cannot overflow, |dy| + |hi|
+  /// at most half the accumulator type's largest value (lo is far smaller),
+  /// given the largest |dy|.
+  Value narrowHolds(Value hi, Value maxAbs) {
+    if (logarithmic)
+      return arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, hi),
+          constant(b, loc, rb.accType,
+                   std::numeric_limits<double>::infinity()));
+    Value bound = arith::AddFOp::create(
+        b, loc, arith::ExtFOp::create(b, loc, rb.sumType, maxAbs),
+        math::AbsFOp::create(b, loc,
+                             arith::ExtFOp::create(b, loc, rb.sumType, hi)));
+    return arith::CmpFOp::create(
+        b, loc, arith::CmpFPredicate::OLE, bound,
+        constant(b, loc, rb.sumType,
+                 llvm::APFloat::getLargest(rb.accType.getFloatSemantics())
+                         .convertToDouble() /
+                     2));
+  }
+
+private:
+  VectorType bitsType() { return rb.vec(b.getI32Type()); }
+
+  RewriterBase &b;
+  Location loc;
+  FamilyRowBuilder &rb;
+  bool logarithmic;
+  Value y, dy;
+};
+
+/// Rows of a group that streams its output as one sequence (see
+/// buildGradAcrossRows): about this many bytes of output a group, whose
+/// first and last lines take ordinary stores.
+constexpr int64_t kAcrossRowsGroupBytes = 16 * 1024;
+
 /// softmax_grad and log_softmax_grad.
 template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
+  static constexpr bool logarithmic = std::is_same_v<OpTy, LogSoftmaxGradOp>;
+
   VectorizeGrad(MLIRContext *ctx, const RowVectorizationOptions &options)
       : OpRewritePattern<OpTy>(ctx), options(options) {}
 
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    constexpr bool logarithmic = std::is_same_v<OpTy, LogSoftmaxGradOp>;
     Value y = op.getOutput(), dy = op.getOutputGrad();
     if (failed(checkApplicable(rewriter, op, y.getType(), op.getDim())))
       return failure();
     Location loc = op.getLoc();
     FamilyRowBuilder rb(rewriter, loc, y, options);
-    Type sumType = rb.sumType, accType = rb.accType;
-    // Rows whose sum type is wider than their accumulator type (f32) may
-    // make their second pass in the latter (see below).
-    bool split = accType != sumType;
     Value init =
         tensor::EmptyOp::create(rewriter, loc, rb.sizes, rb.elementType);
     // The output streams where it is large (see getStreamingOutputBytes).
     Value streams = rb.streamsOutput(op, options);
+    Value dx = streamsAcrossRows(rb, y, streams)
+                   ? buildAcrossRows(rewriter, loc, rb, y, dy, init)
+                   : buildRows(rewriter, loc, rb, y, dy, init, streams);
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+
+  /// Whether the rows stream as one sequence a group (buildAcrossRows): for
+  /// softmax_grad with `stream-across-rows`, where the output streams
+  /// (`streams` constant true), the shape is static and rows are at least a
+  /// vector long (a vector then spans at most two rows) and at most the
+  /// next-row prefetch's length. Not log_softmax_grad: its second pass
+  /// (an exp a lane) ran slower from loads off a line than with the
+  /// ordinary stores a misaligned short row takes (compare_grads.py on
+  /// Intel AVX-512, output 16 bytes off a line: rows of 128 to 2048 0.83x
+  /// to 0.99x, aligned outputs unchanged).
+  bool streamsAcrossRows(FamilyRowBuilder &rb, Value y, Value streams) const {
+    auto type = cast<RankedTensorType>(y.getType());
+    if (logarithmic || !options.streamAcrossRows || !streams ||
+        type.getRank() < 2 || !type.hasStaticShape() ||
+        !matchPattern(streams, m_One()))
+      return false;
+    int64_t length = type.getShape().back();
+    int64_t bytes = rb.elementType.getWidth() / 8;
+    return length >= rb.lanes &&
+           length * bytes <= getPrefetchRowBytes(options.caches);
+  }
+
+  /// The rows as one flat sequence a group of rows (whose output is then
+  /// contiguous; about kAcrossRowsGroupBytes of it), so that every store but
+  /// a group's first and last ones is an aligned whole vector, which
+  /// streams, whatever the rows' alignment: a masked vector up to the first
+  /// aligned element, then per row the whole vectors within it, the vector
+  /// across its end into the next row written after the next row's first
+  /// pass (its lanes take either row's s), and a masked tail after the last
+  /// row (compare_grads.py on Intel AVX-512, output 16 bytes off a line:
+  /// rows of 128 and 256 f32 1.26x and 1.30x faster than a row at a time,
+  /// aligned outputs unchanged). A row's whole vectors in the narrow form
+  /// where it holds the row's values, the vector across two rows and the
+  /// group's first and last in the wide form.
+  Value buildAcrossRows(PatternRewriter &rewriter, Location loc,
+                        FamilyRowBuilder &rb, Value y, Value dy,
+                        Value init) const {
+    auto type = cast<RankedTensorType>(y.getType());
+    int64_t rank = type.getRank();
+    int64_t length = type.getShape().back();
+    int64_t numRows = type.getShape()[rank - 2];
+    int64_t group = std::clamp<int64_t>(
+        kAcrossRowsGroupBytes / (length * (rb.elementType.getWidth() / 8)), 1,
+        numRows);
+    // A group is rows of the second-innermost dim (a slice of the output,
+    // whose rows are contiguous), flattened.
+    SmallVector<ReassociationIndices> all{
+        llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+    SmallVector<OpFoldResult> bounds(ArrayRef(rb.sizes).take_front(rank - 2));
+    bounds.push_back(rewriter.getIndexAttr(llvm::divideCeil(numRows, group)));
+    auto forall = scf::ForallOp::create(
+        rewriter, loc, bounds, ValueRange{init}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          RowGroupSlice slice = getRowGroupSlice(
+              rewriter, loc, args.take_front(rank - 2), args[rank - 2],
+              rb.index(numRows), group, rb.sizes);
+          SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+          auto flatSlice = [&](Value source) -> Value {
+            return tensor::CollapseShapeOp::create(
+                rewriter, loc,
+                tensor::ExtractSliceOp::create(
+                    rewriter, loc, source, slice.offsets, slice.sizes, strides),
+                all);
+          };
+          Value out = args.back();
+          Value groupOut = tensor::ExtractSliceOp::create(
+              rewriter, loc, out, slice.offsets, slice.sizes, strides);
+          Value written = buildGroup(
+              rewriter, loc, rb, flatSlice(y), flatSlice(dy), slice.count,
+              tensor::CollapseShapeOp::create(rewriter, loc, groupOut, all));
+          written = tensor::ExpandShapeOp::create(
+              rewriter, loc, groupOut.getType(), written, all, slice.sizes);
+          auto inParallel = scf::InParallelOp::create(rewriter, loc);
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(
+              rewriter, loc, written, out, slice.offsets, slice.sizes, strides);
+        });
+    return forall.getResult(0);
+  }
+
+  /// One group of buildAcrossRows: the flat `rows` rows of `yFlat` and
+  /// `dyFlat`, written to `groupOut`.
+  Value buildGroup(PatternRewriter &rewriter, Location loc,
+                   FamilyRowBuilder &rb, Value yFlat, Value dyFlat, Value rows,
+                   Value groupOut) const {
+    bool narrowPass = rb.accType != rb.sumType;
+    auto index = [&](int64_t value) { return rb.index(value); };
+    auto add = [&](Value lhs, Value rhs) -> Value {
+      return arith::AddIOp::create(rewriter, loc, lhs, rhs);
+    };
+    auto sub = [&](Value lhs, Value rhs) -> Value {
+      return arith::SubIOp::create(rewriter, loc, lhs, rhs);
+    };
+    auto mul = [&](Value lhs, Value rhs) -> Value {
+      return arith::MulIOp::create(rewriter, loc, lhs, rhs);
+    };
+    auto cmp = [&](arith::CmpIPredicate predicate, Value lhs,
+                   Value rhs) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, predicate, lhs, rhs);
+    };
+    auto maskOf = [&](Value count) -> Value {
+      return vector::CreateMaskOp::create(
+          rewriter, loc, rb.vec(rewriter.getI1Type()), ValueRange{count});
+    };
+    GradRowMath math(rewriter, loc, rb, logarithmic, yFlat, dyFlat);
+    bool maxAbs = math.needsMaxAbs(narrowPass);
+    Value length = rb.n;
+    Value size = mul(rows, length);
+    // Columns are the group's elements; a masked read reads only its
+    // lanes (the row's, not the next row's).
+    auto read = [&](Value source, Value col, Value mask, Type to) {
+      return rb.read(source, {}, col, mask, to, /*applyMask=*/true);
+    };
+    // The next row's y and dy prefetched during a row's second pass, as
+    // buildRows does (this row's again during the last row's).
+    NextRowPrefetch next;
+    if (options.prefetch && options.gradPrefetch)
+      next.buffers = {buildReadOnlyBuffer(rewriter, loc, yFlat),
+                      buildReadOnlyBuffer(rewriter, loc, dyFlat)};
+
+    Value start = rb.alignedStart(groupOut);
+    auto loop = scf::ForOp::create(
+        rewriter, loc, index(0), rows, index(1),
+        ValueRange{start, constant(rewriter, loc, rb.sumType, 0.0), groupOut},
+        [&](OpBuilder &, Location, Value row, ValueRange iterArgs) {
+          Value col = iterArgs[0], previousS = iterArgs[1], out = iterArgs[2];
+          Value rowStart = mul(row, length);
+          Value rowEnd = add(rowStart, length);
+          // The first pass over the row.
+          SmallVector<Value> acc = rb.sweep(
+              math.sumInits(maxAbs), [&](Value c, Value mask, ValueRange acc) {
+                return math.sumStep(read, add(rowStart, c), mask, acc);
+              });
+          Value s = math.sum(acc);
+          Value sv = rb.broadcast(s);
+          // The first row's masked head up to the first aligned element;
+          // a later row's vector across the previous row's end, whose lanes
+          // of that row take its s (in the wide form).
+          auto first = scf::IfOp::create(
+              rewriter, loc, cmp(arith::CmpIPredicate::eq, row, index(0)),
+              [&](OpBuilder &, Location) {
+                Value head = rb.ifElse(
+                    cmp(arith::CmpIPredicate::ne, start, index(0)),
+                    [&] {
+                      Value mask = maskOf(start);
+                      return rb.writeMasked(math.wide(read, index(0), mask, sv),
+                                            out, index(0), mask);
+                    },
+                    [&] { return out; });
+                scf::YieldOp::create(rewriter, loc, head);
+              },
+              [&](OpBuilder &, Location) {
+                Value across = rb.ifElse(
+                    cmp(arith::CmpIPredicate::ult, col, rowStart),
+                    [&] {
+                      Value acrossSv = arith::SelectOp::create(
+                          rewriter, loc, maskOf(sub(rowStart, col)),
+                          rb.broadcast(previousS), sv);
+                      return rb.streamLoop(
+                          out, col, add(col, index(rb.lanes)), [&](Value c) {
+                            return math.wide(read, c, nullptr, acrossSv);
+                          });
+                    },
+                    [&] { return out; });
+                scf::YieldOp::create(rewriter, loc, across);
+              });
+          Value from = rb.ifElse(
+              cmp(arith::CmpIPredicate::ult, col, rowStart),
+              [&] { return add(col, index(rb.lanes)); }, [&] { return col; });
+          // The whole vectors within the row, the next row prefetched.
+          Value wholeEnd = add(
+              from, mul(arith::DivUIOp::create(rewriter, loc, sub(rowEnd, from),
+                                               index(rb.lanes)),
+                        index(rb.lanes)));
+          Value nextOffset;
+          if (!next.buffers.empty())
+            nextOffset = arith::SelectOp::create(
+                rewriter, loc,
+                cmp(arith::CmpIPredicate::ult, add(row, index(1)), rows),
+                length, index(0));
+          auto prefetchNext = [&](Value c) {
+            if (nextOffset)
+              rb.prefetch(next, add(c, nextOffset));
+          };
+          auto streamWhole = [&](function_ref<Value(Value)> value) {
+            return rb.streamLoop(first.getResult(0), from, wholeEnd,
+                                 [&](Value c) {
+                                   prefetchNext(c);
+                                   return value(c);
+                                 });
+          };
+          auto wide = [&] {
+            return streamWhole(
+                [&](Value c) { return math.wide(read, c, nullptr, sv); });
+          };
+          Value whole;
+          if (narrowPass) {
+            auto [hi, lo] = math.splitSum(s);
+            Value hiv = rb.broadcast(hi), lov = rb.broadcast(lo);
+            whole = rb.ifElse(
+                math.narrowHolds(hi, maxAbs ? math.maxAbs(acc) : nullptr),
+                [&] {
+                  return streamWhole([&](Value c) {
+                    return math.narrow(read, c, nullptr, hiv, lov);
+                  });
+                },
+                wide);
+          } else {
+            whole = wide();
+          }
+          scf::YieldOp::create(rewriter, loc, ValueRange{wholeEnd, s, whole});
+        });
+    // The last row's masked tail.
+    Value col = loop.getResult(0), out = loop.getResult(2);
+    return rb.ifElse(
+        cmp(arith::CmpIPredicate::ult, col, size),
+        [&] {
+          Value mask = maskOf(sub(size, col));
+          return rb.writeMasked(
+              math.wide(read, col, mask, rb.broadcast(loop.getResult(1))), out,
+              col, mask);
+        },
+        [&] { return out; });
+  }
+
+  /// One parallel iteration a row: the first pass, then the second, which
+  /// streams where the row's output may (see below).
+  Value buildRows(PatternRewriter &rewriter, Location loc, FamilyRowBuilder &rb,
+                  Value y, Value dy, Value init, Value streams) const {
+    bool split = rb.accType != rb.sumType;
     // A row whose output does not start aligned streams from this many
     // bytes: log_softmax_grad's ordinary-store pass is in f32 either way,
     // softmax_grad's in f64 (compare_grads.py on AVX-512 with the output 16
@@ -588,48 +1001,22 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     std::optional<int64_t> minMisalignedBytes;
     if (options.streamMisaligned)
       minMisalignedBytes = logarithmic ? 4096 : 1024;
-    Value dx =
-        rb.forRows(init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
-          // s = sum(dy * y) or sum(dy); lanes past the end read 0. The lanes'
-          // sums in a tree: in lane order they were a chain of 32 dependent
-          // adds a row (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms).
-          // softmax_grad's streamed second pass in f32 also needs the largest
-          // |dy|: the largest of their bits as unsigned integers with the
-          // sign cleared (one instruction; a NaN's exceed +inf's, and a NaN
-          // makes s NaN anyway).
+    return rb.forRows(
+        init, /*perRow=*/false, [&](ValueRange row, Value rowOut) {
+          GradRowMath math(rewriter, loc, rb, logarithmic, y, dy);
+          auto read = [&](Value source, Value col, Value mask, Type to) {
+            return rb.read(source, row, col, mask, to);
+          };
+          // softmax_grad's f32 second pass where it streams, or with
+          // f32CachedGrad also with ordinary stores.
           bool narrowCached = !logarithmic && split && options.f32CachedGrad;
-          bool needsMaxAbs = !logarithmic && split && (streams || narrowCached);
-          VectorType bitsType = rb.vec(rewriter.getI32Type());
-          SmallVector<Value> inits{rb.splat(sumType, 0.0)};
-          if (needsMaxAbs)
-            inits.push_back(arith::ConstantOp::create(
-                rewriter, loc, DenseElementsAttr::get(bitsType, APInt(32, 0))));
-          SmallVector<Value> acc = rb.sweep(inits, [&](Value col, Value mask,
-                                                       ValueRange acc) {
-            Value g = rb.read(dy, row, col, mask, sumType);
-            SmallVector<Value> next;
-            if (logarithmic)
-              next.push_back(arith::AddFOp::create(rewriter, loc, acc[0], g));
-            else
-              next.push_back(arith::AddFOp::create(
-                  rewriter, loc, acc[0],
-                  arith::MulFOp::create(
-                      rewriter, loc, rb.read(y, row, col, mask, sumType), g)));
-            if (needsMaxAbs)
-              next.push_back(arith::MaxUIOp::create(
-                  rewriter, loc, acc[1],
-                  arith::AndIOp::create(
-                      rewriter, loc,
-                      arith::BitcastOp::create(
-                          rewriter, loc, bitsType,
-                          rb.read(dy, row, col, mask, rb.elementType)),
-                      arith::ConstantOp::create(
-                          rewriter, loc,
-                          DenseElementsAttr::get(bitsType,
-                                                 APInt(32, 0x7fffffff))))));
-            return next;
-          });
-          Value s = rb.treeSum(acc[0]);
+          bool maxAbs = math.needsMaxAbs(streams || narrowCached);
+          SmallVector<Value> acc =
+              rb.sweep(math.sumInits(maxAbs),
+                       [&](Value col, Value mask, ValueRange acc) {
+                         return math.sumStep(read, col, mask, acc);
+                       });
+          Value s = math.sum(acc);
           Value sv = rb.broadcast(s);
           // During the second pass (whose reads hit L1), prefetch the next
           // row's y and dy (compare_grads.py on an Intel AVX-512 machine:
@@ -644,59 +1031,23 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
             if (!mask)
               rb.prefetch(next, col);
           };
-          // The second pass in the sum type.
           auto wide = [&](Value col, Value mask) -> Value {
             prefetchNext(col, mask);
-            Value g = rb.read(dy, row, col, mask, sumType);
-            if (!logarithmic)
-              return arith::MulFOp::create(
-                  rewriter, loc, rb.read(y, row, col, mask, sumType),
-                  arith::SubFOp::create(rewriter, loc, g, sv));
-            Value p = math::ExpOp::create(rewriter, loc,
-                                          rb.read(y, row, col, mask, accType));
-            if (accType != sumType)
-              p = arith::ExtFOp::create(rewriter, loc, rb.vec(sumType), p);
-            return arith::SubFOp::create(
-                rewriter, loc, g, arith::MulFOp::create(rewriter, loc, p, sv));
+            return math.wide(read, col, mask, sv);
           };
-          // Or in the accumulator type with s as an unevaluated sum hi + lo of
-          // two accumulator-type values, at that type's vector width:
-          // log_softmax_grad's dy - p hi - p lo, p = exp(y) (in the accumulator
-          // type anyway), dy - p hi rounded once (a fused multiply-add);
-          // softmax_grad's y ((dy - hi) - lo). Each keeps s's bits where dy and
-          // s (or p s) nearly cancel and rounds two or three times (4096 x 1024
-          // f32 on AVX-512: log_softmax_grad 3.36 -> 2.89 ms). softmax_grad's
-          // ran slower than the wide pass with ordinary stores (3.8 -> 5.8 ms,
-          // its stores stalling: see docs/performance/family.md), faster with
-          // streaming ones, so it takes it only where it streams.
+          // softmax_grad's narrow pass ran slower than the wide pass with
+          // ordinary stores (3.8 -> 5.8 ms, its stores stalling: see
+          // docs/performance/family.md), faster with streaming ones, so it
+          // takes it only where it streams.
           Value hi, lo, hiv, lov;
           if (split) {
-            hi = arith::TruncFOp::create(rewriter, loc, accType, s);
-            lo = arith::TruncFOp::create(
-                rewriter, loc, accType,
-                arith::SubFOp::create(
-                    rewriter, loc, s,
-                    arith::ExtFOp::create(rewriter, loc, sumType, hi)));
+            std::tie(hi, lo) = math.splitSum(s);
             hiv = rb.broadcast(hi);
             lov = rb.broadcast(lo);
           }
           auto narrow = [&](Value col, Value mask) -> Value {
             prefetchNext(col, mask);
-            Value g = rb.read(dy, row, col, mask, accType);
-            if (!logarithmic)
-              return arith::MulFOp::create(
-                  rewriter, loc, rb.read(y, row, col, mask, accType),
-                  arith::SubFOp::create(
-                      rewriter, loc,
-                      arith::SubFOp::create(rewriter, loc, g, hiv), lov));
-            Value p = math::ExpOp::create(rewriter, loc,
-                                          rb.read(y, row, col, mask, accType));
-            return arith::SubFOp::create(
-                rewriter, loc,
-                math::FmaOp::create(rewriter, loc,
-                                    arith::NegFOp::create(rewriter, loc, p),
-                                    hiv, g),
-                arith::MulFOp::create(rewriter, loc, p, lov));
+            return math.narrow(read, col, mask, hiv, lov);
           };
           // The pass `value`, streamed where the row streams.
           Value start, rowStreams;
@@ -718,13 +1069,9 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
               return writeMaybeStreamed(wide);
             // A row whose s the accumulator type cannot hold takes the wide
             // pass.
-            Value held = arith::CmpFOp::create(
-                rewriter, loc, arith::CmpFPredicate::OLT,
-                math::AbsFOp::create(rewriter, loc, hi),
-                constant(rewriter, loc, accType,
-                         std::numeric_limits<double>::infinity()));
             return rb.ifElse(
-                held, [&] { return writeMaybeStreamed(narrow); },
+                math.narrowHolds(hi, nullptr),
+                [&] { return writeMaybeStreamed(narrow); },
                 [&] { return rb.writeRow(rowOut, wide); });
           }
           // softmax_grad's narrow pass only where the row streams, or, with
@@ -733,25 +1080,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // f64 pass).
           if (!split || (!streams && !narrowCached))
             return writeMaybeStreamed(wide);
-          // The narrow pass where dy - hi cannot overflow: |dy| + |hi| at most
-          // half the accumulator type's largest value (lo is far smaller).
-          Value maxAbsBits = vector::ReductionOp::create(
-              rewriter, loc, vector::CombiningKind::MAXUI, acc[1]);
-          Value maxAbs =
-              arith::BitcastOp::create(rewriter, loc, accType, maxAbsBits);
-          Value bound = arith::AddFOp::create(
-              rewriter, loc,
-              arith::ExtFOp::create(rewriter, loc, sumType, maxAbs),
-              math::AbsFOp::create(
-                  rewriter, loc,
-                  arith::ExtFOp::create(rewriter, loc, sumType, hi)));
-          Value held = arith::CmpFOp::create(
-              rewriter, loc, arith::CmpFPredicate::OLE, bound,
-              constant(rewriter, loc, sumType,
-                       llvm::APFloat::getLargest(
-                           cast<FloatType>(accType).getFloatSemantics())
-                               .convertToDouble() /
-                           2));
+          Value held = math.narrowHolds(hi, math.maxAbs(acc));
           if (narrowCached)
             return rb.ifElse(
                 held, [&] { return writeMaybeStreamed(narrow); },
@@ -761,8 +1090,6 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
               [&] { return rb.writeRowStreamed(rowOut, start, narrow); },
               [&] { return rb.writeRow(rowOut, wide); });
         });
-    rewriter.replaceOp(op, dx);
-    return success();
   }
 
   RowVectorizationOptions options;

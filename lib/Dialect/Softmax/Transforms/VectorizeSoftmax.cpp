@@ -98,6 +98,7 @@ struct SoftmaxVectorizePass
     options.nontemporal = nontemporal;
     options.streamMisaligned = streamMisaligned;
     options.f32CachedGrad = f32CachedGrad;
+    options.streamAcrossRows = streamAcrossRows;
     populateSoftmaxVectorizationPatterns(patterns, options);
     populateFamilyVectorizationPatterns(patterns, options);
     // The greedy driver, not the walk one: a fused consumer, erased with

@@ -34,6 +34,12 @@ CASES = [
     ([3, 17, 5], 1, ["3", "?", "5"]),
     ([2, 65536], 1, ["?", "65536"]),
     ([9, 1], 1, ["9", "1"]),
+    # Static shapes whose streamed softmax_grad rows go as one sequence a
+    # group of rows (16 KiB of output a group: 124 rows of 33 f32, 64 of
+    # 64), a vector across each row's end.
+    ([300, 33], 1, ["300", "33"]),
+    ([130, 64], 1, ["130", "64"]),
+    ([2, 5, 100], 2, ["2", "5", "100"]),
 ]
 
 
@@ -49,19 +55,31 @@ def make_inputs(rng, shape, dim, dtype, log):
         x[1] = -50.0
         x[1, n // 2] = 50.0  # one-hot to rounding
     huge = num_rows > 5 and not log and dtype.name in ("f32", "f64")
-    if huge:
-        x[4] = rng.standard_normal(n) * 0.1  # y about 1 / n
     dy = rng.standard_normal((num_rows, n))
-    if num_rows > 3:
-        dy[2] *= 1.0e4 if dtype.name != "f16" else 1.0e3
-    if num_rows > 4:
-        dy[3, n // 3] = np.nan
-    if huge:
-        # Gradients near 3e38, a fifth of them negative: s near 1.5e38, so
-        # dy - s overflows f32 where dy is negative while y (dy - s) does
-        # not (the f32 second pass's bound sends the row to the f64 pass).
-        dy[4] = rng.uniform(0.7, 1.0, n) * 3.0e38
-        dy[4, ::5] *= -1.0
+    # The special rows from row 0, and in many rows also across the middle,
+    # across a group's end (rows 122-126) and at the end.
+    starts = [0]
+    if num_rows > 20:
+        starts += [num_rows // 2 - 2, num_rows - 5]
+    if num_rows > 130:
+        starts.append(122)
+    for at in starts:
+        if at > 0:
+            x[at] = -np.inf
+            x[at + 1] = -50.0
+            x[at + 1, n // 2] = 50.0
+        if num_rows > 3:
+            dy[at + 2] *= 1.0e4 if dtype.name != "f16" else 1.0e3
+        if num_rows > 4:
+            dy[at + 3, n // 3] = np.nan
+        if huge:
+            # y about 1 / n; gradients near 3e38, a fifth of them negative:
+            # s near 1.5e38, so dy - s overflows f32 where dy is negative
+            # while y (dy - s) does not (the f32 second pass's bound sends
+            # the row to the f64 pass).
+            x[at + 4] = rng.standard_normal(n) * 0.1
+            dy[at + 4] = rng.uniform(0.7, 1.0, n) * 3.0e38
+            dy[at + 4, ::5] *= -1.0
     y = reference_rows(x, log)
     y = dtype.to_f64(dtype.from_f64(y))
     dy = dtype.to_f64(dtype.from_f64(dy))
@@ -165,12 +183,18 @@ def main():
             dy = np.ascontiguousarray(dtype.from_f64(dy64))
             fn = getattr(lib, "_mlir_ciface_case%d" % i)
             fn.restype = None
-            dx, problems = call_fenced(fn, [y, dy], y.shape, dtype)
             if args.reference == "torch":
                 ref = torch_reference(y64, dy64, dim, log)
             else:
                 ref = numpy_reference(y64, dy64, dim, log)
-            problems += compare_grad(dtype.to_f64(dx), ref, y64, dy64, dim, dtype, log)
+            # The output where NumPy puts it, and one element further (its
+            # rows then start at other alignments).
+            problems = []
+            for shift in (0, 1):
+                dx, found = call_fenced(fn, [y, dy], y.shape, dtype, shift)
+                found += compare_grad(dtype.to_f64(dx), ref, y64, dy64, dim, dtype, log)
+                problems += ["output %d element(s) on: %s" % (shift, p) if shift else p
+                             for p in found]
             if problems:
                 failures += 1
                 print("FAIL %s shape=%s dim=%d type=tensor<%sx%s>: %s"

@@ -540,7 +540,15 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     `softmax_grad`, 4 KiB for `log_softmax_grad`), write it with streaming
     stores as above (a masked head up to the aligned column, a loop marked
     `softmax.nontemporal`, a masked tail); with `stream-misaligned=false`
-    only rows whose output starts aligned do. `softmax_grad` on f32 then makes
+    only rows whose output starts aligned do. With `stream-across-rows`,
+    `softmax_grad` on a static shape whose rows are at least a vector and at
+    most half of L2 long streams instead as one sequence per group of rows
+    (about 16 KiB of output, contiguous): a masked head up to the group's
+    first aligned element, then per row its whole vectors and, after the
+    next row's first pass, the vector across its end into that row (its
+    lanes take either row's sum, in the sum type), a masked tail after the
+    group's last row: every other store is aligned and streams, whatever
+    each row's alignment. `softmax_grad` on f32 then makes
     its second pass in f32, `y ((dy - hi) - lo)` with `s = hi + lo` (two
     f32), where `|dy| + |s|` is at most half of f32's largest value, and in
     f64 with ordinary stores elsewhere (with `f32-cached-grad`, in f32 with
@@ -578,6 +586,11 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "Let a gradient row whose output starts off a register's "
            "alignment stream it where it is long enough (1 KiB for "
            "softmax_grad, 4 KiB for log_softmax_grad)">,
+    Option<"streamAcrossRows", "stream-across-rows", "bool",
+           /*default=*/"true",
+           "Let the gradients' streamed rows (static shapes, rows of a "
+           "vector up to half of L2) stream as one sequence a group of "
+           "rows, one vector across each row's end">,
     Option<"l1CacheKiB", "l1-cache-kib", "int64_t", /*default=*/"32",
            "Per-core L1 data cache (KiB) the run-time pass form choice is "
            "sized against">,

@@ -128,6 +128,11 @@ struct RowVectorizationOptions {
   /// Let a gradient row whose output starts off a register's alignment
   /// stream it where it is long enough; false: only aligned rows stream.
   bool streamMisaligned = true;
+  /// Let the gradients' rows that stream their output (static shapes, rows
+  /// of a vector up to half of L2) stream it as one sequence a group of
+  /// rows: aligned whole vectors whatever each row's alignment, one vector
+  /// across each row's end.
+  bool streamAcrossRows = true;
   /// softmax_grad on f32 makes its f32 second pass also where it stores
   /// through the cache (else only where it streams).
   bool f32CachedGrad = false;
