@@ -262,10 +262,10 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 
 // sparsemax: the max (f32), then the support refinement on
 // the lanes' maxima (a lower bound; in registers, two of 8 f32 lanes), the
-// entries above it packed into an f32 scratch (the count advances past a
-// unit with one), the refinement again on them: an scf.while on the row's
-// scalar (tau, |S|) whose rounds sum t = x - m (f64) and count over t > tau
-// a register at a time; then max(t - tau, 0) over the row, without the
+// entries above it packed into an f32 scratch buffer (a memref; the count
+// advances past a unit with one), the refinement again on them: an
+// scf.while on the row's scalar (tau, |S|) whose rounds sum t = x - m
+// (f64) and count over t > tau a register at a time; then max(t - tau, 0) over the row, without the
 // special rows' selects where the max is finite (elsewhere after a pass
 // counting the +inf entries). Rows of at most 256 f32, where there are
 // a register's lanes of rows or more (8 here, chosen at run time), go 8 at
@@ -333,11 +333,11 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: vector.extract_strided_slice %[[LANES0]] {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
 // CHECK: vector.extract_strided_slice %[[LANES1]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
 // CHECK: scf.condition
-// CHECK: scf.for {{.*}} -> (tensor<?xf32>, index)
-// CHECK-COUNT-4: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<?xf32>
+// CHECK: scf.for {{.*}} -> (index)
+// CHECK-COUNT-4: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xf32>, memref<?xf32>
 // CHECK: vector.reduction <or>, %{{.*}} : vector<4xi1> into i1
-// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
-// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, memref<?xf32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xf32>, memref<?xf32>
 // CHECK: %[[CAND0:.*]]:2 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
 // CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf64> into f64
@@ -364,14 +364,14 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[SHORT]])
 // CHECK: vector.reduction <maximumf>, %{{.*}} : vector<16xf32> into f32
 // CHECK: %[[BOUND:.*]]:2 = scf.while
-// CHECK: %[[SCRATCH:.*]] = tensor.empty(%{{.*}}) : tensor<?xf32>
-// CHECK: %[[PACK:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %[[SCRATCH]], %{{.*}} = %{{.*}}) -> (tensor<?xf32>, index)
-// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<?xf32>
+// CHECK: %[[SCRATCH:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: %[[PACK:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (index)
+// CHECK: vector.transfer_write %{{.*}}, %[[SCRATCH]][%{{.*}}] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
 // CHECK: vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
 // CHECK: %[[LOOP:.*]]:2 = scf.while (%[[TAU:.*]] = %[[BOUND]]#0, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
 // CHECK: %[[TAUV:.*]] = vector.broadcast %[[TAU]] : f64 to vector<8xf64>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<8xf64>, vector<8xf64>)
-// CHECK: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %[[SCRATCH]][%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<8xf32>
 // CHECK: arith.extf %{{.*}} : vector<8xf32> to vector<8xf64>
 // CHECK: arith.cmpf ogt, %{{.*}}, %[[TAUV]] : vector<8xf64>
 // CHECK: scf.condition
@@ -433,7 +433,7 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
-// CHECK-COUNT-4: vector.transfer_write %{{.*}} : vector<4xf32>, tensor<?xf32>
+// CHECK-COUNT-4: vector.transfer_write %{{.*}} : vector<4xf32>, memref<?xf32>
 // CHECK: %[[CAND0:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
 // CHECK: scf.condition
 // CHECK-NOT: scf.for
@@ -452,7 +452,7 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: vector.reduction <minimumf>
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.condition
-// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<?xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, memref<?xf32>
 // CHECK: vector.reduction <or>
 // CHECK: %[[LOOP:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
 // CHECK: scf.condition

@@ -6,7 +6,8 @@
 
 // With a left-pack, the short rows that go 8 (AVX2) or 16 (AVX-512) at a
 // time pack their candidates after the search on the lanes' maxima: one
-// scratch for the group, a row's region of n + 2 vectors; per row a sweep
+// scratch buffer for the group (a memref: only these loops use it), a
+// row's region of n + 2 vectors; per row a sweep
 // compares t = x - m with the group's bound less a margin and left-packs
 // each register of x, written at the count so far, which grows by the
 // count the op gives; a vector of -inf after the last. The rounds on the
@@ -17,24 +18,24 @@
 // AVX2: scf.condition
 // AVX2: %[[STRIDE:.*]] = arith.addi %{{.*}}, %c32 : index
 // AVX2: %[[SIZE:.*]] = arith.muli %[[STRIDE]], %c8 : index
-// AVX2: %[[EMPTY:.*]] = tensor.empty(%[[SIZE]]) : tensor<?xf32>
+// AVX2: %[[SCRATCH:.*]] = memref.alloc(%[[SIZE]]) : memref<?xf32>
 // AVX2: vector.extract %[[SEEDED]]#0[0] : f32 from vector<8xf32>
-// AVX2: scf.for {{.*}} iter_args(%{{.*}} = %[[EMPTY]], %{{.*}} = %c0) -> (tensor<?xf32>, index)
+// AVX2: scf.for {{.*}} iter_args(%{{.*}} = %c0) -> (index)
 // AVX2: %[[IN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
 // AVX2: %[[LO:.*]] = vector.extract_strided_slice %[[IN]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xi1> to vector<8xi1>
 // AVX2: %[[P0:.*]], %[[N0:.*]] = softmax.left_pack %{{.*}}, %[[LO]] target("avx2") : vector<8xf32>, vector<8xi1>
-// AVX2: %[[W0:.*]] = vector.transfer_write %[[P0]], %{{.*}}[%[[AT:.*]]] {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
+// AVX2: vector.transfer_write %[[P0]], %[[SCRATCH]][%[[AT:.*]]] {in_bounds = [true]} : vector<8xf32>, memref<?xf32>
 // AVX2: %[[AT1:.*]] = arith.addi %[[AT]], %[[N0]] : index
 // AVX2: %[[P1:.*]], %[[N1:.*]] = softmax.left_pack %{{.*}}, %{{.*}} target("avx2") : vector<8xf32>, vector<8xi1>
-// AVX2: vector.transfer_write %[[P1]], %[[W0]][%[[AT1]]] {in_bounds = [true]} : vector<8xf32>, tensor<?xf32>
+// AVX2: vector.transfer_write %[[P1]], %[[SCRATCH]][%[[AT1]]] {in_bounds = [true]} : vector<8xf32>, memref<?xf32>
 // AVX2: arith.addi %[[AT1]], %[[N1]] : index
-// AVX2: vector.transfer_write %cst{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<16xf32>, tensor<?xf32>
+// AVX2: vector.transfer_write %cst{{.*}}, %[[SCRATCH]][%{{.*}}] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
 // AVX2: vector.extract %[[SEEDED]]#0[7] : f32 from vector<8xf32>
-// AVX2: scf.for {{.*}} -> (tensor<?xf32>, index)
-// AVX2: %[[SCRATCH:.*]] = vector.transfer_write %cst{{.*}}, %{{.*}}[%{{.*}}] {in_bounds = [true]} : vector<16xf32>, tensor<?xf32>
+// AVX2: scf.for {{.*}} -> (index)
+// AVX2: vector.transfer_write %cst{{.*}}, %[[SCRATCH]][%{{.*}}] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
 // AVX2: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
 // AVX2: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// AVX2: vector.transfer_read %[[SCRATCH]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<16xf32>
+// AVX2: vector.transfer_read %[[SCRATCH]][%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
 // AVX2: math.sqrt %{{.*}} : vector<8xf32>
 // AVX2: scf.condition
 func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
@@ -48,7 +49,7 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // AVX512: softmax.left_pack %{{.*}}, %{{.*}} target("avx512") : vector<16xf32>, vector<16xi1>
 // AVX512: softmax.left_pack %{{.*}}, %{{.*}} target("avx512") : vector<16xf32>, vector<16xi1>
 // AVX512: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
-// AVX512: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<32xf32>
+// AVX512: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<32xf32>
 // NONE-LABEL: func.func @entmax
 // NONE-NOT: softmax.left_pack
 
@@ -59,7 +60,7 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // AVX2: %[[SEEDED:.*]]:2 = scf.while
 // AVX2: softmax.left_pack %{{.*}}, %{{.*}} target("avx2") : vector<8xf32>, vector<8xi1>
 // AVX2: %[[FOUND:.*]]:2 = scf.while (%{{.*}} = %[[SEEDED]]#0,
-// AVX2: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<?xf32>, vector<16xf32>
+// AVX2: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
 // AVX2: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
 // NONE-LABEL: func.func @sparsemax
 // NONE-NOT: softmax.left_pack

@@ -1540,7 +1540,7 @@ struct Candidates {
 
   Type getEntryType() const {
     return lanes ? cast<VectorType>(lanes.getType()).getElementType()
-                 : cast<RankedTensorType>(scratch.getType()).getElementType();
+                 : cast<MemRefType>(scratch.getType()).getElementType();
   }
 };
 
@@ -1553,9 +1553,20 @@ Candidates seedCandidates(FamilyRowBuilder &rb, Value lanes, Value m,
   return {Value(), rb.index(type.getNumElements()), m, scale, lanes};
 }
 
+/// A scratch buffer of `size` entries of `type` for a row's (or a group's)
+/// candidates: a memref, not a tensor, since only the row's own loops use
+/// it; as a tensor its dozens of writes a row were each analysed against
+/// all its reads by empty-tensor elimination and One-Shot Bufferize (a
+/// sparsemax or entmax(1.5) function took 1.0-1.5 s there, most of its
+/// compile). The buffer deallocation pipeline frees it.
+Value allocateScratch(OpBuilder &b, Location loc, Value size, Type type) {
+  return memref::AllocOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic}, type), ValueRange{size});
+}
+
 /// The row's candidates for the support, X = scale * (x - m) > `threshold`
 /// (a lower bound of the row's threshold), packed at the front of a scratch
-/// tensor a unit at a time: every unit of entries x (in the accumulator
+/// buffer a unit at a time: every unit of entries x (in the accumulator
 /// type) is stored at the count so far, which advances past it only if one
 /// of its lanes is a candidate, x > m + threshold / scale less a little in
 /// x's type (a few more candidates never change a threshold above the
@@ -1596,14 +1607,12 @@ Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
   Value rawv = vector::BroadcastOp::create(b, loc, unitType, raw);
   Value size =
       arith::AddIOp::create(b, loc, rb.n, rb.index(rb.lanes + foldLanes));
-  Value scratch =
-      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{size}, type);
-  SmallVector<Value> packed =
-      rb.sweep(ValueRange{scratch, rb.index(0)}, [&](Value col, Value mask,
-                                                     ValueRange acc) {
+  Value scratch = allocateScratch(b, loc, size, type);
+  SmallVector<Value> packed = rb.sweep(
+      ValueRange{rb.index(0)}, [&](Value col, Value mask, ValueRange acc) {
         Value v = rb.keep(mask, rb.read(x, row, col, mask, type),
                           rb.splat(type, -inf));
-        Value stored = acc[0], count = acc[1];
+        Value count = acc[0];
         for (int64_t at = 0; at < rb.lanes; at += unit) {
           Value part = unit == rb.lanes
                            ? v
@@ -1611,10 +1620,8 @@ Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
                                  b, loc, v, ArrayRef<int64_t>{at},
                                  ArrayRef<int64_t>{unit}, ArrayRef<int64_t>{1})
                                  .getResult();
-          stored = vector::TransferWriteOp::create(b, loc, part, stored,
-                                                   ValueRange{count},
-                                                   ArrayRef<bool>{true})
-                       .getResult();
+          vector::TransferWriteOp::create(
+              b, loc, part, scratch, ValueRange{count}, ArrayRef<bool>{true});
           Value any = vector::ReductionOp::create(
               b, loc, vector::CombiningKind::OR,
               arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, part,
@@ -1624,20 +1631,18 @@ Candidates packCandidates(FamilyRowBuilder &rb, Value x, ValueRange row,
                                                                 rb.index(unit),
                                                                 rb.index(0)));
         }
-        return SmallVector<Value>{stored, count};
+        return SmallVector<Value>{count};
       });
   // -inf past the count up to a whole register: the rounds read those
   // entries.
-  Value padded =
-      vector::TransferWriteOp::create(
-          b, loc,
-          arith::ConstantOp::create(
-              b, loc, VectorType::get({foldLanes}, type),
-              DenseElementsAttr::get(VectorType::get({foldLanes}, type),
-                                     b.getFloatAttr(type, -inf).getValue())),
-          packed[0], ValueRange{packed[1]}, ArrayRef<bool>{true})
-          .getResult();
-  return {padded, packed[1], m, scale};
+  vector::TransferWriteOp::create(
+      b, loc,
+      arith::ConstantOp::create(
+          b, loc, VectorType::get({foldLanes}, type),
+          DenseElementsAttr::get(VectorType::get({foldLanes}, type),
+                                 b.getFloatAttr(type, -inf).getValue())),
+      scratch, ValueRange{packed[0]}, ArrayRef<bool>{true});
+  return {scratch, packed[0], m, scale};
 }
 
 /// The vectors the rounds compute in: as many lanes as one register of the
@@ -1928,12 +1933,8 @@ struct RowBatch {
     int64_t lanes = rb.vectorBits / 32;
     StringRef target = kind == LeftPack::AVX512 ? "avx512" : "avx2";
     stride = arith::AddIOp::create(b, loc, rb.n, rb.index(2 * rb.lanes));
-    scratch = tensor::EmptyOp::create(
-        b, loc,
-        ArrayRef<OpFoldResult>{
-            arith::MulIOp::create(b, loc, stride, rb.index(size()))
-                .getResult()},
-        f32);
+    scratch = allocateScratch(
+        b, loc, arith::MulIOp::create(b, loc, stride, rb.index(size())), f32);
     Value minusInf = rb.splat(f32, -std::numeric_limits<double>::infinity());
     for (int64_t g = 0; g < size(); ++g) {
       Value base = arith::MulIOp::create(b, loc, stride, rb.index(g));
@@ -1944,14 +1945,13 @@ struct RowBatch {
       tau = unscaled(tau);
       Value tauv = rb.broadcast(tau);
       Value mv = rb.broadcast(lane(maxima32, g));
-      SmallVector<Value> packed =
-          rb.sweep(ValueRange{scratch, base}, [&](Value col, Value mask,
-                                                  ValueRange acc) {
+      SmallVector<Value> packed = rb.sweep(
+          ValueRange{base}, [&](Value col, Value mask, ValueRange acc) {
             Value v = rb.read(x, rows[g], col, mask, f32);
             Value in = classify(v, mv, tauv).second;
             if (mask)
               in = arith::AndIOp::create(b, loc, in, mask);
-            Value stored = acc[0], at = acc[1];
+            Value at = acc[0];
             for (int64_t from = 0; from < rb.lanes; from += lanes) {
               auto slice = [&](Value whole) -> Value {
                 if (lanes == rb.lanes)
@@ -1962,19 +1962,17 @@ struct RowBatch {
               };
               auto packedPart =
                   LeftPackOp::create(b, loc, slice(v), slice(in), target);
-              stored = vector::TransferWriteOp::create(
-                           b, loc, packedPart.getPacked(), stored,
-                           ValueRange{at}, ArrayRef<bool>{true})
-                           .getResult();
+              vector::TransferWriteOp::create(b, loc, packedPart.getPacked(),
+                                              scratch, ValueRange{at},
+                                              ArrayRef<bool>{true});
               at = arith::AddIOp::create(b, loc, at, packedPart.getCount());
             }
-            return SmallVector<Value>{stored, at};
+            return SmallVector<Value>{at};
           });
-      scratch = vector::TransferWriteOp::create(b, loc, minusInf, packed[0],
-                                                ValueRange{packed[1]},
-                                                ArrayRef<bool>{true})
-                    .getResult();
-      counts.push_back(arith::SubIOp::create(b, loc, packed[1], base));
+      vector::TransferWriteOp::create(b, loc, minusInf, scratch,
+                                      ValueRange{packed[0]},
+                                      ArrayRef<bool>{true});
+      counts.push_back(arith::SubIOp::create(b, loc, packed[0], base));
     }
     countVector = vector::FromElementsOp::create(
         b, loc, VectorType::get({size()}, b.getIndexType()), counts);
