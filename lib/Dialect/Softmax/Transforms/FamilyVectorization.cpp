@@ -897,6 +897,8 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // The first row's masked head up to the first aligned element;
           // a later row's vector across the previous row's end, whose lanes
           // of that row take its s (in the wide form).
+          // Whether a vector spans the previous row's end and this row.
+          Value spans = cmp(arith::CmpIPredicate::ult, col, rowStart);
           auto first = scf::IfOp::create(
               rewriter, loc, cmp(arith::CmpIPredicate::eq, row, index(0)),
               [&](OpBuilder &, Location) {
@@ -912,7 +914,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
               },
               [&](OpBuilder &, Location) {
                 Value across = rb.ifElse(
-                    cmp(arith::CmpIPredicate::ult, col, rowStart),
+                    spans,
                     [&] {
                       Value acrossSv = arith::SelectOp::create(
                           rewriter, loc, maskOf(sub(rowStart, col)),
@@ -925,9 +927,8 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                     [&] { return out; });
                 scf::YieldOp::create(rewriter, loc, across);
               });
-          Value from = rb.ifElse(
-              cmp(arith::CmpIPredicate::ult, col, rowStart),
-              [&] { return add(col, index(rb.lanes)); }, [&] { return col; });
+          Value from = arith::SelectOp::create(rewriter, loc, spans,
+                                               add(col, index(rb.lanes)), col);
           // The whole vectors within the row, the next row prefetched.
           Value wholeEnd = add(
               from, mul(arith::DivUIOp::create(rewriter, loc, sub(rowEnd, from),
