@@ -451,22 +451,22 @@ public:
     return forall.getResult(0);
   }
 
-  /// The rows of a rank >= 2 `init` (the full shape) `group` at a time
-  /// along the second-innermost dim, none where `skip` is true: one
-  /// parallel iteration per group, whose `body` gets the group's rows (a
-  /// partial last group repeats its last row in the missing places) and
-  /// the group's slice of the output, and returns it written (see
-  /// extractGroupRow and insertGroupRow).
-  Value forRowGroups(Value init, int64_t group, Value skip,
-                     function_ref<Value(ArrayRef<SmallVector<Value>> rows,
-                                        ArrayRef<Value> places, Value groupOut)>
-                         body) {
+  /// The slices of `group` rows along the second-innermost dim of a rank >= 2
+  /// `init` (the full shape; a partial last one), none where `skip` (if any)
+  /// is true: one parallel iteration per slice, whose `body` gets the slice
+  /// (getRowGroupSlice) and the output's slice, and returns the latter
+  /// written.
+  Value
+  forRowSlices(Value init, int64_t group, Value skip,
+               function_ref<Value(const softmax::detail::RowGroupSlice &slice,
+                                  ValueRange outer, Value groupOut)>
+                   body) {
     Value numRows = getValueOrCreateConstantIndexOp(b, loc, sizes[rank - 2]);
     SmallVector<OpFoldResult> bounds(ArrayRef(sizes).take_front(rank - 2));
-    bounds.push_back(arith::SelectOp::create(b, loc, skip, index(0),
-                                             arith::CeilDivUIOp::create(
-                                                 b, loc, numRows, index(group)))
-                         .getResult());
+    Value slices = arith::CeilDivUIOp::create(b, loc, numRows, index(group));
+    if (skip)
+      slices = arith::SelectOp::create(b, loc, skip, index(0), slices);
+    bounds.push_back(slices);
     auto forall = scf::ForallOp::create(
         b, loc, bounds, ValueRange{init}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
@@ -474,31 +474,48 @@ public:
           softmax::detail::RowGroupSlice slice =
               softmax::detail::getRowGroupSlice(b, loc, outer, args[rank - 2],
                                                 numRows, group, sizes);
-          Value first = slice.first, count = slice.count;
           Value out = args.back();
-          SmallVector<OpFoldResult> &offsets = slice.offsets;
-          SmallVector<OpFoldResult> &groupSizes = slice.sizes;
           SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-          Value groupOut = tensor::ExtractSliceOp::create(b, loc, out, offsets,
-                                                          groupSizes, strides);
+          Value groupOut = tensor::ExtractSliceOp::create(
+              b, loc, out, slice.offsets, slice.sizes, strides);
+          Value result = body(slice, outer, groupOut);
+          auto inParallel = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(inParallel.getBody());
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, result, out, slice.offsets, slice.sizes, strides);
+        });
+    return forall.getResult(0);
+  }
+
+  /// The rows of a rank >= 2 `init` (the full shape) `group` at a time
+  /// along the second-innermost dim, none where `skip` is true: one
+  /// parallel iteration per group (forRowSlices), whose `body` gets the
+  /// group's rows (a partial last group repeats its last row in the missing
+  /// places) and the group's slice of the output, and returns it written
+  /// (see extractGroupRow and insertGroupRow).
+  Value forRowGroups(Value init, int64_t group, Value skip,
+                     function_ref<Value(ArrayRef<SmallVector<Value>> rows,
+                                        ArrayRef<Value> places, Value groupOut)>
+                         body) {
+    return forRowSlices(
+        init, group, skip,
+        [&](const softmax::detail::RowGroupSlice &slice, ValueRange outer,
+            Value groupOut) {
           SmallVector<SmallVector<Value>> rows;
           SmallVector<Value> places;
-          Value lastPlace = arith::SubIOp::create(b, loc, count, index(1));
+          Value lastPlace =
+              arith::SubIOp::create(b, loc, slice.count, index(1));
           for (int64_t g = 0; g < group; ++g) {
             places.push_back(
                 arith::MinUIOp::create(b, loc, index(g), lastPlace));
             SmallVector<Value> row(outer);
-            row.push_back(arith::AddIOp::create(b, loc, first, places.back()));
+            row.push_back(
+                arith::AddIOp::create(b, loc, slice.first, places.back()));
             rows.push_back(row);
           }
-          Value result = body(rows, places, groupOut);
-          auto inParallel = scf::InParallelOp::create(b, loc);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(inParallel.getBody());
-          tensor::ParallelInsertSliceOp::create(b, loc, result, out, offsets,
-                                                groupSizes, strides);
+          return body(rows, places, groupOut);
         });
-    return forall.getResult(0);
   }
 
   /// The slice of row `place` of a group's output (as forRows gives a
@@ -647,7 +664,7 @@ public:
   /// a tree: in lane order they were a chain of 32 dependent adds a row
   /// (16384 x 128 f32 on AVX-512: 1.55 -> 1.32 ms).
   Value sum(ValueRange acc) { return rb.treeSum(acc[0]); }
-  /// The largest |dy| as the element type, from the accumulators.
+  /// The largest |dy| in the accumulator type, from the accumulators.
   Value maxAbs(ValueRange acc) {
     return arith::BitcastOp::create(
         b, loc, rb.accType,
@@ -730,8 +747,8 @@ private:
 };
 
 /// Rows of a group that streams its output as one sequence (see
-/// buildGradAcrossRows): about this many bytes of output a group, whose
-/// first and last lines take ordinary stores.
+/// VectorizeGrad::buildAcrossRows): about this many bytes of output a group,
+/// whose first and last lines take ordinary stores.
 constexpr int64_t kAcrossRowsGroupBytes = 16 * 1024;
 
 /// softmax_grad and log_softmax_grad.
@@ -806,14 +823,9 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     // whose rows are contiguous), flattened.
     SmallVector<ReassociationIndices> all{
         llvm::to_vector(llvm::seq<int64_t>(0, rank))};
-    SmallVector<OpFoldResult> bounds(ArrayRef(rb.sizes).take_front(rank - 2));
-    bounds.push_back(rewriter.getIndexAttr(llvm::divideCeil(numRows, group)));
-    auto forall = scf::ForallOp::create(
-        rewriter, loc, bounds, ValueRange{init}, std::nullopt,
-        [&](OpBuilder &, Location, ValueRange args) {
-          RowGroupSlice slice = getRowGroupSlice(
-              rewriter, loc, args.take_front(rank - 2), args[rank - 2],
-              rb.index(numRows), group, rb.sizes);
+    return rb.forRowSlices(
+        init, group, /*skip=*/nullptr,
+        [&](const RowGroupSlice &slice, ValueRange, Value groupOut) -> Value {
           SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
           auto flatSlice = [&](Value source) -> Value {
             return tensor::CollapseShapeOp::create(
@@ -822,21 +834,12 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
                     rewriter, loc, source, slice.offsets, slice.sizes, strides),
                 all);
           };
-          Value out = args.back();
-          Value groupOut = tensor::ExtractSliceOp::create(
-              rewriter, loc, out, slice.offsets, slice.sizes, strides);
           Value written = buildGroup(
               rewriter, loc, rb, flatSlice(y), flatSlice(dy), slice.count,
               tensor::CollapseShapeOp::create(rewriter, loc, groupOut, all));
-          written = tensor::ExpandShapeOp::create(
+          return tensor::ExpandShapeOp::create(
               rewriter, loc, groupOut.getType(), written, all, slice.sizes);
-          auto inParallel = scf::InParallelOp::create(rewriter, loc);
-          OpBuilder::InsertionGuard guard(rewriter);
-          rewriter.setInsertionPointToStart(inParallel.getBody());
-          tensor::ParallelInsertSliceOp::create(
-              rewriter, loc, written, out, slice.offsets, slice.sizes, strides);
         });
-    return forall.getResult(0);
   }
 
   /// One group of buildAcrossRows: the flat `rows` rows of `yFlat` and
