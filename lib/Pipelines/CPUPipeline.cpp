@@ -82,6 +82,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     // Choices measured faster on some CPUs than the defaults.
     CPUTuning tuning =
         options.tuning == CPUTuningChoice::Zen4         ? CPUTuning::zen4()
+        : options.tuning == CPUTuningChoice::Zen5       ? CPUTuning::zen5()
         : options.tuning == CPUTuningChoice::Auto && tm ? getCPUTuning(**tm)
                                                         : CPUTuning();
     vectorizeOptions.gradPrefetch = tuning.gradPrefetch;

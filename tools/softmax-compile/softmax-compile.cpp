@@ -118,8 +118,8 @@ struct Options {
       cl::init(true), cl::cat(compileCategory)};
   cl::opt<std::string> tuning{
       "tuning",
-      cl::desc("Choices tuned per CPU: auto (the target CPU's), default or "
-               "zen4 (default auto)"),
+      cl::desc("Choices tuned per CPU: auto (the target CPU's), default, "
+               "zen4 or zen5 (default auto)"),
       cl::init("auto"), cl::cat(compileCategory)};
   cl::opt<int64_t> codegenThreads{
       "codegen-threads",
@@ -481,7 +481,7 @@ int main(int argc, char **argv) {
       softmax::CPUTuningChoiceParser::names();
   const auto *tuningName = llvm::find(tuningNames, options.tuning.getValue());
   if (tuningName == tuningNames.end())
-    return fail("--tuning must be auto, default or zen4, not '" +
+    return fail("--tuning must be auto, default, zen4 or zen5, not '" +
                 options.tuning + "'");
   auto tuning =
       static_cast<softmax::CPUTuningChoice>(tuningName - tuningNames.begin());

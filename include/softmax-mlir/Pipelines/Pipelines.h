@@ -18,7 +18,7 @@ namespace mlir::softmax {
 struct GPUKernelInfo;
 
 /// Which CPU's tuning the CPU pipeline's row loops take (see getCPUTuning).
-enum class CPUTuningChoice { Auto, Default, Zen4 };
+enum class CPUTuningChoice { Auto, Default, Zen4, Zen5 };
 
 /// The parser of CPUTuningChoice options.
 struct CPUTuningChoiceParser
@@ -26,7 +26,8 @@ struct CPUTuningChoiceParser
   using ReportingEnumParser::ReportingEnumParser;
 
   static llvm::ArrayRef<llvm::StringLiteral> names() {
-    static constexpr llvm::StringLiteral kNames[] = {"auto", "default", "zen4"};
+    static constexpr llvm::StringLiteral kNames[] = {"auto", "default", "zen4",
+                                                     "zen5"};
     return kNames;
   }
 };
@@ -80,13 +81,14 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
   PassOptions::Option<CPUTuningChoice, CPUTuningChoiceParser> tuning{
       *this, "tuning",
       llvm::cl::desc("Choices tuned per CPU (getCPUTuning): auto (the "
-                     "target CPU's), default or zen4"),
+                     "target CPU's), default, zen4 or zen5"),
       llvm::cl::init(CPUTuningChoice::Auto),
       llvm::cl::values(
           clEnumValN(CPUTuningChoice::Auto, "auto", "the target CPU's"),
           clEnumValN(CPUTuningChoice::Default, "default",
                      "the defaults (measured on Intel)"),
-          clEnumValN(CPUTuningChoice::Zen4, "zen4", "AMD Zen 4's"))};
+          clEnumValN(CPUTuningChoice::Zen4, "zen4", "AMD Zen 4's"),
+          clEnumValN(CPUTuningChoice::Zen5, "zen5", "AMD Zen 5's"))};
   PassOptions::Option<bool, ReportingParser<bool>> nontemporal{
       *this, "nontemporal",
       llvm::cl::desc("Let rows longer than half of L2 write their output "

@@ -57,16 +57,22 @@ CPUTuning CPUTuning::zen4() {
   return tuning;
 }
 
+CPUTuning CPUTuning::zen5() {
+  CPUTuning tuning;
+  tuning.simplexVectorBits = 256;
+  return tuning;
+}
+
 CPUTuning mlir::softmax::getCPUTuning(const llvm::TargetMachine &tm) {
   if (!tm.getTargetTriple().isX86())
     return CPUTuning();
-  // Zen 4 and later (znver4, znver5, ...); Zen 1 to 3 keep the defaults
-  // (these choices were measured on Zen 4 only).
+  // Zen 4 (znver4), Zen 5 and later (znver5, ...); Zen 1 to 3 keep the
+  // defaults (not measured with these choices).
   llvm::StringRef cpu = tm.getTargetCPU();
   unsigned generation = 0;
   if (cpu.consume_front("znver") && !cpu.getAsInteger(10, generation) &&
       generation >= 4)
-    return CPUTuning::zen4();
+    return generation == 4 ? CPUTuning::zen4() : CPUTuning::zen5();
   return CPUTuning();
 }
 

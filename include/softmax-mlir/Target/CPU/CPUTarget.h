@@ -78,10 +78,17 @@ struct CPUTuning {
   /// sparsemax and entmax in 256-bit registers (compare_sparse.py: 1.1x-1.6x
   /// faster on rows of 128 and 1024).
   static CPUTuning zen4();
+  /// AMD Zen 5's: the defaults but sparsemax and entmax in 256-bit registers
+  /// (compare_sparse.py there: 1.1x-1.3x faster on rows of 128 and 1024).
+  /// Zen 4's gradient choices were slower there (compare_grads.py:
+  /// log_softmax_grad 1.5x-2.0x on rows of 512 to 2048 without the
+  /// next-row prefetch, the others within noise).
+  static CPUTuning zen5();
 };
 
-/// The tuning for `tm`'s CPU: CPUTuning::zen4() for AMD Zen 4 and later
-/// (znver4, znver5, ...), the defaults elsewhere.
+/// The tuning for `tm`'s CPU: CPUTuning::zen4() for AMD Zen 4 (znver4),
+/// CPUTuning::zen5() for Zen 5 and later (znver5, ...), the defaults
+/// elsewhere.
 CPUTuning getCPUTuning(const llvm::TargetMachine &tm);
 
 /// Translates the LLVM-dialect `module` to LLVM IR with `tm`'s triple and
