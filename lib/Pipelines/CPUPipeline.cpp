@@ -127,6 +127,12 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   // tensor elimination then misses (it follows one branch of an scf.if).
   pm.addPass(createInlinerPass({}, [](OpPassManager &) {}));
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // The empty tensors left are allocations: distinct ones before CSE, which
+  // would otherwise merge every static-shaped one into one value that all
+  // of a function's shared-kernel calls then write (One-Shot Bufferize's
+  // conflict checks over such a destination grow with the cube of the
+  // calls: a chain of 1000 softmax ops in one function took 41 s).
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
