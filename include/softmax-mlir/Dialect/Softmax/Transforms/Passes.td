@@ -560,7 +560,8 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     at 256 bits where `left-pack` is avx512). The CPU pipeline turns
     `grad-prefetch` and `stream-misaligned` off, `f32-cached-grad` on and
     `simplex-vector-bits` to 256 for CPUs where that measured faster (AMD
-    Zen 4 and later, see `getCPUTuning`).
+    Zen 4; Zen 5 and later only `simplex-vector-bits`, see
+    `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
