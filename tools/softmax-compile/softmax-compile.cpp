@@ -481,7 +481,8 @@ int main(int argc, char **argv) {
       softmax::CPUTuningChoiceParser::names();
   const auto *tuningName = llvm::find(tuningNames, options.tuning.getValue());
   if (tuningName == tuningNames.end())
-    return fail("--tuning must be auto, default, zen4 or zen5, not '" +
+    return fail("--tuning must be " +
+                softmax::CPUTuningChoiceParser::listNames() + ", not '" +
                 options.tuning + "'");
   auto tuning =
       static_cast<softmax::CPUTuningChoice>(tuningName - tuningNames.begin());

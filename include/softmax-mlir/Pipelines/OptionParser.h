@@ -110,17 +110,24 @@ struct ReportingEnumParser : public llvm::cl::parser<T> {
     if (!ScopedOptionErrors::getStream())
       return llvm::cl::parser<T>::parse(option, argName, arg, value);
     llvm::ArrayRef<llvm::StringLiteral> names = Derived::names();
-    std::string expected;
-    for (auto [index, name] : llvm::enumerate(names)) {
-      if (name == arg) {
-        value = static_cast<T>(index);
-        return false;
-      }
-      if (index > 0)
-        expected += index + 1 == names.size() ? " or " : ", ";
-      expected += name;
+    const auto *found = llvm::find(names, arg);
+    if (found != names.end()) {
+      value = static_cast<T>(found - names.begin());
+      return false;
     }
-    return ScopedOptionErrors::report(option, arg, expected);
+    return ScopedOptionErrors::report(option, arg, listNames());
+  }
+
+  /// The values' names as an error message lists them: "a, b or c".
+  static std::string listNames() {
+    llvm::ArrayRef<llvm::StringLiteral> names = Derived::names();
+    std::string list;
+    for (auto [index, name] : llvm::enumerate(names)) {
+      if (index > 0)
+        list += index + 1 == names.size() ? " or " : ", ";
+      list += name;
+    }
+    return list;
   }
 
   static void print(llvm::raw_ostream &os, T value) {
