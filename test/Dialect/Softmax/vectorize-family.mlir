@@ -204,8 +204,16 @@ func.func @log_softmax_grad(%y: tensor<8x64xf16>, %dy: tensor<8x64xf16>) -> tens
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK-SAME: (%[[X:.*]]: tensor<?x?xf32>, %[[L:.*]]: tensor<?xi64>)
 // CHECK: scf.forall (%[[ROW:.*]]) in (%{{.*}}) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<?xf32>)
-// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
-// CHECK: vector.reduction <maximumf>
+// The lanes' maxima as x > acc ? x : acc (one vmaxps), the NaN lanes marked
+// apart and made NaN after the loop.
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xi1>)
+// CHECK: %[[ABOVE:.*]] = arith.cmpf ogt, %[[V:.*]], %[[ACC:.*]] : vector<16xf32>
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : vector<16xf32>
+// CHECK: %[[MAX:.*]] = arith.select %[[ABOVE]], %[[V]], %[[ACC]] : vector<16xi1>, vector<16xf32>
+// CHECK: %[[ANY:.*]] = arith.ori %{{.*}}, %[[NAN]] : vector<16xi1>
+// CHECK: scf.yield %[[MAX]], %[[ANY]]
+// CHECK: %[[LANES:.*]] = arith.select %{{.*}}, %cst{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK: vector.reduction <maximumf>, %[[LANES]]
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
 // CHECK-NOT: math.exp
 // CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>

@@ -402,6 +402,33 @@ public:
                                        v);
   }
 
+  /// The maxima of the lanes of the vectors of `row` of `x`, read in `type`
+  /// (-inf past the row's end), NaN on a lane that read a NaN. The loop
+  /// takes x > acc ? x : acc, one vmaxps, and marks the NaN lanes off its
+  /// dependency chain: arith.maximumf is four instructions on the chain
+  /// (sparsemax of 32768 x 128 2.47 -> 2.29 ms, 16384 x 256 3.07 -> 2.59 ms
+  /// on a Zen 5).
+  Value laneMaxima(Value x, ValueRange row, Type type) {
+    double inf = std::numeric_limits<double>::infinity();
+    Value noNaN = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec(b.getI1Type()), false));
+    SmallVector<Value> swept = sweep(
+        {splat(type, -inf), noNaN}, [&](Value col, Value mask, ValueRange acc) {
+          Value v =
+              keep(mask, read(x, row, col, mask, type), splat(type, -inf));
+          Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                              v, acc[0]);
+          Value nan =
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+          return SmallVector<Value>{
+              arith::SelectOp::create(b, loc, above, v, acc[0]),
+              arith::OrIOp::create(b, loc, acc[1], nan)};
+        });
+    return arith::SelectOp::create(
+        b, loc, swept[1], splat(type, std::numeric_limits<double>::quiet_NaN()),
+        swept[0]);
+  }
+
   /// A parallel loop over the rows (the outer indices; one iteration for a
   /// rank-1 tensor). With `perRow`, `init` has the outer shape and `body`
   /// returns the row's scalar; otherwise `init` has the full shape and
@@ -1142,7 +1169,6 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
     auto &b = rewriter;
     FamilyRowBuilder rb(rewriter, loc, x, options);
     FloatType sumType = rb.sumType, accType = rb.accType;
-    double inf = std::numeric_limits<double>::infinity();
     Value classes = rb.n;
     Value classCount = arith::UIToFPOp::create(
         b, loc, sumType,
@@ -1158,15 +1184,7 @@ template <typename OpTy> struct VectorizeCrossEntropy : OpRewritePattern<OpTy> {
     // Per row: m = max(x), the others' sum r of exp(t) and the count c of
     // entries at m (s = c + r; and the total of t).
     auto rowStats = [&](ValueRange row, bool total) {
-      Value m =
-          rb.max(rb.sweep(rb.splat(accType, -inf), [&](Value col, Value mask,
-                                                       ValueRange acc) {
-                     Value v =
-                         rb.keep(mask, rb.read(x, row, col, mask, accType),
-                                 rb.splat(accType, -inf));
-                     return SmallVector<Value>{
-                         arith::MaximumFOp::create(b, loc, v, acc[0])};
-                   }).front());
+      Value m = rb.max(rb.laneMaxima(x, row, accType));
       Value mv = rb.broadcast(m);
       SmallVector<Value> inits = {rb.splat(sumType, 0.0),
                                   rb.splat(sumType, 0.0)};
@@ -1489,14 +1507,7 @@ RowStats rowMax(FamilyRowBuilder &rb, Value x, ValueRange row, Type type) {
   type = rb.accType;
   OpBuilder &b = rb.b;
   Location loc = rb.loc;
-  double inf = std::numeric_limits<double>::infinity();
-  Value lanes =
-      rb.sweep({rb.splat(type, -inf)}, [&](Value col, Value mask,
-                                           ValueRange acc) {
-          Value v = rb.read(x, row, col, mask, type);
-          return SmallVector<Value>{arith::MaximumFOp::create(
-              b, loc, rb.keep(mask, v, rb.splat(type, -inf)), acc[0])};
-        }).front();
+  Value lanes = rb.laneMaxima(x, row, type);
   Value m = rb.max(lanes);
   if (computeType != type)
     m = arith::ExtFOp::create(b, loc, computeType, m);
