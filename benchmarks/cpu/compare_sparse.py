@@ -41,6 +41,10 @@ def main():
     parser.add_argument("libs", nargs="*")
     parser.add_argument("--write-mlir")
     parser.add_argument("--reps", type=int, default=21)
+    parser.add_argument("--rows", choices=("normal", "uniform"), default="normal",
+                        help="the inputs: standard normal rows (a support of a"
+                        " few entries), or uniform in [0, 1) (most of a row"
+                        " within 1 of its maximum: many candidates)")
     args = parser.parse_args()
     if args.write_mlir:
         with open(args.write_mlir, "w") as f:
@@ -57,7 +61,10 @@ def main():
     print("---|---|---|---|---|---")
     for shape in SHAPES:
         s = "%dx%d" % shape
-        x = rng.standard_normal(shape).astype(np.float32)
+        if args.rows == "normal":
+            x = rng.standard_normal(shape).astype(np.float32)
+        else:
+            x = rng.random(shape, dtype=np.float32)
         calls = {}
         outs = {}
         for name, _, _ in OPS:
