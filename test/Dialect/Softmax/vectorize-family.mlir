@@ -444,6 +444,15 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: scf.condition
 // CHECK-COUNT-4: vector.transfer_write %{{.*}} : vector<4xf32>, memref<?xf32>
 // CHECK: %[[CAND0:.*]]:7 = scf.while (%{{.*}} = %[[BOUND]]#0, %{{.*}} = %[[BOUND]]#0, {{.*}}) : (f64, f64, f64, index) -> (f64, f64, f64, index, f64, f64, f64)
+// The moments' pass: min X over S as X on S (else +inf), then v < acc ? v :
+// acc (one vminpd on the loop's dependency chain).
+// CHECK: scf.for {{.*}} iter_args({{.*}}, %[[LOW:.*]] = %{{.*}}) -> (vector<8xf64>, vector<8xf64>, vector<8xf64>, vector<8xf64>)
+// CHECK: %[[IN:.*]] = arith.cmpf ogt, %[[X:.*]], %{{.*}} : vector<8xf64>
+// CHECK-NEXT: arith.select %[[IN]], %[[X]], %cst{{.*}} : vector<8xi1>, vector<8xf64>
+// CHECK-NEXT: %[[ONS:.*]] = arith.select %[[IN]], %[[X]], %cst{{.*}} : vector<8xi1>, vector<8xf64>
+// CHECK-NEXT: %[[BELOW:.*]] = arith.cmpf olt, %[[ONS]], %[[LOW]] : vector<8xf64>
+// CHECK-NEXT: %[[MIN:.*]] = arith.select %[[BELOW]], %[[ONS]], %[[LOW]] : vector<8xi1>, vector<8xf64>
+// CHECK: scf.yield %{{.*}}, %{{.*}}, %{{.*}}, %[[MIN]]
 // CHECK: scf.condition
 // CHECK-NOT: scf.for
 // CHECK: arith.mulf %[[CAND0]]#4, %[[CAND0]]#0 : f64
