@@ -2468,11 +2468,17 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
                            int64_t maxRounds) -> SmallVector<Value> {
     Type f32 = batch.f32;
     VectorType groupType = batch.groupType;
+    // A round counter only where the rounds are capped.
+    SmallVector<Type> types{groupType, groupType};
+    SmallVector<Value> inits{tau0, batch.splat(inf)};
+    if (maxRounds > 0) {
+      types.push_back(b.getIndexType());
+      inits.push_back(rb.index(0));
+    }
     auto loop = scf::WhileOp::create(
-        b, loc, TypeRange{groupType, groupType, b.getIndexType()},
-        ValueRange{tau0, batch.splat(inf), rb.index(0)},
+        b, loc, types, inits,
         [&](OpBuilder &, Location, ValueRange args) {
-          Value tau = args[0], count = args[1], round = args[2];
+          Value tau = args[0], count = args[1];
           Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
           GroupReduction sums = batch.reduction(), sizes = batch.reduction();
           for (int64_t g = 0; g < batch.size(); ++g) {
@@ -2501,17 +2507,18 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
               b, loc, batch.finite,
               cmp(arith::CmpFPredicate::OLT, size, count));
           Value more = batch.orLanes(changed);
-          Value next = arith::AddIOp::create(b, loc, round, rb.index(1));
-          if (maxRounds > 0)
+          SmallVector<Value> results{
+              arith::SelectOp::create(b, loc, changed, newTau, tau),
+              arith::SelectOp::create(b, loc, changed, size, count)};
+          if (maxRounds > 0) {
+            Value next = arith::AddIOp::create(b, loc, args[2], rb.index(1));
             more = arith::AndIOp::create(
                 b, loc, more,
                 arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, next,
                                       rb.index(maxRounds)));
-          scf::ConditionOp::create(
-              b, loc, more,
-              ValueRange{arith::SelectOp::create(b, loc, changed, newTau, tau),
-                         arith::SelectOp::create(b, loc, changed, size, count),
-                         next});
+            results.push_back(next);
+          }
+          scf::ConditionOp::create(b, loc, more, results);
         },
         [&](OpBuilder &, Location, ValueRange args) {
           scf::YieldOp::create(b, loc, args);
