@@ -476,16 +476,13 @@ int main(int argc, char **argv) {
     return fail("--num-threads must be 0 (all cores) or positive");
   if (options.codegenThreads < 0)
     return fail("--codegen-threads must be 0 (all cores) or positive");
-  // The pipeline option's names, in the enumerators' order.
-  llvm::ArrayRef<llvm::StringLiteral> tuningNames =
-      softmax::CPUTuningChoiceParser::names();
-  const auto *tuningName = llvm::find(tuningNames, options.tuning.getValue());
-  if (tuningName == tuningNames.end())
+  // --tuning takes the pipeline option's names.
+  std::optional<softmax::CPUTuningChoice> tuningChoice =
+      softmax::CPUTuningChoiceParser::lookup(options.tuning);
+  if (!tuningChoice)
     return fail("--tuning must be " +
                 softmax::CPUTuningChoiceParser::listNames() + ", not '" +
                 options.tuning + "'");
-  auto tuning =
-      static_cast<softmax::CPUTuningChoice>(tuningName - tuningNames.begin());
   if (options.vectorBits < 0 || options.vectorBits % 32 != 0 ||
       options.unroll <= 0)
     return fail("--vector-bits must be 0 or a positive multiple of 32, and "
@@ -529,7 +526,7 @@ int main(int argc, char **argv) {
   pipelineOptions.unroll = options.unroll;
   pipelineOptions.prefetch = options.prefetch;
   pipelineOptions.nontemporal = options.nontemporal;
-  pipelineOptions.tuning = tuning;
+  pipelineOptions.tuning = *tuningChoice;
   pipelineOptions.threads = options.threads;
   softmax::buildSoftmaxCPUPipeline(pm, pipelineOptions);
   if (failed(pm.run(*module)))

@@ -25,6 +25,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mlir::softmax {
@@ -109,13 +110,20 @@ struct ReportingEnumParser : public llvm::cl::parser<T> {
              llvm::StringRef arg, T &value) {
     if (!ScopedOptionErrors::getStream())
       return llvm::cl::parser<T>::parse(option, argName, arg, value);
-    llvm::ArrayRef<llvm::StringLiteral> names = Derived::names();
-    const auto *found = llvm::find(names, arg);
-    if (found != names.end()) {
-      value = static_cast<T>(found - names.begin());
+    if (std::optional<T> found = lookup(arg)) {
+      value = *found;
       return false;
     }
     return ScopedOptionErrors::report(option, arg, listNames());
+  }
+
+  /// The value named `name`, if any.
+  static std::optional<T> lookup(llvm::StringRef name) {
+    llvm::ArrayRef<llvm::StringLiteral> names = Derived::names();
+    const auto *found = llvm::find(names, name);
+    if (found == names.end())
+      return std::nullopt;
+    return static_cast<T>(found - names.begin());
   }
 
   /// The values' names as an error message lists them: "a, b or c".

@@ -208,8 +208,8 @@ func.func @log_softmax_grad(%y: tensor<8x64xf16>, %dy: tensor<8x64xf16>) -> tens
 // apart and made NaN after the loop.
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xi1>)
 // CHECK: %[[ABOVE:.*]] = arith.cmpf ogt, %[[V:.*]], %[[ACC:.*]] : vector<16xf32>
-// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : vector<16xf32>
 // CHECK: %[[MAX:.*]] = arith.select %[[ABOVE]], %[[V]], %[[ACC]] : vector<16xi1>, vector<16xf32>
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[V]], %[[V]] : vector<16xf32>
 // CHECK: %[[ANY:.*]] = arith.ori %{{.*}}, %[[NAN]] : vector<16xi1>
 // CHECK: scf.yield %[[MAX]], %[[ANY]]
 // CHECK: %[[LANES:.*]] = arith.select %{{.*}}, %cst{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>

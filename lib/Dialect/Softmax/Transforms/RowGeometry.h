@@ -170,6 +170,21 @@ inline std::pair<Value, Value> buildRowMaxAndInfCount(OpBuilder &b,
   return {stats.getResult(0), stats.getResult(1)};
 }
 
+/// (v > acc) ? v : acc: one x86 max instruction, with the NaN-ignoring
+/// operand order (a NaN `v` leaves `acc`); arith.maximumf, which propagates
+/// NaN, is four.
+inline Value maxIgnoringNaN(OpBuilder &b, Location loc, Value acc, Value v) {
+  Value greater =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, acc);
+  return arith::SelectOp::create(b, loc, greater, v, acc);
+}
+
+/// (v < acc) ? v : acc: one x86 min instruction (a NaN `v` leaves `acc`).
+inline Value minIgnoringNaN(OpBuilder &b, Location loc, Value acc, Value v) {
+  Value less = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, acc);
+  return arith::SelectOp::create(b, loc, less, v, acc);
+}
+
 /// The special rows of a projection onto the simplex (sparsemax, entmax) at
 /// the entry `x` whose regular value is `value` (scalars or vectors of one
 /// float type; the row's maximum `m` and number of +inf entries `k` scalars

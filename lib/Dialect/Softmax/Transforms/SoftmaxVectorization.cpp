@@ -1506,11 +1506,9 @@ private:
     return arith::AndIOp::create(b, loc, aboveNegInf, belowInf);
   }
 
-  /// (v > acc) ? v : acc: x86 max with the NaN-ignoring operand order.
+  /// softmax::detail::maxIgnoringNaN at this builder's location.
   Value maxIgnoringNaN(Value acc, Value v) {
-    Value greater =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, acc);
-    return arith::SelectOp::create(b, loc, greater, v, acc);
+    return softmax::detail::maxIgnoringNaN(b, loc, acc, v);
   }
 
   /// t = (x == m) ? 0 : x - m (see the decomposition).
