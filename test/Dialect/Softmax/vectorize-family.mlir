@@ -290,9 +290,13 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // packed 4 lanes at a time, a register of -inf after them; their
 // refinements one row at a time; the two output passes into the pair's
 // slice. Longer rows one at a time, their candidates packed 16 lanes at a
-// time.
+// time. The output passes of rows of at most 1024 prefetch the row of the
+// next group at their place (8 rows on in batches, 2 in pairs; the last
+// row past the end), not with prefetch=false.
 // CHECK-LABEL: func.func @sparsemax
 // CHECK: %[[SHORT1024:.*]] = arith.cmpi ule, %{{.*}}, %c1024 : index
+// CHECK: %[[XB:.*]] = bufferization.to_buffer %arg0 read_only
+// CHECK: %[[LASTROW:.*]] = arith.subi %{{.*}}, %c1 : index
 // CHECK: %[[SHORT256:.*]] = arith.cmpi ule, %{{.*}}, %c256 : index
 // CHECK: %[[MANY:.*]] = arith.cmpi uge, %{{.*}}, %c8 : index
 // CHECK: %[[INBATCHES:.*]] = arith.andi %[[SHORT256]], %[[MANY]] : i1
@@ -319,10 +323,13 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>)
 // CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
 // CHECK: arith.divf %{{.*}}, %{{.*}} : f64
+// CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c8 : index
+// CHECK: %[[NEXTROW:.*]] = arith.minui %[[AHEAD]], %[[LASTROW]] : index
 // CHECK: scf.if
 // CHECK: arith.cmpf ole, %{{.*}}, %{{.*}} : f64
 // CHECK: scf.if
-// CHECK: scf.for
+// CHECK: scf.for %[[COL:.*]] = %c0
+// CHECK: memref.prefetch %[[XB]][%[[NEXTROW]], %[[COL]]], read, locality<3>, data
 // CHECK: arith.subf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-NEXT: arith.subf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-NEXT: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
@@ -352,9 +359,12 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.condition
 // CHECK: %[[CAND1:.*]]:2 = scf.while (%{{.*}} = %[[BOUND]]#3, %{{.*}} = %{{.*}}) : (f64, f64) -> (f64, f64)
 // CHECK: scf.condition
+// CHECK: %[[PAIRAHEAD:.*]] = arith.addi %{{.*}}, %c2 : index
+// CHECK: %[[PAIRNEXT:.*]] = arith.minui %[[PAIRAHEAD]], %[[LASTROW]] : index
 // CHECK: %[[TAU0:.*]] = vector.broadcast %[[CAND0]]#0 : f64 to vector<16xf64>
 // CHECK: %[[OUT0:.*]] = scf.if %[[FINITE0]] -> (tensor<1x?xf32>)
-// CHECK: scf.for
+// CHECK: scf.for %[[PAIRCOL:.*]] = %c0
+// CHECK: memref.prefetch %[[XB]][%[[PAIRNEXT]], %[[PAIRCOL]]], read, locality<3>, data
 // CHECK: arith.subf %{{.*}}, %[[TAU0]] : vector<16xf64>
 // CHECK-NEXT: arith.maximumf
 // CHECK-NEXT: arith.truncf
@@ -387,6 +397,9 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: scf.if
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf64>
 // CHECK: vector.transfer_write
+// NOPF-LABEL: func.func @sparsemax
+// NOPF-NOT: memref.prefetch
+// NOPF: return
 func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %y = softmax.sparsemax %x dim(1) : tensor<?x?xf32>
   return %y : tensor<?x?xf32>

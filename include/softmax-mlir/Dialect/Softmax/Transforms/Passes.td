@@ -555,7 +555,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     ordinary stores too where that bound holds). With `prefetch` and
     `grad-prefetch`, the gradients' second pass (whose reads hit L1)
     prefetches the next row's `y` and `dy` where a row is at most half of
-    L2. With `simplex-vector-bits` below `vector-bits`, sparsemax's and
+    L2; sparsemax's and entmax's output passes of rows of at most 1024
+    (which go 8 or 2 at a time) prefetch the row of the next group at the
+    same place. With `simplex-vector-bits` below `vector-bits`, sparsemax's and
     entmax's row loops use registers of that width (and AVX2's left-pack
     at 256 bits where `left-pack` is avx512). The CPU pipeline turns
     `grad-prefetch` and `stream-misaligned` off, `f32-cached-grad` on and
@@ -572,7 +574,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "Threads the code runs on (0: known at run time); with more than "
            "one, rows fewer than threads are split into column chunks">,
     Option<"prefetch", "prefetch", "bool", /*default=*/"true",
-           "Prefetch the next row's input during a row's second pass">,
+           "Prefetch the next row's input during a row's second pass (the "
+           "simplex ops: the next group's rows during a group's output "
+           "pass)">,
     Option<"f32CachedGrad", "f32-cached-grad", "bool", /*default=*/"false",
            "softmax_grad on f32 makes its f32 second pass also where it "
            "stores through the cache (else only where it streams)">,
