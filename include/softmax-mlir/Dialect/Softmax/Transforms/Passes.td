@@ -557,13 +557,13 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     prefetches the next row's `y` and `dy` where a row is at most half of
     L2; sparsemax's and entmax's output passes of rows of at most 1024
     (which go 8 or 2 at a time) prefetch the row of the next group at the
-    same place. With `simplex-vector-bits` below `vector-bits`, sparsemax's and
-    entmax's row loops use registers of that width (and AVX2's left-pack
-    at 256 bits where `left-pack` is avx512). The CPU pipeline turns
-    `grad-prefetch` and `stream-misaligned` off, `f32-cached-grad` on and
-    `simplex-vector-bits` to 256 for CPUs where that measured faster (AMD
-    Zen 4; Zen 5 and later only `simplex-vector-bits`, see
-    `getCPUTuning`).
+    same place. With `simplex-vector-bits` below `vector-bits`,
+    sparsemax's and entmax's row loops use registers of that width (and
+    AVX2's left-pack at 256 bits where `left-pack` is avx512). The CPU
+    pipeline turns `grad-prefetch` and `stream-misaligned` off,
+    `f32-cached-grad` on and `simplex-vector-bits` to 256 for CPUs where
+    that measured faster (AMD Zen 4; Zen 5 and later only
+    `simplex-vector-bits`, see `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
