@@ -422,9 +422,10 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
 // for every row (masked adds, a masked fma and min), one square root and
 // division for all, and keeps the sums of the round whose exact step ended
-// each row; then per row the exact step again in f64 from those sums where
-// their f32 rounding moves the threshold little enough (else from a sweep
-// of the support found in f64).
+// each row; then the exact step again in f64 from those sums for all 8
+// rows at once (one square root and the divisions on vector<8xf64>), taken
+// per row where their f32 rounding moves the threshold little enough (else
+// from a sweep of the support found in f64).
 // CHECK-LABEL: func.func @entmax
 // CHECK: %[[BATCHES:.*]] = scf.forall
 // CHECK: %[[SEEDED:.*]]:3 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xi1>, index) -> (vector<8xf32>, vector<8xi1>, index)
@@ -435,13 +436,19 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK-COUNT-8: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: scf.condition
+// CHECK: arith.extf %[[FOUND]]#3 : vector<8xf32> to vector<8xf64>
+// CHECK: %[[TAU_AT:.*]] = arith.extf %[[FOUND]]#6 : vector<8xf32> to vector<8xf64>
+// CHECK: math.sqrt %{{.*}} : vector<8xf64>
+// CHECK: %[[ACCURATE:.*]] = arith.andi %[[FOUND]]#7, %{{.*}} : vector<8xi1>
+// CHECK: %[[TAU:.*]] = arith.addf %[[TAU_AT]], %{{.*}} : vector<8xf64>
+// CHECK: %[[FACTOR:.*]] = arith.divf %cst{{.*}}, %{{.*}} : vector<8xf64>
 // CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (tensor<?x?xf32>)
-// CHECK: vector.extract %[[FOUND]]#0[%{{.*}}] : f32 from vector<8xf32>
-// CHECK: vector.extract %[[FOUND]]#3[%{{.*}}] : f32 from vector<8xf32>
-// CHECK: math.sqrt %{{.*}} : f64
-// CHECK: vector.extract %[[FOUND]]#7[%{{.*}}] : i1 from vector<8xi1>
-// CHECK: scf.if %{{.*}} -> (f64, f64) {
 // CHECK-NOT: math.sqrt
+// CHECK: vector.extract %[[FOUND]]#0[%{{.*}}] : f32 from vector<8xf32>
+// CHECK: %[[ROW_ACCURATE:.*]] = vector.extract %[[ACCURATE]][%{{.*}}] : i1 from vector<8xi1>
+// CHECK: scf.if %[[ROW_ACCURATE]] -> (f64, f64) {
+// CHECK-NEXT: vector.extract %[[TAU]][%{{.*}}] : f64 from vector<8xf64>
+// CHECK-NEXT: vector.extract %[[FACTOR]][%{{.*}}] : f64 from vector<8xf64>
 // CHECK: } else {
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
 // CHECK: math.sqrt %{{.*}} : f64

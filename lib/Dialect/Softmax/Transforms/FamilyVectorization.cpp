@@ -3003,17 +3003,6 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
         llvm::append_range(found, loop.getResults().drop_front(3));
       return found;
     };
-    // The rounds on the rows' seeds first, from -1; on the rows from there.
-    BatchedSearch batched;
-    batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
-      bool pack = options.leftPack != LeftPack::None;
-      Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true,
-                                pack ? kEntmaxBoundRounds : kEntmaxMaxRounds)
-                      .front();
-      if (pack)
-        batch.pack(tau, options.leftPack);
-      return batchedRounds(batch, tau, /*overSeeds=*/false, kEntmaxMaxRounds);
-    };
     // The threshold tau + delta and 1 / F at it from the sums (k, U1, U2)
     // at tau, all of the compute type: F = U2 - delta (2 U1 - k delta)
     // (`delta` the exact step from them, if known).
@@ -3029,7 +3018,8 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                     arith::AddFOp::create(b, loc, u1, u1),
                                     arith::MulFOp::create(b, loc, k, delta))));
       return {arith::AddFOp::create(b, loc, tau, delta),
-              arith::DivFOp::create(b, loc, c(1.0), total)};
+              arith::DivFOp::create(
+                  b, loc, constantLike(b, loc, total.getType(), 1.0), total)};
     };
     // A row whose rounds ended on an exact step takes it again from that
     // round's f32 sums in the compute type where their rounding moves the
@@ -3040,15 +3030,22 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     // = e / (2 (U1 - k delta)) (the sum of the u's at the root, at least 1).
     // Else (a large last step over many entries, or a row that ran out of
     // rounds) one sweep over the row in the compute type sums them again at
-    // the threshold found.
-    batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
-                         ValueRange row, Value m) -> std::pair<Value, Value> {
-      Value tau32 = batch.lane(found[0], g);
-      auto wideLane = [&](Value v) -> Value {
-        return arith::ExtFOp::create(b, loc, type, batch.lane(v, g));
+    // the threshold found. The steps, tests and divisions go over the
+    // batch's lanes at once, vectors of the compute type (one vsqrtpd and
+    // three vdivpd for 8 rows: each row's scalar chain of them, in the loop
+    // that writes the outputs, held its output pass back): {whether a row's
+    // sums are accurate, its threshold, its output factor}.
+    auto finishLanes = [&](RowBatch &batch,
+                           ArrayRef<Value> found) -> SmallVector<Value> {
+      auto wideType = VectorType::get({batch.size()}, type);
+      auto splat = [&](double value) {
+        return constantLike(b, loc, wideType, value);
       };
-      Value kAt = wideLane(found[1]), u1At = wideLane(found[2]),
-            u2At = wideLane(found[3]), tauAt = wideLane(found[4]);
+      auto wide = [&](Value v) -> Value {
+        return arith::ExtFOp::create(b, loc, wideType, v);
+      };
+      Value kAt = wide(found[1]), u1At = wide(found[2]), u2At = wide(found[3]),
+            tauAt = wide(found[4]);
       Value delta = exactStep(kAt, u1At, u2At);
       Value vectors = arith::UIToFPOp::create(
           b, loc, type,
@@ -3056,29 +3053,55 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               b, loc, b.getI64Type(),
               arith::CeilDivUIOp::create(b, loc, rb.n, rb.index(rb.lanes))));
       Value chain = arith::AddFOp::create(
-          b, loc, arith::MinimumFOp::create(b, loc, kAt, vectors),
-          c(llvm::Log2_64(rb.lanes) + 2));
+          b, loc,
+          arith::MinimumFOp::create(
+              b, loc, kAt,
+              vector::BroadcastOp::create(b, loc, wideType, vectors)),
+          splat(llvm::Log2_64(rb.lanes) + 2));
       Value magnitude =
           math::FmaOp::create(b, loc, arith::AddFOp::create(b, loc, u1At, u1At),
                               math::AbsFOp::create(b, loc, delta), u2At);
       Value slope = arith::MulFOp::create(
-          b, loc, c(2.0),
+          b, loc, splat(2.0),
           arith::SubFOp::create(b, loc, u1At,
                                 arith::MulFOp::create(b, loc, kAt, delta)));
       Value error = arith::DivFOp::create(
           b, loc,
           arith::MulFOp::create(b, loc,
                                 arith::MulFOp::create(b, loc, magnitude, chain),
-                                c(0x1p-24)),
+                                splat(0x1p-24)),
           slope);
       Value accurate = arith::AndIOp::create(
-          b, loc, batch.lane(found[5], g),
-          cmp(arith::CmpFPredicate::OLE, error, c(kBatchedSumsError)));
+          b, loc, found[5],
+          cmp(arith::CmpFPredicate::OLE, error, splat(kBatchedSumsError)));
+      SmallVector<Value> finished = exactFinish(tauAt, kAt, u1At, u2At, delta);
+      return {accurate, finished[0], finished[1]};
+    };
+    // The rounds on the rows' seeds first, from -1; on the rows from there.
+    BatchedSearch batched;
+    batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
+      bool pack = options.leftPack != LeftPack::None;
+      Value tau = batchedRounds(batch, batch.splat(-1.0), /*overSeeds=*/true,
+                                pack ? kEntmaxBoundRounds : kEntmaxMaxRounds)
+                      .front();
+      if (pack)
+        batch.pack(tau, options.leftPack);
+      SmallVector<Value> found =
+          batchedRounds(batch, tau, /*overSeeds=*/false, kEntmaxMaxRounds);
+      llvm::append_range(found, finishLanes(batch, found));
+      return found;
+    };
+    // A row's threshold and factor: finishLanes' where its sums were
+    // accurate, else from a sweep over the row.
+    batched.finish = [&](RowBatch &batch, ArrayRef<Value> found, Value g,
+                         ValueRange row, Value m) -> std::pair<Value, Value> {
+      Value tau32 = batch.lane(found[0], g);
       auto ifOp = scf::IfOp::create(
-          b, loc, accurate,
+          b, loc, batch.lane(found[6], g),
           [&](OpBuilder &, Location) {
-            scf::YieldOp::create(b, loc,
-                                 exactFinish(tauAt, kAt, u1At, u2At, delta));
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{batch.lane(found[7], g), batch.lane(found[8], g)});
           },
           [&](OpBuilder &, Location) {
             Value tau = arith::ExtFOp::create(b, loc, type, tau32);
