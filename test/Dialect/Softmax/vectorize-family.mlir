@@ -282,7 +282,9 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // the 8 rows' (tau, |S|) refines them on the lanes' maxima (seeds), a
 // second on the rows from there, each round sweeping every row (masked
 // adds) and reducing the 8 rows' sums by three levels of shuffles, one
-// division for all; then a loop over the rows: the sum and the size of S in
+// division for all; the rounds on the seeds take them transposed once
+// (three levels of shuffles per 8 lanes: 16 vectors, vector j every row's
+// lane j), their sums vectors of the 8 rows with no shuffle; then a loop over the rows: the sum and the size of S in
 // f64, tau = (sum - 1) / |S|, and the outputs in f32 from x - c_hi - c_lo
 // where |m| <= 256. Other rows of at most 1024
 // go two at a time: one scf.while refines
@@ -308,8 +310,12 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 8, 9, 10, 11] : vector<8xf32>, vector<8xf32>
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<8xf32>, vector<8xf32>
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 8, 2, 10, 4, 12, 6, 14] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 8, 9, 4, 5, 12, 13] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [4, 5, 6, 7, 12, 13, 14, 15] : vector<8xf32>, vector<8xf32>
 // CHECK: %[[SEEDED:.*]]:2 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xf32>) -> (vector<8xf32>, vector<8xf32>)
 // CHECK-NOT: scf.for
+// CHECK-NOT: vector.shuffle
 // CHECK: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK: vector.reduction <or>, %{{.*}} : vector<8xi1> into i1
 // CHECK: scf.condition
@@ -420,7 +426,8 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // loops. Rows of at most 256 go 8 at a time first as for sparsemax, their
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
-// for every row (masked adds, a masked fma and min), one square root and
+// for every row (masked adds, a masked fma and min; on the seeds,
+// transposed as for sparsemax, with no shuffle), one square root and
 // division for all, and keeps the sums of the round whose exact step ended
 // each row; then the exact step again in f64 from those sums for all 8
 // rows at once (one square root and the divisions on vector<8xf64>), taken
@@ -428,8 +435,15 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // from a sweep of the support found in f64).
 // CHECK-LABEL: func.func @entmax
 // CHECK: %[[BATCHES:.*]] = scf.forall
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 8, 2, 10, 4, 12, 6, 14] : vector<8xf32>, vector<8xf32>
 // CHECK: %[[SEEDED:.*]]:3 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xi1>, index) -> (vector<8xf32>, vector<8xi1>, index)
 // CHECK-NOT: scf.for
+// CHECK-NOT: vector.shuffle
+// CHECK: %[[IN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[U:.*]] = math.fma %{{.*}} : vector<8xf32>
+// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[U]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: %[[LOW:.*]] = arith.select %[[LESS]], %[[U]], %{{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK-NEXT: arith.select %[[IN]], %[[LOW]], %{{.*}} : vector<8xi1>, vector<8xf32>
 // CHECK: math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: scf.condition
 // CHECK: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xi1>, index, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xi1>)

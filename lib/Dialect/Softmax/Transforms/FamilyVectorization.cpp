@@ -1819,6 +1819,44 @@ private:
   SmallVector<std::pair<int64_t, Value>> pending;
 };
 
+/// The columns of the G vectors `rows` (G a power of two, each a multiple
+/// of G lanes long): column j, a vector of G lanes, holds lane j of every
+/// row. Per block of G lanes, log2(G) levels of two-source shuffles (G per
+/// level), each swapping a bit of the row index with the same bit of the
+/// lane index (unpacks, shufps and vperm2f128 on x86).
+SmallVector<Value> transposeRows(OpBuilder &b, Location loc,
+                                 ArrayRef<Value> rows) {
+  auto group = static_cast<int64_t>(rows.size());
+  int64_t lanes = cast<VectorType>(rows.front().getType()).getNumElements();
+  SmallVector<Value> columns;
+  for (int64_t block = 0; block < lanes; block += group) {
+    SmallVector<Value> v;
+    for (Value row : rows)
+      v.push_back(lanes == group ? row
+                                 : vector::ExtractStridedSliceOp::create(
+                                       b, loc, row, {block}, {group}, {1})
+                                       .getResult());
+    for (int64_t bit = 1; bit < group; bit *= 2) {
+      SmallVector<int64_t> low, high;
+      for (int64_t j = 0; j < group; ++j) {
+        low.push_back(j & bit ? group + (j ^ bit) : j);
+        high.push_back(j & bit ? group + j : j | bit);
+      }
+      for (int64_t i = 0; i < group; ++i) {
+        if (i & bit)
+          continue;
+        Value l = v[i], r = v[i | bit];
+        v[i] = vector::ShuffleOp::create(b, loc, l, r,
+                                         b.getDenseI64ArrayAttr(low));
+        v[i | bit] = vector::ShuffleOp::create(b, loc, l, r,
+                                               b.getDenseI64ArrayAttr(high));
+      }
+    }
+    llvm::append_range(columns, v);
+  }
+  return columns;
+}
+
 using LeftPack = RowVectorizationOptions::LeftPack;
 
 /// A group of f32 rows whose threshold searches go a lane per row: a
@@ -1834,8 +1872,8 @@ using LeftPack = RowVectorizationOptions::LeftPack;
 /// and the rounds are unrolled over the rows (for the shuffles that reduce
 /// them); the f64 sweep and the output loop over the rows.
 struct RowBatch {
-  /// `rows` the group's rows, `maxima` their maxima (a vector of the compute
-  /// type, a lane per row).
+  /// `rows` the group's rows, `seeds` their lanes' maxima, `maxima`
+  /// the rows' maxima (a vector of the compute type, a lane per row).
   RowBatch(FamilyRowBuilder &rb, Value x, ArrayRef<SmallVector<Value>> rows,
            ArrayRef<Value> seeds, Value maxima, double scale)
       : rb(rb), b(rb.b), loc(rb.loc), x(x), rows(rows), seeds(seeds),
@@ -1845,6 +1883,7 @@ struct RowBatch {
     maxima32 = maxima;
     if (cast<VectorType>(maxima.getType()).getElementType() != f32)
       maxima32 = arith::TruncFOp::create(b, loc, groupType, maxima);
+    seedColumns = transposeRows(b, loc, seeds);
     finite =
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                               math::AbsFOp::create(b, loc, maxima32),
@@ -1869,11 +1908,7 @@ struct RowBatch {
     return GroupReduction(
         b, loc, rows.size(), [&builder, at, minimum](Value l, Value r) {
           if (minimum)
-            return arith::MinimumFOp::create(
-                       builder, at, l, r,
-                       arith::FastMathFlagsAttr::get(
-                           builder.getContext(), arith::FastMathFlags::nnan))
-                .getResult();
+            return minIgnoringNaN(builder, at, l, r);
           return arith::AddFOp::create(builder, at, l, r).getResult();
         });
   }
@@ -1917,21 +1952,47 @@ struct RowBatch {
       return body(v, t, in, acc);
     });
   }
-  /// sweepRow over the group's row `g` at its lane of `taus`, or with
-  /// `seeds` over its seeds instead: a threshold of a subset of the row's
-  /// entries is a lower bound of the row's (a subset's sums are smaller at
-  /// every threshold), found in a quarter of the work or less.
+  /// The rounds over every row's seeds at once, at the rows' `taus` (a
+  /// threshold of a subset of a row's entries is a lower bound of the
+  /// row's: a subset's sums are smaller at every threshold; found in a
+  /// quarter of the work or less):
+  /// `body` gets a column of seeds x (a vector of the group, a lane per
+  /// row), t = x - m and the lanes where X > tau, and its accumulators are
+  /// vectors of the group, the rows' sums: no reduction across lanes (a
+  /// round of entmax(1.5) on rows of 128 f32 summed each row's 16 seeds,
+  /// then reduced 4 sums of 8 rows by shuffles, ~230 instructions; here
+  /// ~120 and a shorter latency chain). The columns go in kSeedChains
+  /// independent sets of accumulators, combined at the end: with
+  /// `minimum[i]` the i-th by a min (its lanes never NaN), else by an add.
+  SmallVector<Value> sweepSeeds(Value taus, ValueRange inits,
+                                ArrayRef<bool> minimum, SweepBody body) {
+    constexpr int64_t kSeedChains = 2;
+    Value tauv = taus;
+    if (scale != 1.0)
+      tauv = arith::MulFOp::create(b, loc, taus, splat(1 / scale));
+    int64_t chains = std::min<int64_t>(
+        kSeedChains, static_cast<int64_t>(seedColumns.size()));
+    SmallVector<SmallVector<Value>> sets(chains, SmallVector<Value>(inits));
+    for (auto [j, column] : llvm::enumerate(seedColumns)) {
+      auto [t, in] = classify(column, maxima32, tauv);
+      sets[j % chains] = body(column, t, in, sets[j % chains]);
+    }
+    SmallVector<Value> acc = sets.front();
+    for (ArrayRef<Value> set : ArrayRef(sets).drop_front())
+      for (auto [i, value] : llvm::enumerate(set))
+        acc[i] = minimum[i]
+                     ? minIgnoringNaN(b, loc, acc[i], value)
+                     : arith::AddFOp::create(b, loc, acc[i], value).getResult();
+    return acc;
+  }
+
+  /// sweepRow over the group's row `g` at its lane of `taus`: over its
+  /// candidates where pack() made them.
   SmallVector<Value> sweepRow(int64_t g, Value taus, ValueRange inits,
-                              SweepBody body, bool overSeeds = false) {
-    if (!overSeeds && scratch)
+                              SweepBody body) {
+    if (scratch)
       return sweepPacked(rb.index(g), counts[g], lane(taus, g), inits, body);
-    if (!overSeeds)
-      return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
-    Value tau = lane(taus, g);
-    tau = unscaled(tau);
-    auto [t, in] =
-        classify(seeds[g], rb.broadcast(lane(maxima32, g)), rb.broadcast(tau));
-    return body(seeds[g], t, in, inits);
+    return sweepRow(rows[g], lane(maxima32, g), lane(taus, g), inits, body);
   }
 
   /// Left-packs every row's candidates, the entries x whose X is above the
@@ -2050,6 +2111,8 @@ struct RowBatch {
   VectorType groupType;
   /// The maxima in f32, and which are finite.
   Value maxima32, finite;
+  /// The seeds' columns (transposeRows): vector j holds every row's lane j.
+  SmallVector<Value> seedColumns;
   /// What pack() made: the scratch of the rows' candidates, the entries of
   /// a row's region, and the rows' counts (also as a vector of index).
   Value scratch, stride, countVector;
@@ -2326,7 +2389,9 @@ Value buildSimplexRows(
                   .getResult(0);
             };
             // The rows' maxima a lane per row: their lanes' maxima reduced
-            // together.
+            // together (a tree: the columns' maximum, a chain of 15 NaN-
+            // propagating maxima, made the rows' searches wait; entmax(1.5)
+            // of 1024 x 128 1.06x slower).
             GroupReduction maxima(b, loc, lanes, [&](Value l, Value r) {
               return arith::MaximumFOp::create(b, loc, l, r).getResult();
             });
@@ -2511,26 +2576,38 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
         b, loc, types, inits,
         [&](OpBuilder &, Location, ValueRange args) {
           Value tau = args[0], count = args[1];
-          Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
-          GroupReduction sums = batch.reduction(), sizes = batch.reduction();
-          for (int64_t g = 0; g < batch.size(); ++g) {
-            SmallVector<Value> acc = batch.sweepRow(
-                g, tau, ValueRange{zero, zero},
-                [&](Value, Value t, Value in, ValueRange acc) {
-                  // Masked adds.
-                  return SmallVector<Value>{
-                      arith::SelectOp::create(
-                          b, loc, in, arith::AddFOp::create(b, loc, acc[0], t),
-                          acc[0]),
-                      arith::SelectOp::create(
-                          b, loc, in,
-                          arith::AddFOp::create(b, loc, acc[1], one), acc[1])};
-                },
-                overSeeds);
-            sums.add(acc[0]);
-            sizes.add(acc[1]);
+          // Masked adds.
+          auto accumulate = [&](Value, Value t, Value in,
+                                ValueRange acc) -> SmallVector<Value> {
+            return SmallVector<Value>{
+                arith::SelectOp::create(
+                    b, loc, in, arith::AddFOp::create(b, loc, acc[0], t),
+                    acc[0]),
+                arith::SelectOp::create(
+                    b, loc, in,
+                    arith::AddFOp::create(
+                        b, loc, acc[1], constantLike(b, loc, t.getType(), 1.0)),
+                    acc[1])};
+          };
+          Value sum, size;
+          if (overSeeds) {
+            Value zero = batch.splat(0.0);
+            SmallVector<Value> acc = batch.sweepSeeds(
+                tau, ValueRange{zero, zero}, {false, false}, accumulate);
+            sum = acc[0];
+            size = acc[1];
+          } else {
+            Value zero = rb.splat(f32, 0.0);
+            GroupReduction sums = batch.reduction(), sizes = batch.reduction();
+            for (int64_t g = 0; g < batch.size(); ++g) {
+              SmallVector<Value> acc =
+                  batch.sweepRow(g, tau, ValueRange{zero, zero}, accumulate);
+              sums.add(acc[0]);
+              sizes.add(acc[1]);
+            }
+            sum = sums.getResult();
+            size = sizes.getResult();
           }
-          Value sum = sums.getResult(), size = sizes.getResult();
           Value newTau = arith::DivFOp::create(
               b, loc, arith::SubFOp::create(b, loc, sum, batch.splat(1.0)),
               size);
@@ -2915,46 +2992,59 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
           b, loc, types, inits,
           [&](OpBuilder &, Location, ValueRange args) {
             Value tau = args[0], active = args[1], round = args[2];
-            Value zero = rb.splat(f32, 0.0), one = rb.splat(f32, 1.0);
-            Value inf = rb.splat(f32, std::numeric_limits<double>::infinity());
-            GroupReduction sizes = batch.reduction(),
-                           firsts = batch.reduction(),
-                           seconds = batch.reduction(),
-                           lows = batch.reduction(/*minimum=*/true);
-            for (int64_t g = 0; g < group; ++g) {
-              Value minusTau = rb.broadcast(
-                  arith::NegFOp::create(b, loc, batch.lane(tau, g)));
-              Value scalev = rb.splat(f32, alpha - 1.0);
-              SmallVector<Value> acc = batch.sweepRow(
-                  g, tau, ValueRange{zero, zero, zero, inf},
+            // u = X - tau in one rounding at `minusTau` = -tau (t's shape),
+            // then masked adds, a masked fma and a masked min.
+            auto accumulate = [&](Value t, Value in, Value minusTau,
+                                  ValueRange acc) -> SmallVector<Value> {
+              Type vectorType = t.getType();
+              Value u = math::FmaOp::create(
+                  b, loc, t, constantLike(b, loc, vectorType, alpha - 1.0),
+                  minusTau);
+              return SmallVector<Value>{
+                  select(in,
+                         arith::AddFOp::create(
+                             b, loc, acc[0],
+                             constantLike(b, loc, vectorType, 1.0)),
+                         acc[0]),
+                  select(in, arith::AddFOp::create(b, loc, acc[1], u), acc[1]),
+                  select(in, math::FmaOp::create(b, loc, u, u, acc[2]), acc[2]),
+                  // No NaN in S: a min without NaN checks (one masked vminps).
+                  select(in, minIgnoringNaN(b, loc, acc[3], u), acc[3])};
+            };
+            double inf = std::numeric_limits<double>::infinity();
+            SmallVector<Value> sums;
+            if (overSeeds) {
+              Value minusTau = arith::NegFOp::create(b, loc, tau);
+              Value zero = batch.splat(0.0);
+              sums = batch.sweepSeeds(
+                  tau, ValueRange{zero, zero, zero, batch.splat(inf)},
+                  {false, false, false, true},
                   [&](Value, Value t, Value in, ValueRange acc) {
-                    // u = X - tau in one rounding, then masked adds, a
-                    // masked fma and a masked min.
-                    Value u = math::FmaOp::create(b, loc, t, scalev, minusTau);
-                    return SmallVector<Value>{
-                        select(in, arith::AddFOp::create(b, loc, acc[0], one),
-                               acc[0]),
-                        select(in, arith::AddFOp::create(b, loc, acc[1], u),
-                               acc[1]),
-                        select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
-                               acc[2]),
-                        // No NaN in S: a min without NaN checks.
-                        select(in,
-                               arith::MinimumFOp::create(
-                                   b, loc, acc[3], u,
-                                   arith::FastMathFlagsAttr::get(
-                                       b.getContext(),
-                                       arith::FastMathFlags::nnan)),
-                               acc[3])};
-                  },
-                  overSeeds);
-              sizes.add(acc[0]);
-              firsts.add(acc[1]);
-              seconds.add(acc[2]);
-              lows.add(acc[3]);
+                    return accumulate(t, in, minusTau, acc);
+                  });
+            } else {
+              Value zero = rb.splat(f32, 0.0);
+              GroupReduction sizes = batch.reduction(),
+                             firsts = batch.reduction(),
+                             seconds = batch.reduction(),
+                             lows = batch.reduction(/*minimum=*/true);
+              for (int64_t g = 0; g < group; ++g) {
+                Value minusTau = rb.broadcast(
+                    arith::NegFOp::create(b, loc, batch.lane(tau, g)));
+                SmallVector<Value> acc = batch.sweepRow(
+                    g, tau, ValueRange{zero, zero, zero, rb.splat(f32, inf)},
+                    [&](Value, Value t, Value in, ValueRange acc) {
+                      return accumulate(t, in, minusTau, acc);
+                    });
+                sizes.add(acc[0]);
+                firsts.add(acc[1]);
+                seconds.add(acc[2]);
+                lows.add(acc[3]);
+              }
+              sums = {sizes.getResult(), firsts.getResult(),
+                      seconds.getResult(), lows.getResult()};
             }
-            Value k = sizes.getResult(), u1 = firsts.getResult(),
-                  u2 = seconds.getResult(), low = lows.getResult();
+            Value k = sums[0], u1 = sums[1], u2 = sums[2], low = sums[3];
             Value delta = exactStep(k, u1, u2);
             Value exact = cmp(arith::CmpFPredicate::OGE, low, delta);
             Value newton = arith::DivFOp::create(
