@@ -526,12 +526,13 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     logits and labels; `sparsemax` and `entmax` (the max and the lanes'
     maxima, whose threshold bounds the row's from below; the candidates
     above it packed into a scratch a vector at a time; the threshold rounds
-    over the scratch; the output). Short f32 rows go a register's lanes of
-    rows at a time with their searches a lane per row; with `left-pack`
-    (which the CPU pipeline sets from the target: `avx2` with AVX2 at 256
-    bits, `avx512` with AVX-512F at 512), their candidates above the bound
-    are packed exactly, a register at a time with `softmax.left_pack`, and
-    the rounds read them instead of the rows.
+    over the scratch; the output). f32 rows of at most 8192 go a
+    register's lanes of rows at a time with their searches a lane per row
+    (on the lanes' maxima transposed: vector j every row's lane j); with
+    `left-pack` (which the CPU pipeline sets from the target: `avx2` with
+    AVX2 at 256 bits, `avx512` with AVX-512F at 512), their candidates
+    above the bound are packed exactly, a register at a time with
+    `softmax.left_pack`, and the rounds read them instead of the rows.
 
     With `nontemporal`, the gradients stream their output where
     `softmax.store_form` on the op says "nontemporal", or, unpinned, where
