@@ -428,9 +428,9 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // loops. Rows of at most 8192 go 8 at a time first as for sparsemax, their
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
-// for every row (masked adds, a masked fma and min; on the seeds,
-// transposed as for sparsemax, with no shuffle), one square root and
-// division for all, and keeps the sums of the round whose exact step ended
+// for every row (masked adds, a masked fma and min), one square root and
+// division for all (on the seeds, transposed as for sparsemax, with no
+// shuffle, only sum u and sum u^2 and Newton's step: a lower bound), and keeps the sums of the round whose exact step ended
 // each row; then the exact step again in f64 from those sums for all 8
 // rows at once (one square root and the divisions on vector<8xf64>), taken
 // per row where their f32 rounding moves the threshold little enough (else
@@ -441,15 +441,21 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: %[[SEEDED:.*]]:3 = scf.while ({{.*}}) : (vector<8xf32>, vector<8xi1>, index) -> (vector<8xf32>, vector<8xi1>, index)
 // CHECK-NOT: scf.for
 // CHECK-NOT: vector.shuffle
+// CHECK-NOT: math.sqrt
+// CHECK-NOT: arith.cmpf olt
 // CHECK: %[[IN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<8xf32>
 // CHECK: %[[U:.*]] = math.fma %{{.*}} : vector<8xf32>
-// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[U]], %{{.*}} : vector<8xf32>
-// CHECK-NEXT: %[[LOW:.*]] = arith.select %[[LESS]], %[[U]], %{{.*}} : vector<8xi1>, vector<8xf32>
-// CHECK-NEXT: arith.select %[[IN]], %[[LOW]], %{{.*}} : vector<8xi1>, vector<8xf32>
-// CHECK: math.sqrt %{{.*}} : vector<8xf32>
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK-NOT: math.sqrt
 // CHECK: scf.condition
 // CHECK: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0, {{.*}}) : (vector<8xf32>, vector<8xi1>, index, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xi1>)
-// CHECK-COUNT-8: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[CIN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK: %[[CU:.*]] = math.fma %{{.*}} : vector<16xf32>
+// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[CU]], %{{.*}} : vector<16xf32>
+// CHECK-NEXT: %[[LOW:.*]] = arith.select %[[LESS]], %[[CU]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NEXT: arith.select %[[CIN]], %[[LOW]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-COUNT-7: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: scf.condition
 // CHECK: arith.extf %[[FOUND]]#3 : vector<8xf32> to vector<8xf64>
