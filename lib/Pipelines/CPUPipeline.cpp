@@ -91,6 +91,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
     vectorizeOptions.f32CachedGrad = tuning.f32CachedGrad;
     // (softmax-vectorize ignores a simplex width of at least its own.)
     vectorizeOptions.simplexVectorBits = tuning.simplexVectorBits;
+    vectorizeOptions.simplexWideLeftPack = tuning.simplexWideLeftPack;
     vectorizeOptions.unroll = options.unroll;
     vectorizeOptions.prefetch = options.prefetch;
     // Cache sizes: given (a negative one is reported by the passes), this

@@ -3,6 +3,7 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s --check-prefix=NONE
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512 simplex-vector-bits=256" --canonicalize | FileCheck %s --check-prefix=AVX2
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512 simplex-vector-bits=256" --canonicalize | FileCheck %s --check-prefix=NARROW
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=512 left-pack=avx512 simplex-vector-bits=256 simplex-wide-left-pack=true" --canonicalize | FileCheck %s --check-prefix=WIDE
 
 // With a left-pack, the short rows that go 8 (AVX2) or 16 (AVX-512) at a
 // time pack their candidates after the search on the lanes' maxima: one
@@ -52,6 +53,19 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // AVX512: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<32xf32>
 // NONE-LABEL: func.func @entmax
 // NONE-NOT: softmax.left_pack
+// With simplex-wide-left-pack, the 256-bit row batches (8 rows, vectors of
+// 16 lanes) pack each vector of 16 lanes at once with AVX-512's compress.
+// WIDE-LABEL: func.func @entmax
+// WIDE: %[[SEEDED:.*]]:3 = scf.while {{.*}} : (vector<8xf32>, vector<8xi1>, index)
+// WIDE: scf.condition
+// WIDE: %[[SCRATCH:.*]] = memref.alloc(%{{.*}}) : memref<?xf32>
+// WIDE: %[[IN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
+// WIDE-NOT: vector.extract_strided_slice
+// WIDE: %[[P:.*]], %[[N:.*]] = softmax.left_pack %{{.*}}, %[[IN]] target("avx512") : vector<16xf32>, vector<16xi1>
+// WIDE: vector.transfer_write %[[P]], %[[SCRATCH]][%[[AT:.*]]] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
+// WIDE: arith.addi %[[AT]], %[[N]] : index
+// WIDE-NOT: target("avx2")
+// WIDE: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
 
 // -----
 

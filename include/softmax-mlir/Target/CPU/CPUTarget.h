@@ -71,6 +71,10 @@ struct CPUTuning {
   /// Bits of sparsemax's and entmax's registers where narrower than the
   /// target's (softmax-vectorize's simplex-vector-bits); 0: the target's.
   int64_t simplexVectorBits = 0;
+  /// Row batches of sparsemax and entmax pack 16 lanes with AVX-512's
+  /// compress where their registers are narrower
+  /// (softmax-vectorize's simplex-wide-left-pack).
+  bool simplexWideLeftPack = false;
 
   /// AMD Zen 4's: no next-row prefetch, only aligned rows streamed, the f32
   /// pass with ordinary stores too (compare_grads.py there: softmax_grad
@@ -79,7 +83,9 @@ struct CPUTuning {
   /// faster on rows of 128 and 1024).
   static CPUTuning zen4();
   /// AMD Zen 5's: the defaults but sparsemax and entmax in 256-bit registers
-  /// (compare_sparse.py there: 1.1x-1.3x faster on rows of 128 and 1024).
+  /// (compare_sparse.py there: 1.1x-1.3x faster on rows of 128 and 1024),
+  /// their row batches packing with AVX-512's compress on 16 lanes (1.05x-
+  /// 1.25x faster on rows of 128 to 1024; not measured on Zen 4).
   /// Zen 4's gradient choices were slower there (compare_grads.py:
   /// log_softmax_grad 1.5x-2.0x on rows of 512 to 2048 without the
   /// next-row prefetch, the others within noise).

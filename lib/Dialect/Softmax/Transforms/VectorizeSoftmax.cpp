@@ -88,6 +88,7 @@ struct SoftmaxVectorizePass
     RowVectorizationOptions options;
     options.leftPack = *pack;
     options.simplexVectorBits = simplexVectorBits;
+    options.simplexWideLeftPack = simplexWideLeftPack;
     options.vectorBits = vectorBits;
     options.unroll = unroll;
     options.threads = threads;

@@ -560,11 +560,13 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     (which go 8 or 2 at a time) prefetch the row of the next group at the
     same place. With `simplex-vector-bits` below `vector-bits`,
     sparsemax's and entmax's row loops use registers of that width (and
-    AVX2's left-pack at 256 bits where `left-pack` is avx512). The CPU
-    pipeline turns `grad-prefetch` and `stream-misaligned` off,
-    `f32-cached-grad` on and `simplex-vector-bits` to 256 for CPUs where
-    that measured faster (AMD Zen 4; Zen 5 and later only
-    `simplex-vector-bits`, see `getCPUTuning`).
+    AVX2's left-pack at 256 bits where `left-pack` is avx512, or with
+    `simplex-wide-left-pack` AVX-512's compress on the row batches' 16
+    lanes). The CPU pipeline turns `grad-prefetch` and `stream-misaligned`
+    off, `f32-cached-grad` on and `simplex-vector-bits` to 256 for CPUs
+    where that measured faster (AMD Zen 4; Zen 5 and later only
+    `simplex-vector-bits`, and `simplex-wide-left-pack` on, see
+    `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -607,6 +609,11 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
            "Vector register bits of sparsemax's and entmax's row loops (0: "
            "vector-bits; less on a target whose wide registers run their "
            "searches slower, with the left-pack of that width)">,
+    Option<"simplexWideLeftPack", "simplex-wide-left-pack", "bool",
+           /*default=*/"false",
+           "With simplex-vector-bits below vector-bits and left-pack=avx512, "
+           "the row batches pack 16 lanes at a time with AVX-512's compress "
+           "(else 8 with AVX2's table)">,
     Option<"leftPack", "left-pack", "std::string", /*default=*/"\"none\"",
            "How the target left-packs a register of f32 lanes without a "
            "branch: none, avx2 (a table of vpermps indices) or avx512 "

@@ -146,6 +146,10 @@ struct RowVectorizationOptions {
   /// vectorBits) for vectorBits; less on a target whose wide registers run
   /// their searches slower.
   int64_t simplexVectorBits = 0;
+  /// With simplexVectorBits below vectorBits on an AVX-512 target, the
+  /// row batches pack their candidates 16 lanes at a time with AVX-512's
+  /// compress (two of those registers) instead of 8 with AVX2's table.
+  bool simplexWideLeftPack = false;
 };
 
 /// The left-pack `name` ("none", "avx2", "avx512") stands for, if any.
