@@ -1883,8 +1883,8 @@ struct RowBatch {
   /// the rows' maxima (a vector of the compute type, a lane per row).
   RowBatch(FamilyRowBuilder &rb, Value x, ArrayRef<SmallVector<Value>> rows,
            ArrayRef<Value> seeds, Value maxima, double scale)
-      : rb(rb), b(rb.b), loc(rb.loc), x(x), rows(rows), seeds(seeds),
-        maxima(maxima), scale(scale) {
+      : rb(rb), b(rb.b), loc(rb.loc), x(x), rows(rows), maxima(maxima),
+        scale(scale) {
     f32 = b.getF32Type();
     groupType = VectorType::get({int64_t(rows.size())}, f32);
     maxima32 = maxima;
@@ -1966,9 +1966,10 @@ struct RowBatch {
   /// `body` gets a column of seeds x (a vector of the group, a lane per
   /// row), t = x - m and the lanes where X > tau, and its accumulators are
   /// vectors of the group, the rows' sums: no reduction across lanes (a
-  /// round of entmax(1.5) on rows of 128 f32 summed each row's 16 seeds,
-  /// then reduced 4 sums of 8 rows by shuffles, ~230 instructions; here
-  /// ~120 and a shorter latency chain). The columns go in kSeedChains
+  /// round of entmax(1.5)'s four sums on rows of 128 f32 summed each row's
+  /// 16 seeds, then reduced the sums of 8 rows by shuffles, ~230
+  /// instructions; this way ~120 and a shorter latency chain). The columns
+  /// go in kSeedChains
   /// independent sets of sums, added at the end.
   SmallVector<Value> sweepSeeds(Value taus, ValueRange inits, SweepBody body) {
     constexpr int64_t kSeedChains = 2;
@@ -2107,15 +2108,14 @@ struct RowBatch {
   Location loc;
   Value x;
   ArrayRef<SmallVector<Value>> rows;
-  /// Per row the maxima of its lanes (f32, -inf past the row's end).
-  ArrayRef<Value> seeds;
   Value maxima;
   double scale;
   Type f32;
   VectorType groupType;
   /// The maxima in f32, and which are finite.
   Value maxima32, finite;
-  /// The seeds' columns (transposeRows): vector j holds every row's lane j.
+  /// The seeds (per row the maxima of its lanes, f32, -inf past the row's
+  /// end) as columns (transposeRows): vector j holds every row's lane j.
   SmallVector<Value> seedColumns;
   /// What pack() made: the scratch of the rows' candidates, the entries of
   /// a row's region, and the rows' counts (also as a vector of index).
@@ -2181,8 +2181,8 @@ constexpr int64_t kSimplexGroup = 2;
 /// rows of at most kBatchedSimplexRow (longer ones too) go a register's
 /// lanes at a time instead, their thresholds from `batched` (a lane per
 /// row).
-/// With `prefetch`, the output passes of rows of at most kShortSimplexRow
-/// prefetch the next group's rows.
+/// With `prefetch`, the output passes of rows in groups (pairs and
+/// batches) prefetch the next group's rows.
 Value buildSimplexRows(
     FamilyRowBuilder &rb, Value x, FloatType type, double scale, int64_t group,
     SimplexSearch search, const BatchedSearch *batched, bool prefetch,
@@ -3003,24 +3003,11 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
           b, loc, types, inits,
           [&](OpBuilder &, Location, ValueRange args) {
             Value tau = args[0], active = args[1], round = args[2];
-            // u = X - tau in one rounding at `minusTau` = -tau (t's shape),
-            // then masked adds, a masked fma and a masked min.
-            auto accumulate = [&](Value t, Value in, Value minusTau,
-                                  ValueRange acc) -> SmallVector<Value> {
-              Type vectorType = t.getType();
-              Value u = math::FmaOp::create(
-                  b, loc, t, constantLike(b, loc, vectorType, alpha - 1.0),
+            // u = X - tau in one rounding at `minusTau` = -tau (t's shape).
+            auto residual = [&](Value t, Value minusTau) -> Value {
+              return math::FmaOp::create(
+                  b, loc, t, constantLike(b, loc, t.getType(), alpha - 1.0),
                   minusTau);
-              return SmallVector<Value>{
-                  select(in,
-                         arith::AddFOp::create(
-                             b, loc, acc[0],
-                             constantLike(b, loc, vectorType, 1.0)),
-                         acc[0]),
-                  select(in, arith::AddFOp::create(b, loc, acc[1], u), acc[1]),
-                  select(in, math::FmaOp::create(b, loc, u, u, acc[2]), acc[2]),
-                  // No NaN in S: a min without NaN checks (one masked vminps).
-                  select(in, minIgnoringNaN(b, loc, acc[3], u), acc[3])};
             };
             double inf = std::numeric_limits<double>::infinity();
             Value step, settled, exact, k, u1, u2;
@@ -3046,10 +3033,8 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               SmallVector<Value> sums = batch.sweepSeeds(
                   tau, ValueRange{zero, zero},
                   [&](Value, Value t, Value in, ValueRange acc) {
-                    Value u = math::FmaOp::create(
-                        b, loc, t,
-                        constantLike(b, loc, t.getType(), alpha - 1.0),
-                        minusTau);
+                    // Masked adds and a masked fma.
+                    Value u = residual(t, minusTau);
                     return SmallVector<Value>{
                         select(in, arith::AddFOp::create(b, loc, acc[0], u),
                                acc[0]),
@@ -3072,7 +3057,22 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                 SmallVector<Value> acc = batch.sweepRow(
                     g, tau, ValueRange{zero, zero, zero, rb.splat(f32, inf)},
                     [&](Value, Value t, Value in, ValueRange acc) {
-                      return accumulate(t, in, minusTau, acc);
+                      // Masked adds, a masked fma and a masked min.
+                      Value u = residual(t, minusTau);
+                      return SmallVector<Value>{
+                          select(in,
+                                 arith::AddFOp::create(
+                                     b, loc, acc[0],
+                                     constantLike(b, loc, t.getType(), 1.0)),
+                                 acc[0]),
+                          select(in, arith::AddFOp::create(b, loc, acc[1], u),
+                                 acc[1]),
+                          select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
+                                 acc[2]),
+                          // No NaN in S: a min without NaN checks (one
+                          // masked vminps).
+                          select(in, minIgnoringNaN(b, loc, acc[3], u),
+                                 acc[3])};
                     });
                 sizes.add(acc[0]);
                 firsts.add(acc[1]);
