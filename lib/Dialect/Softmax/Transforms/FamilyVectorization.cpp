@@ -1907,18 +1907,6 @@ struct RowBatch {
   Value orLanes(Value mask) {
     return vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, mask);
   }
-  /// A GroupReduction of the rows' sums, or with `minimum` minima (of
-  /// lanes that are never NaN).
-  GroupReduction reduction(bool minimum = false) {
-    OpBuilder &builder = b;
-    Location at = loc;
-    return GroupReduction(
-        b, loc, rows.size(), [&builder, at, minimum](Value l, Value r) {
-          if (minimum)
-            return minIgnoringNaN(builder, at, l, r);
-          return arith::AddFOp::create(builder, at, l, r).getResult();
-        });
-  }
 
   /// What a sweep does with a vector of a row: the entries x (f32), t = x -
   /// m in f32 and the lanes in the row where X = scale * t is above the
@@ -1988,6 +1976,36 @@ struct RowBatch {
       for (auto [i, value] : llvm::enumerate(set))
         acc[i] = arith::AddFOp::create(b, loc, acc[i], value);
     return acc;
+  }
+
+  /// sweepRow over every row of the group at its lane of `taus`, `body`
+  /// given the row's index; the rows' accumulators reduced to vectors of
+  /// the group by GroupReductions (shuffles): with `minimum[i]` the i-th by
+  /// a min (its lanes never NaN), else by adds.
+  SmallVector<Value>
+  sweepRows(Value taus, ValueRange inits, ArrayRef<bool> minimum,
+            function_ref<SmallVector<Value>(int64_t g, Value t, Value in,
+                                            ValueRange acc)>
+                body) {
+    SmallVector<GroupReduction> reductions;
+    for (bool isMinimum : minimum)
+      reductions.emplace_back(
+          b, loc, size(), [this, isMinimum](Value l, Value r) {
+            if (isMinimum)
+              return minIgnoringNaN(b, loc, l, r);
+            return arith::AddFOp::create(b, loc, l, r).getResult();
+          });
+    for (int64_t g = 0; g < size(); ++g) {
+      SmallVector<Value> acc = sweepRow(
+          g, taus, inits, [&](Value, Value t, Value in, ValueRange acc) {
+            return body(g, t, in, acc);
+          });
+      for (auto [reduction, value] : llvm::zip(reductions, acc))
+        reduction.add(value);
+    }
+    return llvm::map_to_vector(reductions, [](const GroupReduction &reduction) {
+      return reduction.getResult();
+    });
   }
 
   /// sweepRow over the group's row `g` at its lane of `taus`: over its
@@ -2609,15 +2627,13 @@ LogicalResult vectorizeSparsemax(RewriterBase &rewriter, Operation *op, Value x,
             size = acc[1];
           } else {
             Value zero = rb.splat(f32, 0.0);
-            GroupReduction sums = batch.reduction(), sizes = batch.reduction();
-            for (int64_t g = 0; g < batch.size(); ++g) {
-              SmallVector<Value> acc =
-                  batch.sweepRow(g, tau, ValueRange{zero, zero}, accumulate);
-              sums.add(acc[0]);
-              sizes.add(acc[1]);
-            }
-            sum = sums.getResult();
-            size = sizes.getResult();
+            SmallVector<Value> acc = batch.sweepRows(
+                tau, ValueRange{zero, zero}, {false, false},
+                [&](int64_t, Value t, Value in, ValueRange acc) {
+                  return accumulate(Value(), t, in, acc);
+                });
+            sum = acc[0];
+            size = acc[1];
           }
           Value newTau = arith::DivFOp::create(
               b, loc, arith::SubFOp::create(b, loc, sum, batch.splat(1.0)),
@@ -3047,43 +3063,35 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               settled = small(step);
             } else {
               Value zero = rb.splat(f32, 0.0);
-              GroupReduction sizes = batch.reduction(),
-                             firsts = batch.reduction(),
-                             seconds = batch.reduction(),
-                             lows = batch.reduction(/*minimum=*/true);
-              for (int64_t g = 0; g < group; ++g) {
-                Value minusTau = rb.broadcast(
-                    arith::NegFOp::create(b, loc, batch.lane(tau, g)));
-                SmallVector<Value> acc = batch.sweepRow(
-                    g, tau, ValueRange{zero, zero, zero, rb.splat(f32, inf)},
-                    [&](Value, Value t, Value in, ValueRange acc) {
-                      // Masked adds, a masked fma and a masked min.
-                      Value u = residual(t, minusTau);
-                      return SmallVector<Value>{
-                          select(in,
-                                 arith::AddFOp::create(
-                                     b, loc, acc[0],
-                                     constantLike(b, loc, t.getType(), 1.0)),
-                                 acc[0]),
-                          select(in, arith::AddFOp::create(b, loc, acc[1], u),
-                                 acc[1]),
-                          select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
-                                 acc[2]),
-                          // No NaN in S: a min without NaN checks (one
-                          // masked vminps).
-                          select(in, minIgnoringNaN(b, loc, acc[3], u),
-                                 acc[3])};
-                    });
-                sizes.add(acc[0]);
-                firsts.add(acc[1]);
-                seconds.add(acc[2]);
-                lows.add(acc[3]);
-              }
-              k = sizes.getResult();
-              u1 = firsts.getResult();
-              u2 = seconds.getResult();
+              SmallVector<Value> minusTaus;
+              for (int64_t g = 0; g < group; ++g)
+                minusTaus.push_back(rb.broadcast(
+                    arith::NegFOp::create(b, loc, batch.lane(tau, g))));
+              SmallVector<Value> sums = batch.sweepRows(
+                  tau, ValueRange{zero, zero, zero, rb.splat(f32, inf)},
+                  {false, false, false, true},
+                  [&](int64_t g, Value t, Value in, ValueRange acc) {
+                    // Masked adds, a masked fma and a masked min.
+                    Value u = residual(t, minusTaus[g]);
+                    return SmallVector<Value>{
+                        select(in,
+                               arith::AddFOp::create(
+                                   b, loc, acc[0],
+                                   constantLike(b, loc, t.getType(), 1.0)),
+                               acc[0]),
+                        select(in, arith::AddFOp::create(b, loc, acc[1], u),
+                               acc[1]),
+                        select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
+                               acc[2]),
+                        // No NaN in S: a min without NaN checks (one
+                        // masked vminps).
+                        select(in, minIgnoringNaN(b, loc, acc[3], u), acc[3])};
+                  });
+              k = sums[0];
+              u1 = sums[1];
+              u2 = sums[2];
               Value delta = exactStep(k, u1, u2);
-              exact = cmp(arith::CmpFPredicate::OGE, lows.getResult(), delta);
+              exact = cmp(arith::CmpFPredicate::OGE, sums[3], delta);
               step = select(exact, delta, newtonStep());
               settled = arith::OrIOp::create(b, loc, exact, small(step));
             }
