@@ -428,9 +428,11 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // loops. Rows of at most 8192 go 8 at a time first as for sparsemax, their
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
-// for every row (masked adds, a masked fma and min), one square root and
-// division for all (on the seeds, transposed as for sparsemax, with no
-// shuffle, only sum u and sum u^2 and Newton's step: a lower bound), and keeps the sums of the round whose exact step ended
+// for every row (masked adds, a masked fma, u on S else +inf and a min),
+// the exact step and Newton's step on sqrt(sum u^2) for all (two square
+// roots; on the seeds, transposed as for sparsemax, with no shuffle, only
+// sum u and sum u^2 and Newton's step on f: a lower bound), and keeps the
+// sums of the round whose exact step ended
 // each row; then the exact step again in f64 from those sums for all 8
 // rows at once (one square root and the divisions on vector<8xf64>), taken
 // per row where their f32 rounding moves the threshold little enough (else
@@ -452,11 +454,16 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: %[[CIN:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: %[[CU:.*]] = math.fma %{{.*}} : vector<16xf32>
-// CHECK: %[[LESS:.*]] = arith.cmpf olt, %[[CU]], %{{.*}} : vector<16xf32>
-// CHECK-NEXT: %[[LOW:.*]] = arith.select %[[LESS]], %[[CU]], %{{.*}} : vector<16xi1>, vector<16xf32>
-// CHECK-NEXT: arith.select %[[CIN]], %[[LOW]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK: %[[ON:.*]] = arith.select %[[CIN]], %[[CU]], %cst{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NEXT: %[[LESS:.*]] = arith.cmpf olt, %[[ON]], %[[ACC:.*]] : vector<16xf32>
+// CHECK-NEXT: arith.select %[[LESS]], %[[ON]], %[[ACC]] : vector<16xi1>, vector<16xf32>
 // CHECK-COUNT-7: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: math.sqrt %{{.*}} : vector<8xf32>
+// CHECK: %[[DISC:.*]] = math.sqrt %{{.*}} : vector<8xf32>
+// CHECK: %[[EXACT_STEP:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[ROOT:.*]] = math.sqrt %[[U2:.*]] : vector<8xf32>
+// CHECK-NEXT: %[[EXCESS:.*]] = arith.subf %[[U2]], %[[ROOT]] : vector<8xf32>
+// CHECK-NEXT: %[[NEWTON:.*]] = arith.divf %[[EXCESS]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT: arith.select %{{.*}}, %[[EXACT_STEP]], %[[NEWTON]] : vector<8xi1>, vector<8xf32>
 // CHECK: scf.condition
 // CHECK: arith.extf %[[FOUND]]#3 : vector<8xf32> to vector<8xf64>
 // CHECK: %[[TAU_AT:.*]] = arith.extf %[[FOUND]]#6 : vector<8xf32> to vector<8xf64>

@@ -2974,7 +2974,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     // U1 = sum u and U2 = sum u^2 over S = {u = X - tau > 0} and takes min
     // u; the exact quadratic's step delta = (U2 - 1) / (U1 + sqrt(U1^2 -
     // |S| (U2 - 1))) ends a row where min u >= delta (S is the support),
-    // else Newton's step (U2 - 1) / (2 U1) (a lower bound, f convex). Then
+    // else a Newton step (a lower bound; see batchedRounds). Then
     // per row the exact step again in the compute type over the support
     // found, and F at it for the output's factor.
     auto select = [&](Value flag, Value l, Value r) -> Value {
@@ -3027,8 +3027,24 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
             };
             double inf = std::numeric_limits<double>::infinity();
             Value step, settled, exact, k, u1, u2;
-            // Newton's step (U2 - 1) / (2 U1), a lower bound (f convex).
+            // On the seeds Newton's step on f, (U2 - 1) / (2 U1); on the
+            // rows Newton's step on sqrt(F), F = U2 = f + 1: (U2 - sqrt(U2))
+            // / U1. Both are lower bounds (f and sqrt(F), the 2-norm of the
+            // convex (X - tau)+, are convex); the latter is 2 sqrt(F) / (1 +
+            // sqrt(F)) times the former, up to twice as long far from the
+            // root, and exact while S stays (sqrt(F) is linear in tau
+            // there): rows of uniform entries end after 2.5 to 3.4 rounds
+            // instead of 3.0 to 4.7 (rows of 128 to 1024; 1024 x 128 to 128
+            // x 1024 in cache 1.12x-1.24x faster). Not on the seeds: their
+            // square root lengthened the rounds' chain more than the tighter
+            // bound saved (0.93x-0.94x on normal rows of 128 and 256).
             auto newtonStep = [&] {
+              if (!overSeeds)
+                return arith::DivFOp::create(
+                    b, loc,
+                    arith::SubFOp::create(b, loc, u2,
+                                          math::SqrtOp::create(b, loc, u2)),
+                    u1);
               return arith::DivFOp::create(
                   b, loc, arith::SubFOp::create(b, loc, u2, batch.splat(1.0)),
                   arith::AddFOp::create(b, loc, u1, u1));
@@ -3083,9 +3099,13 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                acc[1]),
                         select(in, math::FmaOp::create(b, loc, u, u, acc[2]),
                                acc[2]),
-                        // No NaN in S: a min without NaN checks (one
-                        // masked vminps).
-                        select(in, minIgnoringNaN(b, loc, acc[3], u), acc[3])};
+                        // u on S, else +inf, then a min without NaN
+                        // checks (no NaN in S): one vminps on the sweep's
+                        // chain, where a masked compare and a masked move
+                        // were two (rows of uniform entries in cache:
+                        // 256 1.06x, 1024 1.23x faster).
+                        minIgnoringNaN(b, loc, acc[3],
+                                       select(in, u, rb.splat(f32, inf)))};
                   });
               k = sums[0];
               u1 = sums[1];
