@@ -86,6 +86,7 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
         : options.tuning == CPUTuningChoice::Auto && tm ? getCPUTuning(**tm)
                                                         : CPUTuning();
     vectorizeOptions.gradPrefetch = tuning.gradPrefetch;
+    vectorizeOptions.softmaxGradPrefetch = tuning.softmaxGradPrefetch;
     vectorizeOptions.streamMisaligned = tuning.streamMisaligned;
     vectorizeOptions.streamAcrossRows = tuning.streamAcrossRows;
     vectorizeOptions.f32CachedGrad = tuning.f32CachedGrad;

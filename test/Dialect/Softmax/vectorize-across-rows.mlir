@@ -1,5 +1,6 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256" --canonicalize | FileCheck %s
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 stream-across-rows=false" --canonicalize | FileCheck %s --check-prefix=ROWS
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 softmax-grad-prefetch=false" --canonicalize | FileCheck %s --check-prefix=NOPF
 
 // softmax_grad whose output streams (pinned here; unpinned where it is
 // larger than L2) on a static shape: groups of rows (16 KiB of output: 124
@@ -48,6 +49,13 @@
 // ROWS-NOT: tensor.collapse_shape
 // ROWS: scf.forall (%{{.*}}) in (300)
 // ROWS: } {softmax.nontemporal = 32 : i64}
+// With softmax-grad-prefetch=false the same groups with no prefetch.
+// NOPF-LABEL: func.func @softmax_grad_groups
+// NOPF: tensor.collapse_shape
+// NOPF-NOT: memref.prefetch
+// NOPF: } {softmax.nontemporal = 32 : i64}
+// NOPF-NOT: memref.prefetch
+// NOPF: return
 func.func @softmax_grad_groups(%y: tensor<300x33xf32>, %dy: tensor<300x33xf32>) -> tensor<300x33xf32> {
   %dx = softmax.softmax_grad %y, %dy dim(1) {softmax.store_form = "nontemporal"} : tensor<300x33xf32>
   return %dx : tensor<300x33xf32>

@@ -2,6 +2,7 @@
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 prefetch=false" --canonicalize | FileCheck %s --check-prefix=NOPF
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 grad-prefetch=false stream-misaligned=false" --canonicalize | FileCheck %s --check-prefix=TUNED
 // RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 f32-cached-grad=true" --canonicalize | FileCheck %s --check-prefix=F32C
+// RUN: softmax-opt %s --split-input-file --softmax-vectorize="vector-bits=256 softmax-grad-prefetch=false" --canonicalize | FileCheck %s --check-prefix=SGPF
 
 // softmax_grad: per row, s = sum(y * dy) in f64 lanes over whole vectors
 // and a masked tail, and the largest |dy| as integer bits. Then, where the
@@ -87,6 +88,13 @@
 // TUNED: } {softmax.nontemporal = 32 : i64}
 // TUNED-NOT: memref.prefetch
 // TUNED: return
+// With softmax-grad-prefetch=false softmax_grad's passes prefetch nothing
+// (see also @grads_cached).
+// SGPF-LABEL: func.func @softmax_grad
+// SGPF-NOT: memref.prefetch
+// SGPF: } {softmax.nontemporal = 32 : i64}
+// SGPF-NOT: memref.prefetch
+// SGPF: return
 func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %dx = softmax.softmax_grad %y, %dy dim(1) : tensor<?x?xf32>
   return %dx : tensor<?x?xf32>
@@ -119,6 +127,19 @@ func.func @softmax_grad(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> tensor<?x?
 // F32C: scf.if %[[FITS2]] -> (tensor<1x?xf32>)
 // F32C-NOT: softmax.nontemporal
 // F32C: return
+// With softmax-grad-prefetch=false only log_softmax_grad's second pass
+// (the one with exp) prefetches the next row.
+// SGPF-LABEL: func.func @grads_cached
+// SGPF-NOT: memref.prefetch
+// SGPF: scf.forall
+// SGPF-NOT: memref.prefetch
+// SGPF: scf.forall
+// SGPF-NOT: memref.prefetch
+// SGPF: scf.forall
+// SGPF: memref.prefetch
+// SGPF-NEXT: memref.prefetch
+// SGPF: math.exp
+// SGPF: return
 func.func @grads_cached(%y: tensor<128x1024xf32>, %dy: tensor<128x1024xf32>,
                         %z: tensor<?x?xf32>)
     -> (tensor<128x1024xf32>, tensor<?x?xf32>, tensor<?x?xf32>) {

@@ -59,6 +59,9 @@ struct CPUTuning {
   /// The gradients' second pass prefetches the next row (softmax-vectorize's
   /// grad-prefetch).
   bool gradPrefetch = true;
+  /// With gradPrefetch, softmax_grad's second pass too (softmax-vectorize's
+  /// softmax-grad-prefetch).
+  bool softmaxGradPrefetch = true;
   /// Gradient rows whose output starts off a register's alignment may
   /// stream it (softmax-vectorize's stream-misaligned).
   bool streamMisaligned = true;
@@ -85,10 +88,12 @@ struct CPUTuning {
   /// AMD Zen 5's: the defaults but sparsemax and entmax in 256-bit registers
   /// (compare_sparse.py there: 1.1x-1.3x faster on rows of 128 and 1024),
   /// their row batches packing with AVX-512's compress on 16 lanes (1.05x-
-  /// 1.25x faster on rows of 128 to 1024; not measured on Zen 4).
-  /// Zen 4's gradient choices were slower there (compare_grads.py:
-  /// log_softmax_grad 1.5x-2.0x on rows of 512 to 2048 without the
-  /// next-row prefetch, the others within noise).
+  /// 1.25x faster on rows of 128 to 1024; not measured on Zen 4), and no
+  /// next-row prefetch in softmax_grad (compare_grads.py, three runs:
+  /// rows of 128 to 1024 f32 1.1x-1.4x faster, 2048 alike). Zen 4's other
+  /// gradient choices were slower there (log_softmax_grad 1.5x-2.0x on rows
+  /// of 512 to 2048 without the next-row prefetch, the others within
+  /// noise).
   static CPUTuning zen5();
 };
 

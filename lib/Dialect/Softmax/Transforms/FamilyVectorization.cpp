@@ -801,6 +801,14 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     return success();
   }
 
+  /// Whether the second pass prefetches the next row (with `prefetch`): not
+  /// where the target's tuning says it is slower (AMD Zen 4: both
+  /// gradients; Zen 5: softmax_grad, whose rows of 128 to 1024 f32 ran
+  /// 1.1x-1.4x faster without in compare_grads.py, rows of 2048 alike).
+  bool prefetchesNextRow() const {
+    return options.gradPrefetch && (logarithmic || options.softmaxGradPrefetch);
+  }
+
   /// Whether the rows stream as one sequence a group (buildAcrossRows): for
   /// softmax_grad with `stream-across-rows`, where the output streams
   /// (`streams` constant true), the shape is static and rows are at least a
@@ -903,7 +911,7 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
     // The next row's y and dy prefetched during a row's second pass, as
     // buildRows does (this row's again during the last row's).
     NextRowPrefetch next;
-    if (options.prefetch && options.gradPrefetch)
+    if (options.prefetch && prefetchesNextRow())
       next.buffers = {buildReadOnlyBuffer(rewriter, loc, yFlat),
                       buildReadOnlyBuffer(rewriter, loc, dyFlat)};
 
@@ -1050,10 +1058,9 @@ template <typename OpTy> struct VectorizeGrad : OpRewritePattern<OpTy> {
           // During the second pass (whose reads hit L1), prefetch the next
           // row's y and dy (compare_grads.py on an Intel AVX-512 machine:
           // log_softmax_grad 4096x1024 6.1 -> 5.1 ms, softmax_grad 8192x256
-          // 1.23 -> 0.98 ms); not where the target's tuning says it is slower
-          // (AMD Zen 4: softmax_grad rows of 256 to 2048 1.2x-1.5x faster
-          // without).
-          NextRowPrefetch next = options.gradPrefetch
+          // 1.23 -> 0.98 ms); see prefetchesNextRow (AMD Zen 4: softmax_grad
+          // rows of 256 to 2048 1.2x-1.5x faster without).
+          NextRowPrefetch next = prefetchesNextRow()
                                      ? rb.prefetchNextRow({y, dy}, row, options)
                                      : NextRowPrefetch();
           auto prefetchNext = [&](Value col, Value mask) {

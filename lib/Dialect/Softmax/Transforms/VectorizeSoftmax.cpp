@@ -94,6 +94,7 @@ struct SoftmaxVectorizePass
     options.threads = threads;
     options.prefetch = prefetch;
     options.gradPrefetch = gradPrefetch;
+    options.softmaxGradPrefetch = softmaxGradPrefetch;
     options.caches.l1Bytes = l1CacheKiB * 1024;
     options.caches.l2Bytes = l2CacheKiB * 1024;
     options.nontemporal = nontemporal;

@@ -556,7 +556,7 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     ordinary stores too where that bound holds). With `prefetch` and
     `grad-prefetch`, the gradients' second pass (whose reads hit L1)
     prefetches the next row's `y` and `dy` where a row is at most half of
-    L2; sparsemax's and entmax's output passes of rows of at most 1024
+    L2 (softmax_grad's only with `softmax-grad-prefetch`); sparsemax's and entmax's output passes of rows of at most 1024
     (which go 8 or 2 at a time) prefetch the row of the next group at the
     same place. With `simplex-vector-bits` below `vector-bits`,
     sparsemax's and entmax's row loops use registers of that width (and
@@ -565,8 +565,8 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     lanes). The CPU pipeline turns `grad-prefetch` and `stream-misaligned`
     off, `f32-cached-grad` on and `simplex-vector-bits` to 256 for CPUs
     where that measured faster (AMD Zen 4; Zen 5 and later only
-    `simplex-vector-bits`, and `simplex-wide-left-pack` on, see
-    `getCPUTuning`).
+    `simplex-vector-bits`, `simplex-wide-left-pack` on and
+    `softmax-grad-prefetch` off, see `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
@@ -586,6 +586,10 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     Option<"gradPrefetch", "grad-prefetch", "bool", /*default=*/"true",
            "With prefetch, also the gradients' second pass prefetches the "
            "next row's y and dy">,
+    Option<"softmaxGradPrefetch", "softmax-grad-prefetch", "bool",
+           /*default=*/"true",
+           "With grad-prefetch, softmax_grad's too (else only "
+           "log_softmax_grad's)">,
     Option<"nontemporal", "nontemporal", "bool", /*default=*/"true",
            "Let rows that write their output once stream it (see "
            "softmax.store_form)">,

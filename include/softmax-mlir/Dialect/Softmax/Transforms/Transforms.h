@@ -121,6 +121,8 @@ struct RowVectorizationOptions {
   /// With `prefetch`, also the gradients' second pass prefetches the next
   /// row's y and dy.
   bool gradPrefetch = true;
+  /// With `gradPrefetch`, softmax_grad's too (else only log_softmax_grad's).
+  bool softmaxGradPrefetch = true;
   /// Let rows whose last pass is the only one writing the output stream it
   /// where softmax.store_form (or, without it, the cost model at run time)
   /// says so; false: never.
