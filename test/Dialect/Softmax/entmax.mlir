@@ -6,7 +6,8 @@
 // one pass over the rows for F = sum u^2, D = 2 sum u, |S| and min u over
 // u = X - tau > 0 (X = 0.5 (x - m)), then a per-row update of the bracket,
 // the Newton step and the exact quadratic (sqrt), until every row is done;
-// then the sum of the powers and the rescaled output.
+// then the sum of the powers and the rescaled output. Newton's step is on
+// sqrt(F) - 1: 2 (F - sqrt(F)) / D where F > 0 (else (F - 1) / D).
 // ROUND-LABEL: func.func @entmax15
 // ROUND: softmax.entmax %arg0 dim(1) alpha(1.500000e+00) : tensor<?x?xf32>
 // CHECK-LABEL: func.func @entmax15
@@ -20,7 +21,15 @@
 // CHECK: arith.mulf %{{.*}}, %[[HALF]] : f64
 // CHECK: arith.minimumf
 // CHECK: %[[NEXT:.*]]:4 = linalg.generic {{.*}} ins(%[[SUMS]]#0, %[[SUMS]]#1, %[[SUMS]]#2, %[[SUMS]]#3 : {{.*}}) outs(%[[TAU]], %[[LO]], %[[HI]], %[[DONE]] : tensor<?xf64>, tensor<?xf64>, tensor<?xf64>, tensor<?xi1>)
-// CHECK: arith.divf
+// CHECK-NEXT: ^bb0(%[[F:.*]]: f64, %[[D:.*]]: f64, %{{.*}}: f64, %{{.*}}: f64, %[[OLD:.*]]: f64, %{{.*}}: f64, %{{.*}}: f64, %{{.*}}: i1):
+// CHECK: %[[FSTEP:.*]] = arith.divf %{{.*}}, %[[D]] : f64
+// CHECK-NEXT: %[[ROOT:.*]] = math.sqrt %[[F]] : f64
+// CHECK-NEXT: %[[EXCESS:.*]] = arith.subf %[[F]], %[[ROOT]] : f64
+// CHECK-NEXT: %[[PEXCESS:.*]] = arith.mulf %[[EXCESS]], %{{.*}} : f64
+// CHECK-NEXT: %[[HSTEP:.*]] = arith.divf %[[PEXCESS]], %[[D]] : f64
+// CHECK-NEXT: %[[SOME:.*]] = arith.cmpf ogt, %[[F]], %{{.*}} : f64
+// CHECK-NEXT: %[[STEP:.*]] = arith.select %[[SOME]], %[[HSTEP]], %[[FSTEP]] : f64
+// CHECK-NEXT: arith.addf %[[OLD]], %[[STEP]] : f64
 // CHECK: math.sqrt
 // CHECK: %[[ALL:.*]] = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[NEXT]]#3 : tensor<?xi1>) outs(%{{.*}} : tensor<i1>)
 // CHECK: arith.andi
@@ -37,16 +46,20 @@ func.func @entmax15(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // -----
 
 // Other alpha: powers by math.powf (p = 1 / (alpha - 1) = 4 and p - 1 = 3),
-// no quadratic; two sums a round.
+// no quadratic; two sums a round; Newton's step on F^(1/4) - 1 takes
+// F^(3/4).
 // ROUND-LABEL: func.func @entmax125
 // ROUND: softmax.entmax %arg0 dim(0) alpha(1.250000e+00) : tensor<8x3xf16>
 // CHECK-LABEL: func.func @entmax125
 // CHECK-DAG: %[[P:.*]] = arith.constant 4.000000e+00 : f32
 // CHECK-DAG: %[[P1:.*]] = arith.constant 3.000000e+00 : f32
+// CHECK-DAG: %[[P34:.*]] = arith.constant 7.500000e-01 : f32
 // CHECK: scf.while
 // CHECK: %[[SUMS:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<8x3xf16>, tensor<3xf32>, tensor<3xf32>)
 // CHECK: math.powf %{{.*}}, %[[P]] : f32
 // CHECK: math.powf %{{.*}}, %[[P1]] : f32
+// CHECK-NOT: math.sqrt
+// CHECK: math.powf %{{.*}}, %[[P34]] : f32
 // CHECK-NOT: math.sqrt
 // CHECK: scf.condition
 // CHECK: math.powf %{{.*}}, %[[P]] : f32

