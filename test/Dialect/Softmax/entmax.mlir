@@ -45,24 +45,28 @@ func.func @entmax15(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
-// Other alpha: powers by math.powf (p = 1 / (alpha - 1) = 4 and p - 1 = 3),
-// no quadratic; two sums a round; Newton's step on F^(1/4) - 1 takes
-// F^(3/4).
+// Other alpha: no quadratic; two sums a round, of u^p and p u^(p - 1) (p =
+// 1 / (alpha - 1) = 4: u^4 as two squarings, u^3 as u u^2); Newton's step
+// on F^(1/4) - 1 takes F^(3/4) by math.powf.
 // ROUND-LABEL: func.func @entmax125
 // ROUND: softmax.entmax %arg0 dim(0) alpha(1.250000e+00) : tensor<8x3xf16>
 // CHECK-LABEL: func.func @entmax125
 // CHECK-DAG: %[[P:.*]] = arith.constant 4.000000e+00 : f32
-// CHECK-DAG: %[[P1:.*]] = arith.constant 3.000000e+00 : f32
 // CHECK-DAG: %[[P34:.*]] = arith.constant 7.500000e-01 : f32
 // CHECK: scf.while
 // CHECK: %[[SUMS:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<8x3xf16>, tensor<3xf32>, tensor<3xf32>)
-// CHECK: math.powf %{{.*}}, %[[P]] : f32
-// CHECK: math.powf %{{.*}}, %[[P1]] : f32
+// CHECK-NOT: math.powf
+// CHECK: %[[POS:.*]] = arith.maximumf
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[POS]], %[[POS]] : f32
+// CHECK-NEXT: arith.mulf %[[SQ]], %[[SQ]] : f32
+// CHECK: %[[SQ2:.*]] = arith.mulf %[[POS]], %[[POS]] : f32
+// CHECK-NEXT: %[[CUBE:.*]] = arith.mulf %[[POS]], %[[SQ2]] : f32
+// CHECK-NEXT: arith.mulf %[[CUBE]], %[[P]] : f32
 // CHECK-NOT: math.sqrt
 // CHECK: math.powf %{{.*}}, %[[P34]] : f32
 // CHECK-NOT: math.sqrt
 // CHECK: scf.condition
-// CHECK: math.powf %{{.*}}, %[[P]] : f32
+// CHECK-NOT: math.powf
 // CHECK: arith.truncf %{{.*}} : f32 to f16
 func.func @entmax125(%x: tensor<8x3xf16>) -> tensor<8x3xf16> {
   %y = softmax.entmax %x dim(0) alpha(1.25) : tensor<8x3xf16>
