@@ -296,7 +296,7 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // scf.while on the row's scalar (tau, |S|) whose rounds sum t = x - m
 // (f64) and count over t > tau a register at a time; then max(t - tau, 0) over the row, without the
 // special rows' selects where the max is finite (elsewhere after a pass
-// counting the +inf entries). Rows of at most 8192 f32, where there are
+// counting the +inf entries). Rows of at most 32768 f32, where there are
 // a register's lanes of rows or more (8 here, chosen at run time), go 8 at
 // a time with their searches a lane per row: the rows' maxima are their
 // lanes' maxima reduced together by shuffles; one scf.while on vectors of
@@ -320,9 +320,9 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: %[[SHORT1024:.*]] = arith.cmpi ule, %{{.*}}, %c1024 : index
 // CHECK: %[[XB:.*]] = bufferization.to_buffer %arg0 read_only
 // CHECK: %[[LASTROW:.*]] = arith.subi %{{.*}}, %c1 : index
-// CHECK: %[[SHORT8192:.*]] = arith.cmpi ule, %{{.*}}, %c8192 : index
+// CHECK: %[[SHORTBATCH:.*]] = arith.cmpi ule, %{{.*}}, %c32768 : index
 // CHECK: %[[MANY:.*]] = arith.cmpi uge, %{{.*}}, %c8 : index
-// CHECK: %[[INBATCHES:.*]] = arith.andi %[[SHORT8192]], %[[MANY]] : i1
+// CHECK: %[[INBATCHES:.*]] = arith.andi %[[SHORTBATCH]], %[[MANY]] : i1
 // CHECK: %[[OUTSIDE:.*]] = arith.xori %[[INBATCHES]], %true : i1
 // CHECK: %[[INPAIRS:.*]] = arith.andi %[[SHORT1024]], %[[OUTSIDE]] : i1
 // CHECK: %[[GROUPED:.*]] = arith.ori %[[SHORT1024]], %[[INBATCHES]] : i1
@@ -446,7 +446,7 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // at a time as for sparsemax: one scf.while on their lanes' maxima carries
 // both rows' (tau, lo, hi, |S|, sum X, sum X^2, done) and the round; the
 // candidates' searches one row at a time. alpha = 2 takes sparsemax's
-// loops. Rows of at most 8192 go 8 at a time first as for sparsemax, their
+// loops. Rows of at most 32768 go 8 at a time first as for sparsemax, their
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
 // for every row (masked adds, a masked fma, u on S else +inf and a min),

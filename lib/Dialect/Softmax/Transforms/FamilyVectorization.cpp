@@ -1744,9 +1744,11 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
 /// then one at a time) on a Zen 5, normal and uniform entries: 4096 x 1024
 /// sparsemax 1.32x and 1.61x, entmax(1.5) 1.64x and 2.16x faster; 2048 x
 /// 2048 1.10x/2.01x and 1.54x/2.10x; 512 x 8192 1.09x/2.35x and
-/// 1.33x/1.67x; 128 x 32768 1.0x on normal rows (batches of 1 MiB, past
-/// L2 on most CPUs: not taken).
-constexpr int64_t kBatchedSimplexRow = 8192;
+/// 1.33x/1.67x. Since the rounds on the rows take Newton's steps on
+/// sqrt(F), rows up to 32768 too (batches of 1 MiB): 256 x 16384 sparsemax
+/// 1.21x/2.24x, entmax(1.5) 1.35x/1.80x; 128 x 32768 1.01x/2.07x and
+/// 1.10x/1.68x; not 64 x 65536 (0.86x/2.13x and 0.92x/1.76x).
+constexpr int64_t kBatchedSimplexRow = 32768;
 
 /// The step below which an f32 search a lane per row ends a row: a few f32
 /// ulps at the scale of the bracket [-1, 0] (the search only finds the
@@ -2356,7 +2358,7 @@ Value buildSimplexRows(
     grouped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rb.n,
                                     rb.index(kShortSimplexRow));
     // A group's output pass prefetches the next group's rows (at most
-    // kBatchedSimplexRow long: a group's rows fit in L2): with a group's
+    // kBatchedSimplexRow long: up to 1 MiB a batch): with a group's
     // compute between its loads and its output pass, the loads of rows
     // still in memory stalled it (f32 on a Zen 5: 32768 x 128 sparsemax
     // 1.19x, entmax(1.5) 1.14x faster; 4096 x 1024 1.04x, 1.06x).

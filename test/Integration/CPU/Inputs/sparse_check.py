@@ -43,10 +43,12 @@ CASES = [
     ([40, 100], 1, ["40", "100"]),
     ([37, 128], 1, ["?", "?"]),
     ([2, 20, 33], 2, ["2", "?", "33"]),
-    # Long f32 rows in such groups (8 rows at most 8192 long; a partial
+    # Long f32 rows in such groups (8 rows at most 32768 long; a partial
     # group, a tail).
     ([11, 4099], 1, ["?", "4099"]),
     ([8, 8192], 1, ["8", "8192"]),
+    ([13, 16385], 1, ["13", "?"]),
+    ([9, 32768], 1, ["?", "32768"]),
 ]
 
 

@@ -526,7 +526,7 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     logits and labels; `sparsemax` and `entmax` (the max and the lanes'
     maxima, whose threshold bounds the row's from below; the candidates
     above it packed into a scratch a vector at a time; the threshold rounds
-    over the scratch; the output). f32 rows of at most 8192 go a
+    over the scratch; the output). f32 rows of at most 32768 go a
     register's lanes of rows at a time with their searches a lane per row
     (on the lanes' maxima transposed: vector j every row's lane j); with
     `left-pack` (which the CPU pipeline sets from the target: `avx2` with
