@@ -13,7 +13,11 @@
 // each register of x, written at the count so far, which grows by the
 // count the op gives; a vector of -inf after the last. The rounds on the
 // rows then read their candidates from the scratch, 16 (32) lanes at a
-// time, instead of their rows. Without one, the rounds read the rows.
+// time, instead of their rows; on rows of at least 8192 (n is dynamic
+// here: a test at run time) the rounds after the first also left-pack the
+// candidates above tau less the margin back into the row's region (behind
+// the reads), a vector of -inf after them, and carry the rows' counts.
+// Without one, the rounds read the rows.
 // AVX2-LABEL: func.func @entmax
 // AVX2: %[[SEEDED:.*]]:3 = scf.while
 // AVX2: scf.condition
@@ -34,9 +38,25 @@
 // AVX2: vector.extract %[[SEEDED]]#0[7] : f32 from vector<8xf32>
 // AVX2: scf.for {{.*}} -> (index)
 // AVX2: vector.transfer_write %cst{{.*}}, %[[SCRATCH]][%{{.*}}] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
-// AVX2: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
-// AVX2: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// AVX2: vector.transfer_read %[[SCRATCH]][%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
+// AVX2: %[[FOUND:.*]]:16 = scf.while (%{{.*}} = %[[SEEDED]]#0, %{{.*}} = %{{.*}}, %[[ROUND:.*]] = %c0,
+// AVX2: %[[LATER:.*]] = arith.cmpi ugt, %[[ROUND]], %c0 : index
+// AVX2: %[[LONG:.*]] = arith.cmpi uge, %{{.*}}, %c8192 : index
+// AVX2: %[[COMPACT:.*]] = arith.andi %[[LATER]], %[[LONG]] : i1
+// AVX2: %[[SWEEP:.*]]:5 = scf.for {{.*}} iter_args({{.*}}, %[[AT:.*]] = %c0) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, index)
+// AVX2: %[[V:.*]] = vector.transfer_read %[[SCRATCH]][%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<16xf32>
+// AVX2: arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
+// AVX2: arith.cmpf olt, %{{.*}}, %{{.*}} : vector<16xf32>
+// AVX2: %[[KEEP:.*]] = arith.cmpf ogt, %{{.*}}, %{{.*}} : vector<16xf32>
+// AVX2-NEXT: scf.if %[[COMPACT]] -> (index) {
+// AVX2: vector.extract_strided_slice %[[KEEP]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xi1> to vector<8xi1>
+// AVX2: softmax.left_pack %{{.*}}, %{{.*}} target("avx2") : vector<8xf32>, vector<8xi1>
+// AVX2: vector.transfer_write %{{.*}}, %[[SCRATCH]][%[[AT]]] {in_bounds = [true]} : vector<8xf32>, memref<?xf32>
+// AVX2: softmax.left_pack %{{.*}}, %{{.*}} target("avx2") : vector<8xf32>, vector<8xi1>
+// AVX2: } else {
+// AVX2-NEXT: scf.yield %[[AT]] : index
+// AVX2: scf.if %[[COMPACT]] {
+// AVX2-NEXT: vector.transfer_write %cst{{.*}}, %[[SCRATCH]][%[[SWEEP]]#4] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
+// AVX2: arith.select %[[COMPACT]], %[[SWEEP]]#4, %{{.*}} : index
 // AVX2: math.sqrt %{{.*}} : vector<8xf32>
 // AVX2: scf.condition
 func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
@@ -49,7 +69,7 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // AVX512: arith.addi %{{.*}}, %c64 : index
 // AVX512: softmax.left_pack %{{.*}}, %{{.*}} target("avx512") : vector<16xf32>, vector<16xi1>
 // AVX512: softmax.left_pack %{{.*}}, %{{.*}} target("avx512") : vector<16xf32>, vector<16xi1>
-// AVX512: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
+// AVX512: %[[FOUND:.*]]:24 = scf.while (%{{.*}} = %[[SEEDED]]#0,
 // AVX512: vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : memref<?xf32>, vector<32xf32>
 // NONE-LABEL: func.func @entmax
 // NONE-NOT: softmax.left_pack
@@ -65,7 +85,7 @@ func.func @entmax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // WIDE: vector.transfer_write %[[P]], %[[SCRATCH]][%[[AT:.*]]] {in_bounds = [true]} : vector<16xf32>, memref<?xf32>
 // WIDE: arith.addi %[[AT]], %[[N]] : index
 // WIDE-NOT: target("avx2")
-// WIDE: %[[FOUND:.*]]:8 = scf.while (%{{.*}} = %[[SEEDED]]#0,
+// WIDE: %[[FOUND:.*]]:16 = scf.while (%{{.*}} = %[[SEEDED]]#0,
 
 // -----
 
