@@ -298,7 +298,9 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // special rows' selects where the max is finite (elsewhere after a pass
 // counting the +inf entries). Rows of at most 32768 f32, where there are
 // a register's lanes of rows or more (8 here, chosen at run time), go 8 at
-// a time with their searches a lane per row: the rows' maxima are their
+// a time (longer rows 4 up to 65536 and 2 up to 131072: batches of 1 MiB
+// at most, the same loops on vectors of 4 and 2 lanes after the first)
+// with their searches a lane per row: the rows' maxima are their
 // lanes' maxima reduced together by shuffles; one scf.while on vectors of
 // the 8 rows' (tau, |S|) refines them on the lanes' maxima (seeds), a
 // second on the rows from there, each round sweeping every row (masked
@@ -325,7 +327,7 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK: %[[INBATCHES:.*]] = arith.andi %[[SHORTBATCH]], %[[MANY]] : i1
 // CHECK: %[[OUTSIDE:.*]] = arith.xori %[[INBATCHES]], %true : i1
 // CHECK: %[[INPAIRS:.*]] = arith.andi %[[SHORT1024]], %[[OUTSIDE]] : i1
-// CHECK: %[[GROUPED:.*]] = arith.ori %[[SHORT1024]], %[[INBATCHES]] : i1
+// CHECK: %[[GROUPED8:.*]] = arith.ori %[[SHORT1024]], %[[INBATCHES]] : i1
 // CHECK: %[[GROUPS:.*]] = arith.ceildivui %{{.*}}, %c8 : index
 // CHECK: %[[NGROUPS:.*]] = arith.select %[[INBATCHES]], %[[GROUPS]], %c0 : index
 // CHECK: %[[BATCHES:.*]] = scf.forall (%{{.*}}) in (%[[NGROUPS]])
@@ -362,9 +364,33 @@ func.func @cross_entropy_both(%x: tensor<?x?xf32>, %l: tensor<?xi64>, %d: tensor
 // CHECK-NEXT: arith.subf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-NEXT: arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK: scf.forall.in_parallel
+// CHECK: %[[LONG4:.*]] = arith.cmpi ule, %{{.*}}, %c65536 : index
+// CHECK: %[[MANY4:.*]] = arith.cmpi uge, %{{.*}}, %c4 : index
+// CHECK: %[[FITS4:.*]] = arith.andi %[[LONG4]], %[[MANY4]] : i1
+// CHECK: %[[ABOVE4:.*]] = arith.cmpi ugt, %{{.*}}, %c32768 : index
+// CHECK: %[[IN4:.*]] = arith.andi %[[FITS4]], %[[ABOVE4]] : i1
+// CHECK: %[[NOT4:.*]] = arith.xori %[[IN4]], %true : i1
+// CHECK: %[[PAIRS4:.*]] = arith.andi %[[INPAIRS]], %[[NOT4]] : i1
+// CHECK: %[[GROUPED4:.*]] = arith.ori %[[GROUPED8]], %[[IN4]] : i1
+// CHECK: %[[QUADS:.*]] = arith.ceildivui %{{.*}}, %c4 : index
+// CHECK: %[[NQUADS:.*]] = arith.select %[[IN4]], %[[QUADS]], %c0 : index
+// CHECK: %[[BATCHES4:.*]] = scf.forall (%{{.*}}) in (%[[NQUADS]]) shared_outs(%{{.*}} = %[[BATCHES]])
+// CHECK: scf.while ({{.*}}) : (vector<4xf32>, vector<4xf32>) -> (vector<4xf32>, vector<4xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[LONG2:.*]] = arith.cmpi ule, %{{.*}}, %c131072 : index
+// CHECK: %[[MANY2:.*]] = arith.cmpi uge, %{{.*}}, %c2 : index
+// CHECK: %[[FITS2:.*]] = arith.andi %[[LONG2]], %[[MANY2]] : i1
+// CHECK: %[[ABOVE2:.*]] = arith.cmpi ugt, %{{.*}}, %c65536 : index
+// CHECK: %[[IN2:.*]] = arith.andi %[[FITS2]], %[[ABOVE2]] : i1
+// CHECK: %[[NOT2:.*]] = arith.xori %[[IN2]], %true : i1
+// CHECK: %[[PAIRS2:.*]] = arith.andi %[[PAIRS4]], %[[NOT2]] : i1
+// CHECK: %[[GROUPED:.*]] = arith.ori %[[GROUPED4]], %[[IN2]] : i1
+// CHECK: %[[BATCHES2:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES4]])
+// CHECK: scf.while ({{.*}}) : (vector<2xf32>, vector<2xf32>) -> (vector<2xf32>, vector<2xf32>)
+// CHECK: scf.forall.in_parallel
 // CHECK: %[[PAIRS:.*]] = arith.ceildivui %{{.*}}, %c2 : index
-// CHECK: %[[NPAIRS:.*]] = arith.select %[[INPAIRS]], %[[PAIRS]], %c0 : index
-// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]]) shared_outs(%{{.*}} = %[[BATCHES]])
+// CHECK: %[[NPAIRS:.*]] = arith.select %[[PAIRS2]], %[[PAIRS]], %c0 : index
+// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%[[NPAIRS]]) shared_outs(%{{.*}} = %[[BATCHES2]])
 // CHECK: %[[PAIR:.*]] = tensor.extract_slice %{{.*}} : tensor<?x?xf32> to tensor<?x?xf32>
 // CHECK: vector.reduction <maximumf>, %[[LANES0:.*]] : vector<16xf32> into f32
 // CHECK: %[[FINITE0:.*]] = arith.cmpf one
@@ -446,11 +472,13 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // at a time as for sparsemax: one scf.while on their lanes' maxima carries
 // both rows' (tau, lo, hi, |S|, sum X, sum X^2, done) and the round; the
 // candidates' searches one row at a time. alpha = 2 takes sparsemax's
-// loops. Rows of at most 32768 go 8 at a time first as for sparsemax, their
+// loops. Rows of at most 32768 go 8 at a time first as for sparsemax (then
+// 4 and 2 longer rows at a time), their
 // searches on vectors of the 8 rows' (tau, active) and the round: a round
 // sums |S|, sum u and sum u^2 and takes min u over S = {u = X - tau > 0}
 // for every row (masked adds, a masked fma, u on S else +inf and a min),
-// the exact step and Newton's step on sqrt(sum u^2) for all (two square
+// the exact step (taken where min u passes it and the discriminant is above
+// the sums' rounding) and Newton's step on sqrt(sum u^2) for all (two square
 // roots; on the seeds, transposed as for sparsemax, with no shuffle, only
 // sum u and sum u^2 and Newton's step on f: a lower bound), and keeps the
 // sums of the round whose exact step ended
@@ -481,10 +509,16 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK-COUNT-7: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK: %[[DISC:.*]] = math.sqrt %{{.*}} : vector<8xf32>
 // CHECK: %[[EXACT_STEP:.*]] = arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[CHAIN:.*]] = arith.minimumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[MAGNITUDE:.*]] = math.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[ROUNDING:.*]] = arith.mulf %{{.*}}, %cst{{.*}} : vector<8xf32>
+// CHECK: %[[MIN_PASSES:.*]] = arith.cmpf oge, %{{.*}}, %[[EXACT_STEP]] : vector<8xf32>
+// CHECK: %[[HELD:.*]] = arith.cmpf oge, %{{.*}}, %[[ROUNDING]] : vector<8xf32>
+// CHECK: %[[EXACT:.*]] = arith.andi %[[MIN_PASSES]], %[[HELD]] : vector<8xi1>
 // CHECK: %[[ROOT:.*]] = math.sqrt %[[U2:.*]] : vector<8xf32>
 // CHECK-NEXT: %[[EXCESS:.*]] = arith.subf %[[U2]], %[[ROOT]] : vector<8xf32>
 // CHECK-NEXT: %[[NEWTON:.*]] = arith.divf %[[EXCESS]], %{{.*}} : vector<8xf32>
-// CHECK-NEXT: arith.select %{{.*}}, %[[EXACT_STEP]], %[[NEWTON]] : vector<8xi1>, vector<8xf32>
+// CHECK-NEXT: arith.select %[[EXACT]], %[[EXACT_STEP]], %[[NEWTON]] : vector<8xi1>, vector<8xf32>
 // CHECK: scf.condition
 // CHECK: arith.extf %[[FOUND]]#3 : vector<8xf32> to vector<8xf64>
 // CHECK: %[[TAU_AT:.*]] = arith.extf %[[FOUND]]#6 : vector<8xf32> to vector<8xf64>
@@ -503,7 +537,13 @@ func.func @sparsemax(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 // CHECK: scf.for {{.*}} -> (vector<16xf64>, vector<16xf64>, vector<16xf64>)
 // CHECK: math.sqrt %{{.*}} : f64
 // CHECK: scf.forall.in_parallel
-// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES]])
+// CHECK: %[[BATCHES4:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES]])
+// CHECK: scf.while ({{.*}}) : (vector<4xf32>, vector<4xi1>, index) -> (vector<4xf32>, vector<4xi1>, index)
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[BATCHES2:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES4]])
+// CHECK: scf.while ({{.*}}) : (vector<2xf32>, vector<2xi1>, index) -> (vector<2xf32>, vector<2xi1>, index)
+// CHECK: scf.forall.in_parallel
+// CHECK: %[[SHORT:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[BATCHES2]])
 // CHECK-NOT: tensor.empty() : tensor<16xf32>
 // CHECK: %[[BOUND:.*]]:15 = scf.while ({{.*}}) : (f64, f64, f64, f64, f64, f64, i1, f64, f64, f64, f64, f64, f64, i1, index)
 // CHECK: vector.reduction <minimumf>

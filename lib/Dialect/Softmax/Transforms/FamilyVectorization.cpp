@@ -1736,19 +1736,24 @@ foldCandidates(FamilyRowBuilder &rb, const Candidates &candidates,
   return loop.getResults();
 }
 
-/// Rows of f32 at most this long, of a tensor with at least a register's
-/// f32 lanes of rows along its second-innermost dim, go that many at a time
-/// with their threshold searches a lane per row (RowBatch). 256 before the
+/// The most f32 entries a batch of rows holds (1 MiB). f32 rows of a tensor
+/// with at least a register's f32 lanes of rows along its second-innermost
+/// dim go that many at a time with their threshold searches a lane per row
+/// (RowBatch) where the batch holds at most this many entries; longer rows
+/// in batches of half as many rows, down to two (8 rows up to 32768 at 256
+/// bits, 4 up to 65536, 2 up to 131072). Rows up to 256 only before the
 /// rounds on the lanes' maxima went transposed and the batches prefetched;
 /// since, rows in batches against the other loops (pairs up to 1024 rows,
 /// then one at a time) on a Zen 5, normal and uniform entries: 4096 x 1024
 /// sparsemax 1.32x and 1.61x, entmax(1.5) 1.64x and 2.16x faster; 2048 x
 /// 2048 1.10x/2.01x and 1.54x/2.10x; 512 x 8192 1.09x/2.35x and
 /// 1.33x/1.67x. Since the rounds on the rows take Newton's steps on
-/// sqrt(F), rows up to 32768 too (batches of 1 MiB): 256 x 16384 sparsemax
-/// 1.21x/2.24x, entmax(1.5) 1.35x/1.80x; 128 x 32768 1.01x/2.07x and
-/// 1.10x/1.68x; not 64 x 65536 (0.86x/2.13x and 0.92x/1.76x).
-constexpr int64_t kBatchedSimplexRow = 32768;
+/// sqrt(F), longer rows too: 256 x 16384 sparsemax 1.21x/2.24x,
+/// entmax(1.5) 1.35x/1.80x; 128 x 32768 1.01x/2.07x and 1.10x/1.68x (8
+/// rows a batch); 64 x 65536 1.03x/2.33x and 1.13x/2.91x (4 rows; 8 rows
+/// were 0.86x/2.13x and 0.92x/1.76x); 32 x 131072 0.98x/2.35x and
+/// 1.10x/2.87x (2 rows).
+constexpr int64_t kSimplexBatchEntries = 1 << 18;
 
 /// Rows of a RowBatch at least this long compact their candidates during
 /// the rounds (entmax(1.5) on a Zen 5, one thread, against rounds that do
@@ -2271,8 +2276,8 @@ constexpr int64_t kSimplexGroup = 2;
 /// searches on the lanes' maxima in lockstep: the rounds' latency chains, a
 /// horizontal reduction, a division and a branch each, overlap) and pack
 /// their candidates finely; the others one at a time. With `batched`, f32
-/// rows of at most kBatchedSimplexRow (longer ones too) go a register's
-/// lanes at a time instead, their thresholds from `batched` (a lane per
+/// rows go a register's lanes at a time instead (longer rows fewer, see
+/// kSimplexBatchEntries), their thresholds from `batched` (a lane per
 /// row).
 /// With `prefetch`, the output passes of rows in groups (pairs and
 /// batches) prefetch the next group's rows.
@@ -2424,7 +2429,7 @@ Value buildSimplexRows(
     grouped = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rb.n,
                                     rb.index(kShortSimplexRow));
     // A group's output pass prefetches the next group's rows (at most
-    // kBatchedSimplexRow long: up to 1 MiB a batch): with a group's
+    // kSimplexBatchEntries a batch, 1 MiB): with a group's
     // compute between its loads and its output pass, the loads of rows
     // still in memory stalled it (f32 on a Zen 5: 32768 x 128 sparsemax
     // 1.19x, entmax(1.5) 1.14x faster; 4096 x 1024 1.04x, 1.06x).
@@ -2449,16 +2454,32 @@ Value buildSimplexRows(
       return next;
     };
     Value pairs = grouped;
-    if (int64_t lanes = batched ? getBatchLanes(rb) : 0) {
+    // Batches of a register's lanes of rows, then of half as many longer
+    // rows, down to two: {rows, the rows' length above, at most}.
+    struct BatchStage {
+      int64_t lanes, above, longest;
+    };
+    SmallVector<BatchStage> stages;
+    for (int64_t lanes = batched ? getBatchLanes(rb) : 0; lanes >= 2;
+         lanes /= 2)
+      stages.push_back({lanes, stages.empty() ? 0 : stages.back().longest,
+                        kSimplexBatchEntries / lanes});
+    for (const BatchStage &stage : stages) {
+      int64_t lanes = stage.lanes;
       Value numRows =
           getValueOrCreateConstantIndexOp(b, loc, rb.sizes[rb.rank - 2]);
       Value inBatches = arith::AndIOp::create(
           b, loc,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rb.n,
-                                rb.index(kBatchedSimplexRow)),
+                                rb.index(stage.longest)),
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, numRows,
                                 rb.index(lanes)));
-      pairs = arith::AndIOp::create(b, loc, grouped, negate(inBatches));
+      if (stage.above)
+        inBatches = arith::AndIOp::create(
+            b, loc, inBatches,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt, rb.n,
+                                  rb.index(stage.above)));
+      pairs = arith::AndIOp::create(b, loc, pairs, negate(inBatches));
       grouped = arith::OrIOp::create(b, loc, grouped, inBatches);
       y = rb.forRowGroups(
           y, lanes, negate(inBatches),
@@ -3079,6 +3100,18 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       VectorType groupType = batch.groupType;
       int64_t group = batch.size();
       Type i1Group = VectorType::get({group}, b.getI1Type());
+      // The row's vectors (in f32 for every row of the batch): the longest
+      // chain of adds a lane of a sweep's sums makes.
+      Value vectors32;
+      if (!overSeeds)
+        vectors32 = vector::BroadcastOp::create(
+            b, loc, groupType,
+            arith::UIToFPOp::create(
+                b, loc, f32,
+                arith::IndexCastUIOp::create(
+                    b, loc, b.getI64Type(),
+                    arith::CeilDivUIOp::create(b, loc, rb.n,
+                                               rb.index(rb.lanes)))));
       SmallVector<Type> types{groupType, i1Group, b.getIndexType()};
       SmallVector<Value> inits{tau0, batch.finite, rb.index(0)};
       if (!overSeeds) {
@@ -3207,7 +3240,32 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               u1 = sums[1];
               u2 = sums[2];
               Value delta = exactStep(k, u1, u2);
-              exact = cmp(arith::CmpFPredicate::OGE, sums[3], delta);
+              // The exact step only where the discriminant U1^2 - k (U2 -
+              // 1), a difference of products of the sums, is above their
+              // rounding: each sum within `chain` 2^-24 of its magnitude
+              // (see finishLanes), so each product within twice that. A
+              // discriminant lost in it (rows of 67000 to 100000 equal
+              // entries at 128 bits: its rounding 2^-23 4382 x 6.5e8, the
+              // discriminant 7e4) gave a step past the root that min u
+              // then passed as exact.
+              Value f = arith::SubFOp::create(b, loc, u2, batch.splat(1.0));
+              Value chain = arith::AddFOp::create(
+                  b, loc, arith::MinimumFOp::create(b, loc, k, vectors32),
+                  batch.splat(llvm::Log2_64(rb.lanes) + 2));
+              Value rounding = arith::MulFOp::create(
+                  b, loc,
+                  arith::MulFOp::create(
+                      b, loc,
+                      math::FmaOp::create(
+                          b, loc, u1, u1,
+                          arith::MulFOp::create(
+                              b, loc, k, math::AbsFOp::create(b, loc, f))),
+                      chain),
+                  batch.splat(0x1p-23));
+              exact = arith::AndIOp::create(
+                  b, loc, cmp(arith::CmpFPredicate::OGE, sums[3], delta),
+                  cmp(arith::CmpFPredicate::OGE,
+                      em.discriminant(b, loc, k, u1, f), rounding));
               step = select(exact, delta, newtonStep());
               settled = arith::OrIOp::create(b, loc, exact, small(step));
             }
@@ -3314,15 +3372,15 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
           b, loc, splat(2.0),
           arith::SubFOp::create(b, loc, u1At,
                                 arith::MulFOp::create(b, loc, kAt, delta)));
-      Value error = arith::DivFOp::create(
-          b, loc,
-          arith::MulFOp::create(b, loc,
-                                arith::MulFOp::create(b, loc, magnitude, chain),
-                                splat(0x1p-24)),
-          slope);
+      // error <= kBatchedSumsError as error * slope <= kBatchedSumsError *
+      // slope: false where rounding made the slope 0, negative or NaN.
+      Value error = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, magnitude, chain),
+          splat(0x1p-24));
       Value accurate = arith::AndIOp::create(
           b, loc, found[5],
-          cmp(arith::CmpFPredicate::OLE, error, splat(kBatchedSumsError)));
+          cmp(arith::CmpFPredicate::OLE, error,
+              arith::MulFOp::create(b, loc, slope, splat(kBatchedSumsError))));
       SmallVector<Value> finished = exactFinish(tauAt, kAt, u1At, u2At, delta);
       return {accurate, finished[0], finished[1]};
     };
