@@ -2024,6 +2024,7 @@ struct RowBatch {
       };
       SmallVector<Value> acc;
       if (compact) {
+        assert(scratch && "only packed rows compact");
         acc = sweepPacked(rb.index(g), counts[g], lane(taus, g), inits, rowBody,
                           compact);
         counts[g] = acc.pop_back_val();

@@ -527,8 +527,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     maxima, whose threshold bounds the row's from below; the candidates
     above it packed into a scratch a vector at a time; the threshold rounds
     over the scratch; the output). f32 rows of at most 32768 go a
-    register's lanes of rows at a time with their searches a lane per row
-    (on the lanes' maxima transposed: vector j every row's lane j); with
+    register's lanes of rows at a time (longer rows fewer, 1 MiB a batch at
+    most, down to two rows of up to 131072) with their searches a lane per
+    row (on the lanes' maxima transposed: vector j every row's lane j); with
     `left-pack` (which the CPU pipeline sets from the target: `avx2` with
     AVX2 at 256 bits, `avx512` with AVX-512F at 512), their candidates
     above the bound are packed exactly, a register at a time with
@@ -556,9 +557,9 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     ordinary stores too where that bound holds). With `prefetch` and
     `grad-prefetch`, the gradients' second pass (whose reads hit L1)
     prefetches the next row's `y` and `dy` where a row is at most half of
-    L2 (softmax_grad's only with `softmax-grad-prefetch`); sparsemax's and entmax's output passes of rows of at most 1024
-    (which go 8 or 2 at a time) prefetch the row of the next group at the
-    same place. With `simplex-vector-bits` below `vector-bits`,
+    L2 (softmax_grad's only with `softmax-grad-prefetch`); sparsemax's and
+    entmax's output passes of rows in groups (batches, pairs) prefetch the
+    row of the next group at the same place. With `simplex-vector-bits` below `vector-bits`,
     sparsemax's and entmax's row loops use registers of that width (and
     AVX2's left-pack at 256 bits where `left-pack` is avx512, or with
     `simplex-wide-left-pack` AVX-512's compress on the row batches' 16
