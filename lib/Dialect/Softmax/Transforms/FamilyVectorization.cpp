@@ -1770,6 +1770,14 @@ constexpr double kBatchedTolerance = 0x1p-20;
 /// (of X, in [-1, 0]).
 constexpr double kPackMargin = 0x1p-16;
 
+/// What the rounds' compaction of a RowBatch's candidates (rows of at least
+/// kCompactedSimplexRow) takes off a round's threshold: a round's f32 sums
+/// over up to 131072 entries (chains of 4096 adds a lane) may put it past
+/// the root by up to ~4e-4 (a later round then steps back), and an entry
+/// dropped stays dropped; 2^-10 keeps ~0.1% of a row of uniform entries
+/// more.
+constexpr double kCompactMargin = 0x1p-10;
+
 /// The most that the rounding of a search a lane per row's f32 sums may
 /// move entmax(1.5)'s threshold for its finish to take them instead of a
 /// sweep (the outputs' tolerance, 1e-5 relative and 1e-7 absolute, allows
@@ -2123,7 +2131,7 @@ struct RowBatch {
   /// sweepRow over the candidates of the group's row `g` (an index) that
   /// pack() stored, `count` of them, at the threshold `tau` (f32). With
   /// `compact` (an i1), where it holds the sweep also left-packs the
-  /// candidates above tau less kPackMargin back into the row's region (the
+  /// candidates above tau less kCompactMargin back into the row's region (the
   /// writes stay behind the reads, a register of -inf after them) and the
   /// row's count (returned last, after the sums) becomes theirs.
   SmallVector<Value> sweepPacked(Value g, Value count, Value tau,
@@ -2132,7 +2140,7 @@ struct RowBatch {
     Value keepv;
     if (compact)
       keepv = rb.broadcast(unscaled(arith::SubFOp::create(
-          b, loc, tau, constant(b, loc, f32, kPackMargin))));
+          b, loc, tau, constant(b, loc, f32, kCompactMargin))));
     tau = unscaled(tau);
     Value tauv = rb.broadcast(tau);
     Value mv = rb.broadcast(
