@@ -3098,6 +3098,23 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                                     constantLike(b, loc, u2.getType(), 0.0));
       return em.quadraticStep(b, loc, u1, f, disc);
     };
+    // The longest chain of adds a lane of a batch round's sums over rows
+    // with `k` entries in S (a vector of the batch, f32 or the compute type)
+    // makes: min(k, the row's vectors), then log2(lanes) in the tree and
+    // two more.
+    auto sumsChain = [&](Value k) -> Value {
+      auto kType = cast<VectorType>(k.getType());
+      Value vectors = arith::UIToFPOp::create(
+          b, loc, kType.getElementType(),
+          arith::IndexCastUIOp::create(
+              b, loc, b.getI64Type(),
+              arith::CeilDivUIOp::create(b, loc, rb.n, rb.index(rb.lanes))));
+      return arith::AddFOp::create(
+          b, loc,
+          arith::MinimumFOp::create(
+              b, loc, k, vector::BroadcastOp::create(b, loc, kType, vectors)),
+          constantLike(b, loc, kType, llvm::Log2_64(rb.lanes) + 2));
+    };
     // The rounds from `tau0`; over the rows (not `overSeeds`) they also
     // keep, a lane per row, the sums (|S|, U1, U2) of the round whose exact
     // step ended the row and the threshold they were summed at (then the
@@ -3109,18 +3126,6 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       VectorType groupType = batch.groupType;
       int64_t group = batch.size();
       Type i1Group = VectorType::get({group}, b.getI1Type());
-      // The row's vectors (in f32 for every row of the batch): the longest
-      // chain of adds a lane of a sweep's sums makes.
-      Value vectors32;
-      if (!overSeeds)
-        vectors32 = vector::BroadcastOp::create(
-            b, loc, groupType,
-            arith::UIToFPOp::create(
-                b, loc, f32,
-                arith::IndexCastUIOp::create(
-                    b, loc, b.getI64Type(),
-                    arith::CeilDivUIOp::create(b, loc, rb.n,
-                                               rb.index(rb.lanes)))));
       SmallVector<Type> types{groupType, i1Group, b.getIndexType()};
       SmallVector<Value> inits{tau0, batch.finite, rb.index(0)};
       if (!overSeeds) {
@@ -3258,9 +3263,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               // discriminant 7e4) gave a step past the root that min u
               // then passed as exact.
               Value f = arith::SubFOp::create(b, loc, u2, batch.splat(1.0));
-              Value chain = arith::AddFOp::create(
-                  b, loc, arith::MinimumFOp::create(b, loc, k, vectors32),
-                  batch.splat(llvm::Log2_64(rb.lanes) + 2));
+              Value chain = sumsChain(k);
               Value rounding = arith::MulFOp::create(
                   b, loc,
                   arith::MulFOp::create(
@@ -3363,17 +3366,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       Value kAt = wide(found[1]), u1At = wide(found[2]), u2At = wide(found[3]),
             tauAt = wide(found[4]);
       Value delta = exactStep(kAt, u1At, u2At);
-      Value vectors = arith::UIToFPOp::create(
-          b, loc, type,
-          arith::IndexCastUIOp::create(
-              b, loc, b.getI64Type(),
-              arith::CeilDivUIOp::create(b, loc, rb.n, rb.index(rb.lanes))));
-      Value chain = arith::AddFOp::create(
-          b, loc,
-          arith::MinimumFOp::create(
-              b, loc, kAt,
-              vector::BroadcastOp::create(b, loc, wideType, vectors)),
-          splat(llvm::Log2_64(rb.lanes) + 2));
+      Value chain = sumsChain(kAt);
       Value magnitude =
           math::FmaOp::create(b, loc, arith::AddFOp::create(b, loc, u1At, u1At),
                               math::AbsFOp::create(b, loc, delta), u2At);
