@@ -3088,15 +3088,19 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
       return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
     };
-    // EntmaxMath's exact step from (k, U1, U2), on scalars or vectors, its
-    // discriminant clamped at 0 (rounding; the min u test decides).
+    // EntmaxMath's exact step from U1, F - 1 and the discriminant, on
+    // scalars or vectors, the discriminant clamped at 0 (rounding; the min u
+    // test decides); and from (k, U1, U2).
+    auto stepFrom = [&](Value u1, Value f, Value disc) -> Value {
+      return em.quadraticStep(
+          b, loc, u1, f,
+          arith::MaximumFOp::create(b, loc, disc,
+                                    constantLike(b, loc, disc.getType(), 0.0)));
+    };
     auto exactStep = [&](Value k, Value u1, Value u2) -> Value {
       Value f = arith::SubFOp::create(b, loc, u2,
                                       constantLike(b, loc, u2.getType(), 1.0));
-      Value disc =
-          arith::MaximumFOp::create(b, loc, em.discriminant(b, loc, k, u1, f),
-                                    constantLike(b, loc, u2.getType(), 0.0));
-      return em.quadraticStep(b, loc, u1, f, disc);
+      return stepFrom(u1, f, em.discriminant(b, loc, k, u1, f));
     };
     // The longest chain of adds a lane of a batch round's sums over rows
     // with `k` entries in S (a vector of the batch, f32 or the compute type)
@@ -3253,7 +3257,9 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               k = sums[0];
               u1 = sums[1];
               u2 = sums[2];
-              Value delta = exactStep(k, u1, u2);
+              Value f = arith::SubFOp::create(b, loc, u2, batch.splat(1.0));
+              Value disc = em.discriminant(b, loc, k, u1, f);
+              Value delta = stepFrom(u1, f, disc);
               // The exact step only where the discriminant U1^2 - k (U2 -
               // 1), a difference of products of the sums, is above their
               // rounding: each sum within `chain` 2^-24 of its magnitude
@@ -3262,7 +3268,6 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
               // entries at 128 bits: its rounding 2^-23 4382 x 6.5e8, the
               // discriminant 7e4) gave a step past the root that min u
               // then passed as exact.
-              Value f = arith::SubFOp::create(b, loc, u2, batch.splat(1.0));
               Value chain = sumsChain(k);
               Value rounding = arith::MulFOp::create(
                   b, loc,
@@ -3276,8 +3281,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                   batch.splat(0x1p-23));
               exact = arith::AndIOp::create(
                   b, loc, cmp(arith::CmpFPredicate::OGE, sums[3], delta),
-                  cmp(arith::CmpFPredicate::OGE,
-                      em.discriminant(b, loc, k, u1, f), rounding));
+                  cmp(arith::CmpFPredicate::OGE, disc, rounding));
               step = select(exact, delta, newtonStep());
               settled = arith::OrIOp::create(b, loc, exact, small(step));
             }
