@@ -27,8 +27,13 @@ struct SoftmaxApproximateMathPass
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation()->walk([&](Operation *op) {
-      if (isa<math::ExpOp, math::Log1pOp>(op) &&
-          getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+      if (op->getNumResults() != 1 ||
+          !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+        return;
+      auto pow = dyn_cast<math::PowFOp>(op);
+      if (isa<math::ExpOp, math::Log1pOp>(op) ||
+          (pow &&
+           bitEnumContainsAll(pow.getFastmath(), arith::FastMathFlags::afn)))
         ops.push_back(op);
     });
     if (nonpositiveExp) {
@@ -46,9 +51,11 @@ struct SoftmaxApproximateMathPass
     if (ops.empty())
       return;
     RewritePatternSet patterns(&getContext());
+    // powf (with `afn`) as exp(e log(x)), then both approximated.
+    math::populateExpansionPatterns(patterns, {"powf"});
     populateMathPolynomialApproximationPatterns(patterns, [](StringRef name) {
       name.consume_front("math.");
-      // log: what the log1p approximation is built from.
+      // log: what the log1p and powf approximations are built from.
       return name == "exp" || name == "log1p" || name == "log";
     });
     // Only these ops and what their rewrites create.

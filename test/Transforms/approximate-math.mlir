@@ -20,14 +20,36 @@ func.func @scalar_exp(%x: f32) -> f32 {
   return %y : f32
 }
 
-// Other types and other functions are left alone.
+// f32 powf that allows approximate functions (`afn`), as entmax's powers
+// of f32 sums: exp(e log(x)), both polynomials.
+// CHECK-LABEL: func.func @vector_powf
+// CHECK-NOT: math.powf
+// CHECK-NOT: math.log
+// CHECK-NOT: math.exp
+// CHECK: math.fma %{{.*}} : vector<16xf32>
+// CHECK-NOT: math.powf
+// CHECK-NOT: math.log
+// CHECK-NOT: math.exp
+// CHECK: return
+func.func @vector_powf(%x: vector<16xf32>) -> vector<16xf32> {
+  %e = arith.constant dense<1.33333337> : vector<16xf32>
+  %y = math.powf %x, %e fastmath<afn> : vector<16xf32>
+  return %y : vector<16xf32>
+}
+
+// Other types and other functions are left alone, and so is powf without
+// `afn` or of f64.
 // CHECK-LABEL: func.func @untouched
 // CHECK: math.exp %{{.*}} : f64
 // CHECK: math.log %{{.*}} : f32
-func.func @untouched(%x: f64, %y: f32) -> (f64, f32) {
+// CHECK: math.powf %{{.*}}, %{{.*}} : f32
+// CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : f64
+func.func @untouched(%x: f64, %y: f32) -> (f64, f32, f32, f64) {
   %a = math.exp %x : f64
   %b = math.log %y : f32
-  return %a, %b : f64, f32
+  %c = math.powf %y, %y : f32
+  %d = math.powf %x, %x fastmath<afn> : f64
+  return %a, %b, %c, %d : f64, f32, f32, f64
 }
 
 // RUN: softmax-opt %s --softmax-approximate-math=nonpositive-exp=1 | FileCheck %s --check-prefix=NONPOS

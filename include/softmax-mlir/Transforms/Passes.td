@@ -93,15 +93,18 @@ def SoftmaxRuntimeChecks : Pass<"softmax-runtime-checks", "::mlir::ModuleOp"> {
 }
 
 def SoftmaxApproximateMath : Pass<"softmax-approximate-math"> {
-  let summary = "Replace f32 math.exp and math.log1p with branch-free polynomials";
+  let summary = "Replace f32 math.exp, math.log1p and afn math.powf with branch-free polynomials";
   let description = [{
     Rewrites every `math.exp` and `math.log1p` on f32 scalars and vectors
     into upstream MLIR's polynomial approximations (for exp: Cody-Waite
     range reduction and a minimax polynomial, scaled by building the
     exponent bits; for log1p: log(1 + x) corrected by x / ((1 + x) - 1)),
     so that they stay in registers instead of becoming libm calls, one per
-    vector lane or per softmax row. The integration tests hold them to the
-    same float64 reference as the libm path.
+    vector lane or per softmax row. An f32 `math.powf` marked `afn`
+    (approximate functions allowed, as softmax-vectorize marks entmax's
+    powers of f32 sums) becomes exp(e log(x)), both approximated the same
+    way. The integration tests hold them to the same float64 reference as
+    the libm path.
 
     With `nonpositive-exp`, the exp arguments are promised to be <= 0 (or
     NaN), as softmax's `x - max(x)` is, and the cheaper exp of

@@ -601,6 +601,23 @@ func.func @entmax(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
 
 // -----
 
+// entmax with alpha = 1.75 (u^(4/3), no product of squares): f16 rows sum
+// in f32, whose powers may be approximated (`afn`); f32 rows sum in f64,
+// whose powers stay exact.
+// CHECK-LABEL: func.func @entmax_powers
+// CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : vector<16xf32>
+// CHECK-NOT: fastmath<afn> : vector<16xf64>
+// CHECK: math.powf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK-NOT: fastmath<afn> : vector<16xf64>
+// CHECK: return
+func.func @entmax_powers(%h: tensor<?x?xf16>, %x: tensor<?x?xf32>) -> (tensor<?x?xf16>, tensor<?x?xf32>) {
+  %y = softmax.entmax %h dim(1) alpha(1.75) : tensor<?x?xf16>
+  %z = softmax.entmax %x dim(1) alpha(1.75) : tensor<?x?xf32>
+  return %y, %z : tensor<?x?xf16>, tensor<?x?xf32>
+}
+
+// -----
+
 // Left to the generic decomposition: an outer dim, bf16, a single sample.
 // CHECK-LABEL: func.func @generic
 // CHECK: softmax.softmax_grad %{{.*}}, %{{.*}} dim(0)

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include <cmath>
 
@@ -72,12 +73,18 @@ struct EntmaxMath {
   /// (alpha = 1 + 1/n or 1 + 2/(2n + 1): p and p - 1 both such) products of
   /// v's squares and a square root, a few roundings where math.powf lowers
   /// to a libm call a lane (entmax alpha = 1.25, one thread, 4096 x 1024
-  /// and 128 x 32768 f32: 42x-79x faster); else math.powf.
+  /// and 128 x 32768 f32: 42x-79x faster); else math.powf, marked `afn`
+  /// (approximate functions allowed) on f32 with approximatePowers.
   Value power(OpBuilder &b, Location loc, Value v, double e) const {
     if (e == 0.0)
       return c(b, loc, v, 1.0);
-    if (e < 0.0 || e > 16.0 || std::floor(2.0 * e) != 2.0 * e)
-      return math::PowFOp::create(b, loc, v, c(b, loc, v, e));
+    if (e < 0.0 || e > 16.0 || std::floor(2.0 * e) != 2.0 * e) {
+      bool approximate =
+          approximatePowers && getElementTypeOrSelf(v.getType()).isF32();
+      return math::PowFOp::create(b, loc, v, c(b, loc, v, e),
+                                  approximate ? arith::FastMathFlags::afn
+                                              : arith::FastMathFlags::none);
+    }
     auto whole = static_cast<int64_t>(e);
     Value result = e != static_cast<double>(whole)
                        ? math::SqrtOp::create(b, loc, v).getResult()
@@ -270,6 +277,10 @@ struct EntmaxMath {
 
   FloatType sumType;
   double alpha, p;
+  /// Whether f32 powers other than power()'s products may be approximated
+  /// (see softmax-approximate-math): where the sums and outputs they feed
+  /// are f32 anyway, whose rounding their few ulps stay within.
+  bool approximatePowers = false;
 };
 
 /// The gradient of entmax with `alpha` (sparsemax's for alpha = 2) along

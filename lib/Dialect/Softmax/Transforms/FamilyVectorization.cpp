@@ -2849,6 +2849,9 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     FamilyRowBuilder rb(rewriter, loc, x, options);
     FloatType type = EntmaxMath::getComputeType(rb.elementType, alpha);
     EntmaxMath em(type, alpha);
+    // f32 sums (bf16 and f16 rows): their powers as polynomials, not a
+    // libm powf a lane.
+    em.approximatePowers = true;
     auto c = [&](double value) { return constant(b, loc, type, value); };
     // The threshold search over the first `count` entries of `scratch`
     // from the lower bound `tau0` (the bracket [tau0, 0]). For alpha = 1.5
