@@ -602,18 +602,36 @@ func.func @entmax(%x: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
 // -----
 
 // entmax with alpha = 1.75 (u^(4/3), no product of squares): f16 rows sum
-// in f32, whose powers may be approximated (`afn`); f32 rows sum in f64,
-// whose powers stay exact.
-// CHECK-LABEL: func.func @entmax_powers
+// in f32, whose powers may be approximated (`afn`).
+// CHECK-LABEL: func.func @entmax_powers_f16
 // CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : vector<16xf32>
-// CHECK-NOT: fastmath<afn> : vector<16xf64>
-// CHECK: math.powf %{{.*}}, %{{.*}} : vector<16xf64>
-// CHECK-NOT: fastmath<afn> : vector<16xf64>
+// CHECK-NOT: f64
 // CHECK: return
-func.func @entmax_powers(%h: tensor<?x?xf16>, %x: tensor<?x?xf32>) -> (tensor<?x?xf16>, tensor<?x?xf32>) {
+func.func @entmax_powers_f16(%h: tensor<?x?xf16>) -> tensor<?x?xf16> {
   %y = softmax.entmax %h dim(1) alpha(1.75) : tensor<?x?xf16>
+  return %y : tensor<?x?xf16>
+}
+
+// f32 rows sum in f64: the rounds on a row's candidates go on f32
+// (approximated) powers first, then from their threshold on exact f64
+// ones; the output takes the f32 power, or the f64 one for a vector with
+// a tiny power.
+// CHECK-LABEL: func.func @entmax_powers_f32
+// CHECK: %[[COARSE:.*]]:4 = scf.while
+// CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : vector<8xf32>
+// CHECK-NOT: math.powf %{{.*}}, %{{.*}} : vector<8xf64>
+// CHECK: scf.condition
+// CHECK: scf.while (%{{.*}} = %[[COARSE]]#0, {{.*}}) : (f64, f64, f64, index)
+// CHECK: math.powf %{{.*}}, %{{.*}} : vector<8xf64>
+// CHECK: scf.condition
+// CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : vector<16xf32>
+// CHECK: %[[TINY:.*]] = vector.reduction <or>, %{{.*}} : vector<16xi1> into i1
+// CHECK: scf.if %[[TINY]] -> (vector<16xf64>)
+// CHECK: math.powf %{{.*}}, %{{.*}} : vector<16xf64>
+// CHECK: return
+func.func @entmax_powers_f32(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %z = softmax.entmax %x dim(1) alpha(1.75) : tensor<?x?xf32>
-  return %y, %z : tensor<?x?xf16>, tensor<?x?xf32>
+  return %z : tensor<?x?xf32>
 }
 
 // -----

@@ -78,7 +78,7 @@ struct EntmaxMath {
   Value power(OpBuilder &b, Location loc, Value v, double e) const {
     if (e == 0.0)
       return c(b, loc, v, 1.0);
-    if (e < 0.0 || e > 16.0 || std::floor(2.0 * e) != 2.0 * e) {
+    if (!isProduct(e)) {
       bool approximate =
           approximatePowers && getElementTypeOrSelf(v.getType()).isF32();
       return math::PowFOp::create(b, loc, v, c(b, loc, v, e),
@@ -101,6 +101,13 @@ struct EntmaxMath {
     }
     return result;
   }
+
+  /// Whether power() makes v^e of products (and a square root).
+  static bool isProduct(double e) {
+    return e == 0.0 || (e > 0.0 && e <= 16.0 && std::floor(2.0 * e) == 2.0 * e);
+  }
+  /// Whether the search's and the output's powers (p and p - 1) are.
+  bool productPowers() const { return isProduct(p) && isProduct(p - 1.0); }
 
   /// `value` where v > 0, else 0.
   Value onSupport(OpBuilder &b, Location loc, Value v, Value value) const {
@@ -166,10 +173,15 @@ struct EntmaxMath {
                                 ValueRange acc) const {
     Value pos = arith::MaximumFOp::create(b, loc, u, c(b, loc, u, 0.0));
     SmallVector<Value> results;
-    results.push_back(arith::AddFOp::create(
-        b, loc, acc[0], onSupport(b, loc, u, power(b, loc, pos, p))));
-    Value derivative = arith::MulFOp::create(b, loc, c(b, loc, u, p),
-                                             power(b, loc, pos, p - 1));
+    Value term = power(b, loc, pos, p);
+    results.push_back(
+        arith::AddFOp::create(b, loc, acc[0], onSupport(b, loc, u, term)));
+    // u^(p - 1) as u^p / u where it is not a product: one power a term,
+    // not two (0 / 0 off the support, which onSupport drops).
+    Value lower = isProduct(p - 1.0)
+                      ? power(b, loc, pos, p - 1)
+                      : arith::DivFOp::create(b, loc, term, pos).getResult();
+    Value derivative = arith::MulFOp::create(b, loc, c(b, loc, u, p), lower);
     results.push_back(arith::AddFOp::create(b, loc, acc[1],
                                             onSupport(b, loc, u, derivative)));
     if (exactQuadratic()) {
@@ -194,6 +206,11 @@ struct EntmaxMath {
   /// whether it is done (`last`: the last round allowed).
   EntmaxUpdate update(OpBuilder &b, Location loc, Value tau, Value lo, Value hi,
                       ValueRange sums, Value last) const {
+    return update(b, loc, tau, lo, hi, sums, last, tolerance());
+  }
+  /// The same, done at steps or brackets of at most `tolerance`.
+  EntmaxUpdate update(OpBuilder &b, Location loc, Value tau, Value lo, Value hi,
+                      ValueRange sums, Value last, double tolerance) const {
     auto cmp = [&](arith::CmpFPredicate predicate, Value l, Value r) {
       return arith::CmpFOp::create(b, loc, predicate, l, r).getResult();
     };
@@ -239,7 +256,7 @@ struct EntmaxMath {
     // support), which bisection would step away from.
     Value root = cmp(arith::CmpFPredicate::OEQ, f, c(b, loc, 0.0));
     next = arith::SelectOp::create(b, loc, root, tau, next);
-    Value tol = c(b, loc, tolerance());
+    Value tol = c(b, loc, tolerance);
     Value converged = arith::OrIOp::create(
         b, loc,
         cmp(arith::CmpFPredicate::OLE,

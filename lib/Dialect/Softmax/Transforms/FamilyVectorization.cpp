@@ -2852,6 +2852,10 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     // f32 sums (bf16 and f16 rows): their powers as polynomials, not a
     // libm powf a lane.
     em.approximatePowers = true;
+    // f32 rows whose f64 powers would be libm calls: see the search and
+    // the output below.
+    bool coarsePowers = rb.elementType.isF32() && type.isF64() &&
+                        !em.exactQuadratic() && !em.productPowers();
     auto c = [&](double value) { return constant(b, loc, type, value); };
     // The threshold search over the first `count` entries of `scratch`
     // from the lower bound `tau0` (the bracket [tau0, 0]). For alpha = 1.5
@@ -2897,146 +2901,192 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       int64_t perRow = 3 + (lockstep ? 1 + (moments ? 3 : 0) : 0);
       Type indexType = b.getIndexType();
       SmallVector<Type> types;
-      SmallVector<Value> inits;
-      Value momentZero = constant(b, loc, momentType, 0.0);
-      for (Value tau0 : tau0s) {
-        types.append({type, type, type});
-        inits.append({tau0, tau0, c(0.0)});
-        if (lockstep && moments) {
-          types.append(3, momentType);
-          inits.append(3, momentZero);
+      // The rounds from `starts` (the bracket [tau0, 0]); with `coarse` on
+      // terms of f32 powers, to kBatchedTolerance.
+      auto buildRounds = [&](ArrayRef<Value> starts, bool coarse) {
+        types.clear();
+        SmallVector<Value> inits;
+        Value momentZero = constant(b, loc, momentType, 0.0);
+        for (auto [start, tau0] : llvm::zip(starts, tau0s)) {
+          types.append({type, type, type});
+          inits.append({start, tau0, c(0.0)});
+          if (lockstep && moments) {
+            types.append(3, momentType);
+            inits.append(3, momentZero);
+          }
+          if (lockstep) {
+            types.push_back(b.getI1Type());
+            inits.push_back(
+                arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0));
+          }
         }
-        if (lockstep) {
-          types.push_back(b.getI1Type());
-          inits.push_back(
-              arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0));
-        }
+        types.push_back(indexType);
+        inits.push_back(rb.index(0));
+        SmallVector<Type> resultTypes(types);
+        if (!lockstep && moments)
+          resultTypes.append(3, momentType);
+        Value one = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+        auto loop = scf::WhileOp::create(
+            b, loc, resultTypes, inits,
+            [&](OpBuilder &, Location, ValueRange args) {
+              Value round = args.back();
+              Value last = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::uge, round,
+                  rb.index((capped ? kEntmaxBoundRounds : kEntmaxMaxRounds) -
+                           1));
+              SmallVector<Value> results, carried;
+              Value more;
+              for (auto [g, candidates, finite] :
+                   llvm::enumerate(rows, finites)) {
+                ValueRange state = args.slice(g * perRow, perRow);
+                Value tau = state[0], lo = state[1], hi = state[2];
+                Candidates read = skipWhenDone(
+                    rb, candidates, lockstep ? state.back() : Value());
+                VectorType foldType = getFoldType(rb, candidates);
+                Value tauv = vector::BroadcastOp::create(b, loc, foldType, tau);
+                SmallVector<Value> sums;
+                carried.clear();
+                if (moments) {
+                  auto wide = VectorType::get(foldType.getShape(), momentType);
+                  Value zero = constantLike(b, loc, wide, 0.0);
+                  Value oneV = constantLike(b, loc, wide, 1.0);
+                  Value inf =
+                      constantLike(b, loc, foldType,
+                                   std::numeric_limits<double>::infinity());
+                  SmallVector<Value> acc = foldCandidates(
+                      rb, read, ValueRange{zero, zero, zero, inf},
+                      [&](Value v, ValueRange acc) {
+                        Value in = arith::CmpFOp::create(
+                            b, loc, arith::CmpFPredicate::OGT, v, tauv);
+                        Value on = arith::SelectOp::create(
+                            b, loc, in, toType(v, wide), zero);
+                        // min X over S: X on S, else +inf, then v < acc ? v
+                        // : acc, one vminpd on the loop's dependency chain (a
+                        // compare and a masked move of X there set the loop's
+                        // latency: entmax(1.5) of 4096 x 1024 uniform entries
+                        // 8.1 -> 6.1 ms on a Zen 5), never NaN (a NaN is not
+                        // in S; a row with a NaN stops after this round).
+                        Value low = minIgnoringNaN(
+                            b, loc, acc[3],
+                            arith::SelectOp::create(b, loc, in, v, inf));
+                        return SmallVector<Value>{
+                            arith::AddFOp::create(b, loc, acc[0],
+                                                  arith::SelectOp::create(
+                                                      b, loc, in, oneV, zero)),
+                            arith::AddFOp::create(b, loc, acc[1], on),
+                            arith::AddFOp::create(
+                                b, loc, acc[2],
+                                arith::MulFOp::create(b, loc, on, on)),
+                            low};
+                      });
+                  Value k = rb.treeSum(acc[0]), m1 = rb.treeSum(acc[1]),
+                        m2 = rb.treeSum(acc[2]);
+                  // No lane of acc[3] is NaN (a NaN entry is never in S):
+                  // a min without the NaN checks (entmax(1.5) on 32768 x 128
+                  // f32, AVX-512: 8.7 -> 8.1 ms).
+                  Value minX = vector::ReductionOp::create(
+                      b, loc, vector::CombiningKind::MINIMUMF, acc[3],
+                      arith::FastMathFlags::nnan);
+                  Value d = arith::SubFOp::create(
+                      b, loc, m1,
+                      arith::MulFOp::create(b, loc, k,
+                                            toType(tau, momentType)));
+                  sums = {toType(squares(tau, k, m1, m2), type),
+                          toType(arith::AddFOp::create(b, loc, d, d), type),
+                          toType(k, type),
+                          arith::SubFOp::create(b, loc, minX, tau)};
+                  carried = {k, m1, m2};
+                } else {
+                  SmallVector<Value> inits;
+                  for (int64_t i = 0; i < em.numSums(); ++i)
+                    inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
+                  SmallVector<Value> acc = foldCandidates(
+                      rb, read, inits, [&](Value v, ValueRange acc) {
+                        Value u = arith::SubFOp::create(b, loc, v, tauv);
+                        if (!coarse)
+                          return em.accumulate(b, loc, u, acc);
+                        // The terms in f32 (approximated powers), summed in
+                        // the sum type.
+                        auto narrowType = VectorType::get(
+                            cast<VectorType>(u.getType()).getShape(),
+                            b.getF32Type());
+                        SmallVector<Value> terms = em.accumulate(
+                            b, loc,
+                            arith::TruncFOp::create(b, loc, narrowType, u),
+                            {constantLike(b, loc, narrowType, 0.0),
+                             constantLike(b, loc, narrowType, 0.0)});
+                        return SmallVector<Value>{
+                            arith::AddFOp::create(
+                                b, loc, acc[0],
+                                arith::ExtFOp::create(b, loc, u.getType(),
+                                                      terms[0])),
+                            arith::AddFOp::create(
+                                b, loc, acc[1],
+                                arith::ExtFOp::create(b, loc, u.getType(),
+                                                      terms[1]))};
+                      });
+                  for (Value v : acc)
+                    sums.push_back(rb.treeSum(v));
+                }
+                EntmaxUpdate next =
+                    em.update(b, loc, tau, lo, hi, sums, last,
+                              coarse ? kBatchedTolerance : em.tolerance());
+                // A row stopped by the cap ends on a lower bound (its next
+                // step could be a bisection's midpoint).
+                if (capped)
+                  next.tau = arith::SelectOp::create(b, loc, next.settled,
+                                                     next.tau, next.lower);
+                Value rowMore = arith::AndIOp::create(
+                    b, loc, finite,
+                    arith::XOrIOp::create(b, loc, next.converged, one));
+                if (!lockstep) {
+                  results.append({next.tau, next.lo, next.hi});
+                  more = rowMore;
+                  continue;
+                }
+                // A done row keeps its state.
+                Value done = state.back();
+                auto keep = [&](Value updated, Value old) -> Value {
+                  return arith::SelectOp::create(b, loc, done, old, updated);
+                };
+                results.append({keep(next.tau, tau), keep(next.lo, lo),
+                                keep(next.hi, hi)});
+                for (auto [updated, old] :
+                     llvm::zip(carried, state.slice(3, carried.size())))
+                  results.push_back(keep(updated, old));
+                Value rowActive = arith::AndIOp::create(
+                    b, loc, rowMore, arith::XOrIOp::create(b, loc, done, one));
+                results.push_back(
+                    arith::XOrIOp::create(b, loc, rowActive, one));
+                more = more ? arith::OrIOp::create(b, loc, more, rowActive)
+                                  .getResult()
+                            : rowActive;
+              }
+              results.push_back(
+                  arith::AddIOp::create(b, loc, round, rb.index(1)));
+              if (!lockstep)
+                results.append(carried);
+              scf::ConditionOp::create(b, loc, more, results);
+            },
+            [&](OpBuilder &, Location, ValueRange args) {
+              scf::YieldOp::create(b, loc, args.take_front(types.size()));
+            });
+        return loop;
+      };
+      // Where the powers are libm calls on f64 (f32 rows, p not a product
+      // of squares), the rounds on the candidates go on f32 powers first,
+      // to kBatchedTolerance, then on exact ones from there: two or three
+      // rounds of them, where every round made the calls.
+      scf::WhileOp loop;
+      if (coarsePowers && !boundOnly) {
+        scf::WhileOp coarse = buildRounds(tau0s, /*coarse=*/true);
+        SmallVector<Value> starts;
+        for (int64_t g = 0; g < group; ++g)
+          starts.push_back(coarse.getResult(g * perRow));
+        loop = buildRounds(starts, /*coarse=*/false);
+      } else {
+        loop = buildRounds(tau0s, /*coarse=*/false);
       }
-      types.push_back(indexType);
-      inits.push_back(rb.index(0));
-      SmallVector<Type> resultTypes(types);
-      if (!lockstep && moments)
-        resultTypes.append(3, momentType);
-      Value one = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
-      auto loop = scf::WhileOp::create(
-          b, loc, resultTypes, inits,
-          [&](OpBuilder &, Location, ValueRange args) {
-            Value round = args.back();
-            Value last = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::uge, round,
-                rb.index((capped ? kEntmaxBoundRounds : kEntmaxMaxRounds) - 1));
-            SmallVector<Value> results, carried;
-            Value more;
-            for (auto [g, candidates, finite] :
-                 llvm::enumerate(rows, finites)) {
-              ValueRange state = args.slice(g * perRow, perRow);
-              Value tau = state[0], lo = state[1], hi = state[2];
-              Candidates read = skipWhenDone(rb, candidates,
-                                             lockstep ? state.back() : Value());
-              VectorType foldType = getFoldType(rb, candidates);
-              Value tauv = vector::BroadcastOp::create(b, loc, foldType, tau);
-              SmallVector<Value> sums;
-              carried.clear();
-              if (moments) {
-                auto wide = VectorType::get(foldType.getShape(), momentType);
-                Value zero = constantLike(b, loc, wide, 0.0);
-                Value oneV = constantLike(b, loc, wide, 1.0);
-                Value inf = constantLike(
-                    b, loc, foldType, std::numeric_limits<double>::infinity());
-                SmallVector<Value> acc = foldCandidates(
-                    rb, read, ValueRange{zero, zero, zero, inf},
-                    [&](Value v, ValueRange acc) {
-                      Value in = arith::CmpFOp::create(
-                          b, loc, arith::CmpFPredicate::OGT, v, tauv);
-                      Value on = arith::SelectOp::create(b, loc, in,
-                                                         toType(v, wide), zero);
-                      // min X over S: X on S, else +inf, then v < acc ? v
-                      // : acc, one vminpd on the loop's dependency chain (a
-                      // compare and a masked move of X there set the loop's
-                      // latency: entmax(1.5) of 4096 x 1024 uniform entries
-                      // 8.1 -> 6.1 ms on a Zen 5), never NaN (a NaN is not
-                      // in S; a row with a NaN stops after this round).
-                      Value low = minIgnoringNaN(
-                          b, loc, acc[3],
-                          arith::SelectOp::create(b, loc, in, v, inf));
-                      return SmallVector<Value>{
-                          arith::AddFOp::create(
-                              b, loc, acc[0],
-                              arith::SelectOp::create(b, loc, in, oneV, zero)),
-                          arith::AddFOp::create(b, loc, acc[1], on),
-                          arith::AddFOp::create(
-                              b, loc, acc[2],
-                              arith::MulFOp::create(b, loc, on, on)),
-                          low};
-                    });
-                Value k = rb.treeSum(acc[0]), m1 = rb.treeSum(acc[1]),
-                      m2 = rb.treeSum(acc[2]);
-                // No lane of acc[3] is NaN (a NaN entry is never in S):
-                // a min without the NaN checks (entmax(1.5) on 32768 x 128
-                // f32, AVX-512: 8.7 -> 8.1 ms).
-                Value minX = vector::ReductionOp::create(
-                    b, loc, vector::CombiningKind::MINIMUMF, acc[3],
-                    arith::FastMathFlags::nnan);
-                Value d = arith::SubFOp::create(
-                    b, loc, m1,
-                    arith::MulFOp::create(b, loc, k, toType(tau, momentType)));
-                sums = {toType(squares(tau, k, m1, m2), type),
-                        toType(arith::AddFOp::create(b, loc, d, d), type),
-                        toType(k, type),
-                        arith::SubFOp::create(b, loc, minX, tau)};
-                carried = {k, m1, m2};
-              } else {
-                SmallVector<Value> inits;
-                for (int64_t i = 0; i < em.numSums(); ++i)
-                  inits.push_back(rb.splatLike(tauv, em.sumInit(i)));
-                SmallVector<Value> acc = foldCandidates(
-                    rb, read, inits, [&](Value v, ValueRange acc) {
-                      return em.accumulate(
-                          b, loc, arith::SubFOp::create(b, loc, v, tauv), acc);
-                    });
-                for (Value v : acc)
-                  sums.push_back(rb.treeSum(v));
-              }
-              EntmaxUpdate next = em.update(b, loc, tau, lo, hi, sums, last);
-              // A row stopped by the cap ends on a lower bound (its next
-              // step could be a bisection's midpoint).
-              if (capped)
-                next.tau = arith::SelectOp::create(b, loc, next.settled,
-                                                   next.tau, next.lower);
-              Value rowMore = arith::AndIOp::create(
-                  b, loc, finite,
-                  arith::XOrIOp::create(b, loc, next.converged, one));
-              if (!lockstep) {
-                results.append({next.tau, next.lo, next.hi});
-                more = rowMore;
-                continue;
-              }
-              // A done row keeps its state.
-              Value done = state.back();
-              auto keep = [&](Value updated, Value old) -> Value {
-                return arith::SelectOp::create(b, loc, done, old, updated);
-              };
-              results.append(
-                  {keep(next.tau, tau), keep(next.lo, lo), keep(next.hi, hi)});
-              for (auto [updated, old] :
-                   llvm::zip(carried, state.slice(3, carried.size())))
-                results.push_back(keep(updated, old));
-              Value rowActive = arith::AndIOp::create(
-                  b, loc, rowMore, arith::XOrIOp::create(b, loc, done, one));
-              results.push_back(arith::XOrIOp::create(b, loc, rowActive, one));
-              more = more ? arith::OrIOp::create(b, loc, more, rowActive)
-                                .getResult()
-                          : rowActive;
-            }
-            results.push_back(
-                arith::AddIOp::create(b, loc, round, rb.index(1)));
-            if (!lockstep)
-              results.append(carried);
-            scf::ConditionOp::create(b, loc, more, results);
-          },
-          [&](OpBuilder &, Location, ValueRange args) {
-            scf::YieldOp::create(b, loc, args.take_front(types.size()));
-          });
       // The total at the threshold found from the last pass's moments, over
       // S at that pass's tau: after the exact quadratic step S is the
       // support and F is 1 up to rounding; after a step within the
@@ -3393,6 +3443,31 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       SmallVector<Value> finished = exactFinish(tauAt, kAt, u1At, u2At, delta);
       return {accurate, finished[0], finished[1]};
     };
+    // With coarsePowers an output u^p (f32 rows, whose outputs are f32
+    // anyway) takes the f32 power, and a vector with a lane where u > 0
+    // but that power is below 2^-100 (where the approximation's exp
+    // leaves the normal range, as u^p / F may not) takes the exact one.
+    auto coarseOutput = [&](Value u, Value scale) -> Value {
+      auto shape = cast<VectorType>(u.getType()).getShape();
+      auto narrowType = VectorType::get(shape, b.getF32Type());
+      Value narrowU = arith::TruncFOp::create(b, loc, narrowType, u);
+      Value power = em.output(b, loc, narrowU);
+      Value tiny = arith::AndIOp::create(
+          b, loc,
+          cmp(arith::CmpFPredicate::OGT, narrowU,
+              constantLike(b, loc, narrowType, 0.0)),
+          cmp(arith::CmpFPredicate::OLT, power,
+              constantLike(b, loc, narrowType, 0x1p-100)));
+      Value anyTiny =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::OR, tiny);
+      Value y = rb.ifElse(
+          anyTiny, [&] { return em.output(b, loc, u); },
+          [&] {
+            return arith::ExtFOp::create(b, loc, u.getType(), power)
+                .getResult();
+          });
+      return arith::MulFOp::create(b, loc, y, scale);
+    };
     // The rounds on the rows' seeds first, from -1; on the rows from there.
     BatchedSearch batched;
     batched.rounds = [&](RowBatch &batch) -> SmallVector<Value> {
@@ -3446,6 +3521,8 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     Value y = buildSimplexRows(rb, x, type, alpha - 1.0, kSimplexGroup, search,
                                moments ? &batched : nullptr, options.prefetch,
                                factor, [&](Value u, Value scale) -> Value {
+                                 if (coarsePowers)
+                                   return coarseOutput(u, scale);
                                  return arith::MulFOp::create(
                                      b, loc, em.output(b, loc, u), scale);
                                });
