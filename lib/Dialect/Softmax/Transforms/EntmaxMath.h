@@ -167,23 +167,28 @@ struct EntmaxMath {
     return i == 3 ? std::numeric_limits<double>::infinity() : 0.0;
   }
 
-  /// The pass's sums `acc` updated with the terms at u = X - tau: u^p and
-  /// p u^(p-1) on the support (u > 0), and its size and smallest u.
-  SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value u,
-                                ValueRange acc) const {
+  /// The terms of a pass's first two sums at u = X - tau: u^p and p
+  /// u^(p-1) on the support (u > 0), else 0.
+  std::pair<Value, Value> terms(OpBuilder &b, Location loc, Value u) const {
     Value pos = arith::MaximumFOp::create(b, loc, u, c(b, loc, u, 0.0));
-    SmallVector<Value> results;
     Value term = power(b, loc, pos, p);
-    results.push_back(
-        arith::AddFOp::create(b, loc, acc[0], onSupport(b, loc, u, term)));
     // u^(p - 1) as u^p / u where it is not a product: one power a term,
     // not two (0 / 0 off the support, which onSupport drops).
     Value lower = isProduct(p - 1.0)
                       ? power(b, loc, pos, p - 1)
                       : arith::DivFOp::create(b, loc, term, pos).getResult();
     Value derivative = arith::MulFOp::create(b, loc, c(b, loc, u, p), lower);
-    results.push_back(arith::AddFOp::create(b, loc, acc[1],
-                                            onSupport(b, loc, u, derivative)));
+    return {onSupport(b, loc, u, term), onSupport(b, loc, u, derivative)};
+  }
+
+  /// The pass's sums `acc` updated with the terms at u = X - tau: u^p and
+  /// p u^(p-1) on the support (u > 0), and its size and smallest u.
+  SmallVector<Value> accumulate(OpBuilder &b, Location loc, Value u,
+                                ValueRange acc) const {
+    auto [term, derivative] = terms(b, loc, u);
+    SmallVector<Value> results{
+        arith::AddFOp::create(b, loc, acc[0], term),
+        arith::AddFOp::create(b, loc, acc[1], derivative)};
     if (exactQuadratic()) {
       results.push_back(arith::AddFOp::create(
           b, loc, acc[2], onSupport(b, loc, u, c(b, loc, u, 1.0))));

@@ -3196,20 +3196,18 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                         auto narrowType = VectorType::get(
                             cast<VectorType>(u.getType()).getShape(),
                             b.getF32Type());
-                        SmallVector<Value> terms = em.accumulate(
+                        auto [term, derivative] = em.terms(
                             b, loc,
-                            arith::TruncFOp::create(b, loc, narrowType, u),
-                            {constantLike(b, loc, narrowType, 0.0),
-                             constantLike(b, loc, narrowType, 0.0)});
+                            arith::TruncFOp::create(b, loc, narrowType, u));
                         return SmallVector<Value>{
                             arith::AddFOp::create(
                                 b, loc, acc[0],
                                 arith::ExtFOp::create(b, loc, u.getType(),
-                                                      terms[0])),
+                                                      term)),
                             arith::AddFOp::create(
                                 b, loc, acc[1],
                                 arith::ExtFOp::create(b, loc, u.getType(),
-                                                      terms[1]))};
+                                                      derivative))};
                       });
                   for (Value v : acc)
                     sums.push_back(rb.treeSum(v));
