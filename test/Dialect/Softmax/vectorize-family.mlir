@@ -612,12 +612,17 @@ func.func @entmax_powers_f16(%h: tensor<?x?xf16>) -> tensor<?x?xf16> {
   return %y : tensor<?x?xf16>
 }
 
-// f32 rows sum in f64: the rounds on a row's candidates go on f32
-// (approximated) powers first, then from their threshold on exact f64
-// ones; the output takes the f32 power, or the f64 one for a vector with
-// a tiny power.
+// f32 rows sum in f64: the rounds on the lanes' maxima (a pair of rows in
+// lockstep) go on f32 (approximated) powers alone, their bound less 2^-16;
+// the rounds on a row's candidates on f32 powers first, then from their
+// threshold on exact f64 ones; the output takes the f32 power, or the f64
+// one for a vector with a tiny power.
 // CHECK-LABEL: func.func @entmax_powers_f32
-// CHECK: %[[COARSE:.*]]:4 = scf.while
+// CHECK: %[[SEEDS:.*]]:9 = scf.while
+// CHECK-NOT: math.powf %{{.*}}, %{{.*}} : vector<8xf64>
+// CHECK: scf.condition
+// CHECK: %[[BOUND:.*]] = arith.subf %[[SEEDS]]#0, %{{.*}} : f64
+// CHECK: %[[COARSE:.*]]:4 = scf.while (%{{.*}} = %[[BOUND]], %{{.*}} = %[[BOUND]], {{.*}})
 // CHECK: math.powf %{{.*}}, %{{.*}} fastmath<afn> : vector<8xf32>
 // CHECK-NOT: math.powf %{{.*}}, %{{.*}} : vector<8xf64>
 // CHECK: scf.condition

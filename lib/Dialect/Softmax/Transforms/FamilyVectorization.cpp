@@ -1778,6 +1778,20 @@ constexpr double kBatchedTolerance = 0x1p-20;
 /// (of X, in [-1, 0]).
 constexpr double kPackMargin = 0x1p-16;
 
+/// What a search on f32 powers (entmax of f32 rows whose powers are libm
+/// calls) takes off its threshold of the lanes' maxima, a bound of the
+/// packing: far above its error (the f32 terms' rounding, ~1e-7 relative
+/// in F, moves it ~1e-7; its last step is at most kBatchedTolerance, after
+/// which it is within that step's square).
+constexpr double kCoarseBoundMargin = 0x1p-16;
+
+/// The tolerance of the exact rounds that follow a search on f32 powers:
+/// Newton's step from its threshold (within ~1e-7 of the root) lands
+/// within about that step's square of it, far below an f32 output's
+/// rounding, so one exact round ends a row where that step is at most
+/// this (a larger one, or a bisection, takes more rounds).
+constexpr double kCoarseExactTolerance = 0x1p-23;
+
 /// What the rounds' compaction of a RowBatch's candidates (rows of at least
 /// kCompactedSimplexRow) takes off a round's threshold: a round's f32 sums
 /// over up to 131072 entries (chains of 4096 adds a lane) may put it past
@@ -3087,9 +3101,10 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       int64_t perRow = 3 + (lockstep ? 1 + (moments ? 3 : 0) : 0);
       Type indexType = b.getIndexType();
       SmallVector<Type> types;
-      // The rounds from `starts` (the bracket [tau0, 0]); with `coarse` on
-      // terms of f32 powers, to kBatchedTolerance.
-      auto buildRounds = [&](ArrayRef<Value> starts, bool coarse) {
+      // The rounds from `starts` (the bracket [tau0, 0]) to `tolerance`;
+      // with `coarse` on terms of f32 powers.
+      auto buildRounds = [&](ArrayRef<Value> starts, bool coarse,
+                             double tolerance) {
         types.clear();
         SmallVector<Value> inits;
         Value momentZero = constant(b, loc, momentType, 0.0);
@@ -3213,8 +3228,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
                     sums.push_back(rb.treeSum(v));
                 }
                 EntmaxUpdate next =
-                    em.update(b, loc, tau, lo, hi, sums, last,
-                              coarse ? kBatchedTolerance : em.tolerance());
+                    em.update(b, loc, tau, lo, hi, sums, last, tolerance);
                 // A row stopped by the cap ends on a lower bound (its next
                 // step could be a bisection's midpoint).
                 if (capped)
@@ -3261,15 +3275,25 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       // of squares), the rounds on the candidates go on f32 powers first,
       // to kBatchedTolerance, then on exact ones from there: two or three
       // rounds of them, where every round made the calls.
+      // The searches on the lanes' maxima (in registers) only bound the
+      // packing from below: on f32 powers alone, less kCoarseBoundMargin.
+      // Those on the candidates then end on exact ones from there, to
+      // kCoarseExactTolerance: Newton's steps converge quadratically from
+      // the coarse threshold, so a step below it leaves the threshold
+      // within about its square (one exact round where three were).
+      bool seeds = static_cast<bool>(rows.front().lanes);
       scf::WhileOp loop;
-      if (coarsePowers && !boundOnly) {
-        scf::WhileOp coarse = buildRounds(tau0s, /*coarse=*/true);
+      if (coarsePowers && seeds) {
+        loop = buildRounds(tau0s, /*coarse=*/true, kBatchedTolerance);
+      } else if (coarsePowers) {
+        scf::WhileOp coarse =
+            buildRounds(tau0s, /*coarse=*/true, kBatchedTolerance);
         SmallVector<Value> starts;
         for (int64_t g = 0; g < group; ++g)
           starts.push_back(coarse.getResult(g * perRow));
-        loop = buildRounds(starts, /*coarse=*/false);
+        loop = buildRounds(starts, /*coarse=*/false, kCoarseExactTolerance);
       } else {
-        loop = buildRounds(tau0s, /*coarse=*/false);
+        loop = buildRounds(tau0s, /*coarse=*/false, em.tolerance());
       }
       // The total at the threshold found from the last pass's moments, over
       // S at that pass's tau: after the exact quadratic step S is the
@@ -3280,6 +3304,8 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
       SmallVector<std::pair<Value, Value>> found;
       for (int64_t g = 0; g < group; ++g) {
         Value tau = loop.getResult(g * perRow);
+        if (coarsePowers && seeds)
+          tau = arith::SubFOp::create(b, loc, tau, c(kCoarseBoundMargin));
         if (!moments) {
           found.push_back({tau, Value()});
           continue;
