@@ -639,6 +639,15 @@ func.func @entmax_powers_f32(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
   return %z : tensor<?x?xf32>
 }
 
+// alpha > 2 (p < 1): exact f64 powers throughout (their rounds bisect).
+// CHECK-LABEL: func.func @entmax_powers_steep
+// CHECK-NOT: fastmath<afn>
+// CHECK: return
+func.func @entmax_powers_steep(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %z = softmax.entmax %x dim(1) alpha(3.0) : tensor<?x?xf32>
+  return %z : tensor<?x?xf32>
+}
+
 // -----
 
 // Left to the generic decomposition: an outer dim, bf16, a single sample.

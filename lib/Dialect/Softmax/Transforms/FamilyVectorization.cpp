@@ -3053,8 +3053,9 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     // libm powf a lane.
     em.approximatePowers = true;
     // f32 rows whose f64 powers would be libm calls: see the search and
-    // the output below.
-    bool coarsePowers = rb.elementType.isF32() && type.isF64() &&
+    // the output below. Not for alpha > 2 (p < 1), whose f64 is for the
+    // steep u^p at the threshold and whose rounds bisect.
+    bool coarsePowers = rb.elementType.isF32() && type.isF64() && alpha < 2.0 &&
                         !em.exactQuadratic() && !em.productPowers();
     auto c = [&](double value) { return constant(b, loc, type, value); };
     // The threshold search over the first `count` entries of `scratch`
