@@ -196,6 +196,9 @@ void mlir::softmax::buildSoftmaxCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // bf16 vectors are only moved (the arithmetic is f32): as i16, so that
+  // LLVM does not promote their masked loads, stores and selects.
+  pm.addPass(createSoftmaxMoveBf16AsI16());
   pm.addPass(createCanonicalizerPass());
 
   SoftmaxAttachCPUTargetOptions targetOptions;

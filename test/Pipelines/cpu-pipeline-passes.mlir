@@ -47,6 +47,9 @@
 // CHECK: softmax-openmp-thread-count{threads=0}
 // CHECK-NEXT: softmax-nontemporal-stores{fence=true}
 // CHECK-NEXT: softmax-lower-left-pack
+// bf16 vectors moved as i16 once everything is in the LLVM dialect.
+// CHECK: reconcile-unrealized-casts
+// CHECK-NEXT: softmax-move-bf16-as-i16
 
 // Haswell has AVX2, not AVX-512: the sparse ops' short rows left-pack
 // with vpermps; with AVX-512 at 512 bits with vcompressps, at 256 bits

@@ -196,6 +196,38 @@ def SoftmaxSkipEmptyForalls : Pass<"softmax-skip-empty-foralls"> {
   ];
 }
 
+def SoftmaxMoveBf16AsI16 : Pass<"softmax-move-bf16-as-i16"> {
+  let summary = "Move bf16 values through memory, selects and shuffles as i16";
+  let description = [{
+    Rewrites the LLVM dialect's data-movement ops on bf16 scalars and
+    vectors (`llvm.load`, `llvm.store`, `llvm.intr.masked.load`,
+    `llvm.intr.masked.store`, `llvm.select`, `llvm.shufflevector`,
+    `llvm.insertelement`, `llvm.extractelement`) into the same ops on i16,
+    bitcasting bf16 operands to i16 before them and i16 results back after
+    them. The bits moved are the same. x86 without AVX512-BF16 legalizes
+    those ops on bf16 vectors by converting every element to float and
+    back, one `__truncsfbf2` libcall an element (missing from older
+    libgcc); on i16 they are single instructions. With arith-expand's
+    integer bf16 conversions before it, the CPU pipeline leaves LLVM no
+    bf16 operation to promote. The pass never fails.
+
+    ```mlir
+    %v = llvm.intr.masked.load %p, %m, %pad {alignment = 2 : i32}
+        : (!llvm.ptr, vector<16xi1>, vector<16xbf16>) -> vector<16xbf16>
+    ```
+
+    becomes
+
+    ```mlir
+    %padi = llvm.bitcast %pad : vector<16xbf16> to vector<16xi16>
+    %vi = llvm.intr.masked.load %p, %m, %padi {alignment = 2 : i32}
+        : (!llvm.ptr, vector<16xi1>, vector<16xi16>) -> vector<16xi16>
+    %v = llvm.bitcast %vi : vector<16xi16> to vector<16xbf16>
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def SoftmaxNontemporalStores : Pass<"softmax-nontemporal-stores"> {
   let summary = "Turn the vector writes of marked loops into streaming stores";
   let description = [{
