@@ -650,14 +650,27 @@ func.func @entmax_powers_steep(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 
 // -----
 
-// Left to the generic decomposition: an outer dim, bf16, a single sample.
+// Left to the generic decomposition: an outer dim, a single sample.
 // CHECK-LABEL: func.func @generic
 // CHECK: softmax.softmax_grad %{{.*}}, %{{.*}} dim(0)
-// CHECK: softmax.log_softmax_grad %{{.*}}, %{{.*}} dim(1) : tensor<4x8xbf16>
 // CHECK: softmax.cross_entropy %{{.*}}, %{{.*}} dim(0)
-func.func @generic(%a: tensor<4x8xf32>, %b: tensor<4x8xbf16>, %x: tensor<8xf32>, %l: tensor<i64>) -> (tensor<4x8xf32>, tensor<4x8xbf16>, tensor<f32>) {
+func.func @generic(%a: tensor<4x8xf32>, %x: tensor<8xf32>, %l: tensor<i64>) -> (tensor<4x8xf32>, tensor<f32>) {
   %0 = softmax.softmax_grad %a, %a dim(0) : tensor<4x8xf32>
-  %1 = softmax.log_softmax_grad %b, %b dim(1) : tensor<4x8xbf16>
   %2 = softmax.cross_entropy %x, %l dim(0) : tensor<8xf32>, tensor<i64> -> tensor<f32>
-  return %0, %1, %2 : tensor<4x8xf32>, tensor<4x8xbf16>, tensor<f32>
+  return %0, %2 : tensor<4x8xf32>, tensor<f32>
+}
+
+// -----
+
+// bf16 rows take the vector path, computing in f32 like f16.
+// CHECK-LABEL: func.func @bf16
+// CHECK-NOT: softmax.
+// CHECK: arith.extf %{{.*}} : vector<{{[0-9]+}}xbf16> to vector<{{[0-9]+}}xf32>
+// CHECK: arith.truncf %{{.*}} : vector<{{[0-9]+}}xf32> to vector<{{[0-9]+}}xbf16>
+// CHECK: return
+func.func @bf16(%y: tensor<4x8xbf16>, %dy: tensor<4x8xbf16>) -> (tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>) {
+  %0 = softmax.log_softmax_grad %y, %dy dim(1) : tensor<4x8xbf16>
+  %1 = softmax.sparsemax %y dim(1) : tensor<4x8xbf16>
+  %2 = softmax.entmax %y dim(1) alpha(1.5) : tensor<4x8xbf16>
+  return %0, %1, %2 : tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>
 }

@@ -21,9 +21,6 @@
 //                     S = {x - m > tau} while S shrinks, each round a pass
 //                     over the row; y = max(x - m - tau, 0)
 //
-// bf16 stays on the generic path (x86 without AVX512-BF16 has no bf16
-// vector arithmetic).
-//
 //===----------------------------------------------------------------------===//
 
 #include "softmax-mlir/Dialect/Softmax/Transforms/Transforms.h"
@@ -622,8 +619,6 @@ LogicalResult checkApplicable(RewriterBase &rewriter, Operation *op, Type type,
     return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
   if (llvm::is_contained(tensorType.getShape(), 0))
     return rewriter.notifyMatchFailure(op, "an empty tensor: nothing to do");
-  if (tensorType.getElementType().isBF16())
-    return rewriter.notifyMatchFailure(op, "bf16 stays on the generic path");
   return success();
 }
 

@@ -8,8 +8,8 @@
 // dimension into scf.forall loops over rows (the outer dims) whose bodies
 // make three vector passes over a row: max; exp and sum; normalise. f32 and
 // f64 rows keep exp(x - max) in the output row between the last two passes
-// ("store-exp"), so exp is computed once per element; f16 rows recompute it,
-// since an f16 copy would round it twice (bf16 stays on the decomposition).
+// ("store-exp"), so exp is computed once per element; f16 and bf16 rows
+// recompute it, since a 16-bit copy would round it twice.
 // Accumulators stay in vector registers across the row and are reduced
 // horizontally once per row; the row tail is one masked vector, skipped when
 // the row ends on a whole vector.
@@ -1586,10 +1586,6 @@ FailureOr<Value> vectorizeNormalize(RewriterBase &rewriter, Operation *op,
     return rewriter.notifyMatchFailure(op, "reduces along an outer dim");
   if (llvm::is_contained(type.getShape(), 0))
     return rewriter.notifyMatchFailure(op, "an empty tensor: nothing to do");
-  // x86 without AVX512-BF16 has no bf16 vector arithmetic: LLVM would
-  // promote the selects of the bf16 rounding through __truncsfbf2 calls.
-  if (type.getElementType().isBF16())
-    return rewriter.notifyMatchFailure(op, "bf16 stays on the generic path");
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op->getLoc();
