@@ -674,3 +674,40 @@ func.func @bf16(%y: tensor<4x8xbf16>, %dy: tensor<4x8xbf16>) -> (tensor<4x8xbf16
   %2 = softmax.entmax %y dim(1) alpha(1.5) : tensor<4x8xbf16>
   return %0, %1, %2 : tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>
 }
+
+// -----
+
+// sparsemax_grad and entmax_grad: a parallel loop over the rows; per row the
+// sums of g dy and g (f64 for f32), g = y^(2 - alpha) on the support (1 for
+// sparsemax; for alpha 1.5 an f32 square root, extended), then g (dy - q)
+// with q = sum(g dy) / sum(g), 0 off the support.
+// CHECK-LABEL: func.func @simplex_grads
+// CHECK: scf.forall
+// CHECK: scf.for {{.*}} iter_args(%[[GDY:.*]] = %{{.*}}, %[[G:.*]] = %{{.*}}) -> (vector<16xf64>, vector<16xf64>)
+// CHECK: arith.cmpf ogt, %{{.*}} : vector<16xf32>
+// CHECK: arith.cmpf uno
+// CHECK: arith.extf %{{.*}} : vector<16xf32> to vector<16xf64>
+// CHECK: arith.cmpf une
+// CHECK: arith.addf %[[GDY]]
+// CHECK: arith.addf %[[G]]
+// CHECK: %[[SGDY:.*]] = vector.reduction <add>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[SG:.*]] = vector.reduction <add>, %{{.*}} : vector<16xf64> into f64
+// CHECK: %[[Q:.*]] = arith.divf %[[SGDY]], %[[SG]] : f64
+// CHECK: %[[QV:.*]] = vector.broadcast %[[Q]] : f64 to vector<16xf64>
+// CHECK: scf.for
+// CHECK: %[[D:.*]] = arith.subf %{{.*}}, %[[QV]] : vector<16xf64>
+// CHECK: %[[V:.*]] = arith.mulf %{{.*}}, %[[D]] : vector<16xf64>
+// CHECK: arith.select %{{.*}}, %[[V]], %{{.*}} : vector<16xi1>, vector<16xf64>
+// CHECK: arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK: vector.transfer_write
+// CHECK: scf.forall
+// CHECK: math.sqrt %{{.*}} : vector<16xf32>
+// CHECK: arith.divf %{{.*}} : f64
+// CHECK: math.sqrt %{{.*}} : vector<16xf32>
+// CHECK-NOT: softmax.
+// CHECK: return
+func.func @simplex_grads(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>) {
+  %0 = softmax.sparsemax_grad %y, %dy dim(1) : tensor<?x?xf32>
+  %1 = softmax.entmax_grad %y, %dy dim(1) alpha(1.5) : tensor<?x?xf32>
+  return %0, %1 : tensor<?x?xf32>, tensor<?x?xf32>
+}
