@@ -1,13 +1,17 @@
 """Times softmax, sparsemax and entmax(1.5) of two builds against each other.
 
-Usage: compare_sparse.py --write-mlir FILE
-       compare_sparse.py A.so B.so [--reps 21]
+Usage: compare_sparse.py --write-mlir FILE [--dtype bf16] [--grad]
+       compare_sparse.py A.so B.so [--reps 21] [--dtype bf16] [--grad]
 
 The first form writes the functions (@softmax_RxN, @sparsemax_RxN,
-@entmax15_RxN for rows of 128, 256 and 1024, about 4M f32 each); compile it
-with each build's `softmax-compile FILE -o X.so --emit=shared-lib
---num-threads=1`. The second checks B's outputs against A's (within 1e-6)
-and times the six libraries' functions in turn, rep after rep on the same
+@entmax15_RxN for rows of 128, 256 and 1024, about 4M elements each, of
+`--dtype`; with `--grad` also @softmax_grad_RxN and @entmax15_grad_RxN);
+compile it with each build's `softmax-compile FILE -o X.so
+--emit=shared-lib --num-threads=1`. The second checks B's outputs against
+A's (within 1e-6 for f32, a unit in the last place of the 16-bit types,
+since two builds may sum in different orders, or 1e-3 of the largest
+output near a support's edge) and times the libraries'
+functions in turn, rep after rep on the same
 inputs (a noisy stretch of a shared machine weighs on both alike), and
 prints the medians, A / B (> 1: B is faster) and B's ratio to its own
 softmax (the sparse ops' target is within 2x of it). Run with
@@ -29,11 +33,38 @@ from softmax_check import descriptor  # noqa: E402
 SHAPES = ((32768, 128), (16384, 256), (4096, 1024))
 OPS = (("softmax", "softmax", ""), ("sparsemax", "sparsemax", ""),
        ("entmax15", "entmax", " alpha(1.5)"))
-TEMPLATE = """func.func @{name}_{s}(%x: tensor<{s}xf32>) -> tensor<{s}xf32> {{
-  %y = softmax.{op} %x dim(1){attrs} : tensor<{s}xf32>
-  return %y : tensor<{s}xf32>
+GRAD_OPS = (("softmax_grad", "softmax_grad", ""),
+            ("entmax15_grad", "entmax_grad", " alpha(1.5)"))
+TEMPLATE = """func.func @{name}_{s}(%x: tensor<{s}x{t}>) -> tensor<{s}x{t}> {{
+  %y = softmax.{op} %x dim(1){attrs} : tensor<{s}x{t}>
+  return %y : tensor<{s}x{t}>
 }}
 """
+GRAD_TEMPLATE = """func.func @{name}_{s}(%y: tensor<{s}x{t}>, %dy: tensor<{s}x{t}>) -> tensor<{s}x{t}> {{
+  %dx = softmax.{op} %y, %dy dim(1){attrs} : tensor<{s}x{t}>
+  return %dx : tensor<{s}x{t}>
+}}
+"""
+# numpy storage and the largest difference allowed between two builds'
+# outputs (in f32), by element type.
+DTYPES = {"f32": (np.float32, 1e-6), "f16": (np.float16, 2.0 ** -10),
+          "bf16": (np.uint16, 2.0 ** -7)}
+
+
+def to_storage(x, dtype):
+    """x (float32) as the C ABI's storage of dtype: bf16 as its uint16 bits
+    (rounded to nearest even)."""
+    if dtype != "bf16":
+        return x.astype(DTYPES[dtype][0])
+    bits = x.view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    return bits.astype(np.uint16)
+
+
+def to_f32(x, dtype):
+    if dtype != "bf16":
+        return x.astype(np.float32)
+    return (x.astype(np.uint32) << 16).view(np.float32)
 
 
 def main():
@@ -41,17 +72,23 @@ def main():
     parser.add_argument("libs", nargs="*")
     parser.add_argument("--write-mlir")
     parser.add_argument("--reps", type=int, default=21)
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="f32")
+    parser.add_argument("--grad", action="store_true",
+                        help="also softmax_grad and entmax_grad (alpha 1.5)"
+                        " of the forward ops' outputs")
     parser.add_argument("--rows", choices=("normal", "uniform"), default="normal",
                         help="the inputs: standard normal rows (a support of a"
                         " few entries), or uniform in [0, 1) (most of a row"
                         " within 1 of its maximum: many candidates)")
     args = parser.parse_args()
+    grads = GRAD_OPS if args.grad else ()
     if args.write_mlir:
         with open(args.write_mlir, "w") as f:
             for shape in SHAPES:
-                for name, op, attrs in OPS:
-                    f.write(TEMPLATE.format(name=name, op=op, attrs=attrs,
-                                            s="%dx%d" % shape))
+                for ops, template in ((OPS, TEMPLATE), (grads, GRAD_TEMPLATE)):
+                    for name, op, attrs in ops:
+                        f.write(template.format(name=name, op=op, attrs=attrs,
+                                                s="%dx%d" % shape, t=args.dtype))
         return
     if len(args.libs) != 2:
         parser.error("give two libraries (or --write-mlir)")
@@ -65,21 +102,35 @@ def main():
             x = rng.standard_normal(shape).astype(np.float32)
         else:
             x = rng.random(shape, dtype=np.float32)
+        x = to_storage(x, args.dtype)
+        dy = to_storage(rng.standard_normal(shape).astype(np.float32), args.dtype)
         calls = {}
         outs = {}
-        for name, _, _ in OPS:
+        for name, _, _ in OPS + grads:
             for lib, tag in zip(libs, "AB"):
                 out = np.empty_like(x)
                 fn = getattr(lib, "_mlir_ciface_%s_%s" % (name, s))
-                descs = [ctypes.byref(descriptor(x)), ctypes.byref(descriptor(out))]
+                # A gradient's y: the forward op's output (A's), computed
+                # before it in the loop below.
+                ins = [outs[(name[: -len("_grad")], "A")], dy] if name.endswith("_grad") else [x]
+                descs = [ctypes.byref(descriptor(a)) for a in ins + [out]]
                 calls[(name, tag)] = lambda fn=fn, descs=descs: fn(*descs)
                 outs[(name, tag)] = out
-        for call in calls.values():
-            call()
-        for name, _, _ in OPS:
-            diff = float(np.max(np.abs(outs[(name, "A")] - outs[(name, "B")])))
-            if not diff <= 1e-6:
-                raise SystemExit("%s %s: B differs from A by %g" % (name, s, diff))
+                calls[(name, tag)]()
+        for name, _, _ in OPS + grads:
+            a = to_f32(outs[(name, "A")], args.dtype).astype(np.float64)
+            b = to_f32(outs[(name, "B")], args.dtype).astype(np.float64)
+            tol = DTYPES[args.dtype][1]
+            if args.dtype == "f32":
+                bound = tol
+            else:
+                # A unit in the last place of either, or near the support's
+                # edge (an entry just above or below the threshold) 1e-3 of
+                # the largest output.
+                bound = tol * np.maximum(np.abs(a), np.abs(b)) + 1e-3 * np.max(np.abs(a))
+            if not np.all(np.abs(a - b) <= bound):
+                raise SystemExit("%s %s: B differs from A by %g"
+                                 % (name, s, float(np.max(np.abs(a - b)))))
         times = {key: [] for key in calls}
         for _ in range(args.reps):
             for key, call in calls.items():
@@ -87,7 +138,7 @@ def main():
                 call()
                 times[key].append(time.perf_counter() - start)
         med = {key: 1e3 * float(np.median(t)) for key, t in times.items()}
-        for name, _, _ in OPS:
+        for name, _, _ in OPS + grads:
             a, b = med[(name, "A")], med[(name, "B")]
             print("%s | %s | %.2f | %.2f | %.2fx | %.2fx"
                   % (name, s, a, b, a / b, b / med[("softmax", "B")]))
