@@ -11,8 +11,9 @@ compile it with each build's `softmax-compile FILE -o X.so
 A's (within 1e-6 for f32, a unit in the last place of the 16-bit types,
 since two builds may sum in different orders, or 1e-3 of the largest
 output near a support's edge) and times the libraries'
-functions in turn, rep after rep on the same
-inputs (a noisy stretch of a shared machine weighs on both alike), and
+functions in turn, rep after rep on the same inputs (a noisy stretch of
+a shared machine weighs on both alike; which of A and B goes first
+alternates), and
 prints the medians, A / B (> 1: B is faster) and B's ratio to its own
 softmax (the sparse ops' target is within 2x of it). Run with
 SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
@@ -132,11 +133,15 @@ def main():
                 raise SystemExit("%s %s: B differs from A by %g"
                                  % (name, s, float(np.max(np.abs(a - b)))))
         times = {key: [] for key in calls}
-        for _ in range(args.reps):
-            for key, call in calls.items():
-                start = time.perf_counter()
-                call()
-                times[key].append(time.perf_counter() - start)
+        # Each op's A and B one after the other, which goes first
+        # alternating (the second of two identical builds measured up to
+        # 1.5x slower on sparsemax and entmax otherwise).
+        for rep in range(args.reps):
+            for name, _, _ in OPS + grads:
+                for tag in "AB" if rep % 2 == 0 else "BA":
+                    start = time.perf_counter()
+                    calls[(name, tag)]()
+                    times[(name, tag)].append(time.perf_counter() - start)
         med = {key: 1e3 * float(np.median(t)) for key, t in times.items()}
         for name, _, _ in OPS + grads:
             a, b = med[(name, "A")], med[(name, "B")]
