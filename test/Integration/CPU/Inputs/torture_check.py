@@ -13,19 +13,33 @@ at a time (few rows: the split-row form on several threads).
 
 Usage: torture_check.py --compiler softmax-compile --dtype f32 --group forward
                         --workdir DIR [--flags=...] [--tag T]
+       torture_check.py --target cuda --mode build|run ... (the GPU)
 
 Prints a FAIL line per wrong (op, length, row) and one summary line; exits
 non-zero on any failure.
+
+With `--target cuda` the functions compile for the GPU (`--target=cuda
+--chip=sm_90`: the C ABI over device pointers) and run on device buffers,
+outputs fenced by guards there too: `--mode build` (any machine) compiles
+the library and writes which functions it holds (those the GPU lowering
+rejects, e.g. a relative's row longer than a block holds or a shape known
+at run time, are left out with the compiler's reason, listed in the
+summary); `--mode run` (a machine with a GPU) runs them. The inputs come
+from the same seeds on both machines.
 """
 
 import argparse
+import ctypes
+import json
 import os
+import re
+import subprocess
 import sys
 
 import numpy as np
 
 from grad_check import compare_grad, compare_with_slack
-from softmax_check import (DTYPES, build_library, call_fenced, check_row_sums, compare,
+from softmax_check import (DTYPES, GUARD, build_library, call_fenced, check_row_sums, compare,
                            descriptor, reference_rows)
 from sparse_check import compare_sparse, entmax_rows, sparsemax_rows
 
@@ -397,7 +411,7 @@ def to_storage(array, kind, dtype):
     return np.ascontiguousarray(dtype.from_f64(array))
 
 
-def zero_sized_call(fn, op, shape, dtype):
+def zero_sized_call(fn, op, shape, dtype, caller=call_fenced):
     """Problems with `op` on operands of `shape` with a zero-sized dim."""
     rows = np.zeros(shape)
     inputs = [rows]
@@ -414,14 +428,16 @@ def zero_sized_call(fn, op, shape, dtype):
         want = np.zeros(shape)
     else:  # Every label lies outside [0, 0) classes; ignore_index gives 0.
         want = np.where(inputs[1] == IGNORE, 0.0, np.nan) if shape[1] == 0 else np.zeros(0)
-    out, problems = call_fenced(fn, arrays, want.shape, dtype)
+    out, problems = caller(fn, arrays, want.shape, dtype)
     got = dtype.to_f64(out)
     if (np.isnan(got) != np.isnan(want)).any() or (got[~np.isnan(want)] != 0).any():
         problems.append("got %r, want %r" % (got, want))
     return problems
 
 
-def run(args):
+def plan(args):
+    """(dtype, ops, functions, source-by-symbol): functions are (symbol, op
+    index, length, dynamic)."""
     dtype = DTYPES[args.dtype]
     ops = GROUPS[args.group]()
     functions = []  # (symbol, op index, length, dynamic)
@@ -430,17 +446,141 @@ def run(args):
             functions.append(("op%d_n%d" % (k, n), k, n, False))
         functions.append(("op%d_dyn" % k, k, None, True))
     num_rows = len(hard_rows(1, dtype, np.random.default_rng(0)))
-    source = "\n".join(function(sym, ops[k], ("?", "?") if dyn else (num_rows, n), dtype)
-                        for sym, k, n, dyn in functions)
-    source += "\n".join(function("op%d_zero%d" % (k, z), op, shape, dtype)
-                         for k, op in enumerate(ops) for z, shape in enumerate(ZERO_SHAPES))
-    stem = os.path.join(args.workdir, "torture_%s_%s%s" % (args.group, dtype.name, args.tag))
-    lib = build_library(args.compiler, stem, source, args.flags.split())
+    sources = {sym: function(sym, ops[k], ("?", "?") if dyn else (num_rows, n), dtype)
+               for sym, k, n, dyn in functions}
+    for k, op in enumerate(ops):
+        for z, shape in enumerate(ZERO_SHAPES):
+            sources["op%d_zero%d" % (k, z)] = function("op%d_zero%d" % (k, z), op, shape, dtype)
+    return dtype, ops, functions, sources
+
+
+def stem_of(args, dtype):
+    return os.path.join(args.workdir, "torture_%s_%s%s%s" % (
+        args.group, dtype.name, "_cuda" if args.target == "cuda" else "", args.tag))
+
+
+def build_cuda(args):
+    """Compiles the functions the GPU lowering takes into STEM.so; writes
+    STEM.json: {"kept": [...], "left_out": {symbol: reason}}."""
+    dtype, ops, functions, sources = plan(args)
+    stem = stem_of(args, dtype)
+    os.makedirs(args.workdir, exist_ok=True)
+    kept = list(sources)
+    left_out = {}
+    while kept:
+        text = "\n".join(sources[sym] for sym in kept)
+        with open(stem + ".mlir", "w") as f:
+            f.write(text)
+        done = subprocess.run(
+            [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib",
+             "--target=cuda", "--chip=sm_90"] + args.flags.split(),
+            capture_output=True, text=True)
+        if done.returncode == 0:
+            break
+        # Leave out the functions the errors point into (by line).
+        starts = []
+        line = 1
+        for sym in kept:
+            starts.append((line, sym))
+            line += sources[sym].count("\n") + (1 if sym != kept[-1] else 0)
+        bad = {}
+        for m in re.finditer(r"\.mlir:(\d+):\d+: error: (.*)", done.stderr):
+            at = int(m.group(1))
+            sym = [s for first, s in starts if first <= at][-1]
+            bad.setdefault(sym, m.group(2))
+        if not bad:
+            sys.exit("error: compiling %s failed:\n%s" % (stem + ".mlir", done.stderr))
+        left_out.update(bad)
+        kept = [sym for sym in kept if sym not in bad]
+    with open(stem + ".json", "w") as f:
+        json.dump({"kept": kept, "left_out": left_out}, f, indent=1)
+    print("torture %s %s%s: built %d functions for the GPU, %d left out"
+          % (args.group, dtype.name, args.tag, len(kept), len(left_out)))
+    return 0
+
+
+class DeviceCaller:
+    """Calls a --target=cuda library's function on device copies of the
+    operands, the output between guards of sentinel values there (as
+    call_fenced does on the host)."""
+
+    def __init__(self, path):
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.path.insert(0, os.path.join(here, "..", "..", "GPU", "Inputs"))
+        from gpu_check import device_descriptor, last_error, load_library
+        self.lib = load_library(path)
+        self.descriptor, self.last_error = device_descriptor, last_error
+        if self.last_error(self.lib):
+            sys.exit("error: the library did not load its kernels: %s"
+                     % self.last_error(self.lib))
+
+    def __call__(self, fn, inputs, out_shape, dtype):
+        lib = self.lib
+        size = int(np.prod(out_shape, dtype=np.int64))
+        host = np.empty(size + 2 * GUARD, dtype=dtype.storage)
+        dtype.bits(host)[:] = dtype.sentinel_bits
+        buffers = []
+        try:
+            for a in list(inputs) + [host]:
+                ptr = lib.mgpuMemAlloc(max(a.nbytes, 1), None, False)
+                if not ptr:
+                    return np.zeros(out_shape), ["device allocation failed: %s"
+                                                 % self.last_error(lib)]
+                buffers.append(ptr)
+                if a.nbytes:
+                    lib.mgpuMemcpy(ptr, a.ctypes.data, a.nbytes, None)
+            item = host.itemsize
+            descs = [self.descriptor(ptr, a.shape) for ptr, a in zip(buffers, inputs)]
+            descs.append(self.descriptor(buffers[-1] + GUARD * item, out_shape))
+            fn(*[ctypes.byref(d) for d in descs])
+            problems = []
+            if self.last_error(lib):
+                problems.append("the call failed: %s" % self.last_error(lib))
+            lib.mgpuMemcpy(host.ctypes.data, buffers[-1], host.nbytes, None)
+            for ptr, a in zip(buffers, inputs):
+                back = np.empty_like(a)
+                if a.nbytes:
+                    lib.mgpuMemcpy(back.ctypes.data, ptr, a.nbytes, None)
+                if back.tobytes() != a.tobytes():
+                    problems.append("an input was written")
+        finally:
+            for ptr in buffers:
+                lib.mgpuMemFree(ptr, None)
+        guards = np.concatenate([dtype.bits(host[:GUARD]), dtype.bits(host[-GUARD:])])
+        if (guards != dtype.sentinel_bits).any():
+            problems.append("memory outside the output was written")
+        out = host[GUARD:GUARD + size].reshape(out_shape)
+        if (dtype.bits(out) == dtype.sentinel_bits).any():
+            problems.append("%d output elements were not written"
+                            % (dtype.bits(out) == dtype.sentinel_bits).sum())
+        return out, problems
+
+
+def run(args):
+    dtype, ops, functions, sources = plan(args)
+    stem = stem_of(args, dtype)
+    left_out = {}
+    if args.target == "cuda":
+        with open(stem + ".json") as f:
+            manifest = json.load(f)
+        left_out = manifest["left_out"]
+        caller = DeviceCaller(os.path.abspath(stem + ".so"))
+        lib = caller.lib
+    else:
+        lib = build_library(args.compiler, stem, "\n".join(sources.values()),
+                            args.flags.split())
+        caller = call_fenced
 
     rng = np.random.default_rng(2026)
     failures = checked = 0
     for sym, k, n, dyn in functions:
         op = ops[k]
+        # The same draws whether or not the function runs.
+        if sym in left_out:
+            for length in (DYNAMIC_LENGTHS if dyn else [n]):
+                named = hard_rows(length, dtype, rng)
+                op.operands(np.stack([row for _, row in named]), rng)
+            continue
         fn = getattr(lib, "_mlir_ciface_" + sym)
         fn.restype = None
         for length in (DYNAMIC_LENGTHS if dyn else [n]):
@@ -458,7 +598,7 @@ def run(args):
             problems = []
             for part in calls:
                 arrays = [to_storage(a[part], kind, dtype) for a, kind in zip(inputs, kinds)]
-                out, trouble = call_fenced(fn, arrays, ref[part].shape, dtype)
+                out, trouble = caller(fn, arrays, ref[part].shape, dtype)
                 problems += trouble
                 got[part] = dtype.to_f64(out)
             checked += 1
@@ -476,17 +616,24 @@ def run(args):
     for k, op in enumerate(ops):
         for z, shape in enumerate(ZERO_SHAPES):
             for sym in ("op%d_zero%d" % (k, z), "op%d_dyn" % k):
+                if sym in left_out:
+                    continue
                 fn = getattr(lib, "_mlir_ciface_" + sym)
                 fn.restype = None
-                problems = zero_sized_call(fn, op, shape, dtype)
+                problems = zero_sized_call(fn, op, shape, dtype, caller)
                 checked += 1
                 if problems:
                     failures += 1
                     print("FAIL %s %s shape=%s%s: %s" % (
                         op.name, dtype.name, list(shape),
                         " (dynamic)" if sym.endswith("dyn") else "", "; ".join(problems)))
-    print("torture %s %s%s: %d ops, %d runs, %d failures"
-          % (args.group, dtype.name, args.tag, len(ops), checked, failures))
+    if left_out:
+        reasons = sorted(set(left_out.values()))
+        print("left out for the GPU: %d functions (%s)"
+              % (len(left_out), "; ".join(reasons)))
+    print("torture %s %s%s%s: %d ops, %d runs, %d failures"
+          % (args.group, dtype.name, " on the GPU" if args.target == "cuda" else "",
+             args.tag, len(ops), checked, failures))
     return failures
 
 
@@ -498,8 +645,15 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--flags", default="", help="extra softmax-compile flags")
     parser.add_argument("--tag", default="", help="names this configuration")
+    parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--mode", choices=["both", "build", "run"], default="both",
+                        help="cuda: build here, run on a machine with a GPU")
     args = parser.parse_args()
+    if args.target == "cuda" and args.mode == "both":
+        parser.error("--target cuda takes --mode build or --mode run")
     with np.errstate(all="ignore"):
+        if args.mode == "build":
+            sys.exit(build_cuda(args))
         failures = run(args)
     sys.exit(1 if failures else 0)
 
