@@ -54,15 +54,13 @@ using namespace mlir::softmax;
 
 namespace {
 
-/// The type a kernel's reductions are in: f32 for softmax's and
-/// cross-entropy's (as the softmax kernels), else the CPU's sum types (f64
-/// for f32; entmax with alpha > 2 f64 for every type).
+/// The type a kernel's reductions are in: f32 for softmax's (as the
+/// softmax kernels), else the CPU's sum types (f64 for f32; entmax with
+/// alpha > 2 f64 for every type).
 FloatType getFamilyReduceType(const RowKernelConfig &config) {
   FloatType f32 = Float32Type::get(config.elementType.getContext());
   switch (config.op) {
   case RowKernelOp::Normalize:
-  case RowKernelOp::CrossEntropy:
-  case RowKernelOp::CrossEntropyGrad:
     return f32;
   case RowKernelOp::Entmax:
     return softmax::detail::EntmaxMath::getComputeType(config.elementType,
@@ -1025,28 +1023,81 @@ private:
   /// (no cancellation for a confident prediction). A row whose maximum is
   /// not finite follows the log_softmax contract as on the CPU
   /// (buildNonFiniteCrossEntropy, buildCrossEntropyInverse); ignore_index
-  /// gives 0, a label outside the classes NaN.
+  /// gives 0, a label outside the classes NaN. Much as on the CPU, f32 rows
+  /// reduce in f64 and combine the loss there, the smoothing's total of t
+  /// summed in f64 (in f32, x - m of a row spanning more than the largest
+  /// f32 overflowed it to -inf), and their gradient takes t and exp(t) in
+  /// f64: exp2(t log2(e)) in f32 is some 1e-6 off where t is large (both
+  /// found by the torture suite's f32 rows on an H200).
   void buildCrossEntropyRow(Value row) {
     double nan = std::numeric_limits<double>::quiet_NaN();
     bool grad = config.op == RowKernelOp::CrossEntropyGrad;
     double e = config.smoothing;
     int64_t classes = config.length;
+    // The sums' type (f64 for f32 rows, else f32), and the type of t and
+    // exp(t) (the sums' for the gradient, f32 for the loss).
+    FloatType wide = reduceType;
+    FloatType shiftType = grad ? wide : accType;
+    auto cw = [&](double v) { return constantOf(wide, v); };
+    auto cs = [&](double v) { return constantOf(shiftType, v); };
     Elements x = loadElements(in, row);
-    Value m = groupReduce(localMax(x), kMaxSlot, maxFn());
-    // The thread's partials first, then the group's: the row's elements
-    // are dead after them (the loss) or only t and e live on (the grad).
-    Shifted s = shift(x, m);
-    // The entries at the maximum (t = 0), not the padding (at an all -inf
-    // row's maximum too).
-    Value c = localSum(accType, [&](int64_t k, int64_t j) {
-      return select(cmp(arith::CmpFPredicate::OEQ, s.t[k][j], constant(0.0)),
-                    constant(1.0), constant(0.0));
-    });
+    Value m = convert(
+        groupReduce(convert(localMax(x), wide), kMaxSlot, maxFn()), accType);
+    Value mw = convert(m, wide);
+    Value ms = convert(m, shiftType);
+    // t (0 at the maximum: +inf entries share the mass) and exp(t) of each
+    // element, from x.
+    auto isMaxAt = [&](int64_t k, int64_t j) {
+      return cmp(arith::CmpFPredicate::OEQ, x[k][j], m);
+    };
+    auto tAt = [&](int64_t k, int64_t j, Type type, Value mt) -> Value {
+      Value xt = convert(x[k][j], type);
+      return select(isMaxAt(k, j), constantOf(type, 0.0),
+                    arith::SubFOp::create(b, loc, xt, mt));
+    };
+    auto expAt = [&](int64_t k, int64_t j) -> Value {
+      Value t = tAt(k, j, shiftType, ms);
+      if (shiftType == accType)
+        return exp(t);
+      return math::ExpOp::create(b, loc, t);
+    };
+    // The gradient keeps exp(t) for its output pass; the loss sums it
+    // as it goes (the row's elements dead after the thread's partials).
+    Elements ex;
+    if (grad) {
+      for (int64_t k = 0; k < vectorsPerThread; ++k) {
+        SmallVector<Value> values;
+        for (int64_t j = 0; j < vectorElements; ++j)
+          values.push_back(expAt(k, j));
+        ex.push_back(values);
+      }
+    }
+    // The thread's partials first, then the group's: the entries at the
+    // maximum (not the padding, at an all -inf row's maximum too), the sum
+    // of the others' exp(t) and, with smoothing, the total of t.
+    // (The loss's thread partials of exp(t) in f32, as softmax's: in f64
+    // its kernel spilled at 512 threads of 128 registers.)
+    FloatType partialType = grad ? wide : accType;
+    Value c = convert(localSum(partialType,
+                               [&](int64_t k, int64_t j) {
+                                 return select(isMaxAt(k, j),
+                                               constantOf(partialType, 1.0),
+                                               constantOf(partialType, 0.0));
+                               }),
+                      wide);
+    Value r = convert(
+        localSum(partialType,
+                 [&](int64_t k, int64_t j) {
+                   return select(
+                       isMaxAt(k, j), constantOf(partialType, 0.0),
+                       convert(grad ? ex[k][j] : expAt(k, j), partialType));
+                 }),
+        wide);
     Value total;
     if (!grad && e != 0.0)
-      total =
-          localSum(accType, [&](int64_t k, int64_t j) { return s.t[k][j]; });
-    Value r = groupReduce(s.r, kSumSlot, addFn());
+      total = localSum(
+          wide, [&](int64_t k, int64_t j) { return tAt(k, j, wide, mw); });
+    r = groupReduce(r, kSumSlot, addFn());
     c = groupReduce(c, kCountSlot, addFn());
     if (total)
       total = groupReduce(total, 3, addFn());
@@ -1071,13 +1122,13 @@ private:
             b, loc, config.labelType,
             b.getIntegerAttr(config.labelType, config.ignoreIndex)));
     auto finish = [&](Value value) {
-      value = select(inRange, value, constant(nan));
-      value = select(ignored, constant(0.0), value);
+      value = select(inRange, value, constantOf(value.getType(), nan));
+      value = select(ignored, constantOf(value.getType(), 0.0), value);
       return convert(value, elementType);
     };
     Value finite = isFinite(m);
-    Value cMinusOne = arith::SubFOp::create(b, loc, c, constant(1.0));
-    Value rest = arith::AddFOp::create(b, loc, cMinusOne, r);
+    Value rest = arith::AddFOp::create(
+        b, loc, arith::SubFOp::create(b, loc, c, cw(1.0)), r);
     if (!grad) {
       Value clamped = arith::MinSIOp::create(
           b, loc, arith::MaxSIOp::create(b, loc, labelI64, i64(0)),
@@ -1087,32 +1138,31 @@ private:
                       b, loc, in,
                       ValueRange{row, arith::IndexCastOp::create(
                                           b, loc, b.getIndexType(), clamped)}),
-                  accType);
+                  wide);
       Value logSum = math::Log1pOp::create(b, loc, rest);
-      Value tl = select(cmp(arith::CmpFPredicate::OEQ, xl, m), constant(0.0),
-                        arith::SubFOp::create(b, loc, xl, m));
+      Value tl = select(cmp(arith::CmpFPredicate::OEQ, xl, mw), cw(0.0),
+                        arith::SubFOp::create(b, loc, xl, mw));
       // Finite m: L - t_l; else what -log_softmax gives, as on the CPU.
       Value loss = arith::SubFOp::create(b, loc, logSum, tl);
       if (e != 0.0) {
-        Value meanT =
-            arith::DivFOp::create(b, loc, total, constant(double(classes)));
+        Value meanT = arith::DivFOp::create(b, loc, total, cw(double(classes)));
         Value uniform = arith::SubFOp::create(b, loc, logSum, meanT);
         loss = arith::AddFOp::create(
-            b, loc, arith::MulFOp::create(b, loc, constant(1.0 - e), loss),
-            arith::MulFOp::create(b, loc, constant(e), uniform));
+            b, loc, arith::MulFOp::create(b, loc, cw(1.0 - e), loss),
+            arith::MulFOp::create(b, loc, cw(e), uniform));
       }
       loss = select(finite, loss,
                     softmax::detail::buildNonFiniteCrossEntropy(
-                        b, loc, m, xl, arith::AddFOp::create(b, loc, c, r), c,
-                        constant(double(classes)), e));
+                        b, loc, mw, xl, arith::AddFOp::create(b, loc, c, r), c,
+                        cw(double(classes)), e));
       storeRowValue(out, row, finish(loss));
       return;
     }
-    Value dloss = convert(
-        memref::LoadOp::create(b, loc, third, ValueRange{row}), accType);
+    Value dloss =
+        convert(memref::LoadOp::create(b, loc, third, ValueRange{row}), wide);
     // 1 / s, 0 for an all -inf row (as on the CPU).
     Value inverse = softmax::detail::buildCrossEntropyInverse(
-        b, loc, m, arith::AddFOp::create(b, loc, c, r));
+        b, loc, mw, arith::AddFOp::create(b, loc, c, r));
     // p - 1 at a label that is a maximum.
     Value atMaxMinusOne = arith::MulFOp::create(
         b, loc, arith::NegFOp::create(b, loc, rest), inverse);
@@ -1121,21 +1171,17 @@ private:
     for (int64_t k = 0; k < vectorsPerThread; ++k) {
       SmallVector<Value> values;
       for (int64_t j = 0; j < vectorElements; ++j) {
-        Value p = arith::MulFOp::create(b, loc, s.e[k][j], inverse);
+        Value p = arith::MulFOp::create(b, loc, ex[k][j], inverse);
         Value atLabel = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                               column(k, j), labelIndex);
-        Value labelAtMax = arith::AndIOp::create(
-            b, loc, finite,
-            cmp(arith::CmpFPredicate::OEQ, s.t[k][j], constant(0.0)));
+        Value labelAtMax = arith::AndIOp::create(b, loc, finite, isMaxAt(k, j));
         // At the label: (p - 1) + e - e / N.
-        Value pMinusOne =
-            select(labelAtMax, atMaxMinusOne,
-                   arith::SubFOp::create(b, loc, p, constant(1.0)));
+        Value pMinusOne = select(labelAtMax, atMaxMinusOne,
+                                 arith::SubFOp::create(b, loc, p, cs(1.0)));
         Value atLabelValue =
-            arith::AddFOp::create(b, loc, pMinusOne, constant(e - uniform));
-        Value value =
-            select(atLabel, atLabelValue,
-                   arith::SubFOp::create(b, loc, p, constant(uniform)));
+            arith::AddFOp::create(b, loc, pMinusOne, cs(e - uniform));
+        Value value = select(atLabel, atLabelValue,
+                             arith::SubFOp::create(b, loc, p, cs(uniform)));
         value = arith::MulFOp::create(b, loc, value, dloss);
         values.push_back(finish(value));
       }
