@@ -1,6 +1,7 @@
 """Builds softmax's relatives for CUDA (the C ABI over device pointers) and
 checks them on a GPU against the float64 references of the CPU checks;
-times them against PyTorch where it has CUDA.
+times them against PyTorch where it has CUDA (sparsemax, entmax(1.5) and
+sparsemax_grad against the entmax package's PyTorch ops, where installed).
 
 Usage:
   family_check.py build DIR --compiler softmax-compile   # any machine
@@ -481,7 +482,26 @@ def torch_call(op, dt, shape, attrs):
             causal = torch.ones(shape[-2], shape[-1], device="cuda", dtype=torch.bool).tril(
                 attrs["causal"])
         return masked
+    # The entmax package (PyTorch ops: sorts or bisection) where installed.
+    try:
+        import entmax
+    except ImportError:
+        return None
+    if op == "sparsemax":
+        return lambda: entmax.sparsemax(x, dim)
+    if op == "entmax" and attrs.get("alpha") == 1.5:
+        return lambda: entmax.entmax15(x, dim)
+    if op == "sparsemax_grad":
+        xg = x.detach().requires_grad_()
+        y = entmax.sparsemax(xg, dim)
+        dy = torch.randn_like(x)
+        return lambda: torch.autograd.grad(y, xg, dy, retain_graph=True)
     return None
+
+
+def peer_name(op):
+    """Who torch_call's callable is."""
+    return "entmax" if op.startswith(("sparsemax", "entmax")) else "torch"
 
 
 def time_ms(fn, sync, reps=20):
@@ -508,8 +528,8 @@ def time_all(args):
     except ImportError:
         torch_sync = None
     rng = np.random.default_rng(1)
-    lines = ["op | dtype | shape | ours ms | ours GB/s | torch ms | ours / torch speed",
-             "---|---|---|---|---|---|---"]
+    lines = ["op | dtype | shape | ours ms | ours GB/s | peer | peer ms | ours / peer speed",
+             "---|---|---|---|---|---|---|---"]
     for i, (op, dt, shape, attrs) in enumerate(TIME_CASES):
         dtype = DTYPES[dt]
         device = Device(lib)
@@ -543,9 +563,9 @@ def time_all(args):
         gbs = moved_bytes(op, shape, attrs, np.dtype(dtype.storage).itemsize) / ours / 1e6
         peer = torch_call(op, dt, shape, attrs) if torch_sync else None
         theirs = time_ms(peer, torch_sync) if peer else None
-        lines.append("%s%s | %s | %s | %.3f | %.0f | %s | %s" % (
+        lines.append("%s%s | %s | %s | %.3f | %.0f | %s | %s | %s" % (
             op, "" if not attrs.get("alpha") else "(%g)" % attrs["alpha"], dt,
-            "x".join(map(str, shape)), ours, gbs,
+            "x".join(map(str, shape)), ours, gbs, peer_name(op) if theirs else "-",
             "%.3f" % theirs if theirs else "-",
             "%.2fx" % (theirs / ours) if theirs else "-"))
     text = "\n".join(lines)
