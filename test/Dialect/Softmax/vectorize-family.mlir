@@ -711,3 +711,25 @@ func.func @simplex_grads(%y: tensor<?x?xf32>, %dy: tensor<?x?xf32>) -> (tensor<?
   %1 = softmax.entmax_grad %y, %dy dim(1) alpha(1.5) : tensor<?x?xf32>
   return %0, %1 : tensor<?x?xf32>, tensor<?x?xf32>
 }
+
+// -----
+
+// bf16 (and f16) rows take the row batches too: the 8 rows' searches a lane
+// per row on vectors of f32, their per-row sweep in f32 (their sum type),
+// then batches of 4 and 2 longer rows; no f64 anywhere.
+// CHECK-LABEL: func.func @sparsemax_bf16_batches
+// CHECK-NOT: f64
+// CHECK: scf.forall
+// CHECK: scf.while ({{.*}}) : (vector<8xf32>, vector<8xf32>) -> (vector<8xf32>, vector<8xf32>)
+// CHECK: arith.divf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: scf.while ({{.*}}) : (vector<8xf32>, vector<8xf32>) -> (vector<8xf32>, vector<8xf32>)
+// CHECK: arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : vector<16xf32> to vector<16xbf16>
+// CHECK: scf.while ({{.*}}) : (vector<4xf32>, vector<4xf32>) -> (vector<4xf32>, vector<4xf32>)
+// CHECK: scf.while ({{.*}}) : (vector<2xf32>, vector<2xf32>) -> (vector<2xf32>, vector<2xf32>)
+// CHECK-NOT: f64
+// CHECK: return
+func.func @sparsemax_bf16_batches(%x: tensor<?x?xbf16>) -> tensor<?x?xbf16> {
+  %y = softmax.sparsemax %x dim(1) : tensor<?x?xbf16>
+  return %y : tensor<?x?xbf16>
+}

@@ -38,21 +38,22 @@ CASES = [
     ([2, 65536], 1, ["?", "?"]),
     ([13], 0, ["?"]),
     ([9, 1], 1, ["9", "1"]),
-    # Groups of short f32 rows whose searches go a lane per row (16 or 8
+    # Groups of short rows whose searches go a lane per row (16 or 8
     # rows; the last group partial), specials mixed with normal rows.
     ([40, 100], 1, ["40", "100"]),
     ([37, 128], 1, ["?", "?"]),
     ([2, 20, 33], 2, ["2", "?", "33"]),
-    # Long f32 rows in such groups (8 rows at most 32768 long; a partial
+    # Long rows in such groups (8 rows at most 32768 long; a partial
     # group, a tail).
     ([11, 4099], 1, ["?", "4099"]),
     ([8, 8192], 1, ["8", "8192"]),
 ]
 
 # Longer rows in groups (8 rows up to 32768, 4 up to 65536, 2 up to
-# 131072; partial groups): only where the groups take them, the f32 forward
-# of sparsemax and entmax(1.5) (the other ops, types and alpha take the
-# one-row loops that [2, 65536] tests; these rows cost the suite minutes).
+# 131072; partial groups): only where the groups take them, the f32, f16
+# and bf16 forward of sparsemax and entmax(1.5) (the other ops, f64 and
+# alpha take the one-row loops that [2, 65536] tests; these rows cost the
+# suite minutes).
 BATCH_CASES = [
     ([13, 16385], 1, ["13", "?"]),
     ([9, 32768], 1, ["?", "32768"]),
@@ -240,7 +241,7 @@ def main():
     dtype = DTYPES[args.dtype]
     grad = args.op == "grad"
     cases = list(CASES)
-    if dtype.name == "f32" and not grad and alpha in (None, 1.5, 2.0):
+    if dtype.name != "f64" and not grad and alpha in (None, 1.5, 2.0):
         cases += BATCH_CASES
     funcs = []
     for i, (shape, dim, spelled) in enumerate(cases):
