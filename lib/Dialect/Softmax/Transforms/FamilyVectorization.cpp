@@ -619,8 +619,10 @@ public:
 Value castFloat(OpBuilder &b, Location loc, Type to, Value v) {
   if (v.getType() == to)
     return v;
-  if (getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth() <
-      getElementTypeOrSelf(to).getIntOrFloatBitWidth())
+  unsigned from = getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth();
+  unsigned width = getElementTypeOrSelf(to).getIntOrFloatBitWidth();
+  assert(from != width && "no cast between float types of one width");
+  if (from < width)
     return arith::ExtFOp::create(b, loc, to, v);
   return arith::TruncFOp::create(b, loc, to, v);
 }
@@ -2549,7 +2551,9 @@ Value buildSimplexRows(
   // A row with a finite maximum (no NaN, no +inf) takes the output pass
   // without the special rows' selects; the others count their +inf entries
   // first.
-  // With `lean` (f32 rows), a row with a finite maximum computes its
+  // With `lean` (f32 rows, whose compute type is f64; f16 and bf16 rows
+  // compute in f32, where c would be rounded once more), a row with a
+  // finite maximum computes its
   // outputs in f32: u = scale ((x - c_hi) - c_lo), c = m + tau / scale in
   // the compute type split into f32 c_hi + c_lo; x - c_hi is exact where
   // x is near the threshold (Sterbenz), so u has one rounding.
@@ -2744,7 +2748,7 @@ Value buildSimplexRows(
               NextRowPrefetch next = groupAhead(row, lanes);
               Value rowOut =
                   outputRow(row, rb.extractGroupRow(out, place), threshold,
-                            /*lean=*/true, xBuffer ? &next : nullptr);
+                            /*lean=*/type.isF64(), xBuffer ? &next : nullptr);
               return rb.insertGroupRow(rowOut, out, place);
             });
           });
@@ -3080,14 +3084,7 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
     // are at most |S| and F is within |S| f64 ulps of the sum of squares.
     FloatType momentType = b.getF64Type();
     bool moments = em.exactQuadratic();
-    auto toType = [&](Value v, Type to) -> Value {
-      if (v.getType() == to)
-        return v;
-      if (getElementTypeOrSelf(v.getType()).getIntOrFloatBitWidth() <
-          getElementTypeOrSelf(to).getIntOrFloatBitWidth())
-        return castFloat(b, loc, to, v);
-      return castFloat(b, loc, to, v);
-    };
+    auto toType = [&](Value v, Type to) { return castFloat(b, loc, to, v); };
     // F at `tau` from the moments (k, m1, m2), in the moments' type.
     auto squares = [&](Value tau, Value k, Value m1, Value m2) -> Value {
       Value t = toType(tau, momentType);
@@ -3774,8 +3771,10 @@ struct VectorizeEntmax : OpRewritePattern<EntmaxOp> {
 /// g dy and g, with g = y^(2 - alpha) on the support (y > 0) and 0 off it,
 /// then dx = g (dy - sum(g dy) / sum(g)), 0 off the support whatever dy
 /// holds there. Lanes past the row's end read y = 0: off the support. The
-/// weight g of f32 rows is an f32 power (a correctly rounded square root
-/// for alpha = 1.5, within an f32 ulp of the f64 one), the rest in f64:
+/// weight g of f32 rows is an f32 power for alpha <= 2 (a correctly
+/// rounded square root for alpha = 1.5, within an f32 ulp of the f64 one;
+/// alpha > 2 takes f64, where y^(2 - alpha) of a tiny y overflows f32),
+/// the rest in f64:
 /// f64 square roots made entmax_grad(1.5) of 4096 x 1024 twice as slow as
 /// softmax_grad. The next row is prefetched during the second pass, as the
 /// other gradients'.
@@ -3801,13 +3800,14 @@ template <typename OpTy> struct VectorizeSimplexGrad : OpRewritePattern<OpTy> {
           auto read = [&](Value source, Value col, Value mask) {
             return rb.read(source, row, col, mask, rb.sumType);
           };
-          // g in the accumulator type, extended to the sum type.
+          // g in the accumulator type, extended to the sum type; in the
+          // sum type where alpha > 2 (a negative power of a small f32 y
+          // overflows f32: a row of NaN).
+          Type weightType = alpha > 2.0 ? rb.sumType : rb.accType;
           auto weight = [&](Value col, Value mask) -> Value {
             Value g =
-                em.gradWeight(b, loc, rb.read(y, row, col, mask, rb.accType));
-            if (rb.accType == rb.sumType)
-              return g;
-            return arith::ExtFOp::create(b, loc, rb.vec(rb.sumType), g);
+                em.gradWeight(b, loc, rb.read(y, row, col, mask, weightType));
+            return castFloat(b, loc, rb.vec(rb.sumType), g);
           };
           SmallVector<Value> acc = rb.sweep(
               {rb.splat(rb.sumType, 0.0), rb.splat(rb.sumType, 0.0)},
