@@ -60,6 +60,9 @@ struct MoveBf16AsI16 : RewritePattern {
       for (OpResult result : moved->getResults())
         if (Type to = asI16(result.getType()))
           result.setType(to);
+      // Fast-math flags mean nothing on an integer select.
+      if (auto select = dyn_cast<LLVM::SelectOp>(moved))
+        select.setFastmathFlags(LLVM::FastmathFlags::none);
     });
     rewriter.setInsertionPointAfter(moved);
     SmallVector<Value> results;

@@ -47,11 +47,13 @@ llvm.func @plain(%p: !llvm.ptr, %q: !llvm.ptr) {
 // -----
 
 // Selects, shuffles and element inserts and extracts; the select's i1
-// condition and the index operands stay as they are.
+// condition and the index operands stay as they are, its fast-math flags
+// (meaningless on integers) go.
 // CHECK-LABEL: llvm.func @shuffles
 // CHECK-SAME: (%[[C:.*]]: vector<8xi1>, %[[A:.*]]: vector<8xbf16>, %[[B:.*]]: vector<8xbf16>, %[[E:.*]]: bf16, %[[I:.*]]: i64)
 // CHECK-DAG: %[[AI:.*]] = llvm.bitcast %[[A]] : vector<8xbf16> to vector<8xi16>
 // CHECK-DAG: %[[BI:.*]] = llvm.bitcast %[[B]] : vector<8xbf16> to vector<8xi16>
+// CHECK-NOT: fastmath
 // CHECK: %[[SEL:.*]] = llvm.select %[[C]], %[[AI]], %[[BI]] : vector<8xi1>, vector<8xi16>
 // CHECK: llvm.shufflevector %{{.*}}, %{{.*}} [7, 6, 5, 4, 3, 2, 1, 0] : vector<8xi16>
 // CHECK: %[[EI:.*]] = llvm.bitcast %[[E]] : bf16 to i16
@@ -70,7 +72,7 @@ llvm.func @plain(%p: !llvm.ptr, %q: !llvm.ptr) {
 // CANON-NEXT: llvm.bitcast %{{.*}} : i16 to bf16
 // CANON-NEXT: llvm.return
 llvm.func @shuffles(%c: vector<8xi1>, %a: vector<8xbf16>, %b: vector<8xbf16>, %e: bf16, %i: i64) -> bf16 {
-  %s = llvm.select %c, %a, %b : vector<8xi1>, vector<8xbf16>
+  %s = llvm.select %c, %a, %b {fastmathFlags = #llvm.fastmath<nnan>} : vector<8xi1>, vector<8xbf16>
   %r = llvm.shufflevector %s, %s [7, 6, 5, 4, 3, 2, 1, 0] : vector<8xbf16>
   %n = llvm.insertelement %e, %r[%i : i64] : vector<8xbf16>
   %x = llvm.extractelement %n[%i : i64] : vector<8xbf16>
