@@ -8,9 +8,10 @@ The first form writes the functions (@softmax_RxN, @sparsemax_RxN,
 `--dtype`; with `--grad` also @softmax_grad_RxN and @entmax15_grad_RxN);
 compile it with each build's `softmax-compile FILE -o X.so
 --emit=shared-lib --num-threads=1`. The second checks B's outputs against
-A's (within 1e-6 for f32, a unit in the last place of the 16-bit types,
-since two builds may sum in different orders, or 1e-3 of the largest
-output near a support's edge) and times the libraries'
+A's (within 1e-6 for f32; for the 16-bit types within a unit in the last
+place plus 1e-3 of the row block's largest output, since two builds may
+sum in different orders and round an entry near a support's edge either
+way: a sanity check, the tests compare with float64) and times the libraries'
 functions in turn, rep after rep on the same inputs (a noisy stretch of
 a shared machine weighs on both alike; which of A and B goes first
 alternates), and

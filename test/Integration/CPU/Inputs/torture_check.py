@@ -19,7 +19,7 @@ Prints a FAIL line per wrong (op, length, row) and one summary line; exits
 non-zero on any failure.
 
 With `--target cuda` the functions compile for the GPU (`--target=cuda
---chip=sm_90`: the C ABI over device pointers) and run on device buffers,
+--chip=CHIP`, `--chip` default sm_90: the C ABI over device pointers) and run on device buffers,
 outputs fenced by guards there too: `--mode build` (any machine) compiles
 the library and writes which functions it holds (those the GPU lowering
 rejects, e.g. a relative's row longer than a block holds or a shape known
@@ -473,7 +473,7 @@ def build_cuda(args):
             f.write(text)
         done = subprocess.run(
             [args.compiler, stem + ".mlir", "-o", stem + ".so", "--emit=shared-lib",
-             "--target=cuda", "--chip=sm_90"] + args.flags.split(),
+             "--target=cuda", "--chip=" + args.chip] + args.flags.split(),
             capture_output=True, text=True)
         if done.returncode == 0:
             break
@@ -646,6 +646,7 @@ def main():
     parser.add_argument("--flags", default="", help="extra softmax-compile flags")
     parser.add_argument("--tag", default="", help="names this configuration")
     parser.add_argument("--target", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--chip", default="sm_90", help="cuda: the GPU to compile for")
     parser.add_argument("--mode", choices=["both", "build", "run"], default="both",
                         help="cuda: build here, run on a machine with a GPU")
     args = parser.parse_args()
