@@ -284,3 +284,27 @@ func.func @consumers_not_fused(%x: tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<
   } -> tensor<8x8xf16>
   return %y0, %h0, %h1, %h2, %h3 : tensor<8x8xf32>, tensor<8x8xf16>, tensor<8x8xf16>, tensor<8x8xf16>, tensor<8x8xf16>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A cast to bf16 is fused like one to f16 (the bf16 values are moved as
+// i16 by the CPU pipeline's lowering, no bf16 libcall).
+// CHECK-LABEL: func.func @log_to_bf16
+// CHECK: softmax.log_softmax %{{.*}} dim(1) {softmax.fuse_consumer} : tensor<16x256xf32>
+// VEC-LABEL: func.func @log_to_bf16
+// VEC-NOT: linalg.generic
+// VEC: %[[H:.*]] = arith.truncf %{{.*}} : vector<16xf32> to vector<16xbf16>
+// VEC: vector.transfer_write %[[H]], %{{.*}} : vector<16xbf16>, tensor<1x256xbf16>
+func.func @log_to_bf16(%x: tensor<16x256xf32>) -> tensor<16x256xbf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<16x256xf32>
+  %e = tensor.empty() : tensor<16x256xbf16>
+  %h = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<16x256xf32>) outs(%e : tensor<16x256xbf16>) {
+  ^bb0(%a: f32, %o: bf16):
+    %t = arith.truncf %a : f32 to bf16
+    linalg.yield %t : bf16
+  } -> tensor<16x256xbf16>
+  return %h : tensor<16x256xbf16>
+}

@@ -14,6 +14,9 @@
 // CHECK-LABEL: gradients:
 // CHECK-NOT: bfsf2
 // CHECK-NOT: sfbf2
+// CHECK-LABEL: consumer:
+// CHECK-NOT: bfsf2
+// CHECK-NOT: sfbf2
 
 // The rows are vector loops over bf16 vectors moved as i16 vectors: no
 // load, store or select of bf16 is left.
@@ -36,4 +39,17 @@ func.func @gradients(%y: tensor<64x1000xbf16>, %dy: tensor<64x1000xbf16>) -> (te
   %2 = softmax.sparsemax_grad %y, %dy dim(1) : tensor<64x1000xbf16>
   %3 = softmax.entmax_grad %y, %dy dim(1) alpha(1.5) : tensor<64x1000xbf16>
   return %0, %1, %2, %3 : tensor<64x1000xbf16>, tensor<64x1000xbf16>, tensor<64x1000xbf16>, tensor<64x1000xbf16>
+}
+
+// An f32 log_softmax whose result is only rounded to bf16: the row loops
+// write the bf16 cast (softmax-fuse's consumer).
+func.func @consumer(%x: tensor<64x1000xf32>) -> tensor<64x1000xbf16> {
+  %y = softmax.log_softmax %x dim(1) : tensor<64x1000xf32>
+  %e = tensor.empty() : tensor<64x1000xbf16>
+  %z = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<64x1000xf32>) outs(%e : tensor<64x1000xbf16>) {
+  ^bb0(%a: f32, %o: bf16):
+    %c = arith.truncf %a : f32 to bf16
+    linalg.yield %c : bf16
+  } -> tensor<64x1000xbf16>
+  return %z : tensor<64x1000xbf16>
 }

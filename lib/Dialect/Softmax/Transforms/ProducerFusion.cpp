@@ -107,10 +107,7 @@ linalg::GenericOp mlir::softmax::getFusableConsumer(Value result, int64_t dim) {
   auto resultType = dyn_cast<RankedTensorType>(generic->getResult(0).getType());
   if (generic.payloadUsesValueFromOperand(init) || !resultType ||
       resultType.getShape() != type.getShape() ||
-      // Not bf16: LLVM turns the select of the bf16 rounding into a bfloat
-      // select, which x86 without AVX512-BF16 promotes through
-      // __truncsfbf2 calls (missing from Debian 12's libgcc).
-      !isa<Float16Type, Float32Type, Float64Type>(resultType.getElementType()))
+      !isa<FloatType>(resultType.getElementType()))
     return nullptr;
   // linalg.yield (cast %in).
   Block *body = generic.getBody();

@@ -1,5 +1,6 @@
 """Compiles softmax and log_softmax followed by a cast of their result (a
-linalg.generic of one arith.truncf or arith.extf: f32 -> f16, f16 -> f32) with softmax-compile, runs them through the C ABI and compares
+linalg.generic of one arith.truncf or arith.extf: f32 -> f16, f16 -> f32,
+f32 <-> f64, f32 <-> bf16) with softmax-compile, runs them through the C ABI and compares
 them with a float64 NumPy reference rounded as the program rounds it.
 
 Usage: consumer_check.py --compiler softmax-compile --workdir DIR [--flags=..]
@@ -22,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fused_check import CASES  # noqa: E402
-from softmax_check import build_library, descriptor  # noqa: E402
+from softmax_check import DTYPES, build_library, descriptor  # noqa: E402
 
 MODULE = """func.func @{name}(%x: tensor<{t_in}>) -> tensor<{t_out}> {{
   %c0 = arith.constant 0 : index
@@ -45,8 +46,7 @@ MODULE = """func.func @{name}(%x: tensor<{t_in}>) -> tensor<{t_out}> {{
 
 # (input type, output type, cast)
 CASTS = [("f32", "f16", "truncf"), ("f16", "f32", "extf"), ("f32", "f64", "extf"),
-         ("f64", "f32", "truncf")]
-NUMPY = {"f16": np.float16, "f32": np.float32, "f64": np.float64}
+         ("f64", "f32", "truncf"), ("f32", "bf16", "truncf"), ("bf16", "f32", "extf")]
 
 
 def main():
@@ -79,16 +79,18 @@ def main():
     failures = 0
     np.seterr(all="ignore")
     for name, op, e_in, e_out, rows, cols in cases:
-        x = (rng.standard_normal((rows, cols)) * 6).astype(NUMPY[e_in])
-        x[0, :] = -np.inf  # an all -inf row
+        t_in, t_out = DTYPES[e_in], DTYPES[e_out]
+        xd = rng.standard_normal((rows, cols)) * 6
+        xd[0, :] = -np.inf  # an all -inf row
         if rows > 2:
-            x[2, cols // 3] = np.nan
-        y = np.zeros((rows, cols), dtype=NUMPY[e_out])
+            xd[2, cols // 3] = np.nan
+        x = t_in.from_f64(xd)
+        xd = t_in.to_f64(x)
+        y = np.zeros((rows, cols), dtype=t_out.storage)
         fn = getattr(lib, "_mlir_ciface_" + name)
         fn.restype = None
         fn(ctypes.byref(descriptor(x)), ctypes.byref(descriptor(y)))
 
-        xd = x.astype(np.float64)
         m = xd.max(axis=1, keepdims=True)
         ex = np.exp(xd - m)
         s = ex.sum(axis=1, keepdims=True)
@@ -96,10 +98,11 @@ def main():
         ref[0, :] = -np.inf if op == "log_softmax" else 0.0
         ref[np.isnan(xd).any(axis=1)] = np.nan
         # The program rounds to the softmax's type, then casts.
-        ref = ref.astype(NUMPY[e_in]).astype(np.float64)
-        got = y.astype(np.float64)
-        # One f16 ulp: a last-bit f32 difference may round either way.
-        rel = 2.0 ** -10 if "f16" in (e_in, e_out) else 1e-5
+        ref = t_in.to_f64(t_in.from_f64(ref))
+        got = t_out.to_f64(y)
+        # One 16-bit ulp: a last-bit f32 difference may round either way.
+        rel = {"f16": 2.0 ** -10, "bf16": 2.0 ** -7}.get(
+            e_out if e_out in ("f16", "bf16") else e_in, 1e-5)
         both_nan = np.isnan(got) & np.isnan(ref)
         same_inf = np.isinf(ref) & (got == ref)
         tol = 1e-6 + rel * np.abs(np.where(np.isfinite(ref), ref, 0))

@@ -208,8 +208,8 @@ def SoftmaxFuse : Pass<"softmax-fuse"> {
 
     A consumer is marked with `softmax.fuse_consumer` when the op's only
     user is an elementwise `linalg.generic` (identity maps, its output not
-    read) whose payload is one `arith.truncf` or `arith.extf` to f16, f32
-    or f64: the row loops then write the cast result (rounded to the op's
+    read) whose payload is one `arith.truncf` or `arith.extf` to f16, bf16,
+    f32 or f64: the row loops then write the cast result (rounded to the op's
     type first, as the program rounds it) and the consumer goes. It is
     marked only where that pays: for log_softmax, and for softmax when the
     cast's type is the accumulator type (f16 softmax read as f32), so that
@@ -487,7 +487,7 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     whole vectors from there in an `scf.for` marked `softmax.nontemporal =
     <alignment>` for `softmax-nontemporal-stores`, then the masked tail;
     the output row is then not prefetched for writing. Ops that reduce along
-    an outer dimension, and bf16, are left for `softmax-decompose`.
+    an outer dimension are left for `softmax-decompose`.
 
     ```mlir
     %y = softmax.softmax %x dim(1) : tensor<?x?xf32>
@@ -515,8 +515,8 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     }
     ```
 
-    The rest of the family that reduces its innermost dim (f16, f32, f64;
-    bf16 stays on the generic path) becomes one `scf.forall` over the rows
+    The rest of the family that reduces its innermost dim (any type; f16
+    and bf16 compute in f32) becomes one `scf.forall` over the rows
     whose passes over a row are vector loops with a masked tail, in the
     decomposition's types: `softmax_grad` and `log_softmax_grad` (the sum,
     then the output), `cross_entropy` (max, sum of exp, the loss from
@@ -526,8 +526,10 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     logits and labels; `sparsemax` and `entmax` (the max and the lanes'
     maxima, whose threshold bounds the row's from below; the candidates
     above it packed into a scratch a vector at a time; the threshold rounds
-    over the scratch; the output). f32 rows of at most 32768 go a
-    register's lanes of rows at a time (longer rows fewer, 1 MiB a batch at
+    over the scratch; the output); `sparsemax_grad` and `entmax_grad` (the
+    sums of g dy and g, g = y^(2 - alpha) on the support; the output).
+    f32, f16 and bf16 rows of at most 32768 go a register's lanes of rows at
+    a time (longer rows fewer, 1 MiB a batch at
     most, down to two rows of up to 131072) with their searches a lane per
     row (on the lanes' maxima transposed: vector j every row's lane j); with
     `left-pack` (which the CPU pipeline sets from the target: `avx2` with
