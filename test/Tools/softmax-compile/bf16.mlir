@@ -17,6 +17,9 @@
 // CHECK-LABEL: consumer:
 // CHECK-NOT: bfsf2
 // CHECK-NOT: sfbf2
+// CHECK-LABEL: producer:
+// CHECK-NOT: bfsf2
+// CHECK-NOT: sfbf2
 
 // The rows are vector loops over bf16 vectors moved as i16 vectors: no
 // load, store or select of bf16 is left.
@@ -52,4 +55,18 @@ func.func @consumer(%x: tensor<64x1000xf32>) -> tensor<64x1000xbf16> {
     linalg.yield %c : bf16
   } -> tensor<64x1000xbf16>
   return %z : tensor<64x1000xbf16>
+}
+
+// bf16 scores scaled in f32 by a producer the row loops compute (softmax-fuse).
+func.func @producer(%s: tensor<64x1000xbf16>) -> tensor<64x1000xf32> {
+  %e = tensor.empty() : tensor<64x1000xf32>
+  %x = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<64x1000xbf16>) outs(%e : tensor<64x1000xf32>) {
+  ^bb0(%a: bf16, %o: f32):
+    %f = arith.extf %a : bf16 to f32
+    %c = arith.constant 0.125 : f32
+    %m = arith.mulf %f, %c : f32
+    linalg.yield %m : f32
+  } -> tensor<64x1000xf32>
+  %y = softmax.softmax %x dim(1) : tensor<64x1000xf32>
+  return %y : tensor<64x1000xf32>
 }

@@ -60,11 +60,8 @@ linalg::GenericOp mlir::softmax::getFusableProducer(Value input, int64_t dim) {
     return nullptr;
   for (OpOperand *operand : generic.getDpsInputOperands()) {
     auto operandType = dyn_cast<RankedTensorType>(operand->get().getType());
-    // Not bf16 either: its masked tail reads select bf16 vectors, which x86
-    // without AVX512-BF16 promotes through __truncsfbf2 calls.
     if (!operandType ||
-        !isa<FloatType, IntegerType>(operandType.getElementType()) ||
-        operandType.getElementType().isBF16())
+        !isa<FloatType, IntegerType>(operandType.getElementType()))
       return nullptr;
     ProducerOperandKind kind =
         classifyProducerOperand(generic.getMatchingIndexingMap(operand), rank);

@@ -4,6 +4,7 @@ with softmax-compile, runs them through the C ABI and compares them with a
 float64 NumPy reference.
 
 Usage: fused_check.py --compiler softmax-compile --workdir DIR [--flags=..]
+                      [--scores f32|f16|bf16]
 
 With `softmax-fuse` (the default pipeline) the producer is computed in the
 row loops; `--vectorize=false` runs it as its own loop, which checks the
@@ -19,29 +20,29 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from softmax_check import build_library, descriptor  # noqa: E402
+from softmax_check import DTYPES, build_library, descriptor  # noqa: E402
 
 MAPS = """#id = affine_map<(d0, d1) -> (d0, d1)>
 #col = affine_map<(d0, d1) -> (d1)>
 #row = affine_map<(d0, d1) -> (d0)>
 """
 
-MODULE = """func.func @{name}(%s: tensor<{t}>, %bias: tensor<{c}xf32>, %mask: tensor<{t}>,
+MODULE = """func.func @{name}(%s: tensor<{ts}>, %bias: tensor<{c}xf32>, %mask: tensor<{t}>,
                   %temp: tensor<{r}xf32>) -> tensor<{t}> {{
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
-  %rows = tensor.dim %s, %c0 : tensor<{t}>
-  %cols = tensor.dim %s, %c1 : tensor<{t}>
+  %rows = tensor.dim %s, %c0 : tensor<{ts}>
+  %cols = tensor.dim %s, %c1 : tensor<{ts}>
   %e = tensor.empty({dims}) : tensor<{t}>
   %scores = linalg.generic {{indexing_maps = [#id, #col, #id, #row, #id],
                              iterator_types = ["parallel", "parallel"]}}
-      ins(%s, %bias, %mask, %temp : tensor<{t}>, tensor<{c}xf32>, tensor<{t}>, tensor<{r}xf32>)
+      ins(%s, %bias, %mask, %temp : tensor<{ts}>, tensor<{c}xf32>, tensor<{t}>, tensor<{r}xf32>)
       outs(%e : tensor<{t}>) {{
-  ^bb0(%x: f32, %b: f32, %m: f32, %tt: f32, %o: f32):
+  ^bb0(%x: {se}, %b: f32, %m: f32, %tt: f32, %o: f32):{ext}
     %scale = arith.constant 0.125 : f32
     %half = arith.constant 0.5 : f32
     %ninf = arith.constant 0xFF800000 : f32
-    %a = arith.mulf %x, %scale : f32
+    %a = arith.mulf {xv}, %scale : f32
     %a2 = arith.mulf %a, %tt : f32
     %v = arith.addf %a2, %b : f32
     %keep = arith.cmpf ogt, %m, %half : f32
@@ -64,7 +65,12 @@ def main():
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--flags", default="")
     parser.add_argument("--tag", default="")
+    parser.add_argument("--scores", choices=["f32", "f16", "bf16"], default="f32",
+                        help="the type of the scores, extended to f32 in the producer")
     args = parser.parse_args()
+    se = args.scores
+    ext = "" if se == "f32" else "\n    %%xf = arith.extf %%x : %s to f32" % se
+    xv = "%x" if se == "f32" else "%xf"
     os.makedirs(args.workdir, exist_ok=True)
 
     funcs, cases = [], []
@@ -75,9 +81,11 @@ def main():
                 t, c, r, dims = "%dx%dxf32" % (rows, cols), str(cols), str(rows), ""
             else:
                 t, c, r, dims = "?x?xf32", "?", "?", "%rows, %cols"
-            funcs.append(MODULE.format(name=name, t=t, c=c, r=r, dims=dims, op=op))
+            funcs.append(MODULE.format(name=name, t=t, c=c, r=r, dims=dims, op=op,
+                                       ts=t.replace("xf32", "x" + se), se=se, ext=ext,
+                                       xv=xv))
             cases.append((name, op, rows, cols))
-    stem = os.path.join(args.workdir, "fused%s" % args.tag)
+    stem = os.path.join(args.workdir, "fused_%s%s" % (se, args.tag))
     lib = build_library(args.compiler, stem, MAPS + "\n".join(funcs), args.flags.split())
 
     rng = np.random.default_rng(7)
@@ -94,7 +102,10 @@ def main():
         y = np.full((rows, cols), 12345.0, dtype=np.float32)
         fn = getattr(lib, "_mlir_ciface_" + name)
         fn.restype = None
-        fn(*[ctypes.byref(descriptor(a)) for a in (s, bias, mask, temp, y)])
+        # The scores in their type (and as the f32 the producer reads).
+        s_in = DTYPES[se].from_f64(s.astype(np.float64))
+        s = DTYPES[se].to_f64(s_in).astype(np.float32)
+        fn(*[ctypes.byref(descriptor(a)) for a in (s_in, bias, mask, temp, y)])
 
         # The producer in float32, as the compiled code rounds it.
         a = (s * np.float32(0.125)) * temp[:, None] + bias[None, :]
