@@ -26,7 +26,10 @@ namespace {
 
 TEST(GPUStrategy, Choice) {
   EXPECT_EQ(chooseGPUStrategy(4096, 1024, 4), GPUStrategy::WarpRow);
-  EXPECT_EQ(chooseGPUStrategy(4096, 1025, 4), GPUStrategy::BlockRow);
+  // Up to 2048 a warp row (64 elements a lane), whatever the rows.
+  EXPECT_EQ(chooseGPUStrategy(4096, 1025, 4), GPUStrategy::WarpRow);
+  EXPECT_EQ(chooseGPUStrategy(4096, 2048, 2), GPUStrategy::WarpRow);
+  EXPECT_EQ(chooseGPUStrategy(4096, 2049, 4), GPUStrategy::BlockRow);
   EXPECT_EQ(chooseGPUStrategy(4096, 32768, 2), GPUStrategy::BlockRow);
   EXPECT_EQ(chooseGPUStrategy(4096, 32769, 4), GPUStrategy::SplitRow);
   // Few rows: split from two chunks on; dynamic rows count as many.
@@ -42,7 +45,7 @@ TEST(GPUStrategy, Choice) {
             GPUStrategy::PersistentRow);
   EXPECT_EQ(chooseGPUStrategy(ShapedType::kDynamic, 7, 2),
             GPUStrategy::PersistentRow);
-  EXPECT_EQ(chooseGPUStrategy(1 << 20, 1025, 4), GPUStrategy::BlockRow);
+  EXPECT_EQ(chooseGPUStrategy(1 << 20, 1025, 4), GPUStrategy::WarpRow);
   EXPECT_EQ(chooseGPUStrategy(ShapedType::kDynamic, 65536, 4),
             GPUStrategy::SplitRow);
 }
@@ -56,7 +59,8 @@ TEST(GPUStrategy, Names) {
 }
 
 /// Every length up to 40000 of every type, vectorized or not: the threads
-/// of a row (or chunk) cover it, and none holds more than the limit.
+/// of a row (or chunk) cover it, and none holds more than the limit (64
+/// elements a lane of a warp row, 32 a thread otherwise).
 TEST(GPUStrategy, Coverage) {
   MLIRContext context;
   Builder b(&context);
@@ -94,7 +98,10 @@ TEST(GPUStrategy, Coverage) {
         EXPECT_TRUE(llvm::isPowerOf2_64(threads));
         EXPECT_LE(threads, kGPUMaxBlockThreads);
         int64_t perThread = llvm::divideCeil(span, threads) * elements;
-        EXPECT_LE(perThread, kGPUMaxElementsPerThread)
+        // A warp row's lane holds up to twice a block thread's elements.
+        EXPECT_LE(perThread, config.strategy == GPUStrategy::WarpRow
+                                 ? kGPUWarpRowMaxLength / kGPUWarpSize
+                                 : kGPUMaxElementsPerThread)
             << "length " << length << " "
             << stringifyGPUStrategy(config.strategy).str();
       }

@@ -262,11 +262,12 @@ struct ConvertSoftmaxToGPUPass
     bool dynamicColumns =
         isColumn && (dynamicRows || ShapedType::isDynamic(length) ||
                      ShapedType::isDynamic(inner));
-    // The most a row holds: 32 elements a thread of a warp, or of a block.
-    bool warpGroups = *strategy == GPUStrategy::WarpRow ||
-                      *strategy == GPUStrategy::PersistentRow;
-    int64_t maxLength =
-        warpGroups ? kGPUWarpSize * kGPUMaxElementsPerThread : kGPUMaxRowLength;
+    // The most a row holds: 64 elements a lane of a warp row, 32 a lane of
+    // a persistent row's group or a thread of a block.
+    int64_t maxLength = *strategy == GPUStrategy::WarpRow ? kGPUWarpRowMaxLength
+                        : *strategy == GPUStrategy::PersistentRow
+                            ? kGPUWarpSize * kGPUMaxElementsPerThread
+                            : kGPUMaxRowLength;
     if (*strategy != GPUStrategy::SplitRow && !isColumn && !byLength &&
         length > maxLength)
       return op->emitError("rows of ")

@@ -43,10 +43,18 @@ func.func @pinned_too_long(%x: tensor<2x65536xf32>) -> tensor<2x65536xf32> {
 
 // -----
 
-func.func @pinned_long_warp(%x: tensor<4x2048xf32>) -> tensor<4x2048xf32> {
-  // expected-error @below {{rows of 2048 elements are longer than the "warp_row" strategy holds (1024)}}
-  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4x2048xf32>
-  return %y : tensor<4x2048xf32>
+func.func @pinned_long_warp(%x: tensor<4x2049xf32>) -> tensor<4x2049xf32> {
+  // expected-error @below {{rows of 2049 elements are longer than the "warp_row" strategy holds (2048)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "warp_row"} : tensor<4x2049xf32>
+  return %y : tensor<4x2049xf32>
+}
+
+// -----
+
+func.func @pinned_long_persistent(%x: tensor<4x1025xf32>) -> tensor<4x1025xf32> {
+  // expected-error @below {{rows of 1025 elements are longer than the "persistent_row" strategy holds (1024)}}
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "persistent_row"} : tensor<4x1025xf32>
+  return %y : tensor<4x1025xf32>
 }
 
 // -----

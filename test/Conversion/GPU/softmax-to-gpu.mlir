@@ -66,9 +66,9 @@ func.func @block(%x: tensor<2x3x4096xbf16>) -> tensor<2x3x4096xbf16> {
 
 // -----
 
-// 1025 elements are no whole number of 16-byte vectors: scalar accesses,
-// 512 threads with 3 each, the last one only in the row for the first
-// thread (guarded load, -inf outside; guarded store).
+// 1025 elements are no whole number of 16-byte vectors: scalar accesses;
+// pinned to a block per row, 512 threads with 3 each, the last one only in
+// the row for the first thread (guarded load, -inf outside; guarded store).
 // CHECK-LABEL: gpu.func @odd_softmax_0
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
 // CHECK-COUNT-2: memref.load %{{.*}} : memref<5x1025xf32>
@@ -80,6 +80,26 @@ func.func @block(%x: tensor<2x3x4096xbf16>) -> tensor<2x3x4096xbf16> {
 // CHECK: scf.if
 // CHECK: memref.store %{{.*}} : memref<5x1025xf32>
 func.func @odd(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
+  %y = softmax.softmax %x dim(1) {softmax.gpu_strategy = "block_row"} : tensor<5x1025xf32>
+  return %y : tensor<5x1025xf32>
+}
+
+// -----
+
+// Unpinned, rows of 1025 take a warp each (up to 2048, 64 elements a lane):
+// 33 scalar accesses a lane, the last one only in the row for the first
+// lane.
+// CHECK-LABEL: gpu.func @odd_warp_softmax_0
+// CHECK-SAME: known_block_size = array<i32: 32, 4, 1>
+// CHECK-SAME: strategy = "warp_row"
+// CHECK-COUNT-32: memref.load %{{.*}} : memref<5x1025xf32>
+// CHECK: scf.if %{{.*}} -> (f32)
+// CHECK: memref.load %{{.*}} : memref<5x1025xf32>
+// CHECK: gpu.shuffle xor
+// CHECK-COUNT-32: memref.store %{{.*}} : memref<5x1025xf32>
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}} : memref<5x1025xf32>
+func.func @odd_warp(%x: tensor<5x1025xf32>) -> tensor<5x1025xf32> {
   %y = softmax.softmax %x dim(1) : tensor<5x1025xf32>
   return %y : tensor<5x1025xf32>
 }

@@ -20,12 +20,13 @@ func.func @warp_rows(%a: tensor<4096x1024xf32>, %b: tensor<2x8x128xbf16>,
 // -----
 
 // Many such rows (16384 or more), or rows counted at run time: a persistent
-// grid. Rows of 1025 elements are too long for it.
+// grid. Rows of 1025 elements are too long for it: warp rows (up to 2048,
+// 64 elements a lane), however many.
 // CHECK-LABEL: func.func @persistent_rows
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<16384x1024xf32>
 // CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<128x4096x32xbf16>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "persistent_row"} : tensor<?x100xf16>
-// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<65536x1025xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "warp_row"} : tensor<65536x1025xf32>
 func.func @persistent_rows(%a: tensor<16384x1024xf32>,
                            %b: tensor<128x4096x32xbf16>, %c: tensor<?x100xf16>,
                            %d: tensor<65536x1025xf32>)
@@ -40,22 +41,28 @@ func.func @persistent_rows(%a: tensor<16384x1024xf32>,
 
 // -----
 
-// Longer rows (1025 elements would take 33 a lane), up to 32 elements a
-// thread of 1024; few rows shorter than two chunks (16384) too.
+// Rows of 1025 to 2048 elements: warp rows of up to 64 elements a lane;
+// longer rows, up to 32 elements a thread of 1024, a block per row; few
+// rows shorter than two chunks (16384) too.
 // CHECK-LABEL: func.func @block_rows
-// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<64x1025xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "warp_row"} : tensor<64x1025xf32>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "warp_row"} : tensor<64x2048xbf16>
+// CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<64x2049xf32>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<64x32768xf32>
 // CHECK: softmax.log_softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<128x32768xbf16>
 // CHECK: softmax.softmax %{{.*}} {softmax.gpu_strategy = "block_row"} : tensor<2x8193xf32>
 func.func @block_rows(%a: tensor<64x1025xf32>, %b: tensor<64x32768xf32>,
-                      %c: tensor<128x32768xbf16>, %d: tensor<2x8193xf32>)
+                      %c: tensor<128x32768xbf16>, %d: tensor<2x8193xf32>,
+                      %e: tensor<64x2048xbf16>, %f: tensor<64x2049xf32>)
     -> (tensor<64x1025xf32>, tensor<64x32768xf32>, tensor<128x32768xbf16>,
-        tensor<2x8193xf32>) {
+        tensor<2x8193xf32>, tensor<64x2048xbf16>, tensor<64x2049xf32>) {
   %0 = softmax.softmax %a dim(1) : tensor<64x1025xf32>
+  %4 = softmax.softmax %e dim(1) : tensor<64x2048xbf16>
+  %5 = softmax.softmax %f dim(1) : tensor<64x2049xf32>
   %1 = softmax.softmax %b dim(1) : tensor<64x32768xf32>
   %2 = softmax.log_softmax %c dim(1) : tensor<128x32768xbf16>
   %3 = softmax.softmax %d dim(1) : tensor<2x8193xf32>
-  return %0, %1, %2, %3 : tensor<64x1025xf32>, tensor<64x32768xf32>, tensor<128x32768xbf16>, tensor<2x8193xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<64x1025xf32>, tensor<64x32768xf32>, tensor<128x32768xbf16>, tensor<2x8193xf32>, tensor<64x2048xbf16>, tensor<64x2049xf32>
 }
 
 // -----

@@ -64,6 +64,10 @@ struct SoftmaxGPUStrategyPass
                                                      length, elementBytes);
       if (family && strategy == GPUStrategy::PersistentRow)
         strategy = GPUStrategy::WarpRow;
+      // The family's warp rows hold at most 32 elements a lane.
+      if (family && strategy == GPUStrategy::WarpRow &&
+          length > kGPUWarpSize * kGPUMaxElementsPerThread)
+        strategy = GPUStrategy::BlockRow;
       if (family && strategy == GPUStrategy::SplitRow &&
           length <= kGPUMaxRowLength)
         strategy = GPUStrategy::BlockRow;
