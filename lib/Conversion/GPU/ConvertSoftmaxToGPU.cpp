@@ -266,7 +266,7 @@ struct ConvertSoftmaxToGPUPass
     // a persistent row's group or a thread of a block.
     int64_t maxLength = *strategy == GPUStrategy::WarpRow ? kGPUWarpRowMaxLength
                         : *strategy == GPUStrategy::PersistentRow
-                            ? kGPUWarpSize * kGPUMaxElementsPerThread
+                            ? kGPUShortRowMaxLength
                             : kGPUMaxRowLength;
     if (*strategy != GPUStrategy::SplitRow && !isColumn && !byLength &&
         length > maxLength)

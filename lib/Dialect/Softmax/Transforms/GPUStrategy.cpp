@@ -77,7 +77,7 @@ GPUStrategy mlir::softmax::chooseGPUStrategy(int64_t rows, int64_t length,
   bool fewRows = !ShapedType::isDynamic(rows) && rows < kGPUFewRows;
   if (length > kGPUMaxRowLength || (fewRows && length >= 2 * chunk))
     return GPUStrategy::SplitRow;
-  if (length <= kGPUWarpSize * kGPUMaxElementsPerThread)
+  if (length <= kGPUShortRowMaxLength)
     return ShapedType::isDynamic(rows) || rows >= kGPUPersistentMinRows
                ? GPUStrategy::PersistentRow
                : GPUStrategy::WarpRow;

@@ -66,7 +66,7 @@ struct SoftmaxGPUStrategyPass
         strategy = GPUStrategy::WarpRow;
       // The family's warp rows hold at most 32 elements a lane.
       if (family && strategy == GPUStrategy::WarpRow &&
-          length > kGPUWarpSize * kGPUMaxElementsPerThread)
+          length > kGPUShortRowMaxLength)
         strategy = GPUStrategy::BlockRow;
       if (family && strategy == GPUStrategy::SplitRow &&
           length <= kGPUMaxRowLength)

@@ -302,13 +302,16 @@ inline constexpr int64_t kGPUMaxElementsPerThread = 32;
 /// The longest row the register-resident strategies hold.
 inline constexpr int64_t kGPUMaxRowLength =
     kGPUMaxBlockThreads * kGPUMaxElementsPerThread;
+/// The longest row a warp's lanes hold at kGPUMaxElementsPerThread each:
+/// persistent rows' groups, and the family's warp rows.
+inline constexpr int64_t kGPUShortRowMaxLength =
+    kGPUWarpSize * kGPUMaxElementsPerThread;
 /// The longest row a warp_row lane group holds: 64 elements a lane (blocks
 /// of 128 threads leave a lane the registers; 48 to 80 used, no spills).
 /// On an H200, rows of 1025 (no whole number of vectors) ran at 92% (f32)
 /// and 82% (bf16) of the copy bandwidth as warp rows, 48% and 24% as block
 /// rows; rows of 2048 alike either way.
-inline constexpr int64_t kGPUWarpRowMaxLength =
-    2 * kGPUWarpSize * kGPUMaxElementsPerThread;
+inline constexpr int64_t kGPUWarpRowMaxLength = 2 * kGPUShortRowMaxLength;
 
 /// Elements of one vector access to a row of `length` elements of
 /// `elementBytes` bytes: 16 bytes' worth when the length is a multiple of
