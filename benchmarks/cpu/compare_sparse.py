@@ -30,7 +30,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Integration", "CPU", "Inputs"))
-from softmax_check import descriptor  # noqa: E402
+from softmax_check import DTYPES, descriptor  # noqa: E402
 
 SHAPES = ((32768, 128), (16384, 256), (4096, 1024))
 OPS = (("softmax", "softmax", ""), ("sparsemax", "sparsemax", ""),
@@ -47,26 +47,9 @@ GRAD_TEMPLATE = """func.func @{name}_{s}(%y: tensor<{s}x{t}>, %dy: tensor<{s}x{t
   return %dx : tensor<{s}x{t}>
 }}
 """
-# numpy storage and the largest difference allowed between two builds'
-# outputs (in f32), by element type.
-DTYPES = {"f32": (np.float32, 1e-6), "f16": (np.float16, 2.0 ** -10),
-          "bf16": (np.uint16, 2.0 ** -7)}
-
-
-def to_storage(x, dtype):
-    """x (float32) as the C ABI's storage of dtype: bf16 as its uint16 bits
-    (rounded to nearest even)."""
-    if dtype != "bf16":
-        return x.astype(DTYPES[dtype][0])
-    bits = x.view(np.uint32).astype(np.uint64)
-    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
-    return bits.astype(np.uint16)
-
-
-def to_f32(x, dtype):
-    if dtype != "bf16":
-        return x.astype(np.float32)
-    return (x.astype(np.uint32) << 16).view(np.float32)
+# The largest difference allowed between two builds' outputs, by element
+# type (the C ABI's storage and conversions: softmax_check.DTYPES).
+TOLERANCE = {"f32": 1e-6, "f16": 2.0 ** -10, "bf16": 2.0 ** -7}
 
 
 def main():
@@ -74,7 +57,7 @@ def main():
     parser.add_argument("libs", nargs="*")
     parser.add_argument("--write-mlir")
     parser.add_argument("--reps", type=int, default=21)
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="f32")
+    parser.add_argument("--dtype", choices=sorted(TOLERANCE), default="f32")
     parser.add_argument("--grad", action="store_true",
                         help="also softmax_grad and entmax_grad (alpha 1.5)"
                         " of the forward ops' outputs")
@@ -104,8 +87,9 @@ def main():
             x = rng.standard_normal(shape).astype(np.float32)
         else:
             x = rng.random(shape, dtype=np.float32)
-        x = to_storage(x, args.dtype)
-        dy = to_storage(rng.standard_normal(shape).astype(np.float32), args.dtype)
+        dtype = DTYPES[args.dtype]
+        x = dtype.from_f64(x)
+        dy = dtype.from_f64(rng.standard_normal(shape).astype(np.float32))
         calls = {}
         outs = {}
         for name, _, _ in OPS + grads:
@@ -120,9 +104,9 @@ def main():
                 outs[(name, tag)] = out
                 calls[(name, tag)]()
         for name, _, _ in OPS + grads:
-            a = to_f32(outs[(name, "A")], args.dtype).astype(np.float64)
-            b = to_f32(outs[(name, "B")], args.dtype).astype(np.float64)
-            tol = DTYPES[args.dtype][1]
+            a = dtype.to_f64(outs[(name, "A")])
+            b = dtype.to_f64(outs[(name, "B")])
+            tol = TOLERANCE[args.dtype]
             if args.dtype == "f32":
                 bound = tol
             else:
