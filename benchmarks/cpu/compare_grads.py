@@ -10,7 +10,11 @@ checks A's, B's and oneDNN's outputs against the float64 gradient (the
 largest error relative to the row's largest magnitude), times the
 three in turn, rep after rep on the same inputs (a noisy stretch of a shared
 machine weighs on all alike), and prints the medians and oneDNN / B (> 1: B
-is faster; the target is >= 1.3x). The output array starts `--offset` bytes
+is faster; the target is >= 1.3x). The floor (grad_floor.c, built here with
+clang-22) is timed in the same turns: one pass that reads y and dy and
+writes the output once, with streaming or ordinary stores, whichever is
+faster; B / floor says how far B is from it, floor / oneDNN how much faster
+than oneDNN any gradient kernel could be on this machine. The output array starts `--offset` bytes
 past a page boundary (the inputs at one: NumPy's large arrays are
 page-aligned here, so 0 is what family.py measures). Run with
 SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
@@ -19,6 +23,7 @@ SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
 import argparse
 import ctypes
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +46,23 @@ def page_array(shape, offset):
     raw = np.empty(count * 4 + 2 * 4096, dtype=np.uint8)
     start = (-raw.ctypes.data) % 4096 + offset
     return raw[start:start + count * 4].view(np.float32).reshape(shape)
+
+
+def build_floor(work):
+    """Builds grad_floor.c and returns it loaded, or None (with a note)."""
+    so = os.path.join(work, "grad_floor.so")
+    build = subprocess.run(["clang-22", "-O2", "-march=native", "-shared", "-fPIC",
+                            os.path.join(HERE, "grad_floor.c"), "-o", so],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if build.returncode != 0:
+        print("note: building grad_floor.c failed, no floor:\n" + build.stdout,
+              file=sys.stderr)
+        return None
+    lib = ctypes.CDLL(so)
+    for name in ("grad_floor_stream", "grad_floor_cached"):
+        getattr(lib, name).restype = None
+        getattr(lib, name).argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_size_t]
+    return lib
 
 
 def reference(op, y, dy):
@@ -69,11 +91,13 @@ def main():
     if len(args.libs) != 2:
         parser.error("give two libraries (or --write-mlir)")
     libs = [ctypes.CDLL(os.path.abspath(path)) for path in args.libs]
-    shim = build_onednn(tempfile.mkdtemp(prefix="compare_grads_"))
+    work = tempfile.mkdtemp(prefix="compare_grads_")
+    shim = build_onednn(work)
+    floor = build_floor(work)
     rng = np.random.default_rng(0)
-    print("op | shape | A (ms) | B (ms) | oneDNN (ms) | A / B | oneDNN / B"
-          " | error A, B, oneDNN")
-    print("---|---|---|---|---|---|---|---")
+    print("op | shape | A (ms) | B (ms) | oneDNN (ms) | floor (ms) | A / B | oneDNN / B"
+          " | B / floor | floor / oneDNN | error A, B, oneDNN")
+    print("---|---|---|---|---|---|---|---|---|---|---")
     for shape in shapes:
         s = "%dx%d" % shape
         logits = rng.standard_normal(shape)
@@ -98,6 +122,14 @@ def main():
                 calls.append(lambda h=h, out=out: shim.onednn_softmax_backward_run(
                     h, y.ctypes.data, dy.ctypes.data, out.ctypes.data))
                 outs.append(out)
+            # The floor's calls after the checked ones, writing a buffer of
+            # their own (its values are not a gradient).
+            checked = len(calls)
+            if floor is not None:
+                out = page_array(shape, args.offset)
+                for name in ("grad_floor_stream", "grad_floor_cached"):
+                    calls.append(lambda fn=getattr(floor, name), out=out: fn(
+                        y.ctypes.data, dy.ctypes.data, out.ctypes.data, y.size))
             for call in calls:
                 call()
             want = reference(op, y, dy)
@@ -114,8 +146,10 @@ def main():
                     ts.append(time.perf_counter() - start)
             med = [1e3 * float(np.median(ts)) for ts in times]
             onednn = med[2] if shim is not None else float("nan")
-            print("%s | %s | %.3f | %.3f | %.3f | %.2fx | %.2fx | %s"
-                  % (op, s, med[0], med[1], onednn, med[0] / med[1], onednn / med[1],
+            least = min(med[checked:]) if floor is not None else float("nan")
+            print("%s | %s | %.3f | %.3f | %.3f | %.3f | %.2fx | %.2fx | %.2fx | %.2fx | %s"
+                  % (op, s, med[0], med[1], onednn, least, med[0] / med[1],
+                     onednn / med[1], med[1] / least, least / onednn,
                      ", ".join("%.1e" % e for e in errors)))
 
 
