@@ -11,7 +11,7 @@ largest error relative to the row's largest magnitude), times the
 three in turn, rep after rep on the same inputs (a noisy stretch of a shared
 machine weighs on all alike), and prints the medians and oneDNN / B (> 1: B
 is faster; the target is >= 1.3x). The floor (grad_floor.c, built here with
-clang-22) is timed in the same turns: one pass that reads y and dy and
+clang-22) is timed after them on the same inputs: one pass that reads y and dy and
 writes the output once, with streaming or ordinary stores, whichever is
 faster; B / floor says how far B is from it, floor / oneDNN how much faster
 than oneDNN any gradient kernel could be on this machine. The output array starts `--offset` bytes
@@ -138,12 +138,17 @@ def main():
             for tag, err in zip("AB", errors):
                 if not err <= 1e-5:
                     raise SystemExit("%s %s: %s's error %.3g" % (op, s, tag, err))
+            # The kernels in turn, rep after rep; the floor after them in
+            # loops of its own (in the turns, its extra output buffer slowed
+            # the others: oneDNN 1.2x-1.5x, log_softmax_grad on misaligned
+            # rows of 512 up to 1.8x).
             times = [[] for _ in calls]
-            for _ in range(args.reps):
-                for call, ts in zip(calls, times):
-                    start = time.perf_counter()
-                    call()
-                    ts.append(time.perf_counter() - start)
+            for group in (range(checked), range(checked, len(calls))):
+                for _ in range(args.reps):
+                    for i in group:
+                        start = time.perf_counter()
+                        calls[i]()
+                        times[i].append(time.perf_counter() - start)
             med = [1e3 * float(np.median(ts)) for ts in times]
             onednn = med[2] if shim is not None else float("nan")
             least = min(med[checked:]) if floor is not None else float("nan")
