@@ -14,7 +14,8 @@ is faster; the target is >= 1.3x). The floor (grad_floor.c, built here with
 clang-22) is timed after them on the same inputs: one pass that reads y and dy and
 writes the output once, with streaming or ordinary stores, whichever is
 faster; B / floor says how far B is from it, floor / oneDNN how much faster
-than oneDNN any gradient kernel could be on this machine. The output array starts `--offset` bytes
+than oneDNN any gradient kernel could be on this machine (for tensors past
+L2: on small ones ctypes' call overhead, ~10 us, is most of its time). The output array starts `--offset` bytes
 past a page boundary (the inputs at one: NumPy's large arrays are
 page-aligned here, so 0 is what family.py measures). Run with
 SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
@@ -23,7 +24,6 @@ SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
 import argparse
 import ctypes
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +33,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "Integration", "CPU", "Inputs"))
-from family import GRAD_SHAPES, GRAD_TEMPLATE, build_onednn  # noqa: E402
+from family import GRAD_SHAPES, GRAD_TEMPLATE, build_library, build_onednn  # noqa: E402
 from softmax_check import descriptor  # noqa: E402
 
 OPS = ("softmax_grad", "log_softmax_grad")
@@ -50,15 +50,11 @@ def page_array(shape, offset):
 
 def build_floor(work):
     """Builds grad_floor.c and returns it loaded, or None (with a note)."""
-    so = os.path.join(work, "grad_floor.so")
-    build = subprocess.run(["clang-22", "-O2", "-march=native", "-shared", "-fPIC",
-                            os.path.join(HERE, "grad_floor.c"), "-o", so],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if build.returncode != 0:
-        print("note: building grad_floor.c failed, no floor:\n" + build.stdout,
-              file=sys.stderr)
+    lib = build_library(["clang-22", "-O2", "-march=native", "-shared", "-fPIC",
+                         os.path.join(HERE, "grad_floor.c")],
+                        os.path.join(work, "grad_floor.so"), "floor")
+    if lib is None:
         return None
-    lib = ctypes.CDLL(so)
     for name in ("grad_floor_stream", "grad_floor_cached"):
         getattr(lib, name).restype = None
         getattr(lib, name).argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_size_t]

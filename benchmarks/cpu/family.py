@@ -102,21 +102,29 @@ def interleaved_medians(fns, reps):
     return [float(np.median(ts)) for ts in times]
 
 
+def build_library(command, so, what):
+    """Runs `command`, which builds the shared library `so`, and returns it
+    loaded, or None with a note that `what` is left out."""
+    build = subprocess.run(command + ["-o", so], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    if build.returncode != 0:
+        print("note: building %s failed, no %s:\n%s" % (os.path.basename(so), what,
+                                                       build.stdout), file=sys.stderr)
+        return None
+    return ctypes.CDLL(so)
+
+
 def build_onednn(work):
     """Builds onednn_shim.cpp as run.sh does and returns it loaded, or None
     (with a note) when libdnnl-dev or the build is missing."""
     if not os.path.exists("/usr/include/oneapi/dnnl/dnnl.hpp"):
         print("note: libdnnl-dev not installed, no oneDNN rows", file=sys.stderr)
         return None
-    so = os.path.join(work, "libonednn_shim.so")
-    build = subprocess.run(["g++", "-O2", "-std=c++17", "-fPIC", "-shared", "-fopenmp",
-                            os.path.join(HERE, "onednn_shim.cpp"), "-ldnnl", "-o", so],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if build.returncode != 0:
-        print("note: building onednn_shim.cpp failed, no oneDNN rows:\n" + build.stdout,
-              file=sys.stderr)
+    shim = build_library(["g++", "-O2", "-std=c++17", "-fPIC", "-shared", "-fopenmp",
+                          os.path.join(HERE, "onednn_shim.cpp"), "-ldnnl"],
+                         os.path.join(work, "libonednn_shim.so"), "oneDNN rows")
+    if shim is None:
         return None
-    shim = ctypes.CDLL(so)
     shim.onednn_softmax_backward_create.restype = ctypes.c_void_p
     shim.onednn_softmax_backward_create.argtypes = [ctypes.c_int, ctypes.c_long,
                                                     ctypes.c_long, ctypes.c_int]
