@@ -80,9 +80,13 @@ def SoftmaxRuntimeChecks : Pass<"softmax-runtime-checks", "::mlir::ModuleOp"> {
     (`error: softmax-mlir: @f: the size of in0 in dim 1 must be 128 (the
     compiled size)`) goes to the exported callback
     `void (*softmax_mlir_error_handler)(const char *)` if the caller set it,
-    else to stderr. A size the tracing cannot relate to the inputs is not
-    checked. The parameters become fully dynamic memrefs (the same
-    descriptors), cast to their types after the checks.
+    else to stderr. The messages live in one NUL-separated constant a
+    module (`__softmax_mlir_check_messages`), not a global each: One-Shot
+    Bufferize (LLVM 22) rebuilds the module's symbol table for every call,
+    so the number of symbols weighs on every function's compile. A size
+    the tracing cannot relate to the inputs is not checked. The parameters
+    become fully dynamic memrefs (the same descriptors), cast to their
+    types after the checks.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
