@@ -13,7 +13,8 @@
 #       There, in a `run` that carries build/device-python: unpacks them
 #       into a temporary folder and runs pytest on python/tests with that
 #       folder on PYTHONPATH (default: test_cuda.py, test_ops.py and
-#       test_torch.py, verbose), writing the log to $OUT when it is set.
+#       test_torch.py, verbose, with the reasons of skips), writing the log
+#       to $OUT when it is set.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packed="$root/build/device-python"
@@ -51,8 +52,16 @@ run)
   tar -C "$site" -xJf "$packed/site.tar.xz"
   python3 -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available())' || true
   command -v nvcc ptxas cc gcc || true
-  [ $# -gt 0 ] || set -- -v python/tests/test_cuda.py python/tests/test_ops.py \
-    python/tests/test_torch.py
+  # The toolkit (libdevice, ptxas) where nvcc is, if not at $CUDA_HOME or
+  # /usr/local/cuda: test_cuda.py skips everything without it.
+  if [ -z "${CUDA_HOME:-}" ] && [ ! -d /usr/local/cuda/nvvm/libdevice ] &&
+    command -v nvcc >/dev/null; then
+    CUDA_HOME="$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")"
+    export CUDA_HOME
+  fi
+  echo "CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}"
+  [ $# -gt 0 ] || set -- -v -rs python/tests/test_cuda.py \
+    python/tests/test_ops.py python/tests/test_torch.py
   log="${OUT:-$site}/device-python.log"
   mkdir -p "$(dirname "$log")"
   cd "$root"
