@@ -10,12 +10,13 @@ checks A's, B's and oneDNN's outputs against the float64 gradient (the
 largest error relative to the row's largest magnitude), times the
 three in turn, rep after rep on the same inputs (a noisy stretch of a shared
 machine weighs on all alike), and prints the medians and oneDNN / B (> 1: B
-is faster; the target is >= 1.3x). The floor (grad_floor.c, built here with
-clang-22) is timed after them on the same inputs: one pass that reads y and dy and
-writes the output once, with streaming or ordinary stores, whichever is
-faster; B / floor says how far B is from it, floor / oneDNN how much faster
-than oneDNN any gradient kernel could be on this machine (for tensors past
-L2: on small ones ctypes' call overhead, ~10 us, is most of its time). The output array starts `--offset` bytes
+is faster; the target is >= 1.3x). The floor (grad_floor.c, built here
+with clang-22) is timed after them on the same inputs: one pass that reads
+y and dy and writes the output once, with streaming or ordinary stores,
+whichever is faster. B / floor says how far B is from it, oneDNN / floor
+the most by which any gradient kernel could be faster than oneDNN on this
+machine (for tensors past L2: on small ones ctypes' call overhead, ~10 us,
+is most of the floor's time). The output array starts `--offset` bytes
 past a page boundary (the inputs at one: NumPy's large arrays are
 page-aligned here, so 0 is what family.py measures). Run with
 SOFTMAX_MLIR_NUM_THREADS=1 for one thread.
@@ -92,7 +93,7 @@ def main():
     floor = build_floor(work)
     rng = np.random.default_rng(0)
     print("op | shape | A (ms) | B (ms) | oneDNN (ms) | floor (ms) | A / B | oneDNN / B"
-          " | B / floor | floor / oneDNN | error A, B, oneDNN")
+          " | B / floor | oneDNN / floor | error A, B, oneDNN")
     print("---|---|---|---|---|---|---|---|---|---|---")
     for shape in shapes:
         s = "%dx%d" % shape
@@ -150,7 +151,7 @@ def main():
             least = min(med[checked:]) if floor is not None else float("nan")
             print("%s | %s | %.3f | %.3f | %.3f | %.3f | %.2fx | %.2fx | %.2fx | %.2fx | %s"
                   % (op, s, med[0], med[1], onednn, least, med[0] / med[1],
-                     onednn / med[1], med[1] / least, least / onednn,
+                     onednn / med[1], med[1] / least, onednn / least,
                      ", ".join("%.1e" % e for e in errors)))
 
 
