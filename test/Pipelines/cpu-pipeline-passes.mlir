@@ -40,7 +40,7 @@
 // CHECK: softmax-fuse
 // CHECK-NEXT: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=0}
 // CHECK-NEXT: softmax-share-kernels{min-uses=2}
-// CHECK-NEXT: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=false stream-across-rows=true stream-misaligned=true threads=0 unroll=4 vector-bits=256}
+// CHECK-NEXT: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=true stream-across-rows=true stream-misaligned=true threads=0 unroll=4 vector-bits=256}
 // CHECK: softmax-skip-empty-foralls
 // CHECK-NEXT: scf-forall-to-parallel
 // CHECK: convert-scf-to-openmp
@@ -67,9 +67,9 @@
 // 4's narrower sparsemax and entmax registers, their row batches packing
 // with AVX-512's compress on 16 lanes; Zen 3 (or tuning=default) keeps the
 // defaults.
-// ZEN4: softmax-vectorize{f32-cached-grad=true grad-prefetch=false {{.*}} prefetch=true simplex-vector-bits=256 simplex-wide-left-pack=false softmax-grad-prefetch=false stream-across-rows=false stream-misaligned=false
+// ZEN4: softmax-vectorize{f32-cached-grad=true grad-prefetch=false {{.*}} prefetch=true simplex-vector-bits=256 simplex-wide-left-pack=false softmax-grad-prefetch=true stream-across-rows=false stream-misaligned=false
 // ZEN5: softmax-vectorize{f32-cached-grad=false grad-prefetch=true {{.*}} simplex-vector-bits=256 simplex-wide-left-pack=true softmax-grad-prefetch=false stream-across-rows=true stream-misaligned=true
-// ZEN3: softmax-vectorize{f32-cached-grad=false grad-prefetch=true {{.*}} simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=false stream-across-rows=true stream-misaligned=true
+// ZEN3: softmax-vectorize{f32-cached-grad=false grad-prefetch=true {{.*}} simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=true stream-across-rows=true stream-misaligned=true
 
 // Streaming stores off (as on a CPU that is not x86): none marked, and no
 // pass to make them.
@@ -96,7 +96,7 @@
 // NOPREFETCH: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=false
 
 // SERIAL: softmax-tile{l1-cache-kib=32 l2-cache-kib=512 threads=1}
-// SERIAL: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=false stream-across-rows=true stream-misaligned=true threads=1
+// SERIAL: softmax-vectorize{f32-cached-grad=false grad-prefetch=true l1-cache-kib=32 l2-cache-kib=512 left-pack=avx2 nontemporal=true prefetch=true simplex-vector-bits=0 simplex-wide-left-pack=false softmax-grad-prefetch=true stream-across-rows=true stream-misaligned=true threads=1
 // SERIAL-NOT: softmax-skip-empty-foralls
 // SERIAL: scf-forall-to-for
 // SERIAL-NOT: convert-scf-to-openmp

@@ -60,12 +60,8 @@ struct CPUTuning {
   /// grad-prefetch).
   bool gradPrefetch = true;
   /// With gradPrefetch, softmax_grad's second pass too (softmax-vectorize's
-  /// softmax-grad-prefetch). Off: softmax_grad ran faster without it on
-  /// Zen 5 (compare_grads.py, three runs: rows of 128 to 1024 1.1x-1.4x,
-  /// 2048 alike) and on an Intel AVX-512 Xeon (six runs: rows of 1024 and
-  /// 2048 1.07x-1.17x, 128 to 512 alike). log_softmax_grad keeps it (1.5x-
-  /// 2.0x slower without on Zen 5's rows of 512 to 2048).
-  bool softmaxGradPrefetch = false;
+  /// softmax-grad-prefetch).
+  bool softmaxGradPrefetch = true;
   /// Gradient rows whose output starts off a register's alignment may
   /// stream it (softmax-vectorize's stream-misaligned).
   bool streamMisaligned = true;
@@ -91,10 +87,12 @@ struct CPUTuning {
   static CPUTuning zen4();
   /// AMD Zen 5's: the defaults but sparsemax and entmax in 256-bit registers
   /// (compare_sparse.py there: 1.1x-1.3x faster on rows of 128 and 1024),
-  /// and their row batches packing with AVX-512's compress on 16 lanes
-  /// (1.05x-1.25x faster on rows of 128 to 1024; not measured on Zen 4).
-  /// Zen 4's gradient choices were slower there (log_softmax_grad 1.5x-2.0x
-  /// on rows of 512 to 2048 without the next-row prefetch, the others within
+  /// their row batches packing with AVX-512's compress on 16 lanes (1.05x-
+  /// 1.25x faster on rows of 128 to 1024; not measured on Zen 4), and no
+  /// next-row prefetch in softmax_grad (compare_grads.py, three runs:
+  /// rows of 128 to 1024 f32 1.1x-1.4x faster, 2048 alike). Zen 4's other
+  /// gradient choices were slower there (log_softmax_grad 1.5x-2.0x on rows
+  /// of 512 to 2048 without the next-row prefetch, the others within
   /// noise).
   static CPUTuning zen5();
 };

@@ -571,9 +571,8 @@ def SoftmaxVectorize : Pass<"softmax-vectorize"> {
     lanes). The CPU pipeline turns `grad-prefetch` and `stream-misaligned`
     off, `f32-cached-grad` on and `simplex-vector-bits` to 256 for CPUs
     where that measured faster (AMD Zen 4; Zen 5 and later only
-    `simplex-vector-bits` and `simplex-wide-left-pack` on, see
-    `getCPUTuning`), and `softmax-grad-prefetch` off on every CPU (it
-    measured slower on Zen 5 and on an Intel AVX-512 Xeon).
+    `simplex-vector-bits`, `simplex-wide-left-pack` on and
+    `softmax-grad-prefetch` off, see `getCPUTuning`).
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
